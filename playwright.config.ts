@@ -1,0 +1,35 @@
+import { defineConfig, devices } from '@playwright/test';
+import { chromiumPath, CHROMIUM_ARGS } from './scripts/chromium.js';
+
+const port = Number(process.env.E2E_PORT ?? 4173);
+const executablePath = chromiumPath() ?? undefined;
+
+export default defineConfig({
+	testDir: 'tests/e2e',
+	testMatch: '**/*.e2e.ts',
+	timeout: 60_000,
+	expect: { timeout: 10_000 },
+	fullyParallel: false,
+	workers: process.env.CI ? 1 : 2,
+	retries: 0,
+	forbidOnly: !!process.env.CI,
+	reporter: [
+		['list'],
+		['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'test-results/results.json' }]
+	],
+	use: {
+		baseURL: `http://localhost:${port}`,
+		trace: 'retain-on-failure',
+		launchOptions: { executablePath, args: CHROMIUM_ARGS }
+	},
+	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+	webServer: {
+		// The test script builds first; `npm run test:e2e` alone expects a build in build/.
+		command: `node scripts/e2e-server.js`,
+		env: { PORT: String(port) },
+		url: `http://127.0.0.1:${port + 1}/`,
+		timeout: 180_000,
+		reuseExistingServer: !process.env.CI,
+		stdout: 'pipe'
+	}
+});

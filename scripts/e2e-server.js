@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The server the browser tests run against: the production build on a fresh SQLite database
+// (the demo enterprise loads on start), plus extra enterprises for the switcher and isolation tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const port = process.env.PORT ?? '4173';
+const env = { ...process.env, PORT: port, DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-')) };
+delete env.DATABASE_URL;
+
+const server = spawn(process.execPath, [join(root, 'build/index.js')], { env, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code) => process.exit(code ?? 0));
+
+async function ready() {
+	for (let i = 0; i < 600; i++) {
+		try {
+			if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+		} catch {
+			// not listening yet
+		}
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	throw new Error('server did not start');
+}
+
+function seed(args) {
+	const r = spawnSync('npx', ['tsx', 'scripts/seed.ts', ...args], { cwd: root, env, stdio: 'inherit' });
+	if (r.status !== 0) throw new Error(`seed ${args.join(' ')} failed`);
+}
+
+await ready();
+// The demo owner also owns Globex (enterprise switcher); Initech belongs to someone else.
+seed(['--enterprise', 'Globex', '--users', '120', '--domains', 'globex.test', '--owner', 'owner@acme.test', '--password', 'roster-demo']);
+seed(['--enterprise', 'Initech', '--users', '40', '--domains', 'initech.test', '--owner', 'owner@initech.test', '--password', 'initech-pass']);
+// Playwright waits for this port: it answers once the seeding above is done.
+createServer((_req, res) => res.end('ready')).listen(Number(process.env.E2E_READY_PORT ?? Number(port) + 1));
+console.log('e2e server ready');

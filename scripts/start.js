@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm start`: installs dependencies if missing, builds if the build is missing or older than the
+// sources, then serves the app (SQLite at data/roster.db unless DATABASE_URL is set).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+
+function run(cmd, args) {
+	const result = spawnSync(cmd, args, { stdio: 'inherit', shell: false });
+	if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function newest(path) {
+	const stat = statSync(path);
+	if (!stat.isDirectory()) return stat.mtimeMs;
+	let max = stat.mtimeMs;
+	for (const entry of readdirSync(path)) max = Math.max(max, newest(join(path, entry)));
+	return max;
+}
+
+if (!existsSync('node_modules/.package-lock.json')) {
+	console.log('Installing dependencies (npm ci)…');
+	run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+const inputs = ['src', 'static', 'package.json', 'svelte.config.js', 'vite.config.ts'];
+const built = existsSync('build/index.js') ? statSync('build/index.js').mtimeMs : 0;
+if (built === 0 || Math.max(...inputs.filter(existsSync).map(newest)) > built) {
+	console.log('Building Roster…');
+	run('npx', ['vite', 'build', '--logLevel', 'warn']);
+}
+
+process.env.PORT ??= '3000';
+console.log(`Roster on http://localhost:${process.env.PORT} (demo: owner@acme.test / roster-demo)`);
+await import(join(root, 'build/index.js'));

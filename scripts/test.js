@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `npm test`: unit and database tests (vitest; SQLite, plus PostgreSQL when TEST_DATABASE_URL is
+// set), then a production build and the browser tests (Playwright on the system Chromium).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumPath } from './chromium.js';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+
+function run(cmd, args, env = {}) {
+	const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+	return result.status ?? 1;
+}
+
+if (!existsSync('node_modules/.package-lock.json')) {
+	console.log('Installing dependencies (npm ci)…');
+	if (run('npm', ['ci', '--no-audit', '--no-fund']) !== 0) process.exit(1);
+}
+
+if (!chromiumPath()) {
+	const root_ = process.getuid?.() === 0;
+	if (root_ && existsSync('/usr/bin/apt-get')) {
+		console.log('Installing Debian chromium for the browser tests…');
+		run('apt-get', ['update', '-qq']);
+		run('apt-get', ['install', '-y', '-qq', 'chromium']);
+	}
+	if (!chromiumPath()) {
+		console.error(
+			'No Chromium found. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.'
+		);
+		process.exit(1);
+	}
+}
+
+const out = mkdtempSync(join(tmpdir(), 'roster-test-'));
+const vitestJson = join(out, 'vitest.json');
+const playwrightJson = join(out, 'playwright.json');
+
+if (run('npx', ['svelte-kit', 'sync']) !== 0) process.exit(1);
+const unit = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+
+let e2e = 1;
+if (run('npx', ['vite', 'build', '--logLevel', 'warn']) === 0) {
+	e2e = run('npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
+}
+
+function read(path) {
+	try {
+		return JSON.parse(readFileSync(path, 'utf8'));
+	} catch {
+		return null;
+	}
+}
+
+const v = read(vitestJson);
+const p = read(playwrightJson);
+const passed = (v?.numPassedTests ?? 0) + (p?.stats?.expected ?? 0);
+const failed =
+	(v?.numFailedTests ?? 0) + (p?.stats?.unexpected ?? 0) + (p?.stats?.flaky ?? 0) * 0;
+const skipped = (v?.numPendingTests ?? 0) + (v?.numTodoTests ?? 0) + (p?.stats?.skipped ?? 0);
+console.log(`\nunit: ${v?.numPassedTests ?? 0} passed, ${v?.numFailedTests ?? 0} failed`);
+console.log(`e2e: ${p?.stats?.expected ?? 0} passed, ${p?.stats?.unexpected ?? 0} failed${p?.stats?.flaky ? ` (${p.stats.flaky} flaky)` : ''}`);
+const ok = unit === 0 && e2e === 0 && passed > 0;
+console.log(`tests: ${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed, ${skipped} skipped`);
+process.exit(ok ? 0 : 1);

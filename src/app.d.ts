@@ -1,0 +1,17 @@
+import type { SessionUser } from '$lib/server/auth/session';
+
+declare global {
+	namespace App {
+		interface Locals {
+			user: SessionUser | null;
+			sessionSecret: string | null;
+			requestID: string;
+		}
+		interface Error {
+			message: string;
+			requestID?: string;
+		}
+	}
+}
+
+export {};

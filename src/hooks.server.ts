@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { getDb } from '$lib/server/db';
+import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
+import { startServer } from '$lib/server/startup';
+import { log } from '$lib/server/log';
+
+export const init: ServerInit = async () => {
+	await startServer();
+};
+
+const requestContext: Handle = async ({ event, resolve }) => {
+	event.locals.requestID = event.request.headers.get('x-request-id')?.slice(0, 64) || randomUUID();
+	const response = await resolve(event);
+	response.headers.set('x-request-id', event.locals.requestID);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'same-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	return response;
+};
+
+const session: Handle = async ({ event, resolve }) => {
+	event.locals.user = null;
+	event.locals.sessionSecret = null;
+	const secret = event.cookies.get(SESSION_COOKIE);
+	if (secret) {
+		const found = await resolveSession(getDb(), secret);
+		if (found) {
+			event.locals.user = found.user;
+			event.locals.sessionSecret = secret;
+		} else {
+			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+		}
+	}
+	return resolve(event);
+};
+
+export const handle = sequence(requestContext, session);
+
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status === 404) return { message: 'Not found' };
+	log('error', 'unhandled error', {
+		requestID: event.locals.requestID,
+		path: event.url.pathname,
+		status,
+		err: error instanceof Error ? error.stack : String(error)
+	});
+	return { message: status >= 500 ? 'Something went wrong on our side' : message, requestID: event.locals.requestID };
+};

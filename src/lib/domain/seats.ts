@@ -1,0 +1,25 @@
+/** Seat usage of an enterprise (R4). */
+export interface SeatUsage {
+	purchased: number;
+	licensed: number;
+	pendingInvites: number;
+	used: number;
+	free: number;
+}
+
+/** Seats used = licensed users + pending invites; free = purchased − used, never below zero (R4). */
+export function seatUsage(purchased: number, licensed: number, pendingInvites: number): SeatUsage {
+	const used = licensed + pendingInvites;
+	return { purchased, licensed, pendingInvites, used, free: Math.max(0, purchased - used) };
+}
+
+/** Days an invite stays pending before it expires and frees its seat (R5). */
+export const INVITE_TTL_DAYS = 30;
+
+/** When an invite sent at `sentAt` (epoch ms) expires (R5). */
+export function inviteExpiresAt(sentAt: number): number {
+	return sentAt + INVITE_TTL_DAYS * DAY_MS;
+}
+
+/** Milliseconds in a day. */
+export const DAY_MS = 86_400_000;

@@ -1,0 +1,55 @@
+import type { Db } from '../db';
+import { normalizeEmail } from '../../domain/auth';
+import { dummyHash, verifyPassword } from './password';
+import { clear, hit, isLimited } from './rate-limit';
+import { createSession } from './session';
+import { sql } from 'kysely';
+
+// Failed attempts allowed per window: per account (guessing one password) and per IP (spraying).
+const ACCOUNT_LIMIT = 5;
+const IP_LIMIT = 30;
+const WINDOW_MS = 15 * 60 * 1000;
+
+/** What a sign-in attempt came to. */
+export type LoginResult =
+	| { ok: true; secret: string; expiresAt: number; userID: string }
+	| { ok: false; code: 'INVALID_CREDENTIALS' }
+	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+
+/** Signs an admin in: rate-limited per account and per IP, timing-safe for unknown emails. */
+export async function login(
+	database: Db,
+	input: { email: string; password: string },
+	meta: { ip: string | null; userAgent: string | null },
+	now = Date.now()
+): Promise<LoginResult> {
+	const email = normalizeEmail(input.email);
+	const accountKey = `login:account:${email}`;
+	const ipKey = `login:ip:${meta.ip ?? 'unknown'}`;
+	for (const [key, limit] of [
+		[accountKey, ACCOUNT_LIMIT],
+		[ipKey, IP_LIMIT]
+	] as const) {
+		const state = await isLimited(database, key, limit, now);
+		if (!state.allowed) return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: state.retryAfterSeconds };
+	}
+
+	const user = await database.db
+		.selectFrom('users')
+		.select(['id', 'password_hash'])
+		.where(sql`lower(email)`, '=', email)
+		.executeTakeFirst();
+	const valid = user?.password_hash
+		? await verifyPassword(input.password, user.password_hash)
+		: (await verifyPassword(input.password, await dummyHash())) && false;
+
+	if (!user || !valid) {
+		await hit(database, accountKey, ACCOUNT_LIMIT, WINDOW_MS, now);
+		await hit(database, ipKey, IP_LIMIT, WINDOW_MS, now);
+		return { ok: false, code: 'INVALID_CREDENTIALS' };
+	}
+	await clear(database, accountKey);
+	await database.db.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
+	const session = await createSession(database, user.id, meta, now);
+	return { ok: true, ...session, userID: user.id };
+}

@@ -1,0 +1,340 @@
+import { sql, type Kysely, type Migration, type CreateTableBuilder } from 'kysely';
+
+/** Which SQL engine a database runs on. */
+export type Dialect = 'sqlite' | 'postgres';
+
+// Column types that mean the same on both engines.
+const TS = 'bigint'; // epoch ms
+const BOOL = 'integer'; // 0/1
+
+function serialId<T extends string>(dialect: Dialect, t: CreateTableBuilder<T, never>) {
+	return dialect === 'postgres'
+		? t.addColumn('id', 'bigserial', (c) => c.primaryKey())
+		: t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+/** The initial schema: every entity of RULES.md, with its constraints in the schema. */
+function initial(dialect: Dialect): Migration {
+	return {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('enterprises')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('name', 'text', (c) => c.notNull().check(sql`length(trim(name)) > 0`))
+				.addColumn('slug', 'text', (c) => c.notNull().unique())
+				.addColumn('seats', 'integer', (c) => c.notNull().check(sql`seats >= 0`))
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('scim_enabled', BOOL, (c) => c.notNull().defaultTo(0))
+				.addColumn('report_active_days', 'integer', (c) => c.notNull().defaultTo(90))
+				.addColumn('report_na_days', 'integer', (c) => c.notNull().defaultTo(100))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.execute();
+
+			await db.schema
+				.createTable('users')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('email', 'text', (c) => c.notNull().check(sql`email like '%_@_%'`))
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('password_hash', 'text')
+				.addColumn('last_login_at', TS)
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.execute();
+			await sql`create unique index users_email_lower on users (lower(email))`.execute(db);
+
+			await db.schema
+				.createTable('account_roles')
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('role', 'text', (c) =>
+					c.notNull().check(sql`role in ('owner', 'co-owner', 'billing', 'member')`)
+				)
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.addPrimaryKeyConstraint('account_roles_pk', ['enterprise_id', 'user_id'])
+				.execute();
+			// R2: exactly one owner per enterprise; the schema enforces "at most one".
+			await sql`create unique index account_roles_one_owner on account_roles (enterprise_id) where role = 'owner'`.execute(
+				db
+			);
+			await db.schema.createIndex('account_roles_user').on('account_roles').column('user_id').execute();
+
+			await db.schema
+				.createTable('licenses')
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('source', 'text', (c) =>
+					c.notNull().check(sql`source in ('console', 'scim', 'capture', 'invite', 'seed')`)
+				)
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.addPrimaryKeyConstraint('licenses_pk', ['enterprise_id', 'user_id'])
+				.execute();
+			await db.schema.createIndex('licenses_user').on('licenses').column('user_id').execute();
+
+			await db.schema
+				.createTable('organizations')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('name', 'text', (c) => c.notNull().check(sql`length(trim(name)) > 0`))
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createIndex('organizations_enterprise')
+				.on('organizations')
+				.column('enterprise_id')
+				.execute();
+
+			await db.schema
+				.createTable('org_members')
+				.addColumn('org_id', 'text', (c) =>
+					c.notNull().references('organizations.id').onDelete('cascade')
+				)
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('role', 'text', (c) =>
+					c.notNull().check(sql`role in ('owner', 'admin', 'member')`)
+				)
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('org_members_pk', ['org_id', 'user_id'])
+				.execute();
+			await db.schema.createIndex('org_members_user').on('org_members').column('user_id').execute();
+
+			await db.schema
+				.createTable('teams')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('name', 'text', (c) => c.notNull().check(sql`length(trim(name)) > 0`))
+				.addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('manual', 'scim')`))
+				.addColumn('external_id', 'text')
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('teams_enterprise').on('teams').column('enterprise_id').execute();
+
+			await db.schema
+				.createTable('team_members')
+				.addColumn('team_id', 'text', (c) => c.notNull().references('teams.id').onDelete('cascade'))
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('team_members_pk', ['team_id', 'user_id'])
+				.execute();
+			await db.schema.createIndex('team_members_user').on('team_members').column('user_id').execute();
+
+			await db.schema
+				.createTable('team_org_links')
+				.addColumn('team_id', 'text', (c) => c.notNull().references('teams.id').onDelete('cascade'))
+				.addColumn('org_id', 'text', (c) =>
+					c.notNull().references('organizations.id').onDelete('cascade')
+				)
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'member')`))
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addPrimaryKeyConstraint('team_org_links_pk', ['team_id', 'org_id'])
+				.execute();
+			await db.schema.createIndex('team_org_links_org').on('team_org_links').column('org_id').execute();
+
+			await db.schema
+				.createTable('invites')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('email', 'text', (c) => c.notNull().check(sql`email like '%_@_%'`))
+				.addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'member')`))
+				.addColumn('team_ids', 'text', (c) => c.notNull().defaultTo('[]'))
+				.addColumn('invited_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+				.addColumn('sent_at', TS, (c) => c.notNull())
+				.addColumn('expires_at', TS, (c) => c.notNull())
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addCheckConstraint('invites_expiry_after_send', sql`expires_at > sent_at`)
+				.execute();
+			await sql`create unique index invites_enterprise_email on invites (enterprise_id, lower(email))`.execute(
+				db
+			);
+
+			await db.schema
+				.createTable('domains')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('domain', 'text', (c) => c.notNull().check(sql`domain = lower(domain)`))
+				.addColumn('verification_value', 'text', (c) => c.notNull())
+				.addColumn('verified_at', TS)
+				.addColumn('capture_enabled', BOOL, (c) => c.notNull().defaultTo(0))
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				// R14: capture only on a verified domain.
+				.addCheckConstraint(
+					'domains_capture_needs_verification',
+					sql`capture_enabled = 0 or verified_at is not null`
+				)
+				.addUniqueConstraint('domains_enterprise_domain', ['enterprise_id', 'domain'])
+				.execute();
+
+			await db.schema
+				.createTable('storage_policies')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('org_id', 'text', (c) => c.references('organizations.id').onDelete('cascade'))
+				.addColumn('local', BOOL, (c) => c.notNull())
+				.addColumn('cloud', BOOL, (c) => c.notNull())
+				.addColumn('git', BOOL, (c) => c.notNull())
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('updated_at', TS, (c) => c.notNull())
+				.execute();
+			await sql`create unique index storage_policies_global on storage_policies (enterprise_id) where org_id is null`.execute(
+				db
+			);
+			await sql`create unique index storage_policies_org on storage_policies (enterprise_id, org_id) where org_id is not null`.execute(
+				db
+			);
+
+			await serialId(dialect, db.schema.createTable('activity_events'))
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('at', TS, (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('activity_events_at').on('activity_events').column('at').execute();
+			await db.schema
+				.createIndex('activity_events_user')
+				.on('activity_events')
+				.columns(['user_id', 'at'])
+				.execute();
+
+			await db.schema
+				.createTable('activity_summary')
+				.addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+				.addColumn('last_active_at', TS, (c) => c.notNull())
+				.execute();
+
+			await serialId(dialect, db.schema.createTable('audit_log'))
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('at', TS, (c) => c.notNull())
+				.addColumn('actor_user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+				.addColumn('actor_kind', 'text', (c) =>
+					c.notNull().check(sql`actor_kind in ('console', 'scim', 'capture', 'system')`)
+				)
+				.addColumn('action', 'text', (c) => c.notNull())
+				.addColumn('target', 'text')
+				.addColumn('before', 'text')
+				.addColumn('after', 'text')
+				.addColumn('queued', BOOL, (c) => c.notNull().defaultTo(0))
+				.execute();
+			await db.schema
+				.createIndex('audit_log_enterprise_at')
+				.on('audit_log')
+				.columns(['enterprise_id', 'at'])
+				.execute();
+
+			await db.schema
+				.createTable('sync_clients')
+				.addColumn('client_id', 'text', (c) => c.primaryKey())
+				.addColumn('client_group_id', 'text', (c) => c.notNull())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('last_mutation_id', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('updated_at', TS, (c) => c.notNull())
+				.execute();
+
+			await db.schema
+				.createTable('sync_results')
+				.addColumn('client_id', 'text', (c) =>
+					c.notNull().references('sync_clients.client_id').onDelete('cascade')
+				)
+				.addColumn('mutation_id', TS, (c) => c.notNull())
+				.addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('applied', 'rejected')`))
+				.addColumn('code', 'text')
+				.addColumn('message', 'text')
+				.addColumn('details', 'text')
+				.addColumn('at', TS, (c) => c.notNull())
+				.addPrimaryKeyConstraint('sync_results_pk', ['client_id', 'mutation_id'])
+				.execute();
+
+			await serialId(dialect, db.schema.createTable('tombstones'))
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('table_name', 'text', (c) => c.notNull())
+				.addColumn('row_key', 'text', (c) => c.notNull())
+				.addColumn('version', TS, (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createIndex('tombstones_enterprise_version')
+				.on('tombstones')
+				.columns(['enterprise_id', 'version'])
+				.execute();
+
+			await db.schema
+				.createTable('scim_tokens')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('token_hash', 'text', (c) => c.notNull().unique())
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.addColumn('expires_at', TS)
+				.addColumn('revoked_at', TS)
+				.execute();
+
+			await serialId(dialect, db.schema.createTable('scim_requests'))
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('method', 'text', (c) => c.notNull())
+				.addColumn('path', 'text', (c) => c.notNull())
+				.addColumn('status', 'integer', (c) => c.notNull())
+				.addColumn('at', TS, (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createIndex('scim_requests_enterprise')
+				.on('scim_requests')
+				.columns(['enterprise_id', 'id'])
+				.execute();
+
+			await db.schema
+				.createTable('sessions')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.addColumn('expires_at', TS, (c) => c.notNull())
+				.addColumn('last_seen_at', TS, (c) => c.notNull())
+				.addColumn('ip', 'text')
+				.addColumn('user_agent', 'text')
+				.execute();
+			await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+			await db.schema
+				.createTable('rate_limits')
+				.addColumn('key', 'text', (c) => c.primaryKey())
+				.addColumn('count', 'integer', (c) => c.notNull())
+				.addColumn('reset_at', TS, (c) => c.notNull())
+				.execute();
+		}
+	};
+}
+
+/** Every migration, in order. Append new ones; never edit one that has shipped. */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+	return { '0001_initial': initial(dialect) };
+}

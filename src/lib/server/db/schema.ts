@@ -1,0 +1,247 @@
+import type { Generated } from 'kysely';
+
+// Timestamps are epoch milliseconds (bigint on PostgreSQL, integer on SQLite); booleans are 0/1.
+
+/** Customer accounts (R1). */
+export interface EnterpriseTable {
+	id: string;
+	name: string;
+	slug: string;
+	seats: number;
+	version: Generated<number>;
+	scim_enabled: Generated<number>;
+	report_active_days: Generated<number>;
+	report_na_days: Generated<number>;
+	created_at: number;
+}
+
+/** People in the vendor's user base; admins are users with a password (R3). */
+export interface UserTable {
+	id: string;
+	email: string;
+	name: string;
+	password_hash: string | null;
+	last_login_at: number | null;
+	created_at: number;
+}
+
+/** Console roles per enterprise (R2). */
+export interface AccountRoleTable {
+	enterprise_id: string;
+	user_id: string;
+	role: 'owner' | 'co-owner' | 'billing' | 'member';
+	created_at: number;
+}
+
+/** Managed users: a license is a seat held by a user (R3, R4, R7). */
+export interface LicenseTable {
+	enterprise_id: string;
+	user_id: string;
+	source: 'console' | 'scim' | 'capture' | 'invite' | 'seed';
+	version: Generated<number>;
+	created_at: number;
+}
+
+/** Organizations (R9). */
+export interface OrganizationTable {
+	id: string;
+	enterprise_id: string;
+	name: string;
+	version: Generated<number>;
+	created_at: number;
+}
+
+/** Direct organization memberships (R9, R11). */
+export interface OrgMemberTable {
+	org_id: string;
+	user_id: string;
+	enterprise_id: string;
+	role: 'owner' | 'admin' | 'member';
+	version: Generated<number>;
+}
+
+/** Teams, manual or provisioned by SCIM (R10). */
+export interface TeamTable {
+	id: string;
+	enterprise_id: string;
+	name: string;
+	source: 'manual' | 'scim';
+	external_id: string | null;
+	version: Generated<number>;
+	created_at: number;
+}
+
+/** Team members (R10). */
+export interface TeamMemberTable {
+	team_id: string;
+	user_id: string;
+	enterprise_id: string;
+	version: Generated<number>;
+}
+
+/** Team–organization links with the role the team's members get there (R10). */
+export interface TeamOrgLinkTable {
+	team_id: string;
+	org_id: string;
+	enterprise_id: string;
+	role: 'admin' | 'member';
+	version: Generated<number>;
+}
+
+/** Pending invites; each holds a seat until it expires or is revoked (R5). */
+export interface InviteTable {
+	id: string;
+	enterprise_id: string;
+	email: string;
+	role: 'admin' | 'member';
+	team_ids: string;
+	invited_by: string | null;
+	sent_at: number;
+	expires_at: number;
+	version: Generated<number>;
+}
+
+/** Domains and their verification and capture state (R13, R14). */
+export interface DomainTable {
+	id: string;
+	enterprise_id: string;
+	domain: string;
+	verification_value: string;
+	verified_at: number | null;
+	capture_enabled: Generated<number>;
+	version: Generated<number>;
+	created_at: number;
+}
+
+/** Storage policies: the global rule (org_id null) and per-organization overrides (R17). */
+export interface StoragePolicyTable {
+	id: string;
+	enterprise_id: string;
+	org_id: string | null;
+	local: number;
+	cloud: number;
+	git: number;
+	version: Generated<number>;
+	updated_at: number;
+}
+
+/** Raw "app opened" events, kept 90 days (R19). */
+export interface ActivityEventTable {
+	id: Generated<number>;
+	user_id: string;
+	at: number;
+}
+
+/** Per-user last activity (R19). */
+export interface ActivitySummaryTable {
+	user_id: string;
+	last_active_at: number;
+}
+
+/** Every change, who made it and how (R24). */
+export interface AuditLogTable {
+	id: Generated<number>;
+	enterprise_id: string;
+	at: number;
+	actor_user_id: string | null;
+	actor_kind: 'console' | 'scim' | 'capture' | 'system';
+	action: string;
+	target: string | null;
+	before: string | null;
+	after: string | null;
+	queued: Generated<number>;
+}
+
+/** Sync clients: one per browser profile and enterprise (ARCHITECTURE.md, sync). */
+export interface SyncClientTable {
+	client_id: string;
+	client_group_id: string;
+	enterprise_id: string;
+	user_id: string;
+	last_mutation_id: Generated<number>;
+	updated_at: number;
+}
+
+/** Outcomes of pushed mutations that were rejected, returned on pull. */
+export interface SyncResultTable {
+	client_id: string;
+	mutation_id: number;
+	status: 'applied' | 'rejected';
+	code: string | null;
+	message: string | null;
+	details: string | null;
+	at: number;
+}
+
+/** Deleted rows, so pull can send tombstones. */
+export interface TombstoneTable {
+	id: Generated<number>;
+	enterprise_id: string;
+	table_name: string;
+	row_key: string;
+	version: number;
+}
+
+/** SCIM bearer tokens, stored hashed (R23). */
+export interface ScimTokenTable {
+	id: string;
+	enterprise_id: string;
+	token_hash: string;
+	created_at: number;
+	expires_at: number | null;
+	revoked_at: number | null;
+}
+
+/** The SCIM request log (R23). */
+export interface ScimRequestTable {
+	id: Generated<number>;
+	enterprise_id: string;
+	method: string;
+	path: string;
+	status: number;
+	at: number;
+}
+
+/** Server-side sessions; the cookie carries a secret whose hash is the id. */
+export interface SessionTable {
+	id: string;
+	user_id: string;
+	created_at: number;
+	expires_at: number;
+	last_seen_at: number;
+	ip: string | null;
+	user_agent: string | null;
+}
+
+/** Fixed-window counters for rate limits, shared by every app instance. */
+export interface RateLimitTable {
+	key: string;
+	count: number;
+	reset_at: number;
+}
+
+/** The whole database as Kysely sees it. */
+export interface Database {
+	enterprises: EnterpriseTable;
+	users: UserTable;
+	account_roles: AccountRoleTable;
+	licenses: LicenseTable;
+	organizations: OrganizationTable;
+	org_members: OrgMemberTable;
+	teams: TeamTable;
+	team_members: TeamMemberTable;
+	team_org_links: TeamOrgLinkTable;
+	invites: InviteTable;
+	domains: DomainTable;
+	storage_policies: StoragePolicyTable;
+	activity_events: ActivityEventTable;
+	activity_summary: ActivitySummaryTable;
+	audit_log: AuditLogTable;
+	sync_clients: SyncClientTable;
+	sync_results: SyncResultTable;
+	tombstones: TombstoneTable;
+	scim_tokens: ScimTokenTable;
+	scim_requests: ScimRequestTable;
+	sessions: SessionTable;
+	rate_limits: RateLimitTable;
+}

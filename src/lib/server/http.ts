@@ -1,0 +1,93 @@
+import { json } from '@sveltejs/kit';
+import type { z } from 'zod';
+import { getDb } from './db';
+import { membershipIn, type EnterpriseMembership } from './enterprises.service';
+import { canAccess, canUseConsole, type ConsoleArea } from '../domain/roles';
+import type { SessionUser } from './auth/session';
+
+/** An error a handler returns to the client as `{error, message, details?}` with a status. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string,
+		readonly details?: unknown
+	) {
+		super(message);
+	}
+}
+
+/** Turns an ApiError into its JSON response. */
+export function errorResponse(err: ApiError, headers?: HeadersInit): Response {
+	const body: Record<string, unknown> = { error: err.code, message: err.message };
+	if (err.details !== undefined) body.details = err.details;
+	return json(body, { status: err.status, headers });
+}
+
+/** Describes the first problem zod found, naming the field. */
+export function describeIssues(error: z.ZodError): { message: string; fields: { path: string; message: string }[] } {
+	const fields = error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+	const first = fields[0];
+	return {
+		message: first ? `${first.path}: ${first.message}` : 'invalid request body',
+		fields
+	};
+}
+
+/** Parses a JSON body with a schema; bad JSON or fields become a 400 that names the field. */
+export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+	let body: unknown;
+	const text = await request.text();
+	if (text.length > 5_000_000) throw new ApiError(413, 'payloadTooLarge', 'request body is too large');
+	try {
+		body = JSON.parse(text);
+	} catch {
+		throw new ApiError(400, 'badRequest', 'request body must be valid JSON');
+	}
+	const parsed = schema.safeParse(body);
+	if (!parsed.success) {
+		const { message, fields } = describeIssues(parsed.error);
+		throw new ApiError(400, 'badRequest', message, { fields });
+	}
+	return parsed.data;
+}
+
+/** The signed-in user, or a 401. */
+export function requireUser(locals: App.Locals): SessionUser {
+	if (!locals.user) throw new ApiError(401, 'unauthorized', 'sign in first');
+	return locals.user;
+}
+
+/**
+ * The caller's membership in an enterprise, checked for a console area (R2): 401 without a session,
+ * 403 for another enterprise (whether or not it exists) or a role that may not use the area.
+ */
+export async function requireArea(
+	locals: App.Locals,
+	enterprise: { id: string } | { slug: string },
+	area: ConsoleArea
+): Promise<EnterpriseMembership> {
+	const user = requireUser(locals);
+	const membership = await membershipIn(getDb(), user.id, enterprise);
+	if (!membership || !canUseConsole(membership.role)) {
+		throw new ApiError(403, 'forbidden', 'you do not have access to this enterprise');
+	}
+	if (!canAccess(membership.role, area)) {
+		throw new ApiError(403, 'forbidden', `the ${membership.role} role cannot use ${area}`);
+	}
+	return membership;
+}
+
+/** Wraps an API handler so ApiErrors become JSON responses. */
+export function api<E extends { locals: App.Locals }>(
+	handler: (event: E) => Promise<Response>
+): (event: E) => Promise<Response> {
+	return async (event) => {
+		try {
+			return await handler(event);
+		} catch (err) {
+			if (err instanceof ApiError) return errorResponse(err);
+			throw err;
+		}
+	};
+}

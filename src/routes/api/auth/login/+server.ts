@@ -1,0 +1,29 @@
+import { json } from '@sveltejs/kit';
+import { loginSchema } from '$lib/domain/auth';
+import { getDb } from '$lib/server/db';
+import { login } from '$lib/server/auth/login';
+import { setSessionCookie } from '$lib/server/auth/cookies';
+import { enterprisesOf } from '$lib/server/enterprises.service';
+import { api, ApiError, readJson } from '$lib/server/http';
+import type { RequestHandler } from './$types';
+
+export const POST: RequestHandler = api(async ({ request, cookies, url, getClientAddress }) => {
+	const input = await readJson(request, loginSchema);
+	const result = await login(getDb(), input, {
+		ip: getClientAddress(),
+		userAgent: request.headers.get('user-agent')
+	});
+	if (!result.ok && result.code === 'RATE_LIMITED') {
+		return json(
+			{
+				error: 'rateLimited',
+				message: `Too many sign-in attempts. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`
+			},
+			{ status: 429, headers: { 'retry-after': String(result.retryAfterSeconds) } }
+		);
+	}
+	if (!result.ok) throw new ApiError(401, 'invalidCredentials', 'Email or password is incorrect.');
+	setSessionCookie(cookies, url, result.secret, result.expiresAt);
+	const enterprises = await enterprisesOf(getDb(), result.userID);
+	return json({ ok: true, enterprises });
+});
