@@ -29,14 +29,42 @@ async function ready() {
 }
 
 function seed(args) {
-	const r = spawnSync('npx', ['tsx', 'scripts/seed.ts', ...args], { cwd: root, env, stdio: 'inherit' });
+	const r = spawnSync('npx', ['tsx', 'scripts/seed.ts', ...args], {
+		cwd: root,
+		env,
+		stdio: 'inherit'
+	});
 	if (r.status !== 0) throw new Error(`seed ${args.join(' ')} failed`);
 }
 
 await ready();
 // The demo owner also owns Globex (enterprise switcher); Initech belongs to someone else.
-seed(['--enterprise', 'Globex', '--users', '120', '--domains', 'globex.test', '--owner', 'owner@acme.test', '--password', 'roster-demo']);
-seed(['--enterprise', 'Initech', '--users', '40', '--domains', 'initech.test', '--owner', 'owner@initech.test', '--password', 'initech-pass']);
+seed([
+	'--enterprise',
+	'Globex',
+	'--users',
+	'120',
+	'--domains',
+	'globex.test',
+	'--owner',
+	'owner@acme.test',
+	'--password',
+	'roster-demo'
+]);
+seed([
+	'--enterprise',
+	'Initech',
+	'--users',
+	'40',
+	'--domains',
+	'initech.test',
+	'--owner',
+	'owner@initech.test',
+	'--password',
+	'initech-pass'
+]);
 // Playwright waits for this port: it answers once the seeding above is done.
-createServer((_req, res) => res.end('ready')).listen(Number(process.env.E2E_READY_PORT ?? Number(port) + 1));
+createServer((_req, res) => res.end('ready')).listen(
+	Number(process.env.E2E_READY_PORT ?? Number(port) + 1)
+);
 console.log('e2e server ready');

@@ -50,9 +50,11 @@ const domains = values.domains
 	.map((d) => d.trim().toLowerCase())
 	.filter(Boolean);
 for (const d of domains ?? []) {
-	if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(d)) fail(`"${d}" is not a domain name`);
+	if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(d))
+		fail(`"${d}" is not a domain name`);
 }
-if (values.owner && !/^[^@\s]+@[^@\s]+$/.test(values.owner)) fail(`--owner "${values.owner}" is not an email`);
+if (values.owner && !/^[^@\s]+@[^@\s]+$/.test(values.owner))
+	fail(`--owner "${values.owner}" is not an email`);
 
 const database = openDb(configFromEnv());
 try {

@@ -40,7 +40,13 @@ const vitestJson = join(out, 'vitest.json');
 const playwrightJson = join(out, 'playwright.json');
 
 if (run('npx', ['svelte-kit', 'sync']) !== 0) process.exit(1);
-const unit = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+const unit = run('npx', [
+	'vitest',
+	'run',
+	'--reporter=default',
+	'--reporter=json',
+	`--outputFile.json=${vitestJson}`
+]);
 
 let e2e = 1;
 if (run('npx', ['vite', 'build', '--logLevel', 'warn']) === 0) {
@@ -58,11 +64,14 @@ function read(path) {
 const v = read(vitestJson);
 const p = read(playwrightJson);
 const passed = (v?.numPassedTests ?? 0) + (p?.stats?.expected ?? 0);
-const failed =
-	(v?.numFailedTests ?? 0) + (p?.stats?.unexpected ?? 0) + (p?.stats?.flaky ?? 0) * 0;
+const failed = (v?.numFailedTests ?? 0) + (p?.stats?.unexpected ?? 0) + (p?.stats?.flaky ?? 0) * 0;
 const skipped = (v?.numPendingTests ?? 0) + (v?.numTodoTests ?? 0) + (p?.stats?.skipped ?? 0);
 console.log(`\nunit: ${v?.numPassedTests ?? 0} passed, ${v?.numFailedTests ?? 0} failed`);
-console.log(`e2e: ${p?.stats?.expected ?? 0} passed, ${p?.stats?.unexpected ?? 0} failed${p?.stats?.flaky ? ` (${p.stats.flaky} flaky)` : ''}`);
+console.log(
+	`e2e: ${p?.stats?.expected ?? 0} passed, ${p?.stats?.unexpected ?? 0} failed${p?.stats?.flaky ? ` (${p.stats.flaky} flaky)` : ''}`
+);
 const ok = unit === 0 && e2e === 0 && passed > 0;
-console.log(`tests: ${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed, ${skipped} skipped`);
+console.log(
+	`tests: ${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed, ${skipped} skipped`
+);
 process.exit(ok ? 0 : 1);

@@ -46,5 +46,8 @@ export const handleError: HandleServerError = ({ error, event, status, message }
 		status,
 		err: error instanceof Error ? error.stack : String(error)
 	});
-	return { message: status >= 500 ? 'Something went wrong on our side' : message, requestID: event.locals.requestID };
+	return {
+		message: status >= 500 ? 'Something went wrong on our side' : message,
+		requestID: event.locals.requestID
+	};
 };

@@ -6,7 +6,9 @@ import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	if (!locals.user) redirect(303, '/login');
-	const enterprises = (await enterprisesOf(getDb(), locals.user.id)).filter((e) => canUseConsole(e.role));
+	const enterprises = (await enterprisesOf(getDb(), locals.user.id)).filter((e) =>
+		canUseConsole(e.role)
+	);
 	const first = enterprises[0];
 	if (first) redirect(303, `/e/${first.slug}/licenses`);
 	return { email: locals.user.email };

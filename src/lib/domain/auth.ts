@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** The body of `POST /api/auth/login`. */
 export const loginSchema = z.object({
-	email: z.string().trim().min(1, 'email is required').max(320).email('email must be an email address'),
+	email: z
+		.string()
+		.trim()
+		.min(1, 'email is required')
+		.max(320)
+		.email('email must be an email address'),
 	password: z.string().min(1, 'password is required').max(1024)
 });
 

@@ -18,7 +18,12 @@ export type ConsoleArea =
 	| 'scim'
 	| 'settings';
 
-const BILLING_AREAS: ReadonlySet<ConsoleArea> = new Set(['licenses', 'reports', 'seats', 'settings']);
+const BILLING_AREAS: ReadonlySet<ConsoleArea> = new Set([
+	'licenses',
+	'reports',
+	'seats',
+	'settings'
+]);
 
 /** Whether a role may open the console at all: members may not (R2). */
 export function canUseConsole(role: AccountRole | null | undefined): boolean {

@@ -31,6 +31,7 @@ export async function membershipIn(
 		.innerJoin('enterprises', 'enterprises.id', 'account_roles.enterprise_id')
 		.select(['enterprises.id', 'enterprises.name', 'enterprises.slug', 'account_roles.role'])
 		.where('account_roles.user_id', '=', userID);
-	q = 'id' in by ? q.where('enterprises.id', '=', by.id) : q.where('enterprises.slug', '=', by.slug);
+	q =
+		'id' in by ? q.where('enterprises.id', '=', by.id) : q.where('enterprises.slug', '=', by.slug);
 	return (await q.executeTakeFirst()) ?? null;
 }

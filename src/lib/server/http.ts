@@ -25,8 +25,14 @@ export function errorResponse(err: ApiError, headers?: HeadersInit): Response {
 }
 
 /** Describes the first problem zod found, naming the field. */
-export function describeIssues(error: z.ZodError): { message: string; fields: { path: string; message: string }[] } {
-	const fields = error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+export function describeIssues(error: z.ZodError): {
+	message: string;
+	fields: { path: string; message: string }[];
+} {
+	const fields = error.issues.map((i) => ({
+		path: i.path.join('.') || '(body)',
+		message: i.message
+	}));
 	const first = fields[0];
 	return {
 		message: first ? `${first.path}: ${first.message}` : 'invalid request body',
@@ -35,10 +41,14 @@ export function describeIssues(error: z.ZodError): { message: string; fields: { 
 }
 
 /** Parses a JSON body with a schema; bad JSON or fields become a 400 that names the field. */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(
+	request: Request,
+	schema: S
+): Promise<z.infer<S>> {
 	let body: unknown;
 	const text = await request.text();
-	if (text.length > 5_000_000) throw new ApiError(413, 'payloadTooLarge', 'request body is too large');
+	if (text.length > 5_000_000)
+		throw new ApiError(413, 'payloadTooLarge', 'request body is too large');
 	try {
 		body = JSON.parse(text);
 	} catch {

@@ -12,9 +12,17 @@ export interface LicensedUser {
 }
 
 /** Seat usage of an enterprise now: licensed users plus unexpired invites (R4, R5). */
-export async function seatUsageOf({ db }: Db, enterpriseID: string, now = Date.now()): Promise<SeatUsage> {
+export async function seatUsageOf(
+	{ db }: Db,
+	enterpriseID: string,
+	now = Date.now()
+): Promise<SeatUsage> {
 	const [enterprise, licensed, invites] = await Promise.all([
-		db.selectFrom('enterprises').select('seats').where('id', '=', enterpriseID).executeTakeFirstOrThrow(),
+		db
+			.selectFrom('enterprises')
+			.select('seats')
+			.where('id', '=', enterpriseID)
+			.executeTakeFirstOrThrow(),
 		db
 			.selectFrom('licenses')
 			.select((eb) => eb.fn.countAll<number>().as('n'))
@@ -40,7 +48,9 @@ export async function listLicensedUsers(
 	opts: { query?: string; offset?: number; limit?: number; sort?: LicenseSort } = {}
 ): Promise<{ total: number; users: LicensedUser[] }> {
 	// R19: activity before tracking began does not count; fall back to the last login.
-	const lastActive = sql<number | null>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`;
+	const lastActive = sql<
+		number | null
+	>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`;
 	let base = db
 		.selectFrom('licenses')
 		.innerJoin('users', 'users.id', 'licenses.user_id')
@@ -74,6 +84,9 @@ export async function listLicensedUsers(
 	]);
 	return {
 		total: Number(total.n),
-		users: users.map((u) => ({ ...u, lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt) }))
+		users: users.map((u) => ({
+			...u,
+			lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt)
+		}))
 	};
 }

@@ -144,7 +144,13 @@ export async function listAdmins({ db }: Db, enterpriseID: string) {
 	return db
 		.selectFrom('account_roles')
 		.innerJoin('users', 'users.id', 'account_roles.user_id')
-		.select(['users.id', 'users.email', 'users.name', 'account_roles.role', 'account_roles.created_at'])
+		.select([
+			'users.id',
+			'users.email',
+			'users.name',
+			'account_roles.role',
+			'account_roles.created_at'
+		])
 		.where('account_roles.enterprise_id', '=', enterpriseID)
 		.where('account_roles.role', '!=', 'member')
 		.orderBy(sql`case account_roles.role when 'owner' then 0 when 'co-owner' then 1 else 2 end`)

@@ -38,8 +38,70 @@ export interface SeedResult {
 	ms: number;
 }
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Radia', 'Tim', 'Frances', 'Edsger', 'Hedy', 'Donald', 'Katherine', 'John', 'Joan', 'Guido', 'Anita', 'Bjarne', 'Zoë', 'José', 'Søren', 'Ngozi', 'Mei', 'Ravi', 'Aiko', 'Omar', 'Fatima', 'Lars'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Perlman', 'Berners-Lee', 'Allen', 'Dijkstra', 'Lamarr', 'Knuth', 'Johnson', 'McCarthy', 'Clarke', 'van Rossum', 'Borg', 'Stroustrup', 'Núñez', "O'Brien", 'Kowalski', 'Okafor', 'Chen', 'Patel', 'Tanaka', 'Haddad', 'Rahman', 'Nilsson'];
+const FIRST = [
+	'Ada',
+	'Grace',
+	'Alan',
+	'Linus',
+	'Margaret',
+	'Ken',
+	'Barbara',
+	'Dennis',
+	'Radia',
+	'Tim',
+	'Frances',
+	'Edsger',
+	'Hedy',
+	'Donald',
+	'Katherine',
+	'John',
+	'Joan',
+	'Guido',
+	'Anita',
+	'Bjarne',
+	'Zoë',
+	'José',
+	'Søren',
+	'Ngozi',
+	'Mei',
+	'Ravi',
+	'Aiko',
+	'Omar',
+	'Fatima',
+	'Lars'
+];
+const LAST = [
+	'Lovelace',
+	'Hopper',
+	'Turing',
+	'Torvalds',
+	'Hamilton',
+	'Thompson',
+	'Liskov',
+	'Ritchie',
+	'Perlman',
+	'Berners-Lee',
+	'Allen',
+	'Dijkstra',
+	'Lamarr',
+	'Knuth',
+	'Johnson',
+	'McCarthy',
+	'Clarke',
+	'van Rossum',
+	'Borg',
+	'Stroustrup',
+	'Núñez',
+	"O'Brien",
+	'Kowalski',
+	'Okafor',
+	'Chen',
+	'Patel',
+	'Tanaka',
+	'Haddad',
+	'Rahman',
+	'Nilsson'
+];
 
 /** A small deterministic PRNG (mulberry32), so the same seed makes the same enterprise. */
 function prng(seed: number): () => number {
@@ -109,14 +171,25 @@ async function ensureUser(
 		.executeTakeFirst();
 	if (existing) {
 		if (!existing.password_hash && passwordHash) {
-			await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', existing.id).execute();
+			await trx
+				.updateTable('users')
+				.set({ password_hash: passwordHash })
+				.where('id', '=', existing.id)
+				.execute();
 		}
 		return existing.id;
 	}
 	const id = randomUUID();
 	await trx
 		.insertInto('users')
-		.values({ id, email: normalizeEmail(email), name, password_hash: passwordHash, last_login_at: null, created_at: now })
+		.values({
+			id,
+			email: normalizeEmail(email),
+			name,
+			password_hash: passwordHash,
+			last_login_at: null,
+			created_at: now
+		})
 		.execute();
 	return id;
 }
@@ -136,7 +209,9 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 	return database.db.transaction().execute(async (trx) => {
 		const enterpriseID = randomUUID();
 		const slug = await uniqueSlug(trx, opts.name);
-		const domains = (opts.domains?.length ? opts.domains : [`${slug}.test`]).map((d) => d.trim().toLowerCase());
+		const domains = (opts.domains?.length ? opts.domains : [`${slug}.test`]).map((d) =>
+			d.trim().toLowerCase()
+		);
 		const owner = normalizeEmail(opts.owner ?? `owner@${domains[0]}`);
 		const inviteCount = opts.invites ?? Math.min(10, Math.ceil(userCount / 100));
 		const seats = opts.seats ?? Math.ceil((userCount + inviteCount) * 1.1) + 5;
@@ -170,7 +245,10 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 		for (let i = 0; i < total; i++) {
 			const first = pick(FIRST);
 			const last = pick(LAST);
-			const local = `${first}.${last}.${i}`.normalize('NFKD').replace(/[^A-Za-z0-9.]/g, '').toLowerCase();
+			const local = `${first}.${last}.${i}`
+				.normalize('NFKD')
+				.replace(/[^A-Za-z0-9.]/g, '')
+				.toLowerCase();
 			const email = `${local}@${domains[i % domains.length]}`;
 			const r = rand();
 			let lastActivity: number | null = null;
@@ -179,17 +257,26 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 				// never signed in, never active
 			} else if (r < 0.16) {
 				// legacy: last login before activity tracking began (R19)
-				lastLogin = ACTIVITY_TRACKING_START - Math.floor(rand() * 400) * DAY_MS - Math.floor(rand() * DAY_MS);
+				lastLogin =
+					ACTIVITY_TRACKING_START - Math.floor(rand() * 400) * DAY_MS - Math.floor(rand() * DAY_MS);
 			} else {
 				lastActivity = now - Math.floor(rand() * 200 * DAY_MS);
 				lastLogin = lastActivity - Math.floor(rand() * 30 * DAY_MS);
 			}
 			const id = randomUUID();
 			emailIDs.set(email, id);
-			userRows.push({ id, email, name: `${first} ${last}`, password_hash: null, last_login_at: lastLogin, created_at: now });
+			userRows.push({
+				id,
+				email,
+				name: `${first} ${last}`,
+				password_hash: null,
+				last_login_at: lastLogin,
+				created_at: now
+			});
 			if (lastActivity != null) {
 				summaries.push({ user_id: id, last_active_at: lastActivity });
-				if (now - lastActivity < RETENTION_DAYS * DAY_MS) events.push({ user_id: id, at: lastActivity });
+				if (now - lastActivity < RETENTION_DAYS * DAY_MS)
+					events.push({ user_id: id, at: lastActivity });
 			}
 		}
 		await insertChunks(trx, 'users', userRows, true);
@@ -198,14 +285,26 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 		const stored = new Map<string, string>();
 		for (let i = 0; i < userRows.length; i += CHUNK) {
 			const emails = userRows.slice(i, i + CHUNK).map((u) => u.email);
-			for (const row of await trx.selectFrom('users').select(['id', 'email']).where('email', 'in', emails).execute()) {
+			for (const row of await trx
+				.selectFrom('users')
+				.select(['id', 'email'])
+				.where('email', 'in', emails)
+				.execute()) {
 				stored.set(row.email, row.id);
 			}
 		}
 		for (const u of userRows) ids.push(stored.get(u.email) ?? u.id);
 		const fresh = new Set(userRows.filter((u) => stored.get(u.email) === u.id).map((u) => u.id));
-		await insertChunks(trx, 'activity_summary', summaries.filter((s) => fresh.has(s.user_id)));
-		await insertChunks(trx, 'activity_events', events.filter((e) => fresh.has(e.user_id)));
+		await insertChunks(
+			trx,
+			'activity_summary',
+			summaries.filter((s) => fresh.has(s.user_id))
+		);
+		await insertChunks(
+			trx,
+			'activity_events',
+			events.filter((e) => fresh.has(e.user_id))
+		);
 
 		const licensed = ids.slice(0, userCount);
 		await insertChunks(
@@ -226,31 +325,70 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 		await insertChunks(
 			trx,
 			'organizations',
-			orgNames.map((name, i) => ({ id: orgIDs[i], enterprise_id: enterpriseID, name, created_at: now }))
+			orgNames.map((name, i) => ({
+				id: orgIDs[i],
+				enterprise_id: enterpriseID,
+				name,
+				created_at: now
+			}))
 		);
 		await insertChunks(
 			trx,
 			'org_members',
-			orgIDs.map((org_id) => ({ org_id, user_id: ownerID, enterprise_id: enterpriseID, role: 'owner' as const }))
+			orgIDs.map((org_id) => ({
+				org_id,
+				user_id: ownerID,
+				enterprise_id: enterpriseID,
+				role: 'owner' as const
+			}))
 		);
 		const teams = opts.teams ?? [
-			{ name: 'Platform', links: [{ org: 0, role: 'admin' as const }, { org: 3, role: 'member' as const }] },
+			{
+				name: 'Platform',
+				links: [
+					{ org: 0, role: 'admin' as const },
+					{ org: 3, role: 'member' as const }
+				]
+			},
 			{ name: 'Mobile', links: [{ org: 0, role: 'member' as const }] },
 			{ name: 'Design', links: [{ org: 1, role: 'member' as const }] },
 			{ name: 'Customer Success', links: [{ org: 2, role: 'admin' as const }] },
-			{ name: 'Analytics', links: [{ org: 3, role: 'admin' as const }, { org: 1, role: 'member' as const }] },
-			{ name: 'Security', links: [{ org: 0, role: 'admin' as const }, { org: 2, role: 'member' as const }] }
+			{
+				name: 'Analytics',
+				links: [
+					{ org: 3, role: 'admin' as const },
+					{ org: 1, role: 'member' as const }
+				]
+			},
+			{
+				name: 'Security',
+				links: [
+					{ org: 0, role: 'admin' as const },
+					{ org: 2, role: 'member' as const }
+				]
+			}
 		];
-		const perTeam = Math.min(licensed.length, Math.max(1, Math.min(2000, Math.floor(licensed.length / 10))));
+		const perTeam = Math.min(
+			licensed.length,
+			Math.max(1, Math.min(2000, Math.floor(licensed.length / 10)))
+		);
 		for (const team of teams) {
 			const id = randomUUID();
 			await trx
 				.insertInto('teams')
-				.values({ id, enterprise_id: enterpriseID, name: team.name, source: 'manual', external_id: null, created_at: now })
+				.values({
+					id,
+					enterprise_id: enterpriseID,
+					name: team.name,
+					source: 'manual',
+					external_id: null,
+					created_at: now
+				})
 				.execute();
 			const start = licensed.length ? Math.floor(rand() * licensed.length) : 0;
 			const members = new Set<string>();
-			for (let k = 0; k < perTeam && licensed.length; k++) members.add(licensed[(start + k) % licensed.length] as string);
+			for (let k = 0; k < perTeam && licensed.length; k++)
+				members.add(licensed[(start + k) % licensed.length] as string);
 			await insertChunks(
 				trx,
 				'team_members',
@@ -261,7 +399,12 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 				'team_org_links',
 				team.links
 					.filter((l) => orgIDs[l.org])
-					.map((l) => ({ team_id: id, org_id: orgIDs[l.org] as string, enterprise_id: enterpriseID, role: l.role }))
+					.map((l) => ({
+						team_id: id,
+						org_id: orgIDs[l.org] as string,
+						enterprise_id: enterpriseID,
+						role: l.role
+					}))
 			);
 		}
 
@@ -300,15 +443,34 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 
 		await trx
 			.insertInto('storage_policies')
-			.values({ id: randomUUID(), enterprise_id: enterpriseID, org_id: null, local: 1, cloud: 1, git: 1, updated_at: now })
+			.values({
+				id: randomUUID(),
+				enterprise_id: enterpriseID,
+				org_id: null,
+				local: 1,
+				cloud: 1,
+				git: 1,
+				updated_at: now
+			})
 			.execute();
 
 		if (opts.scimToken) {
 			await trx
 				.insertInto('scim_tokens')
-				.values({ id: randomUUID(), enterprise_id: enterpriseID, token_hash: hashToken(opts.scimToken), created_at: now, expires_at: null, revoked_at: null })
+				.values({
+					id: randomUUID(),
+					enterprise_id: enterpriseID,
+					token_hash: hashToken(opts.scimToken),
+					created_at: now,
+					expires_at: null,
+					revoked_at: null
+				})
 				.execute();
-			await trx.updateTable('enterprises').set({ scim_enabled: 1 }).where('id', '=', enterpriseID).execute();
+			await trx
+				.updateTable('enterprises')
+				.set({ scim_enabled: 1 })
+				.where('id', '=', enterpriseID)
+				.execute();
 		}
 
 		await trx
@@ -325,7 +487,13 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 			})
 			.execute();
 
-		return { enterpriseID, slug, owner, users: userCount, ms: Math.round(performance.now() - started) };
+		return {
+			enterpriseID,
+			slug,
+			owner,
+			users: userCount,
+			ms: Math.round(performance.now() - started)
+		};
 	});
 }
 

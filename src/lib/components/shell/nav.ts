@@ -4,8 +4,19 @@ import { canAccess, type AccountRole, type ConsoleArea } from '../../domain/role
 export interface NavItem {
 	area: ConsoleArea;
 	label: string;
-	path: string;
+	path: NavPath;
 }
+
+/** The path segment of each console page under `/e/[slug]/`. */
+export type NavPath =
+	| 'licenses'
+	| 'teams'
+	| 'organizations'
+	| 'domains'
+	| 'storage'
+	| 'co-owners'
+	| 'audit'
+	| 'settings';
 
 const ITEMS: NavItem[] = [
 	{ area: 'licenses', label: 'Licenses', path: 'licenses' },

@@ -2,7 +2,12 @@ import type { Cookies } from '@sveltejs/kit';
 import { SESSION_COOKIE } from './session';
 
 /** Sets the session cookie: httpOnly, SameSite=Lax, Secure when served over https. */
-export function setSessionCookie(cookies: Cookies, url: URL, secret: string, expiresAt: number): void {
+export function setSessionCookie(
+	cookies: Cookies,
+	url: URL,
+	secret: string,
+	expiresAt: number
+): void {
 	cookies.set(SESSION_COOKIE, secret, {
 		path: '/',
 		httpOnly: true,

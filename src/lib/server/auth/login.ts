@@ -31,7 +31,8 @@ export async function login(
 		[ipKey, IP_LIMIT]
 	] as const) {
 		const state = await isLimited(database, key, limit, now);
-		if (!state.allowed) return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: state.retryAfterSeconds };
+		if (!state.allowed)
+			return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: state.retryAfterSeconds };
 	}
 
 	const user = await database.db
@@ -49,7 +50,11 @@ export async function login(
 		return { ok: false, code: 'INVALID_CREDENTIALS' };
 	}
 	await clear(database, accountKey);
-	await database.db.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
+	await database.db
+		.updateTable('users')
+		.set({ last_login_at: now })
+		.where('id', '=', user.id)
+		.execute();
 	const session = await createSession(database, user.id, meta, now);
 	return { ok: true, ...session, userID: user.id };
 }

@@ -36,13 +36,19 @@ export async function hit(
 }
 
 /** Whether `key` is currently over `limit`, without counting a hit. */
-export async function isLimited({ db }: Db, key: string, limit: number, now = Date.now()): Promise<LimitResult> {
+export async function isLimited(
+	{ db }: Db,
+	key: string,
+	limit: number,
+	now = Date.now()
+): Promise<LimitResult> {
 	const row = await db
 		.selectFrom('rate_limits')
 		.select(['count', 'reset_at'])
 		.where('key', '=', key)
 		.executeTakeFirst();
-	if (!row || row.reset_at <= now || row.count < limit) return { allowed: true, retryAfterSeconds: 0 };
+	if (!row || row.reset_at <= now || row.count < limit)
+		return { allowed: true, retryAfterSeconds: 0 };
 	return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.reset_at - now) / 1000)) };
 }
 

@@ -57,7 +57,13 @@ export async function resolveSession(
 	const row = await db
 		.selectFrom('sessions')
 		.innerJoin('users', 'users.id', 'sessions.user_id')
-		.select(['users.id', 'users.email', 'users.name', 'sessions.expires_at', 'sessions.last_seen_at'])
+		.select([
+			'users.id',
+			'users.email',
+			'users.name',
+			'sessions.expires_at',
+			'sessions.last_seen_at'
+		])
 		.where('sessions.id', '=', id)
 		.executeTakeFirst();
 	if (!row) return null;

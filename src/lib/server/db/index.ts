@@ -37,7 +37,9 @@ export function openDb(config: DbConfig): Db {
 	if ('url' in config) {
 		const pool = new pg.Pool({ connectionString: config.url, max: 10 });
 		// An idle client losing its connection must not crash the process.
-		pool.on('error', (err) => console.error(JSON.stringify({ level: 'error', msg: 'pg pool', err: err.message })));
+		pool.on('error', (err) =>
+			console.error(JSON.stringify({ level: 'error', msg: 'pg pool', err: err.message }))
+		);
 		const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 		return { db, dialect: 'postgres', close: () => db.destroy() };
 	}
@@ -58,7 +60,9 @@ export async function migrate({ db, dialect }: Db): Promise<void> {
 	const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
 	if (error) {
 		const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-		throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+		throw new Error(
+			`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`
+		);
 	}
 }
 

@@ -57,7 +57,11 @@ function initial(dialect: Dialect): Migration {
 			await sql`create unique index account_roles_one_owner on account_roles (enterprise_id) where role = 'owner'`.execute(
 				db
 			);
-			await db.schema.createIndex('account_roles_user').on('account_roles').column('user_id').execute();
+			await db.schema
+				.createIndex('account_roles_user')
+				.on('account_roles')
+				.column('user_id')
+				.execute();
 
 			await db.schema
 				.createTable('licenses')
@@ -131,7 +135,11 @@ function initial(dialect: Dialect): Migration {
 				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
 				.addPrimaryKeyConstraint('team_members_pk', ['team_id', 'user_id'])
 				.execute();
-			await db.schema.createIndex('team_members_user').on('team_members').column('user_id').execute();
+			await db.schema
+				.createIndex('team_members_user')
+				.on('team_members')
+				.column('user_id')
+				.execute();
 
 			await db.schema
 				.createTable('team_org_links')
@@ -146,7 +154,11 @@ function initial(dialect: Dialect): Migration {
 				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
 				.addPrimaryKeyConstraint('team_org_links_pk', ['team_id', 'org_id'])
 				.execute();
-			await db.schema.createIndex('team_org_links_org').on('team_org_links').column('org_id').execute();
+			await db.schema
+				.createIndex('team_org_links_org')
+				.on('team_org_links')
+				.column('org_id')
+				.execute();
 
 			await db.schema
 				.createTable('invites')
@@ -211,7 +223,11 @@ function initial(dialect: Dialect): Migration {
 				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
 				.addColumn('at', TS, (c) => c.notNull())
 				.execute();
-			await db.schema.createIndex('activity_events_at').on('activity_events').column('at').execute();
+			await db.schema
+				.createIndex('activity_events_at')
+				.on('activity_events')
+				.column('at')
+				.execute();
 			await db.schema
 				.createIndex('activity_events_user')
 				.on('activity_events')
@@ -220,7 +236,9 @@ function initial(dialect: Dialect): Migration {
 
 			await db.schema
 				.createTable('activity_summary')
-				.addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+				.addColumn('user_id', 'text', (c) =>
+					c.primaryKey().references('users.id').onDelete('cascade')
+				)
 				.addColumn('last_active_at', TS, (c) => c.notNull())
 				.execute();
 
@@ -263,7 +281,9 @@ function initial(dialect: Dialect): Migration {
 					c.notNull().references('sync_clients.client_id').onDelete('cascade')
 				)
 				.addColumn('mutation_id', TS, (c) => c.notNull())
-				.addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('applied', 'rejected')`))
+				.addColumn('status', 'text', (c) =>
+					c.notNull().check(sql`status in ('applied', 'rejected')`)
+				)
 				.addColumn('code', 'text')
 				.addColumn('message', 'text')
 				.addColumn('details', 'text')

@@ -11,7 +11,10 @@ export const load: PageServerLoad = async ({ locals, url, params }) => {
 	const q = (url.searchParams.get('q') ?? '').slice(0, 200);
 	const sortParam = url.searchParams.get('sort') as LicenseSort | null;
 	const sort = sortParam && SORTS.includes(sortParam) ? sortParam : 'last-active-desc';
-	const pageNo = Math.max(1, Math.min(1_000_000, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1));
+	const pageNo = Math.max(
+		1,
+		Math.min(1_000_000, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
+	);
 	const database = getDb();
 	const [seats, list] = await Promise.all([
 		seatUsageOf(database, enterprise.id),

@@ -1,0 +1,44 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The Licenses page as an admin sees it: the seat meter and the licensed-users table. */
+export class LicensesPage {
+	readonly seats: Locator;
+	readonly seatFigure: Locator;
+	readonly users: Locator;
+	readonly table: Locator;
+	readonly rows: Locator;
+	readonly search: Locator;
+	readonly lastActiveHeader: Locator;
+	readonly lastActiveSort: Locator;
+	readonly pager: Locator;
+
+	constructor(readonly page: Page) {
+		this.seats = page.getByRole('region', { name: 'Seats' });
+		this.seatFigure = this.seats.getByText(/seats used$/);
+		this.users = page.getByRole('region', { name: 'Licensed users' });
+		this.table = this.users.getByRole('table');
+		this.rows = this.table.locator('tbody').getByRole('row');
+		this.search = page.getByRole('searchbox', { name: 'Search licensed users' });
+		this.lastActiveHeader = this.table.getByRole('columnheader', { name: /Last Active/ });
+		this.lastActiveSort = this.lastActiveHeader.getByRole('link');
+		this.pager = page.getByRole('navigation', { name: 'Pages of licensed users' });
+	}
+
+	async goto(slug: string, query = ''): Promise<void> {
+		await this.page.goto(`/e/${slug}/licenses${query}`);
+	}
+
+	/** The value shown next to a label of the seat meter ("Licensed users", "Free seats"…). */
+	figure(label: string): Locator {
+		return this.seats.locator('dl > div').filter({ has: this.page.getByText(label, { exact: true }) }).locator('dd');
+	}
+
+	/** The text of one column (0: Name, 1: Email, 2: Last Active) for every row shown. */
+	async column(index: 0 | 1 | 2): Promise<string[]> {
+		return (await this.rows.locator(`td:nth-child(${index + 1})`).allInnerTexts()).map((t) => t.trim());
+	}
+
+	emails(): Promise<string[]> {
+		return this.column(1);
+	}
+}
