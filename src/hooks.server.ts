@@ -11,7 +11,8 @@ export const init: ServerInit = async () => {
 };
 
 const requestContext: Handle = async ({ event, resolve }) => {
-	event.locals.requestID = event.request.headers.get('x-request-id')?.slice(0, 64) || randomUUID();
+	const given = event.request.headers.get('x-request-id');
+	event.locals.requestID = given && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
 	const response = await resolve(event);
 	response.headers.set('x-request-id', event.locals.requestID);
 	response.headers.set('x-content-type-options', 'nosniff');

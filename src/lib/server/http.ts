@@ -40,6 +40,11 @@ export function describeIssues(error: z.ZodError): {
 	};
 }
 
+/** Removes characters no database column may hold (PostgreSQL refuses NUL in text). */
+export function cleanText(value: string): string {
+	return value.replaceAll(String.fromCharCode(0), '');
+}
+
 /** Parses a JSON body with a schema; bad JSON or fields become a 400 that names the field. */
 export async function readJson<S extends z.ZodType>(
 	request: Request,
@@ -78,6 +83,12 @@ export async function requireArea(
 	area: ConsoleArea
 ): Promise<EnterpriseMembership> {
 	const user = requireUser(locals);
+	// Ids are UUIDs and slugs are [a-z0-9-]; anything else names no enterprise (and must not reach SQL
+	// with bytes PostgreSQL refuses, such as NUL).
+	const key = 'id' in enterprise ? enterprise.id : enterprise.slug;
+	if (!/^[A-Za-z0-9-]{1,100}$/.test(key)) {
+		throw new ApiError(403, 'forbidden', 'you do not have access to this enterprise');
+	}
 	const membership = await membershipIn(getDb(), user.id, enterprise);
 	if (!membership || !canUseConsole(membership.role)) {
 		throw new ApiError(403, 'forbidden', 'you do not have access to this enterprise');

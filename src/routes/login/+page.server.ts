@@ -18,7 +18,15 @@ export const load: PageServerLoad = ({ locals, url }) => {
 export const actions: Actions = {
 	// The form posts here, so it signs in with or without JavaScript and never puts the password in a URL.
 	default: async ({ request, cookies, url, getClientAddress }) => {
-		const form = await request.formData();
+		let form: FormData;
+		try {
+			form = await request.formData();
+		} catch {
+			return fail(400, {
+				email: '',
+				message: 'The sign-in form could not be read. Reload the page and try again.'
+			});
+		}
 		const email = String(form.get('email') ?? '');
 		const parsed = loginSchema.safeParse({ email, password: String(form.get('password') ?? '') });
 		if (!parsed.success) return fail(400, { email, message: describeIssues(parsed.error).message });
@@ -28,7 +36,10 @@ export const actions: Actions = {
 		});
 		if (!result.ok && result.code === 'RATE_LIMITED') {
 			const minutes = Math.ceil(result.retryAfterSeconds / 60);
-			return fail(429, { email, message: `Too many sign-in attempts. Try again in ${minutes} minute(s).` });
+			return fail(429, {
+				email,
+				message: `Too many sign-in attempts. Try again in ${minutes} minute(s).`
+			});
 		}
 		if (!result.ok) return fail(401, { email, message: 'Email or password is incorrect.' });
 		setSessionCookie(cookies, url, result.secret, result.expiresAt);

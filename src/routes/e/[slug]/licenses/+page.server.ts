@@ -1,5 +1,6 @@
 import { getDb } from '$lib/server/db';
 import { requirePageArea } from '$lib/server/pages';
+import { cleanText } from '$lib/server/http';
 import { listLicensedUsers, seatUsageOf, type LicenseSort } from '$lib/server/licenses.service';
 import type { PageServerLoad } from './$types';
 
@@ -8,7 +9,7 @@ const SORTS: LicenseSort[] = ['last-active-desc', 'last-active-asc', 'email'];
 
 export const load: PageServerLoad = async ({ locals, url, params }) => {
 	const enterprise = await requirePageArea(locals, url, params.slug, 'licenses');
-	const q = (url.searchParams.get('q') ?? '').slice(0, 200);
+	const q = cleanText(url.searchParams.get('q') ?? '').slice(0, 200);
 	const sortParam = url.searchParams.get('sort') as LicenseSort | null;
 	const sort = sortParam && SORTS.includes(sortParam) ? sortParam : 'last-active-desc';
 	const pageNo = Math.max(

@@ -1,12 +1,12 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
-import { api, ApiError, describeIssues, requireArea } from '$lib/server/http';
+import { api, ApiError, cleanText, describeIssues, requireArea } from '$lib/server/http';
 import { listLicensedUsers, seatUsageOf } from '$lib/server/licenses.service';
 import type { RequestHandler } from './$types';
 
 const querySchema = z.object({
-	q: z.string().max(200).optional(),
+	q: z.string().max(200).transform(cleanText).optional(),
 	offset: z.coerce.number().int().min(0).default(0),
 	limit: z.coerce.number().int().min(1).max(1000).default(100),
 	sort: z.enum(['last-active-desc', 'last-active-asc', 'email']).default('last-active-desc')

@@ -1,0 +1,211 @@
+import { expect, test, type Page } from '@playwright/test';
+import { ADMINS, apiAs, enterpriseID, licensesOf, signIn } from './support/auth';
+
+const ALL_AREAS = [
+	['Licenses', 'licenses'],
+	['Teams', 'teams'],
+	['Organizations', 'organizations'],
+	['Domains', 'domains'],
+	['Storage', 'storage'],
+	['Co-owners', 'co-owners'],
+	['Audit log', 'audit'],
+	['Settings', 'settings']
+] as const;
+
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Enterprise controls' });
+
+async function expectNoAccessPage(page: Page, path: string): Promise<void> {
+	const res = await page.goto(path);
+	expect(res?.status(), `${path} status`).toBe(403);
+	await expect(page.getByRole('heading', { level: 1, name: 'No access' })).toBeVisible();
+	await expect(page.getByRole('link', { name: 'Back to Roster' })).toBeVisible();
+	await expect(page).toHaveTitle('403 · Roster');
+}
+
+test.describe('Billing admin (R2)', () => {
+	test.beforeEach(async ({ page }) => {
+		await signIn(page, ADMINS.billing.email, ADMINS.billing.password);
+	});
+
+	test('R2: billing sees only Licenses and Settings in the sidebar', async ({ page }) => {
+		await page.goto('/e/acme/licenses');
+		await expect(page.getByRole('heading', { level: 1, name: 'Licenses' })).toBeVisible();
+		await expect(nav(page).getByRole('link')).toHaveText(['Licenses', 'Settings']);
+		// One enterprise: no switcher select, just its name.
+		await expect(page.getByRole('combobox', { name: 'Switch enterprise' })).toHaveCount(0);
+		await expect(page.getByRole('complementary', { name: 'Sidebar' })).toContainText('Acme');
+	});
+
+	test('R2: billing opening /e/acme/teams gets a 403 "No access" page', async ({ page }) => {
+		await expectNoAccessPage(page, '/e/acme/teams');
+	});
+
+	test('R2: every area billing cannot use is refused on the server, the two it can use load', async ({
+		page
+	}) => {
+		for (const [label, path] of ALL_AREAS) {
+			const res = await page.request.get(`/e/acme/${path}`, { maxRedirects: 0 });
+			const allowed = path === 'licenses' || path === 'settings';
+			expect(res.status(), `${label} for billing`).toBe(allowed ? 200 : 403);
+		}
+	});
+
+	test('R2: billing can read licenses through the API', async ({ page }) => {
+		const id = await enterpriseID(page.request, 'acme');
+		const body = await licensesOf(page.request, id, { limit: 10 });
+		expect(body.users).toHaveLength(10);
+		expect(body.seats.licensed).toBe(body.total);
+	});
+});
+
+test.describe('Co-owner (R2)', () => {
+	test('R2: a co-owner sees all eight console areas', async ({ page }) => {
+		await signIn(page, ADMINS.coOwner.email, ADMINS.coOwner.password);
+		await page.goto('/e/acme/licenses');
+		await expect(nav(page).getByRole('link')).toHaveText(ALL_AREAS.map(([label]) => label));
+		await page.goto('/e/acme/co-owners');
+		await expect(page.getByRole('heading', { level: 1, name: 'Co-owners and billing' })).toBeVisible();
+		await expect(page.getByRole('combobox', { name: 'Switch enterprise' })).toHaveCount(0);
+	});
+});
+
+test.describe('Isolation between enterprises (R1, R2)', () => {
+	test('R1: the Acme owner opening Initech gets 403, on the page and in the API, with no data', async ({
+		page
+	}) => {
+		const initech = await apiAs(ADMINS.initechOwner);
+		let initechID: string;
+		try {
+			initechID = await enterpriseID(initech, 'initech');
+			// Initech's own owner does get its data.
+			expect((await licensesOf(initech, initechID, { limit: 1 })).total).toBeGreaterThan(0);
+		} finally {
+			await initech.dispose();
+		}
+
+		const me = await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+		expect(me.enterprises.map((e) => e.slug)).not.toContain('initech');
+		await expectNoAccessPage(page, '/e/initech/licenses');
+		await expect(page.locator('body')).not.toContainText('initech.test');
+
+		const res = await page.request.get(`/api/enterprises/${initechID}/licenses`);
+		expect(res.status()).toBe(403);
+		const body = (await res.json()) as Record<string, unknown>;
+		expect(body.error).toBe('forbidden');
+		expect(body).not.toHaveProperty('users');
+		expect(body).not.toHaveProperty('seats');
+		expect(body).not.toHaveProperty('total');
+		expect(JSON.stringify(body)).not.toContain('initech.test');
+	});
+
+	test('R1: an enterprise that does not exist looks the same as one you cannot access', async ({
+		page
+	}) => {
+		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+		await expectNoAccessPage(page, '/e/no-such-enterprise/licenses');
+		const res = await page.request.get(
+			'/api/enterprises/00000000-0000-4000-8000-000000000000/licenses'
+		);
+		expect(res.status()).toBe(403);
+	});
+});
+
+test.describe('Owner console pages render real data (R2)', () => {
+	test.beforeEach(async ({ page }) => {
+		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	});
+
+	async function open(page: Page, label: string, heading: string): Promise<void> {
+		await page.goto('/e/acme/licenses');
+		await nav(page).getByRole('link', { name: label, exact: true }).click();
+		await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+		await expect(nav(page).getByRole('link', { name: label, exact: true })).toHaveAttribute(
+			'aria-current',
+			'page'
+		);
+		await expect(page).toHaveTitle(`${label} · Acme · Roster`);
+	}
+
+	test('R10: Teams lists the teams with members and linked organizations', async ({ page }) => {
+		await open(page, 'Teams', 'Teams');
+		const platform = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'Platform', exact: true }) });
+		await expect(platform).toHaveCount(1);
+		await expect(platform).toContainText('Engineering');
+		await expect(platform).toContainText('admin');
+		await expect(platform).toContainText('Manual');
+		const members = await platform.getByRole('cell').nth(1).innerText();
+		expect(Number(members.replace(/,/g, ''))).toBeGreaterThan(0);
+		for (const team of ['Mobile', 'Design', 'Security']) {
+			await expect(page.getByRole('cell', { name: team, exact: true })).toBeVisible();
+		}
+	});
+
+	test('R9: Organizations lists Engineering and the teams linked to it', async ({ page }) => {
+		await open(page, 'Organizations', 'Organizations');
+		const engineering = page
+			.getByRole('row')
+			.filter({ has: page.getByRole('cell', { name: 'Engineering', exact: true }) });
+		await expect(engineering).toHaveCount(1);
+		await expect(engineering).toContainText('Platform');
+		for (const org of ['Product', 'Support', 'Data']) {
+			await expect(page.getByRole('cell', { name: org, exact: true })).toBeVisible();
+		}
+	});
+
+	test('R13: Domains shows acme.test verified and acme-corp.test unverified with its TXT value', async ({
+		page
+	}) => {
+		await open(page, 'Domains', 'Domains');
+		const row = (domain: string) =>
+			page.getByRole('row').filter({ has: page.getByRole('cell').filter({ hasText: new RegExp(`^${domain.replace(/\./g, '\\.')}\\b`) }) });
+		await expect(row('acme.test')).toContainText('Verified');
+		await expect(row('acme.test')).not.toContainText('Unverified');
+		await expect(row('acme-corp.test')).toContainText('Unverified');
+		await expect(row('acme-corp.test').locator('code')).toHaveText(/^roster-verification=[0-9a-f]{32}$/);
+		// A verified domain has nothing left to publish.
+		await expect(row('acme.test').locator('code')).toHaveCount(0);
+		await expect(page.getByText(/unmanaged users across all domains/)).toBeVisible();
+	});
+
+	test('R17: Storage shows the global rule and each organization under it', async ({ page }) => {
+		await open(page, 'Storage', 'Storage policy');
+		await expect(page.getByRole('heading', { level: 2, name: 'Global rule' })).toBeVisible();
+		for (const kind of ['Local vault', 'Cloud sync', 'Git sync']) {
+			await expect(page.getByText(kind, { exact: true }).first()).toBeVisible();
+		}
+		const engineering = page
+			.getByRole('row')
+			.filter({ has: page.getByRole('cell', { name: 'Engineering', exact: true }) });
+		await expect(engineering.getByRole('cell')).toHaveText([
+			'Engineering',
+			'Allowed',
+			'Allowed',
+			'Allowed',
+			'Global'
+		]);
+	});
+
+	test('R2: Co-owners lists the owner, the co-owner and the billing admin', async ({ page }) => {
+		await open(page, 'Co-owners', 'Co-owners and billing');
+		const roleOf = (email: string) =>
+			page.getByRole('row').filter({ has: page.getByRole('cell', { name: email, exact: true }) }).getByRole('cell').nth(2);
+		await expect(roleOf(ADMINS.owner.email)).toHaveText('Owner');
+		await expect(roleOf(ADMINS.coOwner.email)).toHaveText('Co-owner');
+		await expect(roleOf(ADMINS.billing.email)).toHaveText('Billing');
+	});
+
+	test('R24: Audit log shows the seed entry', async ({ page }) => {
+		await open(page, 'Audit log', 'Audit log');
+		const seed = page.getByRole('row').filter({ hasText: 'seedEnterprise' });
+		await expect(seed).toHaveCount(1);
+		await expect(seed).toContainText('Acme');
+		await expect(seed.getByRole('cell').first()).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+	});
+
+	test('R2: Settings shows the signed-in admin and their role', async ({ page }) => {
+		await open(page, 'Settings', 'Settings');
+		await expect(page.getByRole('main')).toContainText(ADMINS.owner.email);
+		await expect(page.getByRole('main')).toContainText('Role in Acme');
+		await expect(page.getByRole('main')).toContainText('owner');
+	});
+});

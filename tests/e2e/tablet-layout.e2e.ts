@@ -1,0 +1,188 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { ADMINS, signIn } from './support/auth';
+
+// iPad Air: 820×1180 CSS pixels in portrait, 1180×820 in landscape.
+const PORTRAIT = { width: 820, height: 1180 };
+const LANDSCAPE = { width: 1180, height: 820 };
+const TABLET = { deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+const PAGES = [
+	'licenses',
+	'licenses?page=2&sort=last-active-asc',
+	'teams',
+	'organizations',
+	'domains',
+	'storage',
+	'co-owners',
+	'audit',
+	'settings'
+];
+
+const menu = (page: Page) => page.getByRole('button', { name: 'Menu' });
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Enterprise controls' });
+const sidebar = (page: Page) => page.getByRole('complementary', { name: 'Sidebar' });
+
+async function horizontalOverflow(page: Page): Promise<number> {
+	return page.evaluate(() => {
+		const doc = document.scrollingElement ?? document.documentElement;
+		return doc.scrollWidth - window.innerWidth;
+	});
+}
+
+async function expectNoHorizontalScroll(page: Page, what: string): Promise<void> {
+	expect(await horizontalOverflow(page), `${what}: page wider than the screen`).toBeLessThanOrEqual(0);
+}
+
+/** Every link, button and select in the sidebar is at least 44 CSS px tall (a finger-sized target). */
+async function expectTouchTargets(controls: Locator): Promise<void> {
+	const count = await controls.count();
+	expect(count).toBeGreaterThan(0);
+	for (let i = 0; i < count; i++) {
+		const control = controls.nth(i);
+		const box = await control.boundingBox();
+		const name = (await control.innerText()).trim() || (await control.getAttribute('aria-label'));
+		expect(box, `${name} is on screen`).not.toBeNull();
+		expect(box?.height ?? 0, `height of "${name}"`).toBeGreaterThanOrEqual(44);
+	}
+}
+
+for (const [label, viewport] of [
+	['portrait 820×1180', PORTRAIT],
+	['landscape 1180×820', LANDSCAPE]
+] as const) {
+	test.describe(`Tablet ${label}`, () => {
+		test.use({ viewport, ...TABLET });
+
+		test(`every console page fits the width without horizontal scrolling (${label})`, async ({
+			page
+		}) => {
+			await page.goto('/login');
+			await expectNoHorizontalScroll(page, 'login');
+			await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+			for (const path of PAGES) {
+				await page.goto(`/e/acme/${path}`);
+				await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+				await expectNoHorizontalScroll(page, path);
+			}
+			if (viewport.width < 900) {
+				// With the drawer open too.
+				await menu(page).click();
+				await expect(nav(page)).toBeVisible();
+				await expectNoHorizontalScroll(page, 'settings with the menu open');
+			}
+		});
+	});
+}
+
+test.describe('Tablet portrait 820×1180: the sidebar is a drawer', () => {
+	test.use({ viewport: PORTRAIT, ...TABLET });
+
+	test.beforeEach(async ({ page }) => {
+		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+		await page.goto('/e/acme/licenses');
+	});
+
+	test('the sidebar sits behind a "Menu" button whose aria-expanded follows it', async ({
+		page
+	}) => {
+		await expect(menu(page)).toBeVisible();
+		await expect(menu(page)).toHaveAttribute('aria-expanded', 'false');
+		await expect(nav(page)).toBeHidden();
+
+		await menu(page).click();
+		await expect(menu(page)).toHaveAttribute('aria-expanded', 'true');
+		await expect(nav(page)).toBeVisible();
+		await expect(nav(page).getByRole('link')).toHaveCount(8);
+
+		// Choosing a page navigates and closes the drawer.
+		await nav(page).getByRole('link', { name: 'Teams' }).click();
+		await expect(page).toHaveURL(/\/e\/acme\/teams$/);
+		await expect(page.getByRole('heading', { level: 1, name: 'Teams' })).toBeVisible();
+		await expect(menu(page)).toHaveAttribute('aria-expanded', 'false');
+		await expect(nav(page)).toBeHidden();
+
+		// And the Menu button closes an open drawer.
+		await menu(page).click();
+		await expect(nav(page)).toBeVisible();
+		await menu(page).click();
+		await expect(menu(page)).toHaveAttribute('aria-expanded', 'false');
+		await expect(nav(page)).toBeHidden();
+	});
+
+	test('the Menu button and every sidebar control are at least 44px tall', async ({ page }) => {
+		const box = await menu(page).boundingBox();
+		expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+		await menu(page).click();
+		await expect(nav(page)).toBeVisible();
+		await expectTouchTargets(sidebar(page).locator('a, button, select'));
+	});
+
+	test('keyboard: Tab reaches "Skip to content" first, then Menu, then the nav links', async ({
+		page
+	}) => {
+		await page.keyboard.press('Tab');
+		const skip = page.getByRole('link', { name: 'Skip to content' });
+		await expect(skip).toBeFocused();
+		await expect(skip).toBeInViewport();
+		await page.keyboard.press('Tab');
+		await expect(menu(page)).toBeFocused();
+		await page.keyboard.press('Enter');
+		await expect(menu(page)).toHaveAttribute('aria-expanded', 'true');
+		const licenses = nav(page).getByRole('link', { name: 'Licenses' });
+		await tabUntilFocused(page, licenses, 4);
+		await page.keyboard.press('Tab');
+		await expect(nav(page).getByRole('link', { name: 'Teams' })).toBeFocused();
+	});
+});
+
+test.describe('Tablet landscape 1180×820: the sidebar is always there', () => {
+	test.use({ viewport: LANDSCAPE, ...TABLET });
+
+	test.beforeEach(async ({ page }) => {
+		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+		await page.goto('/e/acme/licenses');
+	});
+
+	test('the nav is visible with no Menu button, and every sidebar control is at least 44px tall', async ({
+		page
+	}) => {
+		await expect(nav(page)).toBeVisible();
+		await expect(menu(page)).toBeHidden();
+		await expectTouchTargets(sidebar(page).locator('a, button, select'));
+	});
+
+	test('keyboard: Tab reaches "Skip to content" first, then the nav links; skipping lands in the page', async ({
+		page
+	}) => {
+		await page.keyboard.press('Tab');
+		const skip = page.getByRole('link', { name: 'Skip to content' });
+		await expect(skip).toBeFocused();
+		await expect(skip).toBeInViewport();
+		const licenses = nav(page).getByRole('link', { name: 'Licenses' });
+		await tabUntilFocused(page, licenses, 3);
+		for (const name of ['Teams', 'Organizations', 'Domains']) {
+			await page.keyboard.press('Tab');
+			await expect(nav(page).getByRole('link', { name })).toBeFocused();
+		}
+
+		// From the top again: Skip to content, then the next Tab is inside the page, not the sidebar.
+		await page.goto('/e/acme/licenses');
+		await page.keyboard.press('Tab');
+		await expect(skip).toBeFocused();
+		await page.keyboard.press('Enter');
+		await page.keyboard.press('Tab');
+		const focusedInMain = await page.evaluate(
+			() => !!document.activeElement && !!document.getElementById('main')?.contains(document.activeElement)
+		);
+		expect(focusedInMain, 'after "Skip to content", Tab moves into the main content').toBe(true);
+	});
+});
+
+/** Presses Tab until `target` has focus, at most `max` times. */
+async function tabUntilFocused(page: Page, target: Locator, max: number): Promise<void> {
+	for (let i = 0; i < max; i++) {
+		await page.keyboard.press('Tab');
+		if (await target.evaluate((el) => el === document.activeElement)) return;
+	}
+	await expect(target, `reached within ${max} Tab presses`).toBeFocused();
+}
