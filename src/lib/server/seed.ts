@@ -218,7 +218,7 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 
 		await trx
 			.insertInto('enterprises')
-			.values({ id: enterpriseID, name: opts.name, slug, seats, created_at: now })
+			.values({ id: enterpriseID, name: opts.name, slug, seats, version: 1, created_at: now })
 			.execute();
 
 		const ownerID = await ensureUser(trx, owner, 'Enterprise Owner', passwordHash, now);

@@ -1,0 +1,38 @@
+import type { AccountRole } from './roles';
+
+/** A team as the mirror and the mutators see it (R10). */
+export interface Team {
+	id: string;
+	name: string;
+	source: 'manual' | 'scim';
+}
+
+/** A user's membership of a team. */
+export interface TeamMember {
+	teamID: string;
+	userID: string;
+}
+
+/** A user of the vendor's API client, as an enterprise sees them (R3). */
+export interface User {
+	id: string;
+	email: string;
+	name: string;
+}
+
+/** A pending invite (R5). */
+export interface Invite {
+	id: string;
+	email: string;
+	role: 'admin' | 'member';
+	teamIDs: string[];
+	sentAt: number;
+	expiresAt: number;
+}
+
+/** Who runs a mutation, and when. */
+export interface MutationContext {
+	userID: string;
+	role: AccountRole;
+	now: number;
+}

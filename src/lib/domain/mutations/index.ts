@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import type { MutationContext } from '../entities';
+import { canAccess, type AccountRole, type ConsoleArea } from '../roles';
+import { seatUsage, inviteExpiresAt } from '../seats';
+import { normalizeEmail } from '../auth';
+import { OK, reject, type MutationResult } from './result';
+import type { MutationStore } from './store';
+
+export type { MutationResult } from './result';
+export type { MutationStore } from './store';
+
+const id = z.uuid('must be a UUID');
+const name = z
+	.string()
+	.trim()
+	.min(1, 'name is required')
+	.max(200, 'name is at most 200 characters');
+const email = z
+	.string()
+	.trim()
+	.max(320)
+	.pipe(z.email('must be an email address'))
+	.transform((e) => normalizeEmail(e));
+
+/** A mutation: its args schema, who may run it, and how it changes the store. */
+interface MutatorDef<S extends z.ZodType> {
+	args: S;
+	area: ConsoleArea;
+	apply(store: MutationStore, args: z.infer<S>, ctx: MutationContext): Promise<MutationResult>;
+}
+
+function define<S extends z.ZodType>(def: MutatorDef<S>): MutatorDef<S> {
+	return def;
+}
+
+async function seatCheck(store: MutationStore, needed: number, now: number) {
+	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
+	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
+	if (usage.free >= needed) return null;
+	// R6: say how many seats are needed and how many are free.
+	return reject(
+		'NEEDS_TO_INCREASE_SEATS',
+		`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
+		{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
+	);
+}
+
+/** Every mutation the console sends, by name (ARCHITECTURE.md, contracts). */
+export const mutators = {
+	createTeam: define({
+		args: z.object({ teamID: id, name }),
+		area: 'teams',
+		async apply(store, { teamID, name }) {
+			if (await store.getTeam(teamID)) return reject('ALREADY_EXISTS', 'this team already exists');
+			const team = { id: teamID, name, source: 'manual' as const };
+			await store.putTeam(team);
+			await store.audit('createTeam', name, null, team);
+			return OK;
+		}
+	}),
+	renameTeam: define({
+		args: z.object({ teamID: id, name }),
+		area: 'teams',
+		async apply(store, { teamID, name }) {
+			const team = await store.getTeam(teamID);
+			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
+			await store.putTeam({ ...team, name });
+			await store.audit('renameTeam', team.name, { name: team.name }, { name });
+			return OK;
+		}
+	}),
+	deleteTeam: define({
+		args: z.object({ teamID: id }),
+		area: 'teams',
+		async apply(store, { teamID }) {
+			const team = await store.getTeam(teamID);
+			// Deleting what is already gone is the outcome the admin wanted.
+			if (!team) return OK;
+			await store.deleteTeam(teamID);
+			await store.audit('deleteTeam', team.name, team, null);
+			return OK;
+		}
+	}),
+	addTeamMember: define({
+		args: z.object({ teamID: id, userID: id }),
+		area: 'teams',
+		async apply(store, { teamID, userID }, ctx) {
+			const [team, user] = await Promise.all([store.getTeam(teamID), store.getUser(userID)]);
+			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
+			if (!user) return reject('NOT_FOUND', 'the user no longer exists');
+			if (await store.isTeamMember(teamID, userID)) return OK;
+			// R6: a user without a license takes a free seat; a licensed one joins freely.
+			if (!(await store.hasLicense(userID))) {
+				const noSeat = await seatCheck(store, 1, ctx.now);
+				if (noSeat) return noSeat;
+				await store.addLicense(userID);
+			}
+			await store.addTeamMember(teamID, userID);
+			await store.audit('addTeamMember', `${team.name}: ${user.email}`, null, { teamID, userID });
+			return OK;
+		}
+	}),
+	removeTeamMember: define({
+		args: z.object({ teamID: id, userID: id }),
+		area: 'teams',
+		async apply(store, { teamID, userID }) {
+			if (!(await store.isTeamMember(teamID, userID))) return OK;
+			await store.removeTeamMember(teamID, userID);
+			await store.audit('removeTeamMember', teamID, { teamID, userID }, null);
+			return OK;
+		}
+	}),
+	removeLicense: define({
+		args: z.object({ userID: id }),
+		area: 'licenses',
+		async apply(store, { userID }, ctx) {
+			const user = await store.getUser(userID);
+			if (!user || !(await store.hasLicense(userID))) return OK;
+			// R8: the owner cannot be removed; an admin cannot remove themselves.
+			if ((await store.accountRole(userID)) === 'owner') {
+				return reject(
+					'CANNOT_REMOVE_OWNER',
+					`${user.email} is the enterprise owner and keeps their license`
+				);
+			}
+			if (userID === ctx.userID)
+				return reject('CANNOT_REMOVE_SELF', 'you cannot remove your own license');
+			// R7: only this frees the seat; the person keeps their account.
+			await store.removeLicense(userID);
+			await store.audit('removeLicense', user.email, { licensed: true }, { licensed: false });
+			return OK;
+		}
+	}),
+	inviteUser: define({
+		args: z.object({
+			inviteID: id,
+			email,
+			teamIDs: z.array(id).max(100).default([]),
+			role: z.enum(['admin', 'member']).default('member')
+		}),
+		area: 'licenses',
+		async apply(store, args, ctx) {
+			const existing = await store.findUserByEmail(args.email);
+			if (existing && (await store.hasLicense(existing.id))) {
+				// R6: someone licensed already joins the teams without a new seat.
+				for (const teamID of args.teamIDs) {
+					if ((await store.getTeam(teamID)) && !(await store.isTeamMember(teamID, existing.id))) {
+						await store.addTeamMember(teamID, existing.id);
+					}
+				}
+				await store.audit('inviteUser', args.email, null, {
+					alreadyLicensed: true,
+					teamIDs: args.teamIDs
+				});
+				return OK;
+			}
+			const pending = await store.findInviteByEmail(args.email);
+			if (pending && pending.expiresAt > ctx.now) {
+				if (pending.id === args.inviteID) return OK;
+				return reject('ALREADY_EXISTS', `${args.email} already has a pending invite`);
+			}
+			const noSeat = await seatCheck(store, 1, ctx.now);
+			if (noSeat) return noSeat;
+			const invite = {
+				id: args.inviteID,
+				email: args.email,
+				role: args.role,
+				teamIDs: args.teamIDs,
+				sentAt: ctx.now,
+				expiresAt: inviteExpiresAt(ctx.now)
+			};
+			await store.putInvite(invite);
+			await store.audit('inviteUser', args.email, null, invite);
+			return OK;
+		}
+	})
+} satisfies Record<string, MutatorDef<z.ZodType>>;
+
+/** The name of a known mutation. */
+export type MutationName = keyof typeof mutators;
+
+/** Whether a string names a known mutation. */
+export function isMutationName(name: string): name is MutationName {
+	return Object.hasOwn(mutators, name);
+}
+
+/** Whether a role may run a mutation (R2). */
+export function mayRun(role: AccountRole, name: MutationName): boolean {
+	return (
+		canAccess(role, mutators[name].area) && (role !== 'billing' || mutators[name].area === 'seats')
+	);
+}
+
+/**
+ * Validates and applies one named mutation through a store: the single code path the browser
+ * (optimistically) and the server (authoritatively) share.
+ */
+export async function runMutation(
+	store: MutationStore,
+	name: string,
+	rawArgs: unknown,
+	ctx: MutationContext
+): Promise<MutationResult> {
+	if (!isMutationName(name)) return reject('UNKNOWN_MUTATION', `unknown mutation "${name}"`);
+	if (!mayRun(ctx.role, name)) {
+		return reject('NOT_PERMITTED', `the ${ctx.role} role cannot ${name}`);
+	}
+	const def = mutators[name] as MutatorDef<z.ZodType>;
+	const parsed = def.args.safeParse(rawArgs);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		return reject(
+			'INVALID_ARGS',
+			`${issue?.path.join('.') || 'args'}: ${issue?.message ?? 'invalid'}`
+		);
+	}
+	return def.apply(store, parsed.data, ctx);
+}

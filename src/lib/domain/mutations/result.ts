@@ -1,0 +1,27 @@
+/** Business rejection codes a mutation can end with (ARCHITECTURE.md: errors are values). */
+export type RejectionCode =
+	| 'NEEDS_TO_INCREASE_SEATS'
+	| 'NOT_PERMITTED'
+	| 'NOT_FOUND'
+	| 'ALREADY_EXISTS'
+	| 'INVALID_ARGS'
+	| 'CANNOT_REMOVE_OWNER'
+	| 'CANNOT_REMOVE_SELF'
+	| 'UNKNOWN_MUTATION';
+
+/** What applying a mutation came to. */
+export type MutationResult =
+	| { ok: true }
+	| { ok: false; code: RejectionCode; message: string; details?: Record<string, unknown> };
+
+/** A successful result. */
+export const OK: MutationResult = { ok: true };
+
+/** A rejection with a message an admin can act on. */
+export function reject(
+	code: RejectionCode,
+	message: string,
+	details?: Record<string, unknown>
+): MutationResult {
+	return details ? { ok: false, code, message, details } : { ok: false, code, message };
+}

@@ -1,0 +1,35 @@
+import type { Invite, Team, User } from '../entities';
+
+/**
+ * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
+ * the server over SQL inside the mutation's transaction (authoritative). Every method is scoped to
+ * one enterprise by the implementation.
+ */
+export interface MutationStore {
+	seats(): Promise<number>;
+	/** Licensed users and unexpired invites at `now` (R4, R5). */
+	seatCounts(now: number): Promise<{ licensed: number; pendingInvites: number }>;
+
+	getTeam(id: string): Promise<Team | undefined>;
+	putTeam(team: Team): Promise<void>;
+	/** Deletes a team with its memberships and organization links. */
+	deleteTeam(id: string): Promise<void>;
+	isTeamMember(teamID: string, userID: string): Promise<boolean>;
+	addTeamMember(teamID: string, userID: string): Promise<void>;
+	removeTeamMember(teamID: string, userID: string): Promise<void>;
+
+	getUser(id: string): Promise<User | undefined>;
+	findUserByEmail(email: string): Promise<User | undefined>;
+	hasLicense(userID: string): Promise<boolean>;
+	/** Gives a user a seat (R6: callers check for a free seat first). */
+	addLicense(userID: string): Promise<void>;
+	removeLicense(userID: string): Promise<void>;
+	/** The user's console role in this enterprise, if any (R8). */
+	accountRole(userID: string): Promise<string | undefined>;
+
+	findInviteByEmail(email: string): Promise<Invite | undefined>;
+	putInvite(invite: Invite): Promise<void>;
+
+	/** Records a change for the audit log (R24); a no-op in the browser. */
+	audit(action: string, target: string, before: unknown, after: unknown): Promise<void>;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Most mutations accepted in one push. */
+export const MAX_PUSH_MUTATIONS = 500;
+
+/** Body of `POST /api/sync/push` (ARCHITECTURE.md, contracts). */
+export const pushBodySchema = z.object({
+	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
+	clientGroupID: z.string().min(1, 'clientGroupID is required').max(100),
+	clientID: z.string().min(1, 'clientID is required').max(100),
+	mutations: z
+		.array(
+			z.object({
+				id: z.number().int('mutation id must be a whole number').min(1, 'mutation id starts at 1'),
+				name: z.string().min(1).max(100),
+				args: z.unknown(),
+				createdAt: z.number().int().min(0)
+			})
+		)
+		.max(MAX_PUSH_MUTATIONS, `at most ${MAX_PUSH_MUTATIONS} mutations per push`)
+});
+
+/** A parsed push request. */
+export type PushBody = z.infer<typeof pushBodySchema>;
+
+/** The outcome of one pushed mutation. */
+export interface PushResult {
+	id: number;
+	status: 'applied' | 'alreadyApplied' | 'rejected';
+	code?: string;
+	message?: string;
+	details?: Record<string, unknown>;
+}
+
+/** Tables of the mirror that pull patches. */
+export type MirrorTable = 'enterprise' | 'teams' | 'teamMembers' | 'licenses' | 'invites';
+
+/** One row change in a pull patch. */
+export interface Change {
+	table: MirrorTable;
+	op: 'put' | 'del';
+	key: string;
+	value?: unknown;
+}
+
+/** A rejection the server recorded for one of the client's mutations. */
+export interface Rejection {
+	id: number;
+	code: string;
+	message: string;
+	details?: Record<string, unknown>;
+}
+
+/** Response of `GET /api/sync/pull`. */
+export interface PullResponse {
+	cookie: number;
+	lastMutationID: number;
+	reset: boolean;
+	changes: Change[];
+	rejections: Rejection[];
+}

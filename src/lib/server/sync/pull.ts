@@ -1,0 +1,150 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../db';
+import type { Database } from '../db/schema';
+import type { Change, PullResponse, Rejection } from '../../domain/sync/protocol';
+import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { inviteFromRow } from './sql-store';
+
+/** The rows of an enterprise changed since `since` (everything when 0), deletions first. */
+async function changesSince(
+	trx: Transaction<Database>,
+	enterpriseID: string,
+	cookie: number
+): Promise<Change[]> {
+	const changes: Change[] = [];
+	// Seeded and imported rows carry version 0, so a full pull takes every version.
+	const since = cookie === 0 ? -1 : cookie;
+	if (cookie > 0) {
+		const dead = await trx
+			.selectFrom('tombstones')
+			.select(['table_name', 'row_key'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.orderBy('version')
+			.execute();
+		// Deletions go first: a row deleted and then created again arrives as del, then put.
+		for (const t of dead)
+			changes.push({ table: t.table_name as Change['table'], op: 'del', key: t.row_key });
+	}
+	const enterprise = await trx
+		.selectFrom('enterprises')
+		.select(['id', 'name', 'slug', 'seats', 'version'])
+		.where('id', '=', enterpriseID)
+		.executeTakeFirstOrThrow();
+	if (Number(enterprise.version) > since) {
+		const { id, name, slug, seats } = enterprise;
+		changes.push({ table: 'enterprise', op: 'put', key: id, value: { id, name, slug, seats } });
+	}
+	const teams = await trx
+		.selectFrom('teams')
+		.select(['id', 'name', 'source'])
+		.where('enterprise_id', '=', enterpriseID)
+		.where('version', '>', since)
+		.execute();
+	for (const t of teams) changes.push({ table: 'teams', op: 'put', key: t.id, value: t });
+	const members = await trx
+		.selectFrom('team_members')
+		.select(['team_id', 'user_id'])
+		.where('enterprise_id', '=', enterpriseID)
+		.where('version', '>', since)
+		.execute();
+	for (const m of members) {
+		changes.push({
+			table: 'teamMembers',
+			op: 'put',
+			key: `${m.team_id}:${m.user_id}`,
+			value: { teamID: m.team_id, userID: m.user_id }
+		});
+	}
+	const licenses = await trx
+		.selectFrom('licenses')
+		.innerJoin('users', 'users.id', 'licenses.user_id')
+		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+		.select([
+			'users.id',
+			'users.email',
+			'users.name',
+			sql<
+				number | null
+			>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
+				'lastActiveAt'
+			)
+		])
+		.where('licenses.enterprise_id', '=', enterpriseID)
+		.where('licenses.version', '>', since)
+		.execute();
+	for (const u of licenses) {
+		changes.push({
+			table: 'licenses',
+			op: 'put',
+			key: u.id,
+			value: { ...u, lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt) }
+		});
+	}
+	const invites = await trx
+		.selectFrom('invites')
+		.selectAll()
+		.where('enterprise_id', '=', enterpriseID)
+		.where('version', '>', since)
+		.execute();
+	for (const i of invites)
+		changes.push({ table: 'invites', op: 'put', key: i.id, value: inviteFromRow(i) });
+	return changes;
+}
+
+/**
+ * The patch a client needs: changes since its cookie, its lastMutationID and its recorded rejections.
+ * A cookie from the future (a restored backup) resets the client to a full resync.
+ */
+export async function pull(
+	database: Db,
+	input: { enterpriseID: string; clientID: string; userID: string; cookie: number }
+): Promise<PullResponse> {
+	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
+		const enterprise = await trx
+			.selectFrom('enterprises')
+			.select('version')
+			.where('id', '=', input.enterpriseID)
+			.executeTakeFirstOrThrow();
+		const version = Number(enterprise.version);
+		const reset = input.cookie > version;
+		const since = reset ? 0 : input.cookie;
+		const client = await trx
+			.selectFrom('sync_clients')
+			.select(['last_mutation_id', 'enterprise_id', 'user_id'])
+			.where('client_id', '=', input.clientID)
+			.executeTakeFirst();
+		const mine =
+			client && client.enterprise_id === input.enterpriseID && client.user_id === input.userID;
+		const rejections: Rejection[] = mine
+			? (
+					await trx
+						.selectFrom('sync_results')
+						.select(['mutation_id', 'code', 'message', 'details'])
+						.where('client_id', '=', input.clientID)
+						.where('status', '=', 'rejected')
+						.orderBy('mutation_id', 'desc')
+						.limit(100)
+						.execute()
+				).map((r) => ({
+					id: Number(r.mutation_id),
+					code: r.code ?? 'REJECTED',
+					message: r.message ?? 'rejected',
+					...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {})
+				}))
+			: [];
+		return {
+			cookie: version,
+			lastMutationID: mine ? Number(client.last_mutation_id) : 0,
+			reset: reset || since === 0,
+			changes:
+				since > 0 && since === version ? [] : await changesSince(trx, input.enterpriseID, since),
+			rejections
+		};
+	};
+	// One consistent snapshot: the cookie must describe exactly the rows sent.
+	if (database.dialect === 'postgres') {
+		return database.db.transaction().setIsolationLevel('repeatable read').execute(run);
+	}
+	return database.db.transaction().execute(run);
+}

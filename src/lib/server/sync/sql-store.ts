@@ -1,0 +1,284 @@
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Database, InviteTable } from '../db/schema';
+import type { MutationStore } from '../../domain/mutations';
+import type { Invite, Team, User } from '../../domain/entities';
+
+/** Who a change is recorded against in the audit log (R24). */
+export interface AuditActor {
+	userID: string | null;
+	kind: 'console' | 'scim' | 'capture' | 'system';
+	queued: boolean;
+}
+
+/**
+ * The server's MutationStore: SQL inside one transaction, every write stamped with the enterprise's
+ * next version so pull can send it, deletes leaving tombstones.
+ */
+export class SqlMutationStore implements MutationStore {
+	constructor(
+		private readonly trx: Transaction<Database>,
+		private readonly enterpriseID: string,
+		private readonly version: number,
+		private readonly actor: AuditActor,
+		private readonly now: number
+	) {}
+
+	private async tombstone(table: string, key: string) {
+		await this.trx
+			.insertInto('tombstones')
+			.values({
+				enterprise_id: this.enterpriseID,
+				table_name: table,
+				row_key: key,
+				version: this.version
+			})
+			.execute();
+	}
+
+	async seats() {
+		const row = await this.trx
+			.selectFrom('enterprises')
+			.select('seats')
+			.where('id', '=', this.enterpriseID)
+			.executeTakeFirstOrThrow();
+		return row.seats;
+	}
+
+	async seatCounts(now: number) {
+		const [licensed, invites] = await Promise.all([
+			this.trx
+				.selectFrom('licenses')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.where('enterprise_id', '=', this.enterpriseID)
+				.executeTakeFirstOrThrow(),
+			this.trx
+				.selectFrom('invites')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.where('enterprise_id', '=', this.enterpriseID)
+				.where('expires_at', '>', now)
+				.executeTakeFirstOrThrow()
+		]);
+		return { licensed: Number(licensed.n), pendingInvites: Number(invites.n) };
+	}
+
+	async getTeam(id: string): Promise<Team | undefined> {
+		return this.trx
+			.selectFrom('teams')
+			.select(['id', 'name', 'source'])
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.executeTakeFirst();
+	}
+
+	async putTeam(team: Team) {
+		await this.trx
+			.insertInto('teams')
+			.values({
+				id: team.id,
+				enterprise_id: this.enterpriseID,
+				name: team.name,
+				source: team.source,
+				external_id: null,
+				version: this.version,
+				created_at: this.now
+			})
+			.onConflict((oc) => oc.column('id').doUpdateSet({ name: team.name, version: this.version }))
+			.execute();
+	}
+
+	async deleteTeam(id: string) {
+		const members = await this.trx
+			.selectFrom('team_members')
+			.select('user_id')
+			.where('team_id', '=', id)
+			.execute();
+		const links = await this.trx
+			.selectFrom('team_org_links')
+			.select('org_id')
+			.where('team_id', '=', id)
+			.execute();
+		await this.trx
+			.deleteFrom('teams')
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+		await this.tombstone('teams', id);
+		for (const m of members) await this.tombstone('teamMembers', `${id}:${m.user_id}`);
+		for (const l of links) await this.tombstone('teamOrgLinks', `${id}:${l.org_id}`);
+	}
+
+	async isTeamMember(teamID: string, userID: string) {
+		const row = await this.trx
+			.selectFrom('team_members')
+			.select('user_id')
+			.where('team_id', '=', teamID)
+			.where('user_id', '=', userID)
+			.executeTakeFirst();
+		return !!row;
+	}
+
+	async addTeamMember(teamID: string, userID: string) {
+		await this.trx
+			.insertInto('team_members')
+			.values({
+				team_id: teamID,
+				user_id: userID,
+				enterprise_id: this.enterpriseID,
+				version: this.version
+			})
+			.onConflict((oc) => oc.columns(['team_id', 'user_id']).doUpdateSet({ version: this.version }))
+			.execute();
+	}
+
+	async removeTeamMember(teamID: string, userID: string) {
+		await this.trx
+			.deleteFrom('team_members')
+			.where('team_id', '=', teamID)
+			.where('user_id', '=', userID)
+			.execute();
+		await this.tombstone('teamMembers', `${teamID}:${userID}`);
+	}
+
+	async getUser(id: string): Promise<User | undefined> {
+		return this.trx
+			.selectFrom('users')
+			.select(['id', 'email', 'name'])
+			.where('id', '=', id)
+			.executeTakeFirst();
+	}
+
+	async findUserByEmail(email: string): Promise<User | undefined> {
+		return this.trx
+			.selectFrom('users')
+			.select(['id', 'email', 'name'])
+			.where(sql`lower(email)`, '=', email.toLowerCase())
+			.executeTakeFirst();
+	}
+
+	async hasLicense(userID: string) {
+		const row = await this.trx
+			.selectFrom('licenses')
+			.select('user_id')
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('user_id', '=', userID)
+			.executeTakeFirst();
+		return !!row;
+	}
+
+	async addLicense(userID: string) {
+		await this.trx
+			.insertInto('licenses')
+			.values({
+				enterprise_id: this.enterpriseID,
+				user_id: userID,
+				source:
+					this.actor.kind === 'scim'
+						? 'scim'
+						: this.actor.kind === 'capture'
+							? 'capture'
+							: 'console',
+				version: this.version,
+				created_at: this.now
+			})
+			.onConflict((oc) => oc.columns(['enterprise_id', 'user_id']).doNothing())
+			.execute();
+	}
+
+	async removeLicense(userID: string) {
+		await this.trx
+			.deleteFrom('licenses')
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('user_id', '=', userID)
+			.execute();
+		await this.tombstone('licenses', userID);
+	}
+
+	async accountRole(userID: string) {
+		const row = await this.trx
+			.selectFrom('account_roles')
+			.select('role')
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('user_id', '=', userID)
+			.executeTakeFirst();
+		return row?.role;
+	}
+
+	async findInviteByEmail(email: string): Promise<Invite | undefined> {
+		const row = await this.trx
+			.selectFrom('invites')
+			.selectAll()
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where(sql`lower(email)`, '=', email.toLowerCase())
+			.executeTakeFirst();
+		return row && inviteFromRow(row);
+	}
+
+	async putInvite(invite: Invite) {
+		// An expired invite for the same email makes way for the new one (R5).
+		const stale = await this.trx
+			.selectFrom('invites')
+			.select('id')
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where(sql`lower(email)`, '=', invite.email.toLowerCase())
+			.where('id', '!=', invite.id)
+			.execute();
+		for (const s of stale) {
+			await this.trx.deleteFrom('invites').where('id', '=', s.id).execute();
+			await this.tombstone('invites', s.id);
+		}
+		const values = {
+			email: invite.email,
+			role: invite.role,
+			team_ids: JSON.stringify(invite.teamIDs),
+			sent_at: invite.sentAt,
+			expires_at: invite.expiresAt,
+			version: this.version
+		};
+		await this.trx
+			.insertInto('invites')
+			.values({
+				id: invite.id,
+				enterprise_id: this.enterpriseID,
+				invited_by: this.actor.userID,
+				...values
+			})
+			.onConflict((oc) => oc.column('id').doUpdateSet(values))
+			.execute();
+	}
+
+	async audit(action: string, target: string, before: unknown, after: unknown) {
+		await this.trx
+			.insertInto('audit_log')
+			.values({
+				enterprise_id: this.enterpriseID,
+				at: this.now,
+				actor_user_id: this.actor.userID,
+				actor_kind: this.actor.kind,
+				action,
+				target,
+				before: before == null ? null : JSON.stringify(before),
+				after: after == null ? null : JSON.stringify(after),
+				queued: this.actor.queued ? 1 : 0
+			})
+			.execute();
+	}
+}
+
+/** An invite row as the domain sees it. */
+export function inviteFromRow(row: Selectable<InviteTable>): Invite {
+	let teamIDs: string[] = [];
+	try {
+		const parsed: unknown = JSON.parse(row.team_ids);
+		if (Array.isArray(parsed)) teamIDs = parsed.filter((t): t is string => typeof t === 'string');
+	} catch {
+		// a malformed list of teams is treated as none
+	}
+	return {
+		id: row.id,
+		email: row.email,
+		role: row.role,
+		teamIDs,
+		sentAt: Number(row.sent_at),
+		expiresAt: Number(row.expires_at)
+	};
+}

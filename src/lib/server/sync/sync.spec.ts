@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, openDb, type Db } from '../db';
+import { seedEnterprise } from '../seed';
+import { push, type Pusher } from './push';
+import { pull } from './pull';
+import type { PushBody } from '../../domain/sync/protocol';
+
+interface Harness {
+	name: string;
+	open(): Promise<Db>;
+	drop(): Promise<void>;
+}
+
+function sqlite(): Harness {
+	return {
+		name: 'sqlite',
+		open: async () =>
+			openDb({ file: join(mkdtempSync(join(tmpdir(), 'roster-sync-')), 'roster.db') }),
+		drop: async () => {}
+	};
+}
+
+function postgres(url: string): Harness {
+	const name = `roster_sync_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+	const admin = () => new pg.Client({ connectionString: url });
+	return {
+		name: 'postgres',
+		async open() {
+			const c = admin();
+			await c.connect();
+			await c.query(`create database ${name}`);
+			await c.end();
+			const u = new URL(url);
+			u.pathname = `/${name}`;
+			return openDb({ url: u.toString() });
+		},
+		async drop() {
+			const c = admin();
+			await c.connect();
+			await c.query(`drop database if exists ${name} with (force)`);
+			await c.end();
+		}
+	};
+}
+
+const harnesses = [
+	sqlite(),
+	...(process.env.TEST_DATABASE_URL ? [postgres(process.env.TEST_DATABASE_URL)] : [])
+];
+
+describe.each(harnesses)('sync push/pull on $name', (h) => {
+	let database: Db;
+	let enterpriseID: string;
+	let owner: Pusher;
+	let billing: Pusher;
+	let clientSeq = 0;
+
+	beforeAll(async () => {
+		database = await h.open();
+		await migrate(database);
+		const seeded = await seedEnterprise(database, {
+			name: 'Sync Co',
+			users: 20,
+			seats: 25,
+			invites: 0,
+			admins: [{ email: 'billing@sync.test', name: 'Bill', role: 'billing' }],
+			domains: ['sync.test']
+		});
+		enterpriseID = seeded.enterpriseID;
+		const ownerRow = await database.db
+			.selectFrom('users')
+			.select('id')
+			.where('email', '=', 'owner@sync.test')
+			.executeTakeFirstOrThrow();
+		const billingRow = await database.db
+			.selectFrom('users')
+			.select('id')
+			.where('email', '=', 'billing@sync.test')
+			.executeTakeFirstOrThrow();
+		owner = { userID: ownerRow.id, role: 'owner' };
+		billing = { userID: billingRow.id, role: 'billing' };
+	});
+
+	afterAll(async () => {
+		await database.close();
+		await h.drop();
+	});
+
+	function body(mutations: PushBody['mutations'], clientID = `c${++clientSeq}`): PushBody {
+		return { enterpriseID, clientGroupID: 'g', clientID, mutations };
+	}
+
+	it('applies a createTeam once, and replays it as alreadyApplied', async () => {
+		const teamID = randomUUID();
+		const b = body([
+			{ id: 1, name: 'createTeam', args: { teamID, name: 'Core' }, createdAt: Date.now() }
+		]);
+		const first = await push(database, b, owner);
+		expect(first).toEqual({ ok: true, results: [{ id: 1, status: 'applied' }] });
+		const again = await push(database, b, owner);
+		expect(again).toEqual({ ok: true, results: [{ id: 1, status: 'alreadyApplied' }] });
+		const teams = await database.db
+			.selectFrom('teams')
+			.select('name')
+			.where('id', '=', teamID)
+			.execute();
+		expect(teams).toEqual([{ name: 'Core' }]);
+	});
+
+	it('refuses a gap with outOfOrder and applies nothing', async () => {
+		const teamID = randomUUID();
+		const out = await push(
+			database,
+			body([{ id: 2, name: 'createTeam', args: { teamID, name: 'Gap' }, createdAt: 0 }]),
+			owner
+		);
+		expect(out).toEqual({ ok: false, status: 409, body: { error: 'outOfOrder', expected: 1 } });
+		expect(
+			await database.db.selectFrom('teams').select('id').where('id', '=', teamID).executeTakeFirst()
+		).toBeUndefined();
+	});
+
+	it('R6: rejects an invite with no free seat, records it, and moves lastMutationID on', async () => {
+		const clientID = `seat-${randomUUID()}`;
+		const usage = await database.db
+			.selectFrom('licenses')
+			.select((eb) => eb.fn.countAll<number>().as('n'))
+			.where('enterprise_id', '=', enterpriseID)
+			.executeTakeFirstOrThrow();
+		const free = 25 - Number(usage.n);
+		const mutations = Array.from({ length: free + 1 }, (_, i) => ({
+			id: i + 1,
+			name: 'inviteUser',
+			args: { inviteID: randomUUID(), email: `new${i}@sync.test`, teamIDs: [], role: 'member' },
+			createdAt: Date.now()
+		}));
+		const out = await push(database, body(mutations, clientID), owner);
+		if (!out.ok) throw new Error('push refused');
+		expect(out.results.slice(0, free).every((r) => r.status === 'applied')).toBe(true);
+		const last = out.results[free];
+		expect(last).toMatchObject({
+			status: 'rejected',
+			code: 'NEEDS_TO_INCREASE_SEATS',
+			details: { needed: 1, free: 0, purchased: 25 }
+		});
+		const patch = await pull(database, { enterpriseID, clientID, userID: owner.userID, cookie: 0 });
+		expect(patch.lastMutationID).toBe(free + 1);
+		expect(patch.rejections.map((r) => r.id)).toEqual([free + 1]);
+	});
+
+	it('R2: billing cannot create teams; the rejection says so', async () => {
+		const out = await push(
+			database,
+			body([
+				{ id: 1, name: 'createTeam', args: { teamID: randomUUID(), name: 'Nope' }, createdAt: 0 }
+			]),
+			billing
+		);
+		expect(out.ok && out.results[0]).toMatchObject({ status: 'rejected', code: 'NOT_PERMITTED' });
+	});
+
+	it('rejects unknown mutations and bad args without wedging', async () => {
+		const out = await push(
+			database,
+			body([
+				{ id: 1, name: 'dropAllTables', args: {}, createdAt: 0 },
+				{ id: 2, name: 'createTeam', args: { teamID: 'not-a-uuid', name: '' }, createdAt: 0 }
+			]),
+			owner
+		);
+		expect(out.ok && out.results.map((r) => r.code)).toEqual(['UNKNOWN_MUTATION', 'INVALID_ARGS']);
+	});
+
+	it('pull sends changes since the cookie, tombstones for deletes, and the cookie never goes backwards', async () => {
+		const clientID = `pull-${randomUUID()}`;
+		const first = await pull(database, { enterpriseID, clientID, userID: owner.userID, cookie: 0 });
+		expect(first.reset).toBe(true);
+		expect(first.changes.filter((c) => c.table === 'licenses').length).toBeGreaterThan(20);
+		const teamID = randomUUID();
+		await push(
+			database,
+			body([{ id: 1, name: 'createTeam', args: { teamID, name: 'Temp' }, createdAt: 0 }], clientID),
+			owner
+		);
+		const second = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: first.cookie
+		});
+		expect(second.cookie).toBeGreaterThan(first.cookie);
+		expect(second.changes).toContainEqual({
+			table: 'teams',
+			op: 'put',
+			key: teamID,
+			value: { id: teamID, name: 'Temp', source: 'manual' }
+		});
+		expect(second.lastMutationID).toBe(1);
+		await push(
+			database,
+			body([{ id: 2, name: 'deleteTeam', args: { teamID }, createdAt: 0 }], clientID),
+			owner
+		);
+		const third = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: second.cookie
+		});
+		expect(third.changes).toContainEqual({ table: 'teams', op: 'del', key: teamID });
+		expect(third.cookie).toBeGreaterThan(second.cookie);
+		const fromFuture = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: third.cookie + 1000
+		});
+		expect(fromFuture.reset).toBe(true);
+		expect(fromFuture.cookie).toBe(third.cookie);
+	});
+});

@@ -1,0 +1,44 @@
+import { api, requireArea } from '$lib/server/http';
+import { onPoke } from '$lib/server/sync/poke';
+import type { RequestHandler } from './$types';
+
+// Comments keep proxies from closing an idle stream.
+const HEARTBEAT_MS = 25_000;
+
+export const GET: RequestHandler = api(async ({ url, locals, request }) => {
+	const enterprise = await requireArea(
+		locals,
+		{ id: url.searchParams.get('enterpriseID') ?? '' },
+		'settings'
+	);
+	let stop = () => {};
+	const stream = new ReadableStream<string>({
+		start(controller) {
+			controller.enqueue(': connected\n\n');
+			const off = onPoke(enterprise.id, () => controller.enqueue('data: {}\n\n'));
+			const beat = setInterval(() => controller.enqueue(': keep-alive\n\n'), HEARTBEAT_MS);
+			stop = () => {
+				off();
+				clearInterval(beat);
+			};
+			request.signal.addEventListener('abort', () => {
+				stop();
+				try {
+					controller.close();
+				} catch {
+					// already closed
+				}
+			});
+		},
+		cancel() {
+			stop();
+		}
+	});
+	return new Response(stream.pipeThrough(new TextEncoderStream()), {
+		headers: {
+			'content-type': 'text/event-stream',
+			'cache-control': 'no-store',
+			connection: 'keep-alive'
+		}
+	});
+});

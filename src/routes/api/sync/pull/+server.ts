@@ -1,0 +1,20 @@
+import { json } from '@sveltejs/kit';
+import { z } from 'zod';
+import { getDb } from '$lib/server/db';
+import { api, ApiError, describeIssues, requireArea } from '$lib/server/http';
+import { pull } from '$lib/server/sync/pull';
+import type { RequestHandler } from './$types';
+
+const querySchema = z.object({
+	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
+	clientID: z.string().min(1, 'clientID is required').max(100),
+	cookie: z.coerce.number().int().min(0, 'cookie must be ≥ 0').default(0)
+});
+
+export const GET: RequestHandler = api(async ({ url, locals }) => {
+	const parsed = querySchema.safeParse(Object.fromEntries(url.searchParams));
+	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
+	await requireArea(locals, { id: parsed.data.enterpriseID }, 'settings');
+	const body = await pull(getDb(), { ...parsed.data, userID: locals.user!.id });
+	return json(body, { headers: { 'cache-control': 'no-store' } });
+});

@@ -1,0 +1,30 @@
+import { json } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db';
+import { api, ApiError, readJson, requireArea } from '$lib/server/http';
+import { pushBodySchema } from '$lib/domain/sync/protocol';
+import { push } from '$lib/server/sync/push';
+import { log } from '$lib/server/log';
+import type { RequestHandler } from './$types';
+
+export const POST: RequestHandler = api(async ({ request, locals }) => {
+	const body = await readJson(request, pushBodySchema);
+	// Every console role may push; each mutation then checks the role for its own area (R2).
+	const member = await requireArea(locals, { id: body.enterpriseID }, 'settings');
+	let outcome;
+	try {
+		outcome = await push(getDb(), body, { userID: locals.user!.id, role: member.role });
+	} catch (err) {
+		// Nothing past the last committed mutation advanced; the client retries with backoff.
+		log('error', 'push failed', {
+			requestID: locals.requestID,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new ApiError(
+			503,
+			'unavailable',
+			'the server could not apply changes right now; they stay queued'
+		);
+	}
+	if (!outcome.ok) return json(outcome.body, { status: outcome.status });
+	return json({ results: outcome.results });
+});
