@@ -1,0 +1,100 @@
+import Dexie, { type EntityTable, type Table } from 'dexie';
+import type { Invite, Team } from '../domain/entities';
+
+/** A licensed user in the mirror (R4). */
+export interface MirrorLicense {
+	id: string;
+	email: string;
+	name: string;
+	lastActiveAt: number | null;
+}
+
+/** The enterprise row of the mirror. */
+export interface MirrorEnterprise {
+	id: string;
+	name: string;
+	slug: string;
+	seats: number;
+}
+
+/** A team membership in the mirror, keyed `teamID:userID`. */
+export interface MirrorTeamMember {
+	key: string;
+	teamID: string;
+	userID: string;
+}
+
+/** A queued admin change waiting to be pushed. */
+export interface OutboxRow {
+	mutationID: number;
+	name: string;
+	args: unknown;
+	createdAt: number;
+}
+
+/** A change the server refused, kept until the admin retries, edits or discards it. */
+export interface RejectionRow {
+	mutationID: number;
+	name: string;
+	args: unknown;
+	code: string;
+	message: string;
+	details?: Record<string, unknown>;
+	at: number;
+}
+
+/** Sync bookkeeping: clientGroupID, clientID, cookie, lastMutationID, nextMutationID. */
+export interface MetaRow {
+	key: string;
+	value: unknown;
+}
+
+/** The tables the server's pull patches. */
+export const MIRROR_TABLES = ['enterprise', 'teams', 'teamMembers', 'licenses', 'invites'] as const;
+
+/**
+ * The IndexedDB mirror of one enterprise for one signed-in admin, with the outbox of queued
+ * changes. Schema versions are appended, never edited; the outbox is never dropped by an upgrade.
+ */
+export class RosterDB extends Dexie {
+	enterprise!: EntityTable<MirrorEnterprise, 'id'>;
+	teams!: EntityTable<Team, 'id'>;
+	teamMembers!: EntityTable<MirrorTeamMember, 'key'>;
+	licenses!: EntityTable<MirrorLicense, 'id'>;
+	invites!: EntityTable<Invite, 'id'>;
+	outbox!: EntityTable<OutboxRow, 'mutationID'>;
+	rejections!: EntityTable<RejectionRow, 'mutationID'>;
+	meta!: EntityTable<MetaRow, 'key'>;
+
+	constructor(name: string, options?: ConstructorParameters<typeof Dexie>[1]) {
+		super(name, options);
+		this.version(1).stores({
+			enterprise: 'id',
+			teams: 'id, name',
+			teamMembers: 'key, teamID, userID',
+			licenses: 'id, email, lastActiveAt',
+			invites: 'id, email',
+			outbox: 'mutationID',
+			rejections: 'mutationID',
+			meta: 'key'
+		});
+	}
+
+	/** Every table a mutation may touch, for one read-write transaction. */
+	get mutationTables(): Table[] {
+		return [
+			this.enterprise,
+			this.teams,
+			this.teamMembers,
+			this.licenses,
+			this.invites,
+			this.outbox,
+			this.meta
+		];
+	}
+}
+
+/** The mirror's database name for an admin and an enterprise (R1: each enterprise apart). */
+export function mirrorName(userID: string, enterpriseID: string): string {
+	return `roster:${userID}:${enterpriseID}`;
+}

@@ -1,0 +1,88 @@
+import type { MutationStore } from '../domain/mutations';
+import type { Invite, Team, User } from '../domain/entities';
+import type { RosterDB } from './db';
+
+/**
+ * The browser's MutationStore over the mirror: mutators run here optimistically, inside the
+ * caller's Dexie transaction.
+ */
+export class DexieMutationStore implements MutationStore {
+	constructor(private readonly db: RosterDB) {}
+
+	async seats() {
+		return (await this.db.enterprise.toCollection().first())?.seats ?? 0;
+	}
+
+	async seatCounts(now: number) {
+		const [licensed, pendingInvites] = await Promise.all([
+			this.db.licenses.count(),
+			this.db.invites.filter((i) => i.expiresAt > now).count()
+		]);
+		return { licensed, pendingInvites };
+	}
+
+	getTeam(id: string): Promise<Team | undefined> {
+		return this.db.teams.get(id);
+	}
+
+	async putTeam(team: Team) {
+		await this.db.teams.put(team);
+	}
+
+	async deleteTeam(id: string) {
+		await this.db.teams.delete(id);
+		await this.db.teamMembers.where('teamID').equals(id).delete();
+	}
+
+	async isTeamMember(teamID: string, userID: string) {
+		return (await this.db.teamMembers.get(`${teamID}:${userID}`)) !== undefined;
+	}
+
+	async addTeamMember(teamID: string, userID: string) {
+		await this.db.teamMembers.put({ key: `${teamID}:${userID}`, teamID, userID });
+	}
+
+	async removeTeamMember(teamID: string, userID: string) {
+		await this.db.teamMembers.delete(`${teamID}:${userID}`);
+	}
+
+	async getUser(id: string): Promise<User | undefined> {
+		const row = await this.db.licenses.get(id);
+		return row && { id: row.id, email: row.email, name: row.name };
+	}
+
+	async findUserByEmail(email: string): Promise<User | undefined> {
+		const row = await this.db.licenses.where('email').equalsIgnoreCase(email).first();
+		return row && { id: row.id, email: row.email, name: row.name };
+	}
+
+	async hasLicense(userID: string) {
+		return (await this.db.licenses.get(userID)) !== undefined;
+	}
+
+	async addLicense() {
+		// The mirror learns the licensed user's details from the next pull.
+	}
+
+	async removeLicense(userID: string) {
+		await this.db.licenses.delete(userID);
+	}
+
+	async accountRole() {
+		// Console roles are not mirrored; the server enforces R8 authoritatively.
+		return undefined;
+	}
+
+	async findInviteByEmail(email: string): Promise<Invite | undefined> {
+		return this.db.invites.where('email').equalsIgnoreCase(email).first();
+	}
+
+	async putInvite(invite: Invite) {
+		await this.db.invites.where('email').equalsIgnoreCase(invite.email).delete();
+		await this.db.invites.put(invite);
+	}
+
+	async audit() {
+		// Only the server keeps the audit log (R24).
+	}
+}

@@ -1,0 +1,472 @@
+import Dexie from 'dexie';
+import { runMutation, type MutationResult } from '../domain/mutations';
+import type { AccountRole } from '../domain/roles';
+import type { Change, PullResponse, PushBody, PushResult } from '../domain/sync/protocol';
+import { MIRROR_TABLES, type OutboxRow, type RosterDB } from './db';
+import { DexieMutationStore } from './dexie-store';
+
+/** An HTTP answer, as the engine needs it. */
+export interface TransportResponse {
+	status: number;
+	body: unknown;
+}
+
+/** How the engine reaches the server (fetch in the app; anything in tests). */
+export interface SyncTransport {
+	push(body: PushBody): Promise<TransportResponse>;
+	pull(query: {
+		enterpriseID: string;
+		clientID: string;
+		cookie: number;
+	}): Promise<TransportResponse>;
+}
+
+/** What the sync status element says (ARCHITECTURE.md: it always says the truth). */
+export interface SyncState {
+	online: boolean;
+	syncing: boolean;
+	/** The server refused the session: queued changes wait for the admin to sign in again. */
+	signedOut: boolean;
+	/** The admin lost access to this enterprise. */
+	forbidden: boolean;
+	lastError: string | null;
+	lastSyncedAt: number | null;
+	/** Consecutive failures, for the backoff. */
+	failures: number;
+}
+
+/** The app's transport: same-origin fetch with the session cookie. */
+export const fetchTransport: SyncTransport = {
+	async push(body) {
+		const res = await fetch('/api/sync/push', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body)
+		});
+		return { status: res.status, body: await res.json().catch(() => null) };
+	},
+	async pull({ enterpriseID, clientID, cookie }) {
+		const q = new URLSearchParams({ enterpriseID, clientID, cookie: String(cookie) });
+		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
+		return { status: res.status, body: await res.json().catch(() => null) };
+	}
+};
+
+class TransientError extends Error {}
+
+const PUSH_BATCH = 100;
+
+function randomID(): string {
+	return globalThis.crypto.randomUUID();
+}
+
+/**
+ * The browser half of the sync protocol: applies intent mutations optimistically to the mirror and
+ * queues them in the same transaction, pushes them in order under a Web Lock (one tab at a time),
+ * pulls patches, drops confirmed rows and re-applies pending ones on top.
+ */
+export class SyncEngine {
+	readonly db: RosterDB;
+	readonly enterpriseID: string;
+	readonly userID: string;
+	role: AccountRole;
+	state: SyncState;
+	#transport: SyncTransport;
+	#listeners = new Set<(state: SyncState) => void>();
+	#running: Promise<void> | null = null;
+	#again = false;
+	#timer: ReturnType<typeof setTimeout> | null = null;
+	#needsFull = false;
+	#persistAsked = false;
+	#now: () => number;
+	#stoppers: (() => void)[] = [];
+
+	constructor(opts: {
+		db: RosterDB;
+		enterpriseID: string;
+		userID: string;
+		role: AccountRole;
+		transport?: SyncTransport;
+		now?: () => number;
+	}) {
+		this.db = opts.db;
+		this.enterpriseID = opts.enterpriseID;
+		this.userID = opts.userID;
+		this.role = opts.role;
+		this.#transport = opts.transport ?? fetchTransport;
+		this.#now = opts.now ?? Date.now;
+		this.state = {
+			online: typeof navigator === 'undefined' ? true : navigator.onLine,
+			syncing: false,
+			signedOut: false,
+			forbidden: false,
+			lastError: null,
+			lastSyncedAt: null,
+			failures: 0
+		};
+	}
+
+	/** Subscribes to state changes; returns the unsubscribe function. */
+	subscribe(listener: (state: SyncState) => void): () => void {
+		this.#listeners.add(listener);
+		listener(this.state);
+		return () => this.#listeners.delete(listener);
+	}
+
+	#set(patch: Partial<SyncState>) {
+		this.state = { ...this.state, ...patch };
+		for (const l of this.#listeners) l(this.state);
+	}
+
+	async #meta<T>(key: string): Promise<T | undefined> {
+		return (await this.db.meta.get(key))?.value as T | undefined;
+	}
+
+	/** The ids that name this browser's client to the server, made on first use. */
+	async ids(): Promise<{ clientID: string; clientGroupID: string }> {
+		return this.db.transaction('rw', this.db.meta, async () => {
+			let clientID = await this.#meta<string>('clientID');
+			let clientGroupID = await this.#meta<string>('clientGroupID');
+			if (!clientID) await this.db.meta.put({ key: 'clientID', value: (clientID = randomID()) });
+			if (!clientGroupID)
+				await this.db.meta.put({ key: 'clientGroupID', value: (clientGroupID = randomID()) });
+			return { clientID, clientGroupID };
+		});
+	}
+
+	/**
+	 * Applies a named mutation to the mirror and queues it, in one transaction. A change the mirror
+	 * already shows to be impossible (no free seat, say) is refused at once and not queued.
+	 */
+	async mutate(name: string, args: unknown): Promise<MutationResult> {
+		const now = this.#now();
+		let result: MutationResult;
+		try {
+			result = await this.db.transaction('rw', this.db.mutationTables, async () => {
+				const outcome = await runMutation(new DexieMutationStore(this.db), name, args, {
+					userID: this.userID,
+					role: this.role,
+					now
+				});
+				if (!outcome.ok) {
+					// Undo whatever the mutator wrote before it refused.
+					throw new LocalRejection(outcome);
+				}
+				const mutationID = ((await this.#meta<number>('nextMutationID')) ?? 1) as number;
+				await this.db.meta.put({ key: 'nextMutationID', value: mutationID + 1 });
+				await this.db.outbox.add({ mutationID, name, args, createdAt: now });
+				return outcome;
+			});
+		} catch (err) {
+			if (err instanceof LocalRejection) return err.result;
+			if (isQuotaError(err)) {
+				return {
+					ok: false,
+					code: 'INVALID_ARGS',
+					message:
+						'This device is out of storage space, so the change was not saved. Free some space; queued changes are kept.'
+				};
+			}
+			throw err;
+		}
+		this.#askPersistence();
+		this.schedule(0);
+		return result;
+	}
+
+	#askPersistence() {
+		if (this.#persistAsked || typeof navigator === 'undefined') return;
+		this.#persistAsked = true;
+		// Queued changes must survive storage pressure; ask once, on the first queued change.
+		void navigator.storage?.persist?.().catch(() => false);
+	}
+
+	/** Runs a sync soon (coalescing), after `delay` ms. */
+	schedule(delay: number): void {
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = setTimeout(() => {
+			this.#timer = null;
+			void this.sync().catch(() => {});
+		}, delay);
+	}
+
+	/** Pushes the outbox and pulls, once; concurrent calls share the run and repeat once after it. */
+	sync(): Promise<void> {
+		if (this.#running) {
+			this.#again = true;
+			return this.#running;
+		}
+		this.#running = (async () => {
+			try {
+				do {
+					this.#again = false;
+					await this.#withPushLock(() => this.#syncOnce());
+				} while (this.#again);
+			} finally {
+				this.#running = null;
+			}
+		})();
+		return this.#running;
+	}
+
+	async #withPushLock(fn: () => Promise<void>): Promise<void> {
+		const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+		if (!locks) return fn();
+		// One pushing tab per mirror; the others see its work through liveQuery.
+		await locks.request(`${this.db.name}:push`, fn);
+	}
+
+	async #syncOnce(): Promise<void> {
+		if (this.state.signedOut || this.state.forbidden) return;
+		this.#set({ syncing: true });
+		try {
+			await this.#pushAll();
+			await this.#pull();
+			this.#set({
+				syncing: false,
+				lastError: null,
+				lastSyncedAt: this.#now(),
+				failures: 0,
+				online: true
+			});
+		} catch (err) {
+			const failures = this.state.failures + 1;
+			const offline =
+				err instanceof TypeError || (typeof navigator !== 'undefined' && !navigator.onLine);
+			this.#set({
+				syncing: false,
+				failures,
+				online: !offline,
+				lastError: err instanceof Error ? err.message : String(err)
+			});
+			if (!this.state.signedOut && !this.state.forbidden) this.schedule(backoff(failures));
+		}
+	}
+
+	async #pushAll(): Promise<void> {
+		const { clientID, clientGroupID } = await this.ids();
+		for (;;) {
+			const rows = await this.db.outbox.orderBy('mutationID').limit(PUSH_BATCH).toArray();
+			if (rows.length === 0) return;
+			const res = await this.#transport.push({
+				enterpriseID: this.enterpriseID,
+				clientGroupID,
+				clientID,
+				mutations: rows.map((r) => ({
+					id: r.mutationID,
+					name: r.name,
+					args: r.args,
+					createdAt: r.createdAt
+				}))
+			});
+			if (res.status === 200) {
+				const results = (res.body as { results: PushResult[] }).results;
+				await this.#recordResults(rows, results);
+				if (rows.length < PUSH_BATCH) return;
+				continue;
+			}
+			if (res.status === 409) {
+				// The server expects another id: pull to learn lastMutationID, then push what is left.
+				await this.#pull();
+				const expected = (res.body as { expected?: number } | null)?.expected ?? 0;
+				const first = (await this.db.outbox.orderBy('mutationID').first())?.mutationID;
+				if (first !== undefined && first > expected) {
+					throw new Error(
+						`the server expects change ${expected} but this device starts at ${first}`
+					);
+				}
+				continue;
+			}
+			this.#handleAuth(res.status);
+			if (res.status === 400 || res.status === 413) {
+				// A body the server cannot read will never succeed: show it instead of retrying forever.
+				const message =
+					(res.body as { message?: string } | null)?.message ?? 'the server refused this change';
+				await this.#recordResults(
+					rows,
+					rows.map((r) => ({ id: r.mutationID, status: 'rejected', code: 'INVALID_ARGS', message }))
+				);
+				continue;
+			}
+			throw new TransientError(`push failed with ${res.status}`);
+		}
+	}
+
+	#handleAuth(status: number) {
+		if (status === 401) {
+			this.#set({
+				signedOut: true,
+				lastError: 'Signed out: sign in again to send queued changes.'
+			});
+			throw new TransientError('signed out');
+		}
+		if (status === 403) {
+			this.#set({ forbidden: true, lastError: 'You no longer have access to this enterprise.' });
+			throw new TransientError('forbidden');
+		}
+	}
+
+	async #recordResults(rows: OutboxRow[], results: PushResult[]) {
+		const byID = new Map(rows.map((r) => [r.mutationID, r]));
+		const rejected = results.filter((r) => r.status === 'rejected');
+		if (rejected.length === 0) return;
+		await this.db.transaction('rw', [this.db.rejections, this.db.outbox], async () => {
+			for (const r of rejected) {
+				const row = byID.get(r.id);
+				if (!row) continue;
+				await this.db.rejections.put({
+					mutationID: r.id,
+					name: row.name,
+					args: row.args,
+					code: r.code ?? 'REJECTED',
+					message: r.message ?? 'rejected',
+					details: r.details,
+					at: this.#now()
+				});
+				await this.db.outbox.delete(r.id);
+			}
+		});
+		// The optimistic effect of a rejected change must go: rebuild the mirror from the server.
+		this.#needsFull = true;
+	}
+
+	async #pull(): Promise<void> {
+		const { clientID } = await this.ids();
+		const cookie = this.#needsFull ? 0 : ((await this.#meta<number>('cookie')) ?? 0);
+		const res = await this.#transport.pull({ enterpriseID: this.enterpriseID, clientID, cookie });
+		this.#handleAuth(res.status);
+		if (res.status !== 200) throw new TransientError(`pull failed with ${res.status}`);
+		const patch = res.body as PullResponse;
+		const full = cookie === 0 || patch.reset;
+		await this.db.transaction('rw', [...this.db.mutationTables, this.db.rejections], async () => {
+			if (full) await Promise.all(MIRROR_TABLES.map((t) => this.db.table(t).clear()));
+			await applyChanges(this.db, patch.changes);
+			// Rejections recorded by the server for changes still queued here (say, pushed by a tab
+			// that closed before it read the answer).
+			for (const r of patch.rejections) {
+				const row = await this.db.outbox.get(r.id);
+				if (!row) continue;
+				await this.db.rejections.put({
+					mutationID: r.id,
+					name: row.name,
+					args: row.args,
+					code: r.code,
+					message: r.message,
+					details: r.details,
+					at: this.#now()
+				});
+			}
+			await this.db.outbox.where('mutationID').belowOrEqual(patch.lastMutationID).delete();
+			// Rebase: what is still queued goes back on top of the server's state.
+			const store = new DexieMutationStore(this.db);
+			for (const row of await this.db.outbox.orderBy('mutationID').toArray()) {
+				await runMutation(store, row.name, row.args, {
+					userID: this.userID,
+					role: this.role,
+					now: row.createdAt
+				});
+			}
+			const next = ((await this.#meta<number>('nextMutationID')) ?? 1) as number;
+			if (next <= patch.lastMutationID)
+				await this.db.meta.put({ key: 'nextMutationID', value: patch.lastMutationID + 1 });
+			await this.db.meta.put({ key: 'cookie', value: patch.cookie });
+			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
+		});
+		if (full) this.#needsFull = false;
+	}
+
+	/** Queues a rejected change again as a new mutation (optionally with edited args). */
+	async retry(mutationID: number, args?: unknown): Promise<MutationResult> {
+		const row = await this.db.rejections.get(mutationID);
+		if (!row) return { ok: true };
+		const result = await this.mutate(row.name, args ?? row.args);
+		if (result.ok) await this.db.rejections.delete(mutationID);
+		return result;
+	}
+
+	/** Forgets a rejected change. */
+	async discard(mutationID: number): Promise<void> {
+		await this.db.rejections.delete(mutationID);
+	}
+
+	/** After signing in again: resume pushing the queued changes. */
+	resume(): void {
+		this.#set({ signedOut: false, forbidden: false, lastError: null });
+		this.schedule(0);
+	}
+
+	/** Starts syncing on the browser's signals: online, visibility, pokes, and a backoff timer. */
+	start(pokeURL?: string): void {
+		this.schedule(0);
+		if (typeof window === 'undefined') return;
+		const onOnline = () => {
+			this.#set({ online: true });
+			this.schedule(0);
+		};
+		const onOffline = () => this.#set({ online: false });
+		const onVisible = () => {
+			if (document.visibilityState === 'visible') this.schedule(0);
+		};
+		window.addEventListener('online', onOnline);
+		window.addEventListener('offline', onOffline);
+		document.addEventListener('visibilitychange', onVisible);
+		this.#stoppers.push(() => {
+			window.removeEventListener('online', onOnline);
+			window.removeEventListener('offline', onOffline);
+			document.removeEventListener('visibilitychange', onVisible);
+		});
+		if (pokeURL && typeof EventSource !== 'undefined') {
+			const source = new EventSource(pokeURL);
+			source.onmessage = () => this.schedule(50);
+			this.#stoppers.push(() => source.close());
+		}
+		// A slow heartbeat keeps retrying after recovery even when nothing new was written.
+		const beat = setInterval(() => {
+			if (!this.#running && !this.#timer) this.schedule(0);
+		}, 30_000);
+		this.#stoppers.push(() => clearInterval(beat));
+	}
+
+	/** Stops every listener and timer. */
+	stop(): void {
+		for (const stop of this.#stoppers.splice(0)) stop();
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = null;
+	}
+}
+
+class LocalRejection extends Error {
+	constructor(readonly result: MutationResult) {
+		super('rejected locally');
+	}
+}
+
+function isQuotaError(err: unknown): boolean {
+	const name = (err as { name?: string; inner?: { name?: string } } | null)?.name;
+	const inner = (err as { inner?: { name?: string } } | null)?.inner?.name;
+	return (
+		name === Dexie.errnames.QuotaExceeded ||
+		inner === 'QuotaExceededError' ||
+		name === 'QuotaExceededError'
+	);
+}
+
+/** Exponential backoff with jitter: about 1 s, 2 s, 4 s … up to a minute. */
+export function backoff(failures: number, random = Math.random): number {
+	const base = Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
+	return Math.round(base * (0.5 + random()));
+}
+
+async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
+	for (const c of changes) {
+		const table = db.table(c.table);
+		if (c.op === 'del') {
+			await table.delete(c.key);
+			if (c.table === 'teams') await db.teamMembers.where('teamID').equals(c.key).delete();
+		} else if (c.table === 'teamMembers') {
+			await table.put({ key: c.key, ...(c.value as object) });
+		} else {
+			await table.put(c.value);
+		}
+	}
+}
