@@ -24,6 +24,20 @@ export interface MirrorTeamMember {
 	userID: string;
 }
 
+/** An organization in the mirror (R9). */
+export interface MirrorOrganization {
+	id: string;
+	name: string;
+}
+
+/** A team's link to an organization with its role (R10), keyed `teamID:orgID`. */
+export interface MirrorTeamOrgLink {
+	key: string;
+	teamID: string;
+	orgID: string;
+	role: 'admin' | 'member';
+}
+
 /** A queued admin change waiting to be pushed. */
 export interface OutboxRow {
 	mutationID: number;
@@ -50,7 +64,15 @@ export interface MetaRow {
 }
 
 /** The tables the server's pull patches. */
-export const MIRROR_TABLES = ['enterprise', 'teams', 'teamMembers', 'licenses', 'invites'] as const;
+export const MIRROR_TABLES = [
+	'enterprise',
+	'teams',
+	'teamMembers',
+	'licenses',
+	'invites',
+	'organizations',
+	'teamOrgLinks'
+] as const;
 
 /**
  * The IndexedDB mirror of one enterprise for one signed-in admin, with the outbox of queued
@@ -62,6 +84,8 @@ export class RosterDB extends Dexie {
 	teamMembers!: EntityTable<MirrorTeamMember, 'key'>;
 	licenses!: EntityTable<MirrorLicense, 'id'>;
 	invites!: EntityTable<Invite, 'id'>;
+	organizations!: EntityTable<MirrorOrganization, 'id'>;
+	teamOrgLinks!: EntityTable<MirrorTeamOrgLink, 'key'>;
 	outbox!: EntityTable<OutboxRow, 'mutationID'>;
 	rejections!: EntityTable<RejectionRow, 'mutationID'>;
 	meta!: EntityTable<MetaRow, 'key'>;
@@ -76,7 +100,9 @@ export class RosterDB extends Dexie {
 			invites: 'id, email',
 			outbox: 'mutationID',
 			rejections: 'mutationID',
-			meta: 'key'
+			meta: 'key',
+			organizations: 'id, name',
+			teamOrgLinks: 'key, teamID, orgID'
 		});
 	}
 
@@ -88,6 +114,8 @@ export class RosterDB extends Dexie {
 			this.teamMembers,
 			this.licenses,
 			this.invites,
+			this.organizations,
+			this.teamOrgLinks,
 			this.outbox,
 			this.meta
 		];

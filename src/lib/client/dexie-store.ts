@@ -32,6 +32,7 @@ export class DexieMutationStore implements MutationStore {
 	async deleteTeam(id: string) {
 		await this.db.teams.delete(id);
 		await this.db.teamMembers.where('teamID').equals(id).delete();
+		await this.db.teamOrgLinks.where('teamID').equals(id).delete();
 	}
 
 	async isTeamMember(teamID: string, userID: string) {

@@ -18,7 +18,7 @@ let ownerID: string;
 /** A transport straight into the server's push and pull, with a switch to go offline. */
 function serverTransport(userID: string) {
 	const t = {
-		offline: false,
+		offline: false as boolean,
 		pushes: 0,
 		async push(body) {
 			if (t.offline) throw new TypeError('Failed to fetch');

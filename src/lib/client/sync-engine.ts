@@ -462,8 +462,11 @@ async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
 		const table = db.table(c.table);
 		if (c.op === 'del') {
 			await table.delete(c.key);
-			if (c.table === 'teams') await db.teamMembers.where('teamID').equals(c.key).delete();
-		} else if (c.table === 'teamMembers') {
+			if (c.table === 'teams') {
+				await db.teamMembers.where('teamID').equals(c.key).delete();
+				await db.teamOrgLinks.where('teamID').equals(c.key).delete();
+			}
+		} else if (c.table === 'teamMembers' || c.table === 'teamOrgLinks') {
 			await table.put({ key: c.key, ...(c.value as object) });
 		} else {
 			await table.put(c.value);

@@ -33,7 +33,14 @@ export interface PushResult {
 }
 
 /** Tables of the mirror that pull patches. */
-export type MirrorTable = 'enterprise' | 'teams' | 'teamMembers' | 'licenses' | 'invites';
+export type MirrorTable =
+	| 'enterprise'
+	| 'teams'
+	| 'teamMembers'
+	| 'licenses'
+	| 'invites'
+	| 'organizations'
+	| 'teamOrgLinks';
 
 /** One row change in a pull patch. */
 export interface Change {

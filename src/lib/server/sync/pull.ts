@@ -81,6 +81,27 @@ async function changesSince(
 			value: { ...u, lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt) }
 		});
 	}
+	const orgs = await trx
+		.selectFrom('organizations')
+		.select(['id', 'name'])
+		.where('enterprise_id', '=', enterpriseID)
+		.where('version', '>', since)
+		.execute();
+	for (const o of orgs) changes.push({ table: 'organizations', op: 'put', key: o.id, value: o });
+	const links = await trx
+		.selectFrom('team_org_links')
+		.select(['team_id', 'org_id', 'role'])
+		.where('enterprise_id', '=', enterpriseID)
+		.where('version', '>', since)
+		.execute();
+	for (const l of links) {
+		changes.push({
+			table: 'teamOrgLinks',
+			op: 'put',
+			key: `${l.team_id}:${l.org_id}`,
+			value: { teamID: l.team_id, orgID: l.org_id, role: l.role }
+		});
+	}
 	const invites = await trx
 		.selectFrom('invites')
 		.selectAll()

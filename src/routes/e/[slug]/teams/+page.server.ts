@@ -1,9 +1,8 @@
-import { getDb } from '$lib/server/db';
 import { requirePageArea } from '$lib/server/pages';
-import { listTeams } from '$lib/server/overview.service';
 import type { PageServerLoad } from './$types';
 
+// The teams themselves come from the mirror in the browser; the server only checks the role (R2).
 export const load: PageServerLoad = async ({ locals, url, params }) => {
-	const enterprise = await requirePageArea(locals, url, params.slug, 'teams');
-	return { teams: await listTeams(getDb(), enterprise.id) };
+	await requirePageArea(locals, url, params.slug, 'teams');
+	return {};
 };

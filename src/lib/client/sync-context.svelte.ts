@@ -1,0 +1,72 @@
+import { getContext, setContext } from 'svelte';
+import type { MutationResult } from '../domain/mutations';
+import type { AccountRole } from '../domain/roles';
+import { mirrorName, RosterDB, type OutboxRow, type RejectionRow } from './db';
+import { Live } from './live.svelte';
+import { SyncEngine, type SyncState } from './sync-engine';
+
+const KEY = Symbol('sync');
+
+/** The enterprise's sync engine and what the console shows about it, for the enterprise subtree. */
+export class SyncController {
+	engine = $state.raw<SyncEngine | null>(null);
+	state = $state.raw<SyncState | null>(null);
+	/** Whether the mirror has been filled at least once. */
+	ready = $state(false);
+	#outbox = $state.raw<Live<OutboxRow[]> | null>(null);
+	#rejections = $state.raw<Live<RejectionRow[]> | null>(null);
+
+	/** Opens the mirror of one enterprise for one admin and starts syncing; returns the stop function. */
+	connect(user: { id: string }, enterprise: { id: string }, role: AccountRole): () => void {
+		const db = new RosterDB(mirrorName(user.id, enterprise.id));
+		const engine = new SyncEngine({ db, enterpriseID: enterprise.id, userID: user.id, role });
+		this.engine = engine;
+		this.ready = false;
+		this.#outbox = new Live(() => db.outbox.orderBy('mutationID').toArray(), []);
+		this.#rejections = new Live(() => db.rejections.orderBy('mutationID').toArray(), []);
+		const off = engine.subscribe((s) => {
+			this.state = s;
+		});
+		void db.meta.get('cookie').then((row) => {
+			if (row) this.ready = true;
+		});
+		const onReady = engine.subscribe((s) => {
+			if (s.lastSyncedAt) this.ready = true;
+		});
+		engine.start(`/api/sync/poke?enterpriseID=${encodeURIComponent(enterprise.id)}`);
+		return () => {
+			off();
+			onReady();
+			engine.stop();
+			db.close();
+			if (this.engine === engine) this.engine = null;
+		};
+	}
+
+	/** Queued changes not yet confirmed by the server. */
+	get pending(): OutboxRow[] {
+		return this.#outbox?.current ?? [];
+	}
+
+	/** Changes the server refused. */
+	get rejections(): RejectionRow[] {
+		return this.#rejections?.current ?? [];
+	}
+
+	/** Applies and queues a change; refuses when no mirror is open. */
+	async mutate(name: string, args: unknown): Promise<MutationResult> {
+		if (!this.engine)
+			return { ok: false, code: 'NOT_FOUND', message: 'the console is still loading' };
+		return this.engine.mutate(name, args);
+	}
+}
+
+/** Provides the sync controller to an enterprise's pages. */
+export function setSync(controller: SyncController): SyncController {
+	return setContext(KEY, controller);
+}
+
+/** The sync controller of the current enterprise. */
+export function getSync(): SyncController {
+	return getContext<SyncController>(KEY);
+}
