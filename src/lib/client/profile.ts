@@ -1,0 +1,48 @@
+import type { AccountRole } from '../domain/roles';
+
+/** Who is signed in and where they hold roles, as `GET /api/me` answers. */
+export interface Profile {
+	user: { id: string; email: string; name: string };
+	enterprises: { id: string; name: string; slug: string; role: AccountRole }[];
+}
+
+const KEY = 'roster:profile';
+
+/**
+ * The signed-in admin's profile: from the server when it answers, else the copy kept from the last
+ * answer, so the console opens offline (`offline: true`). `null` when the server says signed out.
+ */
+export async function loadProfile(
+	fetcher: typeof fetch
+): Promise<(Profile & { offline: boolean }) | null | 'unknown'> {
+	try {
+		const res = await fetcher('/api/me', { cache: 'no-store' });
+		if (res.status === 401) {
+			forgetProfile();
+			return null;
+		}
+		if (res.ok) {
+			const profile = (await res.json()) as Profile;
+			localStorage.setItem(KEY, JSON.stringify(profile));
+			return { ...profile, offline: false };
+		}
+	} catch {
+		// offline: fall back to the kept copy
+	}
+	const kept = localStorage.getItem(KEY);
+	if (!kept) return 'unknown';
+	try {
+		return { ...(JSON.parse(kept) as Profile), offline: true };
+	} catch {
+		return 'unknown';
+	}
+}
+
+/** Forgets the kept profile (on sign-out). */
+export function forgetProfile(): void {
+	try {
+		localStorage.removeItem(KEY);
+	} catch {
+		// storage unavailable: nothing kept
+	}
+}
