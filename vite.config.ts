@@ -5,7 +5,7 @@ export default defineConfig({
 	plugins: [sveltekit()],
 	server: { port: 5173 },
 	test: {
-		include: ['src/**/*.spec.ts', 'tests/unit/**/*.spec.ts'],
+		include: ['src/**/*.spec.ts', 'tests/unit/**/*.spec.ts', 'tests/sync/**/*.spec.ts'],
 		environment: 'node',
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
