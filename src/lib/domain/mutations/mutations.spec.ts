@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { mayRun, runMutation, type MutationStore } from './index';
+import { describeIntent, editableArg } from './describe';
+import type { Invite, Team, User } from '../entities';
+import { DAY_MS } from '../seats';
+
+/** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
+function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
+	const teams = new Map<string, Team>();
+	const members = new Set<string>();
+	const licensed = new Set(opts.licensed ?? []);
+	const invites = new Map<string, Invite>();
+	const audits: string[] = [];
+	const users = opts.users ?? [];
+	const store: MutationStore = {
+		seats: async () => opts.seats,
+		seatCounts: async (now) => ({
+			licensed: licensed.size,
+			pendingInvites: [...invites.values()].filter((i) => i.expiresAt > now).length
+		}),
+		getTeam: async (id) => teams.get(id),
+		putTeam: async (t) => void teams.set(t.id, t),
+		deleteTeam: async (id) => void teams.delete(id),
+		isTeamMember: async (t, u) => members.has(`${t}:${u}`),
+		addTeamMember: async (t, u) => void members.add(`${t}:${u}`),
+		removeTeamMember: async (t, u) => void members.delete(`${t}:${u}`),
+		getUser: async (id) => users.find((u) => u.id === id),
+		findUserByEmail: async (e) => users.find((u) => u.email === e),
+		hasLicense: async (id) => licensed.has(id),
+		addLicense: async (id) => void licensed.add(id),
+		removeLicense: async (id) => void licensed.delete(id),
+		accountRole: async (id) => (id === opts.owner ? 'owner' : undefined),
+		findInviteByEmail: async (e) => [...invites.values()].find((i) => i.email === e),
+		putInvite: async (i) => void invites.set(i.id, i),
+		audit: async (action) => void audits.push(action)
+	};
+	return { store, teams, members, licensed, invites, audits };
+}
+
+const T1 = '11111111-1111-4111-8111-111111111111';
+const U1 = '22222222-2222-4222-8222-222222222222';
+const U2 = '33333333-3333-4333-8333-333333333333';
+const I1 = '44444444-4444-4444-8444-444444444444';
+const I2 = '55555555-5555-4555-8555-555555555555';
+const ctx = { userID: U2, role: 'owner' as const, now: Date.UTC(2026, 10, 1) };
+
+describe('shared mutators', () => {
+	it('R6: inviting with no free seat fails with NEEDS_TO_INCREASE_SEATS and says how many', async () => {
+		const m = memoryStore({ seats: 1, licensed: [U1] });
+		const r = await runMutation(
+			m.store,
+			'inviteUser',
+			{ inviteID: I1, email: 'Bob@Acme.test' },
+			ctx
+		);
+		expect(r).toEqual({
+			ok: false,
+			code: 'NEEDS_TO_INCREASE_SEATS',
+			message: 'no free seat: 1 of 1 used; 1 needed, 0 free',
+			details: { needed: 1, free: 0, used: 1, purchased: 1 }
+		});
+		expect(m.invites.size).toBe(0);
+	});
+
+	it('R5: an expired invite frees its seat for a new one; emails are normalised', async () => {
+		const m = memoryStore({ seats: 1 });
+		await m.store.putInvite({
+			id: I2,
+			email: 'old@acme.test',
+			role: 'member',
+			teamIDs: [],
+			sentAt: 0,
+			expiresAt: ctx.now - DAY_MS
+		});
+		const r = await runMutation(
+			m.store,
+			'inviteUser',
+			{ inviteID: I1, email: ' Bob@Acme.TEST ' },
+			ctx
+		);
+		expect(r).toEqual({ ok: true });
+		expect(m.invites.get(I1)).toMatchObject({
+			email: 'bob@acme.test',
+			expiresAt: ctx.now + 30 * DAY_MS
+		});
+	});
+
+	it('R6: an already licensed user joins teams without a seat', async () => {
+		const m = memoryStore({
+			seats: 1,
+			licensed: [U1],
+			users: [{ id: U1, email: 'a@acme.test', name: 'A' }]
+		});
+		await runMutation(m.store, 'createTeam', { teamID: T1, name: 'Core' }, ctx);
+		expect(await runMutation(m.store, 'addTeamMember', { teamID: T1, userID: U1 }, ctx)).toEqual({
+			ok: true
+		});
+		expect(
+			await runMutation(
+				m.store,
+				'inviteUser',
+				{ inviteID: I1, email: 'a@acme.test', teamIDs: [T1] },
+				ctx
+			)
+		).toEqual({ ok: true });
+		expect(m.members.has(`${T1}:${U1}`)).toBe(true);
+		expect(m.invites.size).toBe(0);
+	});
+
+	it('R8: the owner keeps their license and an admin cannot remove their own', async () => {
+		const users = [
+			{ id: U1, email: 'owner@acme.test', name: 'O' },
+			{ id: U2, email: 'me@acme.test', name: 'Me' }
+		];
+		const m = memoryStore({ seats: 5, users, licensed: [U1, U2], owner: U1 });
+		expect(await runMutation(m.store, 'removeLicense', { userID: U1 }, ctx)).toMatchObject({
+			code: 'CANNOT_REMOVE_OWNER'
+		});
+		expect(await runMutation(m.store, 'removeLicense', { userID: U2 }, ctx)).toMatchObject({
+			code: 'CANNOT_REMOVE_SELF'
+		});
+		expect(m.licensed.size).toBe(2);
+	});
+
+	it('R2: billing may not run team or license changes; members may run nothing', () => {
+		expect(mayRun('billing', 'createTeam')).toBe(false);
+		expect(mayRun('billing', 'inviteUser')).toBe(false);
+		expect(mayRun('co-owner', 'removeLicense')).toBe(true);
+		expect(mayRun('member', 'createTeam')).toBe(false);
+	});
+
+	it('validates args with a message naming the field, and refuses unknown names', async () => {
+		const m = memoryStore({ seats: 1 });
+		expect(
+			await runMutation(m.store, 'createTeam', { teamID: T1, name: '   ' }, ctx)
+		).toMatchObject({
+			code: 'INVALID_ARGS',
+			message: 'name: name is required'
+		});
+		expect(await runMutation(m.store, 'toString', {}, ctx)).toMatchObject({
+			code: 'UNKNOWN_MUTATION'
+		});
+		expect(m.audits).toEqual([]);
+	});
+
+	it('words changes as the admin intended them', () => {
+		expect(describeIntent('inviteUser', { email: 'bob@acme.test' })).toBe('Invite bob@acme.test');
+		expect(
+			describeIntent('renameTeam', { teamID: T1, name: 'Ops' }, { teamName: () => 'Platform' })
+		).toBe('Rename Platform to “Ops”');
+		expect(editableArg('inviteUser')).toEqual({ key: 'email', label: 'Email' });
+		expect(editableArg('deleteTeam')).toBeNull();
+	});
+});
