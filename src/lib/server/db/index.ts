@@ -11,6 +11,8 @@ export interface Db {
 	db: Kysely<Database>;
 	dialect: Dialect;
 	close(): Promise<void>;
+	/** The PostgreSQL URL, for connections that must stay open (LISTEN). */
+	url?: string;
 }
 
 /** Where to find the database: a PostgreSQL URL, or a SQLite file path. */
@@ -41,7 +43,7 @@ export function openDb(config: DbConfig): Db {
 			console.error(JSON.stringify({ level: 'error', msg: 'pg pool', err: err.message }))
 		);
 		const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-		return { db, dialect: 'postgres', close: () => db.destroy() };
+		return { db, dialect: 'postgres', close: () => db.destroy(), url: config.url };
 	}
 	if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
 	const sqlite = new SQLite(config.file);

@@ -8,6 +8,7 @@ import { migrate, openDb, type Db } from '../db';
 import { seedEnterprise } from '../seed';
 import { push, type Pusher } from './push';
 import { pull } from './pull';
+import { onPoke, startPokeRelay } from './poke';
 import type { PushBody } from '../../domain/sync/protocol';
 
 interface Harness {
@@ -223,4 +224,33 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		expect(fromFuture.reset).toBe(true);
 		expect(fromFuture.cookie).toBe(third.cookie);
 	});
+
+	it.runIf(h.name === 'postgres')(
+		'relays pokes sent by another instance through LISTEN/NOTIFY',
+		async () => {
+			const stop = startPokeRelay(database);
+			try {
+				const heard = new Promise<void>((resolve) => {
+					const off = onPoke(enterpriseID, () => {
+						off();
+						resolve();
+					});
+				});
+				// Another app instance is just another connection that notifies.
+				const other = new pg.Client({ connectionString: database.url });
+				await other.connect();
+				// The relay connects in the background; notify until it hears.
+				const timer = setInterval(
+					() => void other.query(`select pg_notify('roster_poke', $1)`, [enterpriseID]),
+					100
+				);
+				await heard;
+				clearInterval(timer);
+				await other.end();
+			} finally {
+				await stop();
+				startPokeRelay({ ...database, dialect: 'sqlite' });
+			}
+		}
+	);
 });
