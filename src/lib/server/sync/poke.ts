@@ -36,7 +36,11 @@ export function onPoke(enterpriseID: string, listener: () => void): () => void {
  */
 export function startPokeRelay(database: Db): () => Promise<void> {
 	shared = database;
-	if (database.dialect !== 'postgres' || !database.url) return async () => {};
+	if (database.dialect !== 'postgres' || !database.url) {
+		return async () => {
+			if (shared === database) shared = null;
+		};
+	}
 	let client: pg.Client | null = null;
 	let stopped = false;
 	const connect = async () => {
@@ -60,6 +64,7 @@ export function startPokeRelay(database: Db): () => Promise<void> {
 	});
 	return async () => {
 		stopped = true;
+		if (shared === database) shared = null;
 		await client?.end().catch(() => {});
 	};
 }

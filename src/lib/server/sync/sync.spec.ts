@@ -249,7 +249,6 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 				await other.end();
 			} finally {
 				await stop();
-				startPokeRelay({ ...database, dialect: 'sqlite' });
 			}
 		}
 	);
