@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './db';
+import { isEffectivelyVerified } from '../domain/domains';
 
 /** Teams with their member counts and organization links (R10). */
 export async function listTeams({ db }: Db, enterpriseID: string) {
@@ -63,35 +64,41 @@ export async function listDomains({ db }: Db, enterpriseID: string) {
 		.where('enterprise_id', '=', enterpriseID)
 		.orderBy('domain')
 		.execute();
+	// R13: verifying a root verifies its subdomains. R3: only a verified domain reveals who is on
+	// it, so an unverified one counts nobody.
+	const roots = domains.filter((d) => d.verified_at != null).map((d) => d.domain);
+	const verified = domains.map((d) => isEffectivelyVerified(d.domain, roots));
 	const counts = await Promise.all(
-		domains.map((d) =>
-			db
-				.selectFrom('users')
-				.select((eb) => eb.fn.countAll<number>().as('n'))
-				.where((eb) =>
-					eb.or([
-						eb(sql`lower(users.email)`, 'like', `%@${d.domain}`),
-						eb(sql`lower(users.email)`, 'like', `%@%.${d.domain}`)
-					])
-				)
-				.where(({ not, exists, selectFrom }) =>
-					not(
-						exists(
-							selectFrom('licenses')
-								.select('licenses.user_id')
-								.whereRef('licenses.user_id', '=', 'users.id')
-								.where('licenses.enterprise_id', '=', enterpriseID)
+		domains.map((d, i) =>
+			!verified[i]
+				? { n: 0 }
+				: db
+						.selectFrom('users')
+						.select((eb) => eb.fn.countAll<number>().as('n'))
+						.where((eb) =>
+							eb.or([
+								eb(sql`lower(users.email)`, 'like', `%@${d.domain}`),
+								eb(sql`lower(users.email)`, 'like', `%@%.${d.domain}`)
+							])
 						)
-					)
-				)
-				.executeTakeFirstOrThrow()
+						.where(({ not, exists, selectFrom }) =>
+							not(
+								exists(
+									selectFrom('licenses')
+										.select('licenses.user_id')
+										.whereRef('licenses.user_id', '=', 'users.id')
+										.where('licenses.enterprise_id', '=', enterpriseID)
+								)
+							)
+						)
+						.executeTakeFirstOrThrow()
 		)
 	);
 	return domains.map((d, i) => ({
 		id: d.id,
 		domain: d.domain,
 		verificationValue: d.verification_value,
-		verified: d.verified_at != null,
+		verified: verified[i] ?? false,
 		captureEnabled: d.capture_enabled === 1,
 		unclaimed: Number(counts[i]?.n ?? 0)
 	}));

@@ -288,9 +288,9 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 			for (const row of await trx
 				.selectFrom('users')
 				.select(['id', 'email'])
-				.where('email', 'in', emails)
+				.where(sql`lower(email)`, 'in', emails)
 				.execute()) {
-				stored.set(row.email, row.id);
+				stored.set(row.email.toLowerCase(), row.id);
 			}
 		}
 		for (const u of userRows) ids.push(stored.get(u.email) ?? u.id);

@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { dummyHash, verifyPassword } from './password';
-import { clear, hit, isLimited } from './rate-limit';
+import { clear, hit, release } from './rate-limit';
 import { createSession } from './session';
 import { sql } from 'kysely';
 
@@ -26,13 +26,16 @@ export async function login(
 	const email = normalizeEmail(input.email);
 	const accountKey = `login:account:${email}`;
 	const ipKey = `login:ip:${meta.ip ?? 'unknown'}`;
-	for (const [key, limit] of [
-		[accountKey, ACCOUNT_LIMIT],
-		[ipKey, IP_LIMIT]
-	] as const) {
-		const state = await isLimited(database, key, limit, now);
-		if (!state.allowed)
-			return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: state.retryAfterSeconds };
+	// Count the attempt before checking the password, atomically, so attempts sent in parallel
+	// cannot all slip under the limit; a successful sign-in gives its counts back.
+	const account = await hit(database, accountKey, ACCOUNT_LIMIT, WINDOW_MS, now);
+	const ip = await hit(database, ipKey, IP_LIMIT, WINDOW_MS, now);
+	if (!account.allowed || !ip.allowed) {
+		const retryAfterSeconds = Math.max(
+			account.allowed ? 0 : account.retryAfterSeconds,
+			ip.allowed ? 0 : ip.retryAfterSeconds
+		);
+		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds };
 	}
 
 	const user = await database.db
@@ -44,12 +47,9 @@ export async function login(
 		? await verifyPassword(input.password, user.password_hash)
 		: (await verifyPassword(input.password, await dummyHash())) && false;
 
-	if (!user || !valid) {
-		await hit(database, accountKey, ACCOUNT_LIMIT, WINDOW_MS, now);
-		await hit(database, ipKey, IP_LIMIT, WINDOW_MS, now);
-		return { ok: false, code: 'INVALID_CREDENTIALS' };
-	}
+	if (!user || !valid) return { ok: false, code: 'INVALID_CREDENTIALS' };
 	await clear(database, accountKey);
+	await release(database, ipKey);
 	await database.db
 		.updateTable('users')
 		.set({ last_login_at: now })

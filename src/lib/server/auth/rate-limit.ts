@@ -52,6 +52,16 @@ export async function isLimited(
 	return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.reset_at - now) / 1000)) };
 }
 
+/** Takes back one hit on `key` (an attempt that turned out fine). */
+export async function release({ db }: Db, key: string): Promise<void> {
+	await db
+		.updateTable('rate_limits')
+		.set({ count: sql<number>`count - 1` })
+		.where('key', '=', key)
+		.where('count', '>', 0)
+		.execute();
+}
+
 /** Forgets the hits on `key` (after a successful sign-in). */
 export async function clear({ db }: Db, key: string): Promise<void> {
 	await db.deleteFrom('rate_limits').where('key', '=', key).execute();

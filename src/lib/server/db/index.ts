@@ -51,6 +51,10 @@ export function openDb(config: DbConfig): Db {
 	sqlite.pragma('foreign_keys = ON');
 	sqlite.pragma('busy_timeout = 10000');
 	sqlite.pragma('synchronous = NORMAL');
+	// SQLite's own lower() folds only A–Z; emails and search must fold "É" as PostgreSQL does.
+	sqlite.function('lower', { deterministic: true }, (value: unknown) =>
+		typeof value === 'string' ? value.toLowerCase() : value
+	);
 	const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 	return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

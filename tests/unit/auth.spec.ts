@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword, verifyPassword } from '../../src/lib/server/auth/password';
+import {
+	SESSION_TTL_MS,
+	createSession,
+	resolveSession,
+	revokeAllSessions,
+	revokeSession
+} from '../../src/lib/server/auth/session';
+import { login, type LoginResult } from '../../src/lib/server/auth/login';
+import { clear, hit, isLimited } from '../../src/lib/server/auth/rate-limit';
+import { createTestDb, dialects, type TestDb } from './support/databases';
+import { NOW, makeUser, tag } from './support/factories';
+
+const PASSWORD = 'correct horse battery staple';
+const MINUTE = 60_000;
+
+// One real scrypt hash shared by every test: hashing costs tens of milliseconds.
+let passwordHash: string;
+beforeAll(async () => {
+	passwordHash = await hashPassword(PASSWORD);
+});
+
+describe('passwords', () => {
+	it('a hashed password verifies, and the hash does not contain the password', async () => {
+		expect(passwordHash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+		expect(passwordHash).not.toContain(PASSWORD);
+		expect(await verifyPassword(PASSWORD, passwordHash)).toBe(true);
+	});
+
+	it('a wrong password does not verify (including a different case)', async () => {
+		expect(await verifyPassword('correct horse battery stapler', passwordHash)).toBe(false);
+		expect(await verifyPassword(PASSWORD.toUpperCase(), passwordHash)).toBe(false);
+	});
+
+	it('a malformed stored hash never verifies', async () => {
+		for (const stored of ['', 'plaintext', PASSWORD, 'bcrypt$1$2$3$a$b', 'scrypt$$$$$']) {
+			expect(await verifyPassword(PASSWORD, stored)).toBe(false);
+		}
+		// A truncated hash part has the wrong length.
+		const truncated = passwordHash.slice(0, -8);
+		expect(await verifyPassword(PASSWORD, truncated)).toBe(false);
+	});
+
+	it('two hashes of the same password differ (random salt) and both verify', async () => {
+		const again = await hashPassword(PASSWORD);
+		expect(again).not.toBe(passwordHash);
+		expect(await verifyPassword(PASSWORD, again)).toBe(true);
+	});
+});
+
+describe.each(dialects)('sign-in on %s', (dialect) => {
+	let t: TestDb;
+	beforeAll(async () => {
+		t = await createTestDb(dialect);
+	});
+	afterAll(async () => {
+		await t?.drop();
+	});
+
+	const admin = (email = `admin.${tag()}@acme.test`) =>
+		makeUser(t.database, { email, name: 'Ada Admin', passwordHash });
+
+	describe('sessions', () => {
+		it('a new session resolves to its user', async () => {
+			const user = await admin();
+			const { secret, expiresAt } = await createSession(t.database, user.id, {}, NOW);
+			expect(expiresAt).toBe(NOW + SESSION_TTL_MS);
+			const resolved = await resolveSession(t.database, secret, NOW + MINUTE);
+			expect(resolved?.user).toEqual({ id: user.id, email: user.email, name: 'Ada Admin' });
+		});
+
+		it('an unknown or garbage secret resolves to nobody', async () => {
+			const user = await admin();
+			const { secret } = await createSession(t.database, user.id, {}, NOW);
+			const unknown = secret.slice(0, -4) + (secret.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+			expect(await resolveSession(t.database, unknown, NOW)).toBeNull();
+			for (const garbage of ['', 'x', "' or 1=1 --", `${secret}!`, 'a'.repeat(500)]) {
+				expect(await resolveSession(t.database, garbage, NOW)).toBeNull();
+			}
+		});
+
+		it('only the SHA-256 of the secret is stored, never the secret', async () => {
+			const user = await admin();
+			const { secret } = await createSession(
+				t.database,
+				user.id,
+				{ ip: '203.0.113.7', userAgent: 'vitest' },
+				NOW
+			);
+			const rows = await t.database.db
+				.selectFrom('sessions')
+				.selectAll()
+				.where('user_id', '=', user.id)
+				.execute();
+			expect(rows).toHaveLength(1);
+			expect(rows[0]?.id).toBe(createHash('sha256').update(secret).digest('hex'));
+			expect(JSON.stringify(rows)).not.toContain(secret);
+			expect(rows[0]?.ip).toBe('203.0.113.7');
+		});
+
+		it('an expired session resolves to nobody and is deleted', async () => {
+			const user = await admin();
+			const { secret, expiresAt } = await createSession(t.database, user.id, {}, NOW);
+			expect(await resolveSession(t.database, secret, expiresAt)).toBeNull();
+			const left = await t.database.db
+				.selectFrom('sessions')
+				.select('id')
+				.where('user_id', '=', user.id)
+				.execute();
+			expect(left).toEqual([]);
+			// Gone for good, even when asked "earlier" again.
+			expect(await resolveSession(t.database, secret, NOW)).toBeNull();
+		});
+
+		it('using a session slides its expiry forward', async () => {
+			const user = await admin();
+			const { secret } = await createSession(t.database, user.id, {}, NOW);
+			const later = NOW + 20 * 24 * 60 * MINUTE;
+			expect((await resolveSession(t.database, secret, later))?.expiresAt).toBe(
+				later + SESSION_TTL_MS
+			);
+			// Still alive after the original 30 days because it was used on day 20.
+			const pastOriginalExpiry = NOW + SESSION_TTL_MS + MINUTE;
+			expect((await resolveSession(t.database, secret, pastOriginalExpiry))?.user.id).toBe(user.id);
+		});
+
+		it('signing out revokes that session only; revoking all ends every session', async () => {
+			const user = await admin();
+			const laptop = await createSession(t.database, user.id, {}, NOW);
+			const tablet = await createSession(t.database, user.id, {}, NOW);
+			await revokeSession(t.database, laptop.secret);
+			expect(await resolveSession(t.database, laptop.secret, NOW)).toBeNull();
+			expect((await resolveSession(t.database, tablet.secret, NOW))?.user.id).toBe(user.id);
+			await revokeAllSessions(t.database, user.id);
+			expect(await resolveSession(t.database, tablet.secret, NOW)).toBeNull();
+		});
+	});
+
+	describe('rate limits', () => {
+		it('counts hits in a fixed window shared through the database, then starts over', async () => {
+			const key = `test:${tag()}`;
+			const window = 15 * MINUTE;
+			for (let i = 1; i <= 3; i++) {
+				expect(await hit(t.database, key, 3, window, NOW + i * MINUTE)).toEqual({
+					allowed: true,
+					retryAfterSeconds: (window - i * MINUTE) / 1000 + 60
+				});
+			}
+			expect((await hit(t.database, key, 3, window, NOW + 4 * MINUTE)).allowed).toBe(false);
+			expect(await isLimited(t.database, key, 3, NOW + 5 * MINUTE)).toEqual({
+				allowed: false,
+				retryAfterSeconds: 11 * 60
+			});
+			// The window ends 15 minutes after the first hit.
+			expect((await isLimited(t.database, key, 3, NOW + 16 * MINUTE)).allowed).toBe(true);
+			expect(await hit(t.database, key, 3, window, NOW + 16 * MINUTE)).toEqual({
+				allowed: true,
+				retryAfterSeconds: 15 * 60
+			});
+		});
+
+		it('clearing a key forgets its hits; other keys are untouched', async () => {
+			const mine = `test:${tag()}`;
+			const other = `test:${tag()}`;
+			for (let i = 0; i < 3; i++) {
+				await hit(t.database, mine, 3, MINUTE, NOW);
+				await hit(t.database, other, 3, MINUTE, NOW);
+			}
+			await clear(t.database, mine);
+			expect((await isLimited(t.database, mine, 3, NOW)).allowed).toBe(true);
+			expect((await isLimited(t.database, other, 3, NOW)).allowed).toBe(false);
+		});
+	});
+
+	describe('login', () => {
+		// Each test signs in from its own address so the per-IP counter does not leak between tests.
+		const from = () => ({ ip: `198.51.100.${tag()}`, userAgent: 'vitest' });
+		const attempt = (email: string, password: string, meta = from(), now = NOW) =>
+			login(t.database, { email, password }, meta, now);
+		const codeOf = (r: LoginResult) => (r.ok ? 'OK' : r.code);
+
+		it('the right password signs in with a working session and records the login', async () => {
+			const user = await admin();
+			const result = await attempt(user.email, PASSWORD);
+			expect(result.ok).toBe(true);
+			if (!result.ok) return;
+			expect(result.userID).toBe(user.id);
+			expect((await resolveSession(t.database, result.secret, NOW))?.user.id).toBe(user.id);
+			const row = await t.database.db
+				.selectFrom('users')
+				.select('last_login_at')
+				.where('id', '=', user.id)
+				.executeTakeFirstOrThrow();
+			expect(row.last_login_at).toBe(NOW);
+		});
+
+		it('R3: the email is matched case-insensitively and trimmed', async () => {
+			const user = await admin();
+			const result = await attempt(`  ${user.email.toUpperCase()} `, PASSWORD);
+			expect(result.ok && result.userID).toBe(user.id);
+		});
+
+		it('a wrong password and an unknown email fail the same way, without a session', async () => {
+			const user = await admin();
+			const before = await t.database.db
+				.selectFrom('sessions')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.executeTakeFirstOrThrow();
+			expect(await attempt(user.email, 'wrong')).toEqual({
+				ok: false,
+				code: 'INVALID_CREDENTIALS'
+			});
+			expect(await attempt(`nobody.${tag()}@acme.test`, PASSWORD)).toEqual({
+				ok: false,
+				code: 'INVALID_CREDENTIALS'
+			});
+			const after = await t.database.db
+				.selectFrom('sessions')
+				.select((eb) => eb.fn.countAll<number>().as('n'))
+				.executeTakeFirstOrThrow();
+			expect(Number(after.n)).toBe(Number(before.n));
+		});
+
+		it('R3: a user of the API client without a console password cannot sign in', async () => {
+			const user = await makeUser(t.database, { passwordHash: null });
+			expect(codeOf(await attempt(user.email, ''))).toBe('INVALID_CREDENTIALS');
+			expect(codeOf(await attempt(user.email, PASSWORD))).toBe('INVALID_CREDENTIALS');
+		});
+
+		it('after 5 failures the account is locked, even with the right password, until the 15-minute window passes', async () => {
+			const user = await admin();
+			const meta = from();
+			// Mixed case counts against the same account.
+			for (let i = 0; i < 5; i++) {
+				const email = i % 2 ? user.email.toUpperCase() : user.email;
+				expect(codeOf(await attempt(email, `guess-${i}`, meta, NOW + i * MINUTE))).toBe(
+					'INVALID_CREDENTIALS'
+				);
+			}
+			const locked = await attempt(user.email, PASSWORD, meta, NOW + 5 * MINUTE);
+			expect(locked).toEqual({ ok: false, code: 'RATE_LIMITED', retryAfterSeconds: 10 * 60 });
+			// From another address too: the lock is on the account.
+			expect(codeOf(await attempt(user.email, PASSWORD, from(), NOW + 6 * MINUTE))).toBe(
+				'RATE_LIMITED'
+			);
+			const result = await attempt(user.email, PASSWORD, meta, NOW + 16 * MINUTE);
+			expect(result.ok).toBe(true);
+		});
+
+		it('a successful sign-in resets the failure count of the account', async () => {
+			const user = await admin();
+			const meta = from();
+			for (let i = 0; i < 4; i++) {
+				expect(codeOf(await attempt(user.email, `guess-${i}`, meta))).toBe('INVALID_CREDENTIALS');
+			}
+			expect((await attempt(user.email, PASSWORD, meta)).ok).toBe(true);
+			// Without the reset this would be the 5th failure and the next attempt would be locked.
+			expect(codeOf(await attempt(user.email, 'typo', meta))).toBe('INVALID_CREDENTIALS');
+			expect((await attempt(user.email, PASSWORD, meta)).ok).toBe(true);
+		});
+
+		it('after 30 failures from one address (spraying many accounts), every account is locked from it, not from others', async () => {
+			const user = await admin();
+			const meta = from();
+			// 29 earlier failures from this address, each for a different account, counted the way
+			// login() counts them (29 real attempts would cost 29 scrypt hashes).
+			for (let i = 0; i < 29; i++)
+				await hit(t.database, `login:ip:${meta.ip}`, 30, 15 * MINUTE, NOW);
+			// The 30th failure is still evaluated…
+			expect(codeOf(await attempt(`spray.${tag()}@acme.test`, 'Winter2025!', meta))).toBe(
+				'INVALID_CREDENTIALS'
+			);
+			// …and now that address is locked out, for an account with no failures of its own too.
+			expect(codeOf(await attempt(user.email, PASSWORD, meta))).toBe('RATE_LIMITED');
+			expect((await attempt(user.email, PASSWORD, from())).ok).toBe(true);
+			expect((await attempt(user.email, PASSWORD, meta, NOW + 16 * MINUTE)).ok).toBe(true);
+		});
+
+		// Attempts are counted before the password is checked, so parallel guesses cannot slip through.
+		it('concurrent guesses cannot exceed the 5 allowed per account', async () => {
+			const user = await admin();
+			const meta = from();
+			const results = await Promise.all(
+				Array.from({ length: 6 }, (_, i) => attempt(user.email, `guess-${i}`, meta))
+			);
+			const evaluated = results.filter((r) => codeOf(r) === 'INVALID_CREDENTIALS');
+			expect(evaluated.length).toBeLessThanOrEqual(5);
+		});
+	});
+});
