@@ -19,7 +19,12 @@ if (!existsSync(join(root, 'build/index.js'))) {
 }
 
 const server = spawn(process.execPath, [join(root, 'build/index.js')], {
-	env: { ...process.env, PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-bench-')), DATABASE_URL: '' },
+	env: {
+		...process.env,
+		PORT: String(port),
+		DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-bench-')),
+		DATABASE_URL: ''
+	},
 	stdio: 'ignore'
 });
 try {
@@ -31,7 +36,10 @@ try {
 			await new Promise((r) => setTimeout(r, 100));
 		}
 	}
-	const browser = await chromium.launch({ executablePath: chromiumPath() ?? undefined, args: CHROMIUM_ARGS });
+	const browser = await chromium.launch({
+		executablePath: chromiumPath() ?? undefined,
+		args: CHROMIUM_ARGS
+	});
 	const page = await browser.newPage();
 	await page.goto(`http://127.0.0.1:${port}/login`);
 	await page.getByLabel('Email').fill('owner@acme.test');
@@ -41,7 +49,8 @@ try {
 	// A fresh load of the first page, as when the installed app opens.
 	const scripts = new Set();
 	page.on('response', (res) => {
-		if (res.request().resourceType() === 'script' || res.url().endsWith('.js')) scripts.add(new URL(res.url()).pathname);
+		if (res.request().resourceType() === 'script' || res.url().endsWith('.js'))
+			scripts.add(new URL(res.url()).pathname);
 	});
 	await page.reload({ waitUntil: 'networkidle' });
 	await browser.close();
@@ -60,9 +69,15 @@ try {
 	walk(chunksDir);
 	const everything = all.reduce((sum, f) => sum + gz(f), 0);
 	const kb = (n) => (n / 1024).toFixed(1);
-	console.log(`initial JS (signed-in Licenses page, ${scripts.size} files): ${kb(initial)} KB gzip (budget ${BUDGET_KB} KB)`);
-	console.log(`baseline, every client chunk up front (${all.length} files): ${kb(everything)} KB gzip`);
-	console.log(`ratio baseline/initial: ${(everything / initial).toFixed(2)}x; within budget: ${initial / 1024 <= BUDGET_KB ? 'yes' : 'NO'}`);
+	console.log(
+		`initial JS (signed-in Licenses page, ${scripts.size} files): ${kb(initial)} KB gzip (budget ${BUDGET_KB} KB)`
+	);
+	console.log(
+		`baseline, every client chunk up front (${all.length} files): ${kb(everything)} KB gzip`
+	);
+	console.log(
+		`ratio baseline/initial: ${(everything / initial).toFixed(2)}x; within budget: ${initial / 1024 <= BUDGET_KB ? 'yes' : 'NO'}`
+	);
 	process.exitCode = initial / 1024 <= BUDGET_KB ? 0 : 1;
 } finally {
 	server.kill();

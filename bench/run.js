@@ -6,7 +6,9 @@ import { join } from 'node:path';
 
 const dir = new URL('.', import.meta.url).pathname;
 let failed = 0;
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'run.js').sort()) {
+for (const file of readdirSync(dir)
+	.filter((f) => f.endsWith('.js') && f !== 'run.js')
+	.sort()) {
 	console.log(`\n## ${file}`);
 	const r = spawnSync(process.execPath, [join(dir, file)], { stdio: 'inherit' });
 	if (r.status !== 0) failed++;

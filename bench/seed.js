@@ -15,18 +15,29 @@ const dataDir = mkdtempSync(join(tmpdir(), 'roster-bench-seed-'));
 const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' };
 
 let t = performance.now();
-execFileSync('npx', ['tsx', 'scripts/seed.ts', '--enterprise', 'Bench', '--users', String(users)], { cwd: root, env, stdio: 'inherit' });
+execFileSync('npx', ['tsx', 'scripts/seed.ts', '--enterprise', 'Bench', '--users', String(users)], {
+	cwd: root,
+	env,
+	stdio: 'inherit'
+});
 const ours = (performance.now() - t) / 1000;
 
 // Naive: autocommit insert per user into the same schema (after our seed created it).
 const db = new Database(join(dataDir, 'roster.db'));
 db.pragma('journal_mode = WAL');
-const insert = db.prepare('insert into users (id, email, name, password_hash, last_login_at, created_at) values (?, ?, ?, null, null, ?)');
+const insert = db.prepare(
+	'insert into users (id, email, name, password_hash, last_login_at, created_at) values (?, ?, ?, null, null, ?)'
+);
 const sample = 5000;
 t = performance.now();
-for (let i = 0; i < sample; i++) insert.run(randomUUID(), `naive.${i}@naive.test`, `Naive ${i}`, Date.now());
+for (let i = 0; i < sample; i++)
+	insert.run(randomUUID(), `naive.${i}@naive.test`, `Naive ${i}`, Date.now());
 const naive = ((performance.now() - t) / 1000) * (users / sample);
 db.close();
-console.log(`seed ${users.toLocaleString('en-US')} users (whole enterprise, process start included): ${ours.toFixed(1)} s`);
-console.log(`baseline, user rows alone one autocommit insert each (scaled from ${sample}): ${naive.toFixed(1)} s`);
+console.log(
+	`seed ${users.toLocaleString('en-US')} users (whole enterprise, process start included): ${ours.toFixed(1)} s`
+);
+console.log(
+	`baseline, user rows alone one autocommit insert each (scaled from ${sample}): ${naive.toFixed(1)} s`
+);
 console.log(`ratio baseline/ours: ${(naive / ours).toFixed(2)}x`);

@@ -18,6 +18,7 @@ export interface SyncTransport {
 		enterpriseID: string;
 		clientID: string;
 		cookie: number;
+		after?: number;
 	}): Promise<TransportResponse>;
 }
 
@@ -29,6 +30,8 @@ export interface SyncState {
 	signedOut: boolean;
 	/** The admin lost access to this enterprise. */
 	forbidden: boolean;
+	/** The server refuses the queued changes as malformed; retrying cannot help. */
+	blocked: boolean;
 	lastError: string | null;
 	lastSyncedAt: number | null;
 	/** Consecutive failures, for the backoff. */
@@ -45,8 +48,9 @@ export const fetchTransport: SyncTransport = {
 		});
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
-	async pull({ enterpriseID, clientID, cookie }) {
+	async pull({ enterpriseID, clientID, cookie, after }) {
 		const q = new URLSearchParams({ enterpriseID, clientID, cookie: String(cookie) });
+		if (after !== undefined) q.set('after', String(after));
 		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	}
@@ -55,6 +59,8 @@ export const fetchTransport: SyncTransport = {
 class TransientError extends Error {}
 
 const PUSH_BATCH = 100;
+// Keeps any one change well under the server's request size limit (adapter-node: 512 KB).
+const MAX_ARGS_CHARS = 64_000;
 
 function randomID(): string {
 	return globalThis.crypto.randomUUID();
@@ -100,6 +106,7 @@ export class SyncEngine {
 			syncing: false,
 			signedOut: false,
 			forbidden: false,
+			blocked: false,
 			lastError: null,
 			lastSyncedAt: null,
 			failures: 0
@@ -140,6 +147,13 @@ export class SyncEngine {
 	 */
 	async mutate(name: string, args: unknown): Promise<MutationResult> {
 		const now = this.#now();
+		if (JSON.stringify(args ?? null).length > MAX_ARGS_CHARS) {
+			return {
+				ok: false,
+				code: 'INVALID_ARGS',
+				message: 'this change is too large to send; split it up'
+			};
+		}
 		let result: MutationResult;
 		try {
 			result = await this.db.transaction('rw', this.db.mutationTables, async () => {
@@ -217,7 +231,7 @@ export class SyncEngine {
 	}
 
 	async #syncOnce(): Promise<void> {
-		if (this.state.signedOut || this.state.forbidden) return;
+		if (this.state.signedOut || this.state.forbidden || this.state.blocked) return;
 		this.#set({ syncing: true });
 		try {
 			await this.#pushAll();
@@ -239,14 +253,19 @@ export class SyncEngine {
 				online: !offline,
 				lastError: err instanceof Error ? err.message : String(err)
 			});
-			if (!this.state.signedOut && !this.state.forbidden) this.schedule(backoff(failures));
+			if (!this.state.signedOut && !this.state.forbidden && !this.state.blocked) {
+				this.schedule(backoff(failures));
+			}
 		}
 	}
 
 	async #pushAll(): Promise<void> {
 		const { clientID, clientGroupID } = await this.ids();
+		// Applied rows stay queued until a pull confirms them, so read on past what was pushed.
+		let after = 0;
+		let batch = PUSH_BATCH;
 		for (;;) {
-			const rows = await this.db.outbox.orderBy('mutationID').limit(PUSH_BATCH).toArray();
+			const rows = await this.db.outbox.where('mutationID').above(after).limit(batch).toArray();
 			if (rows.length === 0) return;
 			const res = await this.#transport.push({
 				enterpriseID: this.enterpriseID,
@@ -262,34 +281,61 @@ export class SyncEngine {
 			if (res.status === 200) {
 				const results = (res.body as { results: PushResult[] }).results;
 				await this.#recordResults(rows, results);
-				if (rows.length < PUSH_BATCH) return;
+				after = rows[rows.length - 1]?.mutationID ?? after;
+				batch = PUSH_BATCH;
 				continue;
 			}
 			if (res.status === 409) {
-				// The server expects another id: pull to learn lastMutationID, then push what is left.
-				await this.#pull();
-				const expected = (res.body as { expected?: number } | null)?.expected ?? 0;
-				const first = (await this.db.outbox.orderBy('mutationID').first())?.mutationID;
-				if (first !== undefined && first > expected) {
-					throw new Error(
-						`the server expects change ${expected} but this device starts at ${first}`
-					);
-				}
+				const expected = (res.body as { expected?: number } | null)?.expected;
+				if (typeof expected !== 'number') throw new TransientError('push refused as out of order');
+				after = await this.#realign(expected);
+				continue;
+			}
+			if (res.status === 413) {
+				// Too large in one request: send fewer at a time. One change alone is capped far below
+				// the server's limit (MAX_ARGS_CHARS), so a 413 for it comes from a proxy: retry later.
+				if (batch === 1) throw new TransientError('the request was refused as too large');
+				batch = Math.ceil(batch / 2);
 				continue;
 			}
 			this.#handleAuth(res.status);
-			if (res.status === 400 || res.status === 413) {
-				// A body the server cannot read will never succeed: show it instead of retrying forever.
+			if (res.status === 400) {
+				// Retrying cannot help; keep every change and say so until the admin acts.
 				const message =
-					(res.body as { message?: string } | null)?.message ?? 'the server refused this change';
-				await this.#recordResults(
-					rows,
-					rows.map((r) => ({ id: r.mutationID, status: 'rejected', code: 'INVALID_ARGS', message }))
-				);
-				continue;
+					(res.body as { message?: string } | null)?.message ??
+					`the server refused the changes (${res.status})`;
+				this.#set({
+					blocked: true,
+					lastError: `The server refuses the queued changes: ${message}`
+				});
+				throw new TransientError(message);
 			}
 			throw new TransientError(`push failed with ${res.status}`);
 		}
+	}
+
+	/**
+	 * After `outOfOrder`: the server's next expected id. Ids below it are settled there (a pull
+	 * confirms them); if the server is behind this device (restored from a backup), the queue is
+	 * renumbered from `expected`, since the server has no record of those ids. Returns where to
+	 * continue pushing from.
+	 */
+	async #realign(expected: number): Promise<number> {
+		const first = (await this.db.outbox.orderBy('mutationID').first())?.mutationID;
+		if (first === undefined || first >= expected) {
+			if (first !== undefined && first > expected) {
+				await this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
+					const rows = await this.db.outbox.orderBy('mutationID').toArray();
+					await this.db.outbox.clear();
+					let id = expected;
+					for (const row of rows) await this.db.outbox.add({ ...row, mutationID: id++ });
+					await this.db.meta.put({ key: 'nextMutationID', value: id });
+				});
+			}
+			return expected - 1;
+		}
+		await this.#pull();
+		return expected - 1;
 	}
 
 	#handleAuth(status: number) {
@@ -333,11 +379,21 @@ export class SyncEngine {
 	async #pull(): Promise<void> {
 		const { clientID } = await this.ids();
 		const cookie = this.#needsFull ? 0 : ((await this.#meta<number>('cookie')) ?? 0);
-		const res = await this.#transport.pull({ enterpriseID: this.enterpriseID, clientID, cookie });
+		// Rejections matter from the oldest change still queued here on.
+		const oldest = (await this.db.outbox.orderBy('mutationID').first())?.mutationID;
+		const after =
+			oldest !== undefined ? oldest - 1 : ((await this.#meta<number>('lastMutationID')) ?? 0);
+		const res = await this.#transport.pull({
+			enterpriseID: this.enterpriseID,
+			clientID,
+			cookie,
+			after
+		});
 		this.#handleAuth(res.status);
 		if (res.status !== 200) throw new TransientError(`pull failed with ${res.status}`);
 		const patch = res.body as PullResponse;
 		const full = cookie === 0 || patch.reset;
+		let learned = 0;
 		await this.db.transaction('rw', [...this.db.mutationTables, this.db.rejections], async () => {
 			if (full) await Promise.all(MIRROR_TABLES.map((t) => this.db.table(t).clear()));
 			await applyChanges(this.db, patch.changes);
@@ -355,6 +411,7 @@ export class SyncEngine {
 					details: r.details,
 					at: this.#now()
 				});
+				learned++;
 			}
 			await this.db.outbox.where('mutationID').belowOrEqual(patch.lastMutationID).delete();
 			// Rebase: what is still queued goes back on top of the server's state.
@@ -373,6 +430,11 @@ export class SyncEngine {
 			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
 		});
 		if (full) this.#needsFull = false;
+		if (learned > 0 && !full) {
+			// A rejection learned here still has its optimistic effect in the mirror: rebuild it.
+			this.#needsFull = true;
+			await this.#pull();
+		}
 	}
 
 	/** Queues a rejected change again as a new mutation (optionally with edited args). */
@@ -391,7 +453,7 @@ export class SyncEngine {
 
 	/** After signing in again: resume pushing the queued changes. */
 	resume(): void {
-		this.#set({ signedOut: false, forbidden: false, lastError: null });
+		this.#set({ signedOut: false, forbidden: false, blocked: false, lastError: null });
 		this.schedule(0);
 	}
 

@@ -5,6 +5,8 @@ import type { Change, PullResponse, Rejection } from '../../domain/sync/protocol
 import { ACTIVITY_TRACKING_START } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
 
+const MAX_REJECTIONS = 1000;
+
 /** The rows of an enterprise changed since `since` (everything when 0), deletions first. */
 async function changesSince(
 	trx: Transaction<Database>,
@@ -119,7 +121,7 @@ async function changesSince(
  */
 export async function pull(
 	database: Db,
-	input: { enterpriseID: string; clientID: string; userID: string; cookie: number }
+	input: { enterpriseID: string; clientID: string; userID: string; cookie: number; after?: number }
 ): Promise<PullResponse> {
 	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
 		const enterprise = await trx
@@ -144,8 +146,10 @@ export async function pull(
 						.select(['mutation_id', 'code', 'message', 'details'])
 						.where('client_id', '=', input.clientID)
 						.where('status', '=', 'rejected')
-						.orderBy('mutation_id', 'desc')
-						.limit(100)
+						// The client asks from its oldest queued change on, so no rejection is missed.
+						.where('mutation_id', '>', input.after ?? 0)
+						.orderBy('mutation_id')
+						.limit(MAX_REJECTIONS)
 						.execute()
 				).map((r) => ({
 					id: Number(r.mutation_id),

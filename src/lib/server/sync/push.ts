@@ -22,11 +22,7 @@ export type PushOutcome =
 	| { ok: false; status: 409; body: { error: 'outOfOrder'; expected: number } }
 	| { ok: false; status: 403; body: { error: 'forbidden'; message: string } };
 
-class Rejected extends Error {
-	constructor(readonly result: Extract<MutationResult, { ok: false }>) {
-		super(result.message);
-	}
-}
+type Rejection = Extract<MutationResult, { ok: false }>;
 
 async function lockEnterprise(
 	trx: Transaction<Database>,
@@ -40,18 +36,12 @@ async function lockEnterprise(
 	return Number(row.version);
 }
 
-async function clientRow(trx: Transaction<Database>, clientID: string) {
-	return trx
-		.selectFrom('sync_clients')
-		.selectAll()
-		.where('client_id', '=', clientID)
-		.executeTakeFirst();
-}
-
 /**
- * Applies a batch of mutations from one client, each in its own transaction (ARCHITECTURE.md, sync):
- * ids at or below lastMutationID are skipped, a gap refuses the batch, a business rejection rolls
- * the mutation back and is recorded so the client moves on.
+ * Applies a batch of mutations from one client (ARCHITECTURE.md, sync). Ids at or below
+ * lastMutationID are replays (answered as before); a gap refuses the batch before anything changes.
+ * Each mutation runs in its own savepoint, so a business rejection undoes exactly that mutation and
+ * is recorded with the client's lastMutationID, so the client never wedges. The batch commits once;
+ * any other failure rolls all of it back (nothing advanced) and throws.
  */
 export async function push(
 	database: Db,
@@ -60,133 +50,141 @@ export async function push(
 	now = () => Date.now()
 ): Promise<PushOutcome> {
 	const { db, dialect } = database;
-	const existing = await db
-		.selectFrom('sync_clients')
-		.selectAll()
-		.where('client_id', '=', body.clientID)
-		.executeTakeFirst();
-	if (
-		existing &&
-		(existing.enterprise_id !== body.enterpriseID || existing.user_id !== pusher.userID)
-	) {
-		return {
-			ok: false,
-			status: 403,
-			body: { error: 'forbidden', message: 'this client belongs to another admin or enterprise' }
-		};
-	}
-	const last = Number(existing?.last_mutation_id ?? 0);
-	// Refuse gaps before applying anything: ids must continue from lastMutationID without holes.
-	let expected = last + 1;
-	for (const m of body.mutations) {
-		if (m.id > expected) return { ok: false, status: 409, body: { error: 'outOfOrder', expected } };
-		if (m.id === expected) expected++;
-		else if (m.id > last)
-			return { ok: false, status: 409, body: { error: 'outOfOrder', expected } };
-	}
-	if (!existing) {
-		await db
-			.insertInto('sync_clients')
-			.values({
-				client_id: body.clientID,
-				client_group_id: body.clientGroupID,
-				enterprise_id: body.enterpriseID,
-				user_id: pusher.userID,
-				last_mutation_id: 0,
-				updated_at: now()
-			})
-			.onConflict((oc) => oc.column('client_id').doNothing())
-			.execute();
-	}
+	const { outcome, changed } = await db
+		.transaction()
+		.execute(async (trx): Promise<{ outcome: PushOutcome; changed: boolean }> => {
+			let version = await lockEnterprise(trx, dialect, body.enterpriseID);
+			const client = await trx
+				.selectFrom('sync_clients')
+				.selectAll()
+				.where('client_id', '=', body.clientID)
+				.executeTakeFirst();
+			if (
+				client &&
+				(client.enterprise_id !== body.enterpriseID || client.user_id !== pusher.userID)
+			) {
+				const message = 'this client belongs to another admin or enterprise';
+				return {
+					outcome: { ok: false, status: 403, body: { error: 'forbidden', message } },
+					changed: false
+				};
+			}
+			const last = Number(client?.last_mutation_id ?? 0);
+			// Ids must continue from lastMutationID without holes; replays of older ids may come first.
+			let next = last + 1;
+			for (const m of body.mutations) {
+				if (m.id === next) next++;
+				else if (m.id > last) {
+					const body = { error: 'outOfOrder' as const, expected: last + 1 };
+					return { outcome: { ok: false, status: 409, body }, changed: false };
+				}
+			}
+			if (!client) {
+				await trx
+					.insertInto('sync_clients')
+					.values({
+						client_id: body.clientID,
+						client_group_id: body.clientGroupID,
+						enterprise_id: body.enterpriseID,
+						user_id: pusher.userID,
+						last_mutation_id: 0,
+						updated_at: now()
+					})
+					.execute();
+			}
 
-	const results: PushResult[] = [];
-	let changed = false;
-	for (const m of body.mutations) {
-		const at = now();
-		const actor = {
-			userID: pusher.userID,
-			kind: 'console' as const,
-			queued: at - m.createdAt > QUEUED_AFTER_MS
-		};
-		let result: PushResult;
-		try {
-			result = await db.transaction().execute(async (trx) => {
-				const version = (await lockEnterprise(trx, dialect, body.enterpriseID)) + 1;
-				const client = await clientRow(trx, body.clientID);
-				if (!client || client.enterprise_id !== body.enterpriseID)
-					throw new Error('sync client vanished');
-				// Re-read inside the lock: a concurrent retry of the same batch may have applied it.
-				if (m.id <= Number(client.last_mutation_id))
-					return { id: m.id, status: 'alreadyApplied' as const };
-				const store = new SqlMutationStore(trx, body.enterpriseID, version, actor, at);
-				const outcome = await runMutation(store, m.name, m.args, {
+			const results: PushResult[] = [];
+			let lastID = last;
+			let changed = false;
+			for (const m of body.mutations) {
+				if (m.id <= last) {
+					// A replay: settled before (a rejection reaches the client through pull).
+					results.push({ id: m.id, status: 'alreadyApplied' });
+					continue;
+				}
+				const at = now();
+				const actor = {
 					userID: pusher.userID,
-					role: pusher.role,
-					now: at
-				});
-				if (!outcome.ok) throw new Rejected(outcome);
+					kind: 'console' as const,
+					queued: at - m.createdAt > QUEUED_AFTER_MS
+				};
+				const store = new SqlMutationStore(trx, body.enterpriseID, version + 1, actor, at);
+				await sql`savepoint mutation`.execute(trx);
+				let result: MutationResult;
+				try {
+					result = await runMutation(store, m.name, m.args, {
+						userID: pusher.userID,
+						role: pusher.role,
+						now: at
+					});
+				} catch (err) {
+					// A constraint the mutator did not foresee (a race with SCIM, say) is this mutation's
+					// problem, not the batch's: refuse it and go on.
+					const message = err instanceof Error ? err.message : String(err);
+					if (!/constraint|unique|foreign key|violates/i.test(message)) throw err;
+					result = {
+						ok: false,
+						code: 'INVALID_ARGS',
+						message: 'the change conflicts with the current data'
+					};
+				}
+				if (result.ok) {
+					await sql`release savepoint mutation`.execute(trx);
+					version++;
+					changed = true;
+					results.push({ id: m.id, status: 'applied' });
+				} else {
+					await sql`rollback to savepoint mutation`.execute(trx);
+					await sql`release savepoint mutation`.execute(trx);
+					results.push(await recordRejection(trx, body.clientID, m.id, result, at));
+				}
+				lastID = m.id;
+			}
+			if (changed)
 				await trx
 					.updateTable('enterprises')
 					.set({ version })
 					.where('id', '=', body.enterpriseID)
 					.execute();
+			if (lastID > last) {
 				await trx
 					.updateTable('sync_clients')
-					.set({ last_mutation_id: m.id, updated_at: at })
+					.set({ last_mutation_id: lastID, updated_at: now() })
 					.where('client_id', '=', body.clientID)
 					.execute();
-				return { id: m.id, status: 'applied' as const };
-			});
-		} catch (err) {
-			if (!(err instanceof Rejected)) throw err;
-			result = await recordRejection(database, body, m.id, err.result, at);
-		}
-		if (result.status === 'applied') changed = true;
-		results.push(result);
-	}
+			}
+			return { outcome: { ok: true, results }, changed };
+		});
 	if (changed) poke(body.enterpriseID);
-	return { ok: true, results };
+	return outcome;
 }
 
-/** Rolls a rejected mutation forward past the client's lastMutationID, keeping why (so it never wedges). */
+/** Keeps why a mutation was refused, so replays and pulls can say so. */
 async function recordRejection(
-	{ db }: Db,
-	body: PushBody,
+	trx: Transaction<Database>,
+	clientID: string,
 	id: number,
-	rejection: Extract<MutationResult, { ok: false }>,
+	rejection: Rejection,
 	at: number
 ): Promise<PushResult> {
-	return db.transaction().execute(async (trx) => {
-		const client = await clientRow(trx, body.clientID);
-		if (client && id <= Number(client.last_mutation_id))
-			return { id, status: 'alreadyApplied' as const };
-		await trx
-			.insertInto('sync_results')
-			.values({
-				client_id: body.clientID,
-				mutation_id: id,
-				status: 'rejected',
-				code: rejection.code,
-				message: rejection.message,
-				details: rejection.details ? JSON.stringify(rejection.details) : null,
-				at
-			})
-			.onConflict((oc) => oc.columns(['client_id', 'mutation_id']).doNothing())
-			.execute();
-		await trx
-			.updateTable('sync_clients')
-			.set({
-				last_mutation_id: sql<number>`case when last_mutation_id < ${id} then ${id} else last_mutation_id end`,
-				updated_at: at
-			})
-			.where('client_id', '=', body.clientID)
-			.execute();
-		return {
-			id,
-			status: 'rejected' as const,
+	await trx
+		.insertInto('sync_results')
+		.values({
+			client_id: clientID,
+			mutation_id: id,
+			status: 'rejected',
 			code: rejection.code,
 			message: rejection.message,
-			...(rejection.details ? { details: rejection.details } : {})
-		};
-	});
+			details: rejection.details ? JSON.stringify(rejection.details) : null,
+			at
+		})
+		.onConflict((oc) => oc.columns(['client_id', 'mutation_id']).doNothing())
+		.execute();
+	return {
+		id,
+		status: 'rejected',
+		code: rejection.code,
+		message: rejection.message,
+		...(rejection.details ? { details: rejection.details } : {})
+	};
 }

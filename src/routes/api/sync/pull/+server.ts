@@ -8,7 +8,8 @@ import type { RequestHandler } from './$types';
 const querySchema = z.object({
 	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
 	clientID: z.string().min(1, 'clientID is required').max(100),
-	cookie: z.coerce.number().int().min(0, 'cookie must be ≥ 0').default(0)
+	cookie: z.coerce.number().int().min(0, 'cookie must be ≥ 0').default(0),
+	after: z.coerce.number().int().min(0, 'after must be ≥ 0').optional()
 });
 
 export const GET: RequestHandler = api(async ({ url, locals }) => {
