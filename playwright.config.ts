@@ -19,7 +19,7 @@ export default defineConfig({
 	],
 	use: {
 		baseURL: `http://localhost:${port}`,
-		trace: 'retain-on-failure',
+		trace: { mode: 'retain-on-failure', screenshots: false },
 		launchOptions: { executablePath, args: CHROMIUM_ARGS }
 	},
 	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
@@ -29,7 +29,8 @@ export default defineConfig({
 		env: { PORT: String(port) },
 		url: `http://127.0.0.1:${port + 1}/`,
 		timeout: 180_000,
-		reuseExistingServer: !process.env.CI,
+		// A fresh server (and database, and sign-in rate limits) for every run.
+		reuseExistingServer: false,
 		stdout: 'pipe'
 	}
 });

@@ -22,6 +22,7 @@ const server = spawn(process.execPath, [join(root, 'build/index.js')], {
 	env: {
 		...process.env,
 		PORT: String(port),
+		ORIGIN: `http://127.0.0.1:${port}`,
 		DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-bench-')),
 		DATABASE_URL: ''
 	},

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const port = process.env.PORT ?? '4173';
-const env = { ...process.env, PORT: port, DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-')) };
+const env = {
+	...process.env,
+	PORT: port,
+	ORIGIN: `http://localhost:${port}`,
+	DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-'))
+};
 delete env.DATABASE_URL;
 
 const server = spawn(process.execPath, [join(root, 'build/index.js')], { env, stdio: 'inherit' });

@@ -34,5 +34,8 @@ if (built === 0 || Math.max(...inputs.filter(existsSync).map(newest)) > built) {
 }
 
 process.env.PORT ??= '3000';
+// adapter-node takes the app for https unless told its origin; without this, plain-http sign-in
+// forms are refused as cross-site and the session cookie is marked Secure.
+process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
 console.log(`Roster on http://localhost:${process.env.PORT} (demo: owner@acme.test / roster-demo)`);
 await import(join(root, 'build/index.js'));

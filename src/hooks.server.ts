@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { json, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { getDb } from '$lib/server/db';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
@@ -13,7 +13,13 @@ export const init: ServerInit = async () => {
 const requestContext: Handle = async ({ event, resolve }) => {
 	const given = event.request.headers.get('x-request-id');
 	event.locals.requestID = given && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
-	const response = await resolve(event);
+	let response = await resolve(event);
+	if (response.status === 405 && event.url.pathname.startsWith('/api/')) {
+		// Every API error is JSON, including a method the endpoint does not take.
+		const allow = response.headers.get('allow') ?? '';
+		const message = `${event.request.method} is not allowed here; use ${allow}`;
+		response = json({ error: 'methodNotAllowed', message }, { status: 405, headers: { allow } });
+	}
 	response.headers.set('x-request-id', event.locals.requestID);
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'same-origin');

@@ -26,7 +26,8 @@ test.describe('POST /api/auth/login with bad input (R2)', () => {
 	test('R2: malformed JSON → 400 {error, message}', async ({ request }) => {
 		const res = await request.post('/api/auth/login', {
 			headers: { 'content-type': 'application/json' },
-			data: '{"email": "owner@acme.test", "password": '
+			// A Buffer is sent byte for byte (a string would be JSON-encoded by Playwright).
+			data: Buffer.from('{"email": "owner@acme.test", "password": ')
 		});
 		const body = await expectJsonError(res, 400);
 		expect(body.message).toMatch(/JSON/);
@@ -73,7 +74,9 @@ test.describe('POST /api/auth/login with bad input (R2)', () => {
 		// A made-up account, so no other test's sign-in is locked out.
 		const email = `ratelimit-${randomUUID().slice(0, 8)}@acme.test`;
 		for (let i = 1; i <= 5; i++) {
-			const res = await request.post('/api/auth/login', { data: { email, password: `guess-${i}` } });
+			const res = await request.post('/api/auth/login', {
+				data: { email, password: `guess-${i}` }
+			});
 			expect(res.status(), `attempt ${i}`).toBe(401);
 		}
 		const sixth = await request.post('/api/auth/login', { data: { email, password: 'guess-6' } });
@@ -110,6 +113,13 @@ test.describe('Other endpoints with bad input', () => {
 			404
 		);
 		expect(post.error).toBe('notFound');
+	});
+
+	test('a known API endpoint with the wrong method → 405 JSON with Allow', async ({ request }) => {
+		const res = await request.get('/api/auth/login');
+		expect(res.headers()['allow']).toBe('POST');
+		const body = await expectJsonError(res, 405);
+		expect(body.message).toMatch(/GET/);
 	});
 
 	test('an unknown page → 404 "Page not found"', async ({ page }) => {

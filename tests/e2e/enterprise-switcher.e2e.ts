@@ -1,14 +1,10 @@
-import { expect, test } from '@playwright/test';
-import { ACME_EMAIL, ADMINS, enterpriseID, fmt, licensesOf, signIn } from './support/auth';
+import { ACME_EMAIL, ADMINS, enterpriseID, licensesOf, seatTexts } from './support/auth';
+import { expect, test } from './support/fixtures';
 import { LicensesPage } from './support/licenses-page';
 
 test.describe('Enterprise switcher (R1)', () => {
-	test.beforeEach(async ({ page }) => {
-		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
-	});
-
 	test('R1: an admin of two enterprises gets a "Switch enterprise" select listing both', async ({
-		page
+		ownerPage: page
 	}) => {
 		await page.goto('/e/acme/licenses');
 		const switcher = page.getByRole('combobox', { name: 'Switch enterprise' });
@@ -21,7 +17,7 @@ test.describe('Enterprise switcher (R1)', () => {
 	});
 
 	test('R1: choosing Globex shows Globex’s own seats and users, and none of Acme’s', async ({
-		page
+		ownerPage: page
 	}) => {
 		const acmeID = await enterpriseID(page.request, 'acme');
 		const globexID = await enterpriseID(page.request, 'globex');
@@ -32,19 +28,45 @@ test.describe('Enterprise switcher (R1)', () => {
 
 		const licenses = new LicensesPage(page);
 		await licenses.goto('acme');
-		await expect(licenses.seatFigure).toHaveText(
-			`${fmt(acme.seats.used)} of ${fmt(acme.seats.purchased)} seats used`
-		);
+		await expect(licenses.seatFigure).toHaveText(seatTexts(acme.seats).figure);
+		// Watch the seat meter through the switch: Globex's URL must never show Acme's seats (R1),
+		// not even for a frame while the other enterprise's mirror opens.
+		await page.evaluate(() => {
+			const seen: { path: string; text: string }[] = [];
+			(window as unknown as { seatTexts: typeof seen }).seatTexts = seen;
+			const record = () => {
+				const meter = document.querySelector('[role="meter"][aria-label="Seats used"]');
+				const text = meter?.getAttribute('aria-valuetext') ?? '';
+				if (seen.at(-1)?.text !== text || seen.at(-1)?.path !== location.pathname)
+					seen.push({ path: location.pathname, text });
+			};
+			new MutationObserver(record).observe(document.body, {
+				subtree: true,
+				childList: true,
+				characterData: true,
+				attributes: true
+			});
+		});
 
-		await page.getByRole('combobox', { name: 'Switch enterprise' }).selectOption({ label: 'Globex' });
+		await page
+			.getByRole('combobox', { name: 'Switch enterprise' })
+			.selectOption({ label: 'Globex' });
 		await expect(page).toHaveURL(/\/e\/globex\/licenses$/);
 		await expect(page).toHaveTitle('Licenses · Globex · Roster');
 		await expect(page.getByRole('combobox', { name: 'Switch enterprise' })).toHaveValue('globex');
-		await expect(licenses.seatFigure).toHaveText(
-			`${fmt(globex.seats.used)} of ${fmt(globex.seats.purchased)} seats used`
+		await expect(async () => {
+			const { seats } = await licensesOf(page.request, globexID, { limit: 1 });
+			expect(await licenses.shownSeats()).toEqual(seatTexts(seats));
+		}).toPass({ timeout: 15_000 });
+		// Let the Globex mirror finish opening, then look at everything the meter showed.
+		await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+		const shown = await page.evaluate(
+			() => (window as unknown as { seatTexts: { path: string; text: string }[] }).seatTexts
 		);
-		await expect(licenses.figure('Licensed users')).toHaveText(fmt(globex.seats.licensed));
-		await expect(licenses.figure('Free seats')).toHaveText(fmt(globex.seats.free));
+		const acmeOnGlobex = shown.filter(
+			(s) => s.path.startsWith('/e/globex/') && s.text === seatTexts(acme.seats).figure
+		);
+		expect(acmeOnGlobex, JSON.stringify(shown)).toEqual([]);
 		await expect(licenses.rows).toHaveCount(50);
 
 		// No Acme user on the Globex page; the only @acme.test address is the owner, who holds a
@@ -52,7 +74,8 @@ test.describe('Enterprise switcher (R1)', () => {
 		const emails = await licenses.emails();
 		const foreign = emails.filter((e) => ACME_EMAIL.test(e) && e !== ADMINS.owner.email);
 		expect(foreign).toEqual([]);
-		for (const e of emails.filter((x) => x !== ADMINS.owner.email)) expect(e).toMatch(/@globex\.test$/);
+		for (const e of emails.filter((x) => x !== ADMINS.owner.email))
+			expect(e).toMatch(/@globex\.test$/);
 
 		// The server agrees for the whole Globex roster, not just the first page.
 		expect(globex.users.filter((u) => ACME_EMAIL.test(u.email)).map((u) => u.email)).toEqual([
@@ -64,13 +87,15 @@ test.describe('Enterprise switcher (R1)', () => {
 		await expect(licenses.users.getByText('No licensed user matches “acme-corp”.')).toBeVisible();
 	});
 
-	test('R1: switching keeps the admin on the same console area', async ({ page }) => {
+	test('R1: switching keeps the admin on the same console area', async ({ ownerPage: page }) => {
 		await page.goto('/e/acme/teams');
 		await page.getByRole('combobox', { name: 'Switch enterprise' }).selectOption('globex');
 		await expect(page).toHaveURL(/\/e\/globex\/teams$/);
 		await expect(page.getByRole('heading', { level: 1, name: 'Teams' })).toBeVisible();
 		await expect(
-			page.getByRole('navigation', { name: 'Enterprise controls' }).getByRole('link', { name: 'Teams' })
+			page
+				.getByRole('navigation', { name: 'Enterprise controls' })
+				.getByRole('link', { name: 'Teams' })
 		).toHaveAttribute('aria-current', 'page');
 	});
 });

@@ -1,5 +1,5 @@
 import { expect, request as playwrightRequest, test } from '@playwright/test';
-import { ADMINS, BASE_URL, signIn, signInWithForm } from './support/auth';
+import { ADMINS, BASE_URL, signIn, signInWithForm, submitSignInForm } from './support/auth';
 
 test.describe('Sign-in (R2)', () => {
 	test('R2: the sign-in page has labelled Email and Password fields and a Sign in button', async ({
@@ -33,9 +33,7 @@ test.describe('Sign-in (R2)', () => {
 	test('R2: a wrong password shows an error and stays on /login', async ({ page }) => {
 		// One failed attempt for billing@ (its own later sign-ins clear the per-account counter).
 		await page.goto('/login');
-		await page.getByLabel('Email').fill(ADMINS.billing.email);
-		await page.getByLabel('Password').fill('not-the-password');
-		await page.getByRole('button', { name: 'Sign in' }).click();
+		await submitSignInForm(page, ADMINS.billing.email, 'not-the-password');
 		const alert = page.getByRole('alert');
 		await expect(alert).toHaveText('Email or password is incorrect.');
 		await expect(page).toHaveURL(/\/login$/);

@@ -602,15 +602,21 @@ async function effects(r: Run) {
 
 /** Every client that catches up from its cookie sees what a full pull sees. */
 async function convergence(r: Run) {
-	const full: MirrorSnapshot = {};
-	const now = await pull(r.db, {
-		enterpriseID: r.ent.enterpriseID,
-		clientID: 'props-observer',
-		userID: r.ent.ownerID,
-		cookie: 0
-	});
-	applyPatch(full, now.changes);
+	// What a full pull shows depends on the role (R2: billing sees no teams), so compare each
+	// client with a full pull made by the same admin.
+	const fullFor = async (userID: string) => {
+		const full: MirrorSnapshot = {};
+		const now = await pull(r.db, {
+			enterpriseID: r.ent.enterpriseID,
+			clientID: 'props-observer',
+			userID,
+			cookie: 0
+		});
+		applyPatch(full, now.changes);
+		return full;
+	};
 	for (const [c, cm] of r.clients.entries()) {
+		const full = await fullFor(cm.pusher.userID);
 		const res = await pull(r.db, {
 			enterpriseID: r.ent.enterpriseID,
 			clientID: cm.id,

@@ -378,7 +378,10 @@ export class SyncEngine {
 
 	async #pull(): Promise<void> {
 		const { clientID } = await this.ids();
-		const cookie = this.#needsFull ? 0 : ((await this.#meta<number>('cookie')) ?? 0);
+		// What the server sends depends on the role (R2): a mirror built for another role starts over.
+		const builtFor = await this.#meta<string>('role');
+		const roleChanged = builtFor !== undefined && builtFor !== this.role;
+		const cookie = this.#needsFull || roleChanged ? 0 : ((await this.#meta<number>('cookie')) ?? 0);
 		// Rejections matter from the oldest change still queued here on.
 		const oldest = (await this.db.outbox.orderBy('mutationID').first())?.mutationID;
 		const after =
@@ -427,6 +430,7 @@ export class SyncEngine {
 			if (next <= patch.lastMutationID)
 				await this.db.meta.put({ key: 'nextMutationID', value: patch.lastMutationID + 1 });
 			await this.db.meta.put({ key: 'cookie', value: patch.cookie });
+			await this.db.meta.put({ key: 'role', value: this.role });
 			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
 		});
 		if (full) this.#needsFull = false;
@@ -520,18 +524,28 @@ export function backoff(failures: number, random = Math.random): number {
 }
 
 async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
+	// The server sends deletions first, then puts; grouping by table keeps that order and lets Dexie
+	// write each table in bulk (thousands of rows on a first sync).
+	const dels = new Map<string, string[]>();
+	const puts = new Map<string, unknown[]>();
 	for (const c of changes) {
-		const table = db.table(c.table);
 		if (c.op === 'del') {
-			await table.delete(c.key);
-			if (c.table === 'teams') {
-				await db.teamMembers.where('teamID').equals(c.key).delete();
-				await db.teamOrgLinks.where('teamID').equals(c.key).delete();
-			}
-		} else if (c.table === 'teamMembers' || c.table === 'teamOrgLinks') {
-			await table.put({ key: c.key, ...(c.value as object) });
+			const list = dels.get(c.table) ?? [];
+			list.push(c.key);
+			dels.set(c.table, list);
 		} else {
-			await table.put(c.value);
+			const list = puts.get(c.table) ?? [];
+			const linked = c.table === 'teamMembers' || c.table === 'teamOrgLinks';
+			list.push(linked ? { key: c.key, ...(c.value as object) } : c.value);
+			puts.set(c.table, list);
 		}
 	}
+	for (const [table, keys] of dels) {
+		await db.table(table).bulkDelete(keys);
+		if (table === 'teams') {
+			await db.teamMembers.where('teamID').anyOf(keys).delete();
+			await db.teamOrgLinks.where('teamID').anyOf(keys).delete();
+		}
+	}
+	for (const [table, rows] of puts) await db.table(table).bulkPut(rows);
 }

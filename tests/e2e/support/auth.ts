@@ -1,4 +1,9 @@
-import { expect, request as playwrightRequest, type APIRequestContext, type Page } from '@playwright/test';
+import {
+	expect,
+	request as playwrightRequest,
+	type APIRequestContext,
+	type Page
+} from '@playwright/test';
 
 /** The seeded admins of the e2e server (scripts/e2e-server.js and the demo seed). */
 export const ADMINS = {
@@ -34,9 +39,48 @@ export interface Me {
 
 /** Body of `GET /api/enterprises/:id/licenses`. */
 export interface LicensesPage {
-	seats: { purchased: number; licensed: number; pendingInvites: number; used: number; free: number };
+	seats: {
+		purchased: number;
+		licensed: number;
+		pendingInvites: number;
+		used: number;
+		free: number;
+	};
 	total: number;
 	users: { id: string; email: string; name: string; lastActiveAt: number | null }[];
+}
+
+/**
+ * Fills and submits the real sign-in form and returns the server's answer to the form's POST.
+ * Throws with the server's words when it refuses the form itself (403/5xx), rather than leaving
+ * the test to time out waiting for something on the page.
+ */
+export async function submitSignInForm(
+	page: Page,
+	email: string,
+	password: string
+): Promise<APIResponseLike> {
+	if (!new URL(page.url(), BASE_URL).pathname.startsWith('/login')) await page.goto('/login');
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(password);
+	const [res] = await Promise.all([
+		page.waitForResponse(
+			(r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login'
+		),
+		page.getByRole('button', { name: 'Sign in' }).click()
+	]);
+	if (res.status() === 403 || res.status() >= 500) {
+		throw new Error(
+			`the sign-in form's POST ${res.url()} answered ${res.status()}: ${await res.text()}`
+		);
+	}
+	return res;
+}
+
+/** The part of a Playwright Response the sign-in helpers hand back. */
+export interface APIResponseLike {
+	status(): number;
+	url(): string;
 }
 
 /**
@@ -44,11 +88,8 @@ export interface LicensesPage {
  * The page lands wherever the app sends it (the first enterprise, or `?next=`).
  */
 export async function signInWithForm(page: Page, email: string, password: string): Promise<void> {
-	if (!new URL(page.url(), BASE_URL).pathname.startsWith('/login')) await page.goto('/login');
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL((url) => url.pathname !== '/login');
+	await submitSignInForm(page, email, password);
+	await page.waitForURL((url) => url.pathname !== '/login', { timeout: 15_000 });
 }
 
 /**
@@ -96,3 +137,13 @@ export async function licensesOf(
 
 /** A number as the console prints it (`5,013`). */
 export const fmt = (n: number): string => n.toLocaleString('en-US');
+
+/** What the seat meter should show for the server's seat usage (R4). */
+export function seatTexts(seats: LicensesPage['seats']) {
+	return {
+		figure: `${fmt(seats.used)} of ${fmt(seats.purchased)} seats used`,
+		licensed: fmt(seats.licensed),
+		pending: fmt(seats.pendingInvites),
+		free: fmt(seats.free)
+	};
+}

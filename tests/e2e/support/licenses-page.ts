@@ -30,12 +30,27 @@ export class LicensesPage {
 
 	/** The value shown next to a label of the seat meter ("Licensed users", "Free seats"…). */
 	figure(label: string): Locator {
-		return this.seats.locator('dl > div').filter({ has: this.page.getByText(label, { exact: true }) }).locator('dd');
+		return this.seats
+			.locator('dl > div')
+			.filter({ has: this.page.getByText(label, { exact: true }) })
+			.locator('dd');
+	}
+
+	/** What the seat meter shows, in the console's number format. */
+	async shownSeats(): Promise<{ figure: string; licensed: string; pending: string; free: string }> {
+		return {
+			figure: (await this.seatFigure.innerText()).trim(),
+			licensed: (await this.figure('Licensed users').innerText()).trim(),
+			pending: (await this.figure('Pending invites').innerText()).trim(),
+			free: (await this.figure('Free seats').innerText()).trim()
+		};
 	}
 
 	/** The text of one column (0: Name, 1: Email, 2: Last Active) for every row shown. */
 	async column(index: 0 | 1 | 2): Promise<string[]> {
-		return (await this.rows.locator(`td:nth-child(${index + 1})`).allInnerTexts()).map((t) => t.trim());
+		return (await this.rows.locator(`td:nth-child(${index + 1})`).allInnerTexts()).map((t) =>
+			t.trim()
+		);
 	}
 
 	emails(): Promise<string[]> {

@@ -4,14 +4,17 @@ import type { Database } from '../db/schema';
 import type { Change, PullResponse, Rejection } from '../../domain/sync/protocol';
 import { ACTIVITY_TRACKING_START } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
+import { canAccess } from '../../domain/roles';
 
 const MAX_REJECTIONS = 1000;
+const TEAM_TABLES = new Set(['teams', 'teamMembers', 'organizations', 'teamOrgLinks']);
 
 /** The rows of an enterprise changed since `since` (everything when 0), deletions first. */
 async function changesSince(
 	trx: Transaction<Database>,
 	enterpriseID: string,
-	cookie: number
+	cookie: number,
+	seesTeams: boolean
 ): Promise<Change[]> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
@@ -25,8 +28,10 @@ async function changesSince(
 			.orderBy('version')
 			.execute();
 		// Deletions go first: a row deleted and then created again arrives as del, then put.
-		for (const t of dead)
+		for (const t of dead) {
+			if (!seesTeams && TEAM_TABLES.has(t.table_name)) continue;
 			changes.push({ table: t.table_name as Change['table'], op: 'del', key: t.row_key });
+		}
 	}
 	const enterprise = await trx
 		.selectFrom('enterprises')
@@ -36,27 +41,6 @@ async function changesSince(
 	if (Number(enterprise.version) > since) {
 		const { id, name, slug, seats } = enterprise;
 		changes.push({ table: 'enterprise', op: 'put', key: id, value: { id, name, slug, seats } });
-	}
-	const teams = await trx
-		.selectFrom('teams')
-		.select(['id', 'name', 'source'])
-		.where('enterprise_id', '=', enterpriseID)
-		.where('version', '>', since)
-		.execute();
-	for (const t of teams) changes.push({ table: 'teams', op: 'put', key: t.id, value: t });
-	const members = await trx
-		.selectFrom('team_members')
-		.select(['team_id', 'user_id'])
-		.where('enterprise_id', '=', enterpriseID)
-		.where('version', '>', since)
-		.execute();
-	for (const m of members) {
-		changes.push({
-			table: 'teamMembers',
-			op: 'put',
-			key: `${m.team_id}:${m.user_id}`,
-			value: { teamID: m.team_id, userID: m.user_id }
-		});
 	}
 	const licenses = await trx
 		.selectFrom('licenses')
@@ -83,27 +67,6 @@ async function changesSince(
 			value: { ...u, lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt) }
 		});
 	}
-	const orgs = await trx
-		.selectFrom('organizations')
-		.select(['id', 'name'])
-		.where('enterprise_id', '=', enterpriseID)
-		.where('version', '>', since)
-		.execute();
-	for (const o of orgs) changes.push({ table: 'organizations', op: 'put', key: o.id, value: o });
-	const links = await trx
-		.selectFrom('team_org_links')
-		.select(['team_id', 'org_id', 'role'])
-		.where('enterprise_id', '=', enterpriseID)
-		.where('version', '>', since)
-		.execute();
-	for (const l of links) {
-		changes.push({
-			table: 'teamOrgLinks',
-			op: 'put',
-			key: `${l.team_id}:${l.org_id}`,
-			value: { teamID: l.team_id, orgID: l.org_id, role: l.role }
-		});
-	}
 	const invites = await trx
 		.selectFrom('invites')
 		.selectAll()
@@ -112,6 +75,51 @@ async function changesSince(
 		.execute();
 	for (const i of invites)
 		changes.push({ table: 'invites', op: 'put', key: i.id, value: inviteFromRow(i) });
+	// R2: billing sees licenses and seats, not teams or organizations.
+	if (seesTeams) {
+		const teams = await trx
+			.selectFrom('teams')
+			.select(['id', 'name', 'source'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.execute();
+		for (const t of teams) changes.push({ table: 'teams', op: 'put', key: t.id, value: t });
+		const members = await trx
+			.selectFrom('team_members')
+			.select(['team_id', 'user_id'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.execute();
+		for (const m of members) {
+			changes.push({
+				table: 'teamMembers',
+				op: 'put',
+				key: `${m.team_id}:${m.user_id}`,
+				value: { teamID: m.team_id, userID: m.user_id }
+			});
+		}
+		const orgs = await trx
+			.selectFrom('organizations')
+			.select(['id', 'name'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.execute();
+		for (const o of orgs) changes.push({ table: 'organizations', op: 'put', key: o.id, value: o });
+		const links = await trx
+			.selectFrom('team_org_links')
+			.select(['team_id', 'org_id', 'role'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.execute();
+		for (const l of links) {
+			changes.push({
+				table: 'teamOrgLinks',
+				op: 'put',
+				key: `${l.team_id}:${l.org_id}`,
+				value: { teamID: l.team_id, orgID: l.org_id, role: l.role }
+			});
+		}
+	}
 	return changes;
 }
 
@@ -139,6 +147,13 @@ export async function pull(
 			.executeTakeFirst();
 		const mine =
 			client && client.enterprise_id === input.enterpriseID && client.user_id === input.userID;
+		const role = await trx
+			.selectFrom('account_roles')
+			.select('role')
+			.where('enterprise_id', '=', input.enterpriseID)
+			.where('user_id', '=', input.userID)
+			.executeTakeFirst();
+		const seesTeams = canAccess(role?.role, 'teams');
 		const rejections: Rejection[] = mine
 			? (
 					await trx
@@ -163,7 +178,9 @@ export async function pull(
 			lastMutationID: mine ? Number(client.last_mutation_id) : 0,
 			reset: reset || since === 0,
 			changes:
-				since > 0 && since === version ? [] : await changesSince(trx, input.enterpriseID, since),
+				since > 0 && since === version
+					? []
+					: await changesSince(trx, input.enterpriseID, since, seesTeams),
 			rejections
 		};
 	};

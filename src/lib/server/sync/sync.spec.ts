@@ -252,4 +252,19 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 			}
 		}
 	);
+
+	it('R2: billing pulls licenses and invites, never teams or organizations', async () => {
+		const patch = await pull(database, {
+			enterpriseID,
+			clientID: `billing-${randomUUID()}`,
+			userID: billing.userID,
+			cookie: 0
+		});
+		const tables = new Set(patch.changes.map((c) => c.table));
+		expect(tables.has('licenses')).toBe(true);
+		expect(tables.has('enterprise')).toBe(true);
+		for (const hidden of ['teams', 'teamMembers', 'organizations', 'teamOrgLinks']) {
+			expect(tables.has(hidden as never)).toBe(false);
+		}
+	});
 });
