@@ -189,6 +189,36 @@ describe('SyncEngine against the real server logic', () => {
 		).toHaveLength(1);
 	});
 
+	it('a concurrent rename comes back as a conflict; keep mine lands it, and both devices converge', async () => {
+		const a = client(serverTransport(ownerID));
+		const b = client(serverTransport(ownerID));
+		await a.sync();
+		const teamID = randomUUID();
+		await a.mutate('createTeam', { teamID, name: 'Base' });
+		await a.sync();
+		await b.sync();
+		await a.mutate('renameTeam', { teamID, name: 'From A', baseName: 'Base' });
+		await a.sync();
+		await b.mutate('renameTeam', { teamID, name: 'From B', baseName: 'Base' });
+		await b.sync();
+		const [conflict] = await b.db.rejections.toArray();
+		expect(conflict).toMatchObject({
+			code: 'CONFLICT',
+			details: { mine: 'From B', theirs: 'From A' }
+		});
+		expect((await b.db.teams.get(teamID))?.name).toBe('From A');
+		expect(
+			await b.retry(conflict!.mutationID, { teamID, name: 'From B', baseName: 'From A' })
+		).toEqual({ ok: true });
+		await b.sync();
+		await a.sync();
+		a.stop();
+		b.stop();
+		expect((await a.db.teams.get(teamID))?.name).toBe('From B');
+		expect((await b.db.teams.get(teamID))?.name).toBe('From B');
+		expect(await b.db.rejections.count()).toBe(0);
+	});
+
 	it('backs off exponentially with jitter, capped at a minute', () => {
 		expect(backoff(1, () => 0.5)).toBe(1000);
 		expect(backoff(3, () => 0.5)).toBe(4000);

@@ -59,11 +59,20 @@ export const mutators = {
 		}
 	}),
 	renameTeam: define({
-		args: z.object({ teamID: id, name }),
+		// baseName: the name the admin saw when they edited it, to detect a concurrent rename.
+		args: z.object({ teamID: id, name, baseName: z.string().max(200).optional() }),
 		area: 'teams',
-		async apply(store, { teamID, name }) {
+		async apply(store, { teamID, name, baseName }) {
 			const team = await store.getTeam(teamID);
 			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
+			if (baseName !== undefined && team.name !== baseName && team.name !== name) {
+				// Names are last-write-wins unless someone changed this one since the admin saw it.
+				return reject('CONFLICT', `someone else renamed it to “${team.name}” meanwhile`, {
+					field: 'name',
+					mine: name,
+					theirs: team.name
+				});
+			}
 			await store.putTeam({ ...team, name });
 			await store.audit('renameTeam', team.name, { name: team.name }, { name });
 			return OK;

@@ -151,4 +151,32 @@ describe('shared mutators', () => {
 		expect(editableArg('inviteUser')).toEqual({ key: 'email', label: 'Email' });
 		expect(editableArg('deleteTeam')).toBeNull();
 	});
+
+	it('a rename over a name someone else changed meanwhile is a conflict, with both values', async () => {
+		const m = memoryStore({ seats: 1 });
+		await runMutation(m.store, 'createTeam', { teamID: T1, name: 'Core' }, ctx);
+		await runMutation(m.store, 'renameTeam', { teamID: T1, name: 'Theirs', baseName: 'Core' }, ctx);
+		const mine = await runMutation(
+			m.store,
+			'renameTeam',
+			{ teamID: T1, name: 'Mine', baseName: 'Core' },
+			ctx
+		);
+		expect(mine).toMatchObject({
+			ok: false,
+			code: 'CONFLICT',
+			details: { field: 'name', mine: 'Mine', theirs: 'Theirs' }
+		});
+		expect(m.teams.get(T1)?.name).toBe('Theirs');
+		// Keep mine: the same change with their value as the base.
+		expect(
+			await runMutation(
+				m.store,
+				'renameTeam',
+				{ teamID: T1, name: 'Mine', baseName: 'Theirs' },
+				ctx
+			)
+		).toEqual({ ok: true });
+		expect(m.teams.get(T1)?.name).toBe('Mine');
+	});
 });

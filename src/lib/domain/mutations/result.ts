@@ -7,7 +7,8 @@ export type RejectionCode =
 	| 'INVALID_ARGS'
 	| 'CANNOT_REMOVE_OWNER'
 	| 'CANNOT_REMOVE_SELF'
-	| 'UNKNOWN_MUTATION';
+	| 'UNKNOWN_MUTATION'
+	| 'CONFLICT';
 
 /** What applying a mutation came to. */
 export type MutationResult =
