@@ -205,3 +205,33 @@ test('R6: an invite rejected for lack of seats shows in Sync issues and can be r
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
 	await expect(page.getByRole('region', { name: 'Pending invites' })).toContainText(email);
 });
+
+test('a tab closed mid-push, after the server committed but before it heard back, loses and duplicates nothing', async ({
+	page,
+	context
+}) => {
+	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	await page.goto('/e/acme/teams');
+	await expect(page.getByRole('cell', { name: 'Platform', exact: true })).toBeVisible({
+		timeout: 30_000
+	});
+	let committed!: () => void;
+	const serverHasIt = new Promise<void>((resolve) => (committed = resolve));
+	// The push reaches the server, which commits it; the answer never reaches the tab.
+	await page.route('**/api/sync/push', async (route) => {
+		await route.fetch();
+		committed();
+		await new Promise(() => {});
+	});
+	const name = `Mid-push ${randomUUID().slice(0, 8)}`;
+	await createTeam(page, name);
+	await serverHasIt;
+	await page.close();
+
+	const next = await context.newPage();
+	await next.goto('/e/acme/teams');
+	await expect(teamRow(next, name)).toBeVisible({ timeout: 30_000 });
+	await expect(next.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
+	const id = await enterpriseID(next.request, 'acme');
+	expect((await serverTeams(next.request, id)).filter((t) => t.name === name)).toHaveLength(1);
+});

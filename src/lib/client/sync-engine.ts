@@ -445,6 +445,8 @@ export class SyncEngine {
 	async retry(mutationID: number, args?: unknown): Promise<MutationResult> {
 		const row = await this.db.rejections.get(mutationID);
 		if (!row) return { ok: true };
+		// Check against the freshest mirror we can get: the cause (a full seat count, say) may be gone.
+		await this.sync().catch(() => {});
 		const result = await this.mutate(row.name, args ?? row.args);
 		if (result.ok) await this.db.rejections.delete(mutationID);
 		return result;
