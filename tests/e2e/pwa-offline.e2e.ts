@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test, type Page } from '@playwright/test';
+import { ADMINS, signIn } from './support/auth';
+
+/** Resolves once a Roster service worker controls the page (it then opens offline). */
+async function expectControlledByServiceWorker(page: Page): Promise<void> {
+	await expect
+		.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null), {
+			timeout: 20_000
+		})
+		.toMatch(/\/service-worker\.js$/);
+}
+
+/** Every URL path held in the page's Cache Storage. */
+function cachedPaths(page: Page): Promise<string[]> {
+	return page.evaluate(async () => {
+		const paths: string[] = [];
+		for (const name of await caches.keys()) {
+			for (const request of await (await caches.open(name)).keys()) {
+				paths.push(new URL(request.url).pathname);
+			}
+		}
+		return paths;
+	});
+}
+
+test('once the service worker controls the console, deep links and never-visited pages open offline', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	await page.goto('/e/acme/teams');
+	await expect(page.getByRole('cell', { name: 'Platform', exact: true })).toBeVisible({
+		timeout: 30_000
+	});
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+	await expectControlledByServiceWorker(page);
+
+	await context.setOffline(true);
+
+	// A deep link, reloaded: the app and the mirror's data, not the browser's offline page.
+	await page.reload();
+	await expect(page.getByRole('heading', { level: 1, name: 'Teams' })).toBeVisible();
+	await expect(page.getByRole('cell', { name: 'Platform', exact: true })).toBeVisible();
+
+	// A page this browser has never opened, typed into the address bar, then reloaded.
+	await page.goto('/e/acme/settings');
+	await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+	await expect(page.getByRole('main').getByText('owner@acme.test')).toBeVisible();
+	await page.reload();
+	await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+	await expect(page.getByRole('region', { name: 'App and updates' })).toContainText(
+		'Yes, on this device'
+	);
+
+	// An address the app does not know: the app's own "Page not found".
+	await page.goto('/e/acme/no-such-page');
+	await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+
+	// The start URL and pages that still read the server: the app says why, and links back.
+	for (const url of ['/', '/e/acme/organizations']) {
+		await page.goto(url);
+		await expect(
+			page.getByText("You are offline, and this page needs Roster's server")
+		).toBeVisible();
+		await expect(page.getByRole('link', { name: 'Back to Roster' })).toBeVisible();
+	}
+
+	// The API is never answered from a cache: offline, it fails like the network does.
+	const api = await page.evaluate(async () => {
+		try {
+			return `answered ${(await fetch('/api/me')).status}`;
+		} catch {
+			return 'network error';
+		}
+	});
+	expect(api).toBe('network error');
+	const cached = await cachedPaths(page);
+	expect(cached).toContain('/app-shell');
+	expect(cached).toContain('/manifest.webmanifest');
+	expect(cached.filter((p) => /^\/(api|scim)\/|__data\.json$/.test(p))).toEqual([]);
+	await context.close();
+});
+
+test('a change queued offline is still queued after reloading offline, then lands once online', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	await page.goto('/e/acme/teams');
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+	await expectControlledByServiceWorker(page);
+
+	await context.setOffline(true);
+	const name = `Plane ${randomUUID().slice(0, 8)}`;
+	await page.getByRole('button', { name: 'Create team' }).click();
+	await page.getByLabel('Team name').fill(name);
+	await page.getByRole('button', { name: 'Create team' }).click();
+	const row = page.getByRole('row', { name: new RegExp(`^${name}`) });
+	await expect(row).toContainText('Pending sync');
+
+	await page.reload();
+	await expect(row).toContainText('Pending sync');
+	await expect(page.getByRole('status')).toHaveText(/1 change waiting/);
+
+	await context.setOffline(false);
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
+	await expect(row).not.toContainText('Pending sync');
+	await context.close();
+});
+
+test('Roster is installable: manifest, icons, iOS tags, and Install in Settings when offered', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	const manifest = (await (await page.request.get('/manifest.webmanifest')).json()) as {
+		name: string;
+		short_name: string;
+		start_url: string;
+		scope: string;
+		display: string;
+		theme_color: string;
+		background_color: string;
+		icons: { src: string; sizes: string; type: string; purpose: string }[];
+	};
+	expect(manifest).toMatchObject({
+		short_name: 'Roster',
+		start_url: '/',
+		scope: '/',
+		display: 'standalone'
+	});
+	expect(manifest.theme_color).toMatch(/^#[0-9a-f]{6}$/i);
+	expect(manifest.background_color).toMatch(/^#[0-9a-f]{6}$/i);
+	const pngs = manifest.icons.filter((i) => i.type === 'image/png');
+	for (const wanted of ['192x192 any', '512x512 any', '192x192 maskable', '512x512 maskable']) {
+		expect(pngs.map((i) => `${i.sizes} ${i.purpose}`)).toContain(wanted);
+	}
+	// Each icon is a PNG of the size it claims (width and height from the IHDR chunk).
+	for (const icon of [...pngs, { src: '/apple-touch-icon.png', sizes: '180x180' }]) {
+		const res = await page.request.get(icon.src);
+		expect(res.status(), icon.src).toBe(200);
+		const png = await res.body();
+		expect(png.subarray(1, 4).toString('latin1'), icon.src).toBe('PNG');
+		expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+	}
+
+	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	await page.goto('/e/acme/settings');
+	const linked = await page.evaluate(() =>
+		['manifest', 'apple-touch-icon'].map(
+			(rel) =>
+				new URL(document.querySelector<HTMLLinkElement>(`link[rel="${rel}"]`)?.href ?? '/none')
+					.pathname
+		)
+	);
+	expect(linked).toEqual(['/manifest.webmanifest', '/apple-touch-icon.png']);
+	await expect(page.locator('meta[name="apple-mobile-web-app-capable"]')).toHaveAttribute(
+		'content',
+		'yes'
+	);
+
+	// Headless Chromium never offers to install; send the offer the way Chromium does.
+	const install = page.getByRole('region', { name: 'Install' });
+	await expect(install).toContainText("use your browser's menu");
+	await page.evaluate(() => {
+		const offer = new Event('beforeinstallprompt', { cancelable: true });
+		Object.assign(offer, {
+			prompt: async () => {
+				(window as unknown as { installPromptShown: boolean }).installPromptShown = true;
+			},
+			userChoice: Promise.resolve({ outcome: 'accepted', platform: 'web' })
+		});
+		window.dispatchEvent(offer);
+	});
+	await install.getByRole('button', { name: 'Install Roster' }).click();
+	await expect(install).toContainText('Roster is installed on this device');
+	expect(
+		await page.evaluate(
+			() => (window as unknown as { installPromptShown?: boolean }).installPromptShown
+		)
+	).toBe(true);
+	await context.close();
+});
+
+test('Settings shows the running version, storage use and persistence, and asks to keep the data', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	await page.goto('/e/acme/settings');
+	const updates = page.getByRole('region', { name: 'App and updates' });
+	await expect(updates).toContainText(/Roster version\s*0\.\d+\.\d+ \(built \d{4}-\d\d-\d\d/);
+	await expect(updates.getByRole('button', { name: 'Check for updates' })).toBeVisible();
+
+	const storage = page.getByRole('region', { name: 'Data on this device' });
+	await expect(storage).toContainText(
+		/Space used\s*[\d.]+ (bytes|KB|MB|GB) of [\d.]+ (MB|GB|TB) available/
+	);
+	const persisted = await page.evaluate(() => navigator.storage.persisted());
+	if (persisted) {
+		await expect(storage).toContainText('Yes: kept until you remove it');
+	} else {
+		await expect(storage).toContainText('Best effort');
+		await storage.getByRole('button', { name: 'Keep data on this device' }).click();
+		// The browser decides; the page says what it decided.
+		await expect(storage).toContainText(
+			/Yes: kept until you remove it|The browser did not agree this time/
+		);
+		const granted = await page.evaluate(() => navigator.storage.persisted());
+		await expect(storage).toContainText(
+			granted ? 'Yes: kept until you remove it' : 'The browser did not agree this time'
+		);
+	}
+	await context.close();
+});
