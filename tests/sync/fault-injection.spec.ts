@@ -46,7 +46,7 @@ describe('offline-first sync under a faulty network', () => {
 			const codes = new Set(reports.flatMap((r) => Object.keys(r.rejectedByCode)));
 			console.log(
 				`[sync-faults] total over ${reports.length} seeds: queued=${sum((r) => r.queued)} applied=${sum((r) => r.applied)} ` +
-					`rejected=${sum((r) => r.rejected)} (${[...codes].join(', ')}) faults: ` +
+					`rejected=${sum((r) => r.rejected)} (${[...codes].join(', ')}) roster pages=${sum((r) => r.served.roster)} faults: ` +
 					FAULT_KINDS.map((k) => `${k}=${sum((r) => r.faults[k])}`).join(' ')
 			);
 			for (const kind of FAULT_KINDS)
@@ -54,6 +54,8 @@ describe('offline-first sync under a faulty network', () => {
 					sum((r) => r.faults[kind]),
 					kind
 				).toBeGreaterThan(0);
+			// Full syncs (first load, and after every rejection) page the roster in chunks under faults.
+			expect(sum((r) => r.served.roster)).toBeGreaterThan(reports.length);
 			expect([...codes]).toEqual(expect.arrayContaining(['NEEDS_TO_INCREASE_SEATS', 'NOT_FOUND']));
 		}
 	);

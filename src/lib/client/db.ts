@@ -9,6 +9,30 @@ export interface MirrorLicense {
 	lastActiveAt: number | null;
 }
 
+/**
+ * A row of the `licenses` table: a change on top of the roster chunks (see roster.ts). `removed`
+ * marks a license taken away since the chunks were written; `inBase` says whether the chunks hold
+ * this user, so the count needs no scan. Mirrors from before the chunks hold plain rows (neither).
+ */
+export interface LicenseOverlayRow extends MirrorLicense {
+	removed?: boolean;
+	inBase?: boolean;
+}
+
+/**
+ * Up to 10,000 licensed users in columns: one IndexedDB record instead of 10,000 (ARCHITECTURE.md,
+ * storage measurements). Written by a full sync under a new generation `gen`, never edited after.
+ */
+export interface RosterChunk {
+	gen: number;
+	seq: number;
+	ids: string[];
+	emails: string[];
+	names: string[];
+	/** Last Active, epoch ms; NaN when never (R20). */
+	lastActive: Float64Array;
+}
+
 /** The enterprise row of the mirror. */
 export interface MirrorEnterprise {
 	id: string;
@@ -82,7 +106,8 @@ export class RosterDB extends Dexie {
 	enterprise!: EntityTable<MirrorEnterprise, 'id'>;
 	teams!: EntityTable<Team, 'id'>;
 	teamMembers!: EntityTable<MirrorTeamMember, 'key'>;
-	licenses!: EntityTable<MirrorLicense, 'id'>;
+	licenses!: EntityTable<LicenseOverlayRow, 'id'>;
+	rosterChunks!: Table<RosterChunk, [number, number]>;
 	invites!: EntityTable<Invite, 'id'>;
 	organizations!: EntityTable<MirrorOrganization, 'id'>;
 	teamOrgLinks!: EntityTable<MirrorTeamOrgLink, 'key'>;
@@ -104,6 +129,8 @@ export class RosterDB extends Dexie {
 			organizations: 'id, name',
 			teamOrgLinks: 'key, teamID, orgID'
 		});
+		// The roster of licensed users in columnar chunks; `licenses` becomes the changes on top.
+		this.version(2).stores({ rosterChunks: '[gen+seq], gen' });
 	}
 
 	/** Every table a mutation may touch, for one read-write transaction. */
@@ -113,6 +140,7 @@ export class RosterDB extends Dexie {
 			this.teams,
 			this.teamMembers,
 			this.licenses,
+			this.rosterChunks,
 			this.invites,
 			this.organizations,
 			this.teamOrgLinks,

@@ -1,6 +1,7 @@
 import type { MutationStore } from '../domain/mutations';
 import type { Invite, Team, User } from '../domain/entities';
 import type { RosterDB } from './db';
+import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
 /**
  * The browser's MutationStore over the mirror: mutators run here optimistically, inside the
@@ -15,7 +16,7 @@ export class DexieMutationStore implements MutationStore {
 
 	async seatCounts(now: number) {
 		const [licensed, pendingInvites] = await Promise.all([
-			this.db.licenses.count(),
+			licenseCount(this.db),
 			this.db.invites.filter((i) => i.expiresAt > now).count()
 		]);
 		return { licensed, pendingInvites };
@@ -48,17 +49,17 @@ export class DexieMutationStore implements MutationStore {
 	}
 
 	async getUser(id: string): Promise<User | undefined> {
-		const row = await this.db.licenses.get(id);
+		const row = await getLicense(this.db, id);
 		return row && { id: row.id, email: row.email, name: row.name };
 	}
 
 	async findUserByEmail(email: string): Promise<User | undefined> {
-		const row = await this.db.licenses.where('email').equalsIgnoreCase(email).first();
+		const row = await findLicenseByEmail(this.db, email);
 		return row && { id: row.id, email: row.email, name: row.name };
 	}
 
 	async hasLicense(userID: string) {
-		return (await this.db.licenses.get(userID)) !== undefined;
+		return (await getLicense(this.db, userID)) !== undefined;
 	}
 
 	async addLicense() {
@@ -66,7 +67,7 @@ export class DexieMutationStore implements MutationStore {
 	}
 
 	async removeLicense(userID: string) {
-		await this.db.licenses.delete(userID);
+		await removeLicenses(this.db, [userID]);
 	}
 
 	async accountRole() {

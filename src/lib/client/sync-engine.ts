@@ -1,9 +1,22 @@
 import Dexie from 'dexie';
 import { runMutation, type MutationResult } from '../domain/mutations';
 import type { AccountRole } from '../domain/roles';
-import type { Change, PullResponse, PushBody, PushResult } from '../domain/sync/protocol';
-import { MIRROR_TABLES, type OutboxRow, type RosterDB } from './db';
+import type {
+	Change,
+	PullResponse,
+	PushBody,
+	PushResult,
+	RosterPage
+} from '../domain/sync/protocol';
+import { MIRROR_TABLES, type MirrorLicense, type OutboxRow, type RosterDB } from './db';
 import { DexieMutationStore } from './dexie-store';
+import {
+	adoptRoster,
+	clearRoster,
+	putLicenses,
+	removeLicenses,
+	rosterGeneration
+} from './roster';
 
 /** An HTTP answer, as the engine needs it. */
 export interface TransportResponse {
@@ -19,7 +32,11 @@ export interface SyncTransport {
 		clientID: string;
 		cookie: number;
 		after?: number;
+		/** Ask a full pull to leave licensed users out (they come from `roster`). */
+		licenses?: 'chunked';
 	}): Promise<TransportResponse>;
+	/** One page of the licensed users in columns (`GET /api/sync/roster`); optional for tests. */
+	roster?(query: { enterpriseID: string; after: string }): Promise<TransportResponse>;
 }
 
 /** What the sync status element says (ARCHITECTURE.md: it always says the truth). */
@@ -36,6 +53,8 @@ export interface SyncState {
 	lastSyncedAt: number | null;
 	/** Consecutive failures, for the backoff. */
 	failures: number;
+	/** A full sync is loading the licensed users: how many have landed of how many. */
+	loading: { done: number; total: number } | null;
 }
 
 /** The app's transport: same-origin fetch with the session cookie. */
@@ -48,10 +67,16 @@ export const fetchTransport: SyncTransport = {
 		});
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
-	async pull({ enterpriseID, clientID, cookie, after }) {
+	async pull({ enterpriseID, clientID, cookie, after, licenses }) {
 		const q = new URLSearchParams({ enterpriseID, clientID, cookie: String(cookie) });
 		if (after !== undefined) q.set('after', String(after));
+		if (licenses) q.set('licenses', licenses);
 		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
+		return { status: res.status, body: await res.json().catch(() => null) };
+	},
+	async roster({ enterpriseID, after }) {
+		const q = new URLSearchParams({ enterpriseID, after });
+		const res = await fetch(`/api/sync/roster?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	}
 };
@@ -109,7 +134,8 @@ export class SyncEngine {
 			blocked: false,
 			lastError: null,
 			lastSyncedAt: null,
-			failures: 0
+			failures: 0,
+			loading: null
 		};
 	}
 
@@ -386,19 +412,41 @@ export class SyncEngine {
 		const oldest = (await this.db.outbox.orderBy('mutationID').first())?.mutationID;
 		const after =
 			oldest !== undefined ? oldest - 1 : ((await this.#meta<number>('lastMutationID')) ?? 0);
-		const res = await this.#transport.pull({
+		const chunked = this.#transport.roster !== undefined;
+		let res = await this.#transport.pull({
 			enterpriseID: this.enterpriseID,
 			clientID,
 			cookie,
-			after
+			after,
+			...(chunked && cookie === 0 ? { licenses: 'chunked' as const } : {})
 		});
 		this.#handleAuth(res.status);
 		if (res.status !== 200) throw new TransientError(`pull failed with ${res.status}`);
-		const patch = res.body as PullResponse;
+		let patch = res.body as PullResponse;
+		if (patch.reset && cookie !== 0 && chunked) {
+			// A cookie from the future: start over from a full pull, with the roster in chunks.
+			res = await this.#transport.pull({
+				enterpriseID: this.enterpriseID,
+				clientID,
+				cookie: 0,
+				after,
+				licenses: 'chunked'
+			});
+			this.#handleAuth(res.status);
+			if (res.status !== 200) throw new TransientError(`pull failed with ${res.status}`);
+			patch = res.body as PullResponse;
+		}
 		const full = cookie === 0 || patch.reset;
+		// The licensed users of a full pull arrive in columnar pages, staged under a new generation
+		// of chunks before the one transaction that swaps the mirror.
+		const roster = patch.rosterChunked ? await this.#loadRoster() : null;
 		let learned = 0;
 		await this.db.transaction('rw', [...this.db.mutationTables, this.db.rejections], async () => {
-			if (full) await Promise.all(MIRROR_TABLES.map((t) => this.db.table(t).clear()));
+			if (full) {
+				await Promise.all(MIRROR_TABLES.map((t) => this.db.table(t).clear()));
+				if (roster) await adoptRoster(this.db, roster.gen, roster.count);
+				else await clearRoster(this.db);
+			}
 			await applyChanges(this.db, patch.changes);
 			// Rejections recorded by the server for changes still queued here (say, pushed by a tab
 			// that closed before it read the answer).
@@ -434,11 +482,57 @@ export class SyncEngine {
 			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
 		});
 		if (full) this.#needsFull = false;
+		if (roster) this.#set({ loading: null });
 		if (learned > 0 && !full) {
 			// A rejection learned here still has its optimistic effect in the mirror: rebuild it.
 			this.#needsFull = true;
 			await this.#pull();
 		}
+	}
+
+	/**
+	 * Pages every licensed user from the server into chunks of a new generation (not yet read by
+	 * anything), reporting progress. Each page is written while the next one downloads.
+	 */
+	async #loadRoster(): Promise<{ gen: number; count: number }> {
+		const roster = this.#transport.roster!;
+		const current = await rosterGeneration(this.db);
+		// Chunks of an earlier load that never finished are not read by anything: drop them.
+		await this.db.rosterChunks.where('gen').notEqual(current).delete();
+		const gen = current + 1;
+		let after = '';
+		let seq = 0;
+		let count = 0;
+		let total = 0;
+		let writing: Promise<unknown> = Promise.resolve();
+		try {
+			for (;;) {
+				const res = await roster({ enterpriseID: this.enterpriseID, after });
+				this.#handleAuth(res.status);
+				if (res.status !== 200) throw new TransientError(`roster failed with ${res.status}`);
+				const page = res.body as RosterPage;
+				if (page.total !== undefined) total = page.total;
+				await writing;
+				writing = this.db.rosterChunks.put({
+					gen,
+					seq: seq++,
+					ids: page.ids,
+					emails: page.emails,
+					names: page.names,
+					lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN)
+				});
+				count += page.ids.length;
+				this.#set({ loading: { done: count, total: Math.max(total, count) } });
+				if (page.next === null || page.ids.length === 0) break;
+				after = page.next;
+			}
+			await writing;
+		} catch (err) {
+			await writing.catch(() => {});
+			this.#set({ loading: null });
+			throw err;
+		}
+		return { gen, count };
 	}
 
 	/** Queues a rejected change again as a new mutation (optionally with edited args). */
@@ -530,7 +624,15 @@ async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
 	// write each table in bulk (thousands of rows on a first sync).
 	const dels = new Map<string, string[]>();
 	const puts = new Map<string, unknown[]>();
+	// Licenses go through the roster module, on top of the chunks.
+	const licensePuts: MirrorLicense[] = [];
+	const licenseDels: string[] = [];
 	for (const c of changes) {
+		if (c.table === 'licenses') {
+			if (c.op === 'del') licenseDels.push(c.key);
+			else licensePuts.push(c.value as MirrorLicense);
+			continue;
+		}
 		if (c.op === 'del') {
 			const list = dels.get(c.table) ?? [];
 			list.push(c.key);
@@ -549,5 +651,7 @@ async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
 			await db.teamOrgLinks.where('teamID').anyOf(keys).delete();
 		}
 	}
+	await removeLicenses(db, licenseDels);
 	for (const [table, rows] of puts) await db.table(table).bulkPut(rows);
+	await putLicenses(db, licensePuts);
 }

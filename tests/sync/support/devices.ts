@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { RosterDB } from '../../../src/lib/client/db';
 import { SyncEngine, type SyncTransport } from '../../../src/lib/client/sync-engine';
 import type { MutationResult } from '../../../src/lib/domain/mutations';
+import { allLicenses } from '../../../src/lib/client/roster';
 import { COMPARED_TABLES, type MirrorSnapshot } from './server';
 
 let dbSeq = 0;
@@ -78,7 +79,10 @@ export class Device {
 		const out: MirrorSnapshot = {};
 		for (const t of COMPARED_TABLES) {
 			const table = this.db.table(t);
-			const rows = (await table.toArray()) as Record<string, unknown>[];
+			// Licenses are chunks plus the changes on top: compare what the app reads.
+			const rows = (
+				t === 'licenses' ? await allLicenses(this.db) : await table.toArray()
+			) as Record<string, unknown>[];
 			const pk = table.schema.primKey.keyPath as string;
 			out[t] = Object.fromEntries(rows.map((r) => [String(r[pk]), r]));
 		}

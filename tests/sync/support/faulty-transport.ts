@@ -1,6 +1,7 @@
 import type { Db } from '../../../src/lib/server/db';
 import { push, type Pusher } from '../../../src/lib/server/sync/push';
 import { pull } from '../../../src/lib/server/sync/pull';
+import { rosterPage } from '../../../src/lib/server/sync/roster';
 import {
 	pushBodySchema,
 	type PullResponse,
@@ -9,6 +10,12 @@ import {
 import type { SyncTransport, TransportResponse } from '../../../src/lib/client/sync-engine';
 import { Prng, ticks } from './prng';
 import { seatUsage } from './server';
+
+/** The requests a device makes. */
+type Op = 'push' | 'pull' | 'roster';
+
+/** Users per roster page here: small, so a full sync of a test enterprise spans several pages. */
+export const TEST_ROSTER_PAGE = 7;
 
 /** What the network can do to one request. */
 export type FaultKind =
@@ -84,7 +91,7 @@ export class FaultyNetwork {
 	readonly faults: Record<FaultKind, number> = Object.fromEntries(
 		FAULT_KINDS.map((k) => [k, 0])
 	) as Record<FaultKind, number>;
-	readonly served = { push: 0, pull: 0 };
+	readonly served = { push: 0, pull: 0, roster: 0 };
 	/** Broken invariants seen at the server boundary, with enough context to debug them. */
 	readonly violations: string[] = [];
 	/** One line per request and fault, for replaying a failing seed (`SYNC_TRACE=1`). */
@@ -94,7 +101,7 @@ export class FaultyNetwork {
 	#pushWeights: FaultWeights;
 	#pullWeights: FaultWeights;
 	#parked: (() => void)[] = [];
-	#forced: Record<'push' | 'pull', (FaultKind | 'none')[]> = { push: [], pull: [] };
+	#forced: Record<Op, (FaultKind | 'none')[]> = { push: [], pull: [], roster: [] };
 	#background = new Set<Promise<unknown>>();
 	#maxCookie = 0;
 	#samePush = new Map<string, { key: string; count: number }>();
@@ -123,7 +130,8 @@ export class FaultyNetwork {
 	transport(device: string): SyncTransport {
 		return {
 			push: (body) => this.#push(device, body),
-			pull: (query) => this.#pull(device, query)
+			pull: (query) => this.#read('pull', device, () => this.#serverPull(device, query)),
+			roster: (query) => this.#read('roster', device, () => this.#serverRoster(device, query))
 		};
 	}
 
@@ -142,11 +150,11 @@ export class FaultyNetwork {
 	}
 
 	/** Forces the next requests of a kind to meet these faults, in order (targeted scenarios). */
-	inject(op: 'push' | 'pull', ...faults: (FaultKind | 'none')[]): void {
+	inject(op: Op, ...faults: (FaultKind | 'none')[]): void {
 		this.#forced[op].push(...faults);
 	}
 
-	#choose(op: 'push' | 'pull', device: string, weights: FaultWeights): FaultKind | 'none' {
+	#choose(op: Op, device: string, weights: FaultWeights): FaultKind | 'none' {
 		const forced = this.#forced[op].shift();
 		if (forced !== undefined) {
 			if (forced !== 'none') this.faults[forced]++;
@@ -228,10 +236,15 @@ export class FaultyNetwork {
 
 	async #serverPull(
 		device: string,
-		query: { enterpriseID: string; clientID: string; cookie: number }
+		query: { enterpriseID: string; clientID: string; cookie: number; licenses?: 'chunked' }
 	): Promise<TransportResponse> {
 		const floor = this.#maxCookie;
-		const body: PullResponse = await pull(this.database, { ...query, userID: this.pusher.userID });
+		const { licenses, ...rest } = query;
+		const body: PullResponse = await pull(this.database, {
+			...rest,
+			userID: this.pusher.userID,
+			licensesChunked: licenses === 'chunked'
+		});
 		this.served.pull++;
 		this.trace.push(
 			`pull ${device} cookie ${query.cookie} -> ${body.cookie} last=${body.lastMutationID} changes=${body.changes.length} rejections=${body.rejections.map((r) => r.id).join(',')}`
@@ -312,11 +325,24 @@ export class FaultyNetwork {
 		}
 	}
 
-	async #pull(
+	/** What the roster route does: one page of licensed users in columns. */
+	async #serverRoster(
 		device: string,
-		query: { enterpriseID: string; clientID: string; cookie: number }
+		query: { enterpriseID: string; after: string }
 	): Promise<TransportResponse> {
-		const fault = this.#choose('pull', device, this.#pullWeights);
+		const page = await rosterPage(this.database, { ...query, limit: TEST_ROSTER_PAGE });
+		this.served.roster++;
+		this.trace.push(`roster ${device} after ${query.after || '-'} -> ${page.ids.length} users`);
+		return { status: 200, body: JSON.parse(JSON.stringify(page)) as unknown };
+	}
+
+	/** A read (pull or roster page) through the network's faults. */
+	async #read(
+		op: 'pull' | 'roster',
+		device: string,
+		serve: () => Promise<TransportResponse>
+	): Promise<TransportResponse> {
+		const fault = this.#choose(op, device, this.#pullWeights);
 		// A pull between two pushes means the engine is making progress, not spinning.
 		this.#samePush.delete(device);
 		try {
@@ -329,15 +355,15 @@ export class FaultyNetwork {
 					return { status: 503, body: { error: 'unavailable' } };
 				case 'delay':
 					await ticks(this.rng.int(1, 40));
-					return await this.#serverPull(device, query);
+					return await serve();
 				case 'reorder':
 					await this.#holdBack();
-					return await this.#serverPull(device, query);
+					return await serve();
 				case 'dropResponse':
-					await this.#serverPull(device, query);
+					await serve();
 					return this.#offline();
 				default:
-					return await this.#serverPull(device, query);
+					return await serve();
 			}
 		} finally {
 			if (fault !== 'reorder') this.#releaseParked();

@@ -1,3 +1,4 @@
+import { allLicenses } from '../../../src/lib/client/roster';
 import { Device } from './devices';
 import { FAULT_KINDS, FaultyNetwork, type FaultKind } from './faulty-transport';
 import { Prng } from './prng';
@@ -32,7 +33,7 @@ export interface ScenarioReport {
 	refusedLocally: number;
 	faults: Record<FaultKind, number>;
 	faultCount: number;
-	served: { push: number; pull: number };
+	served: { push: number; pull: number; roster: number };
 	healRounds: number;
 	ms: number;
 	violations: string[];
@@ -96,7 +97,7 @@ export async function runScenario(
 	): Promise<{ name: string; args: Record<string, unknown> }> {
 		// Ordered by what the admin sees, not by (random) ids, so a seed replays the same choices.
 		const teams = (await d.db.teams.toArray()).sort((a, b) => a.name.localeCompare(b.name));
-		const licenses = (await d.db.licenses.toArray()).sort((a, b) => a.email.localeCompare(b.email));
+		const licenses = (await allLicenses(d.db)).sort((a, b) => a.email.localeCompare(b.email));
 		const others = licenses.filter((l) => l.id !== server.owner.userID);
 		const n = ++seq;
 		const kind = rng.weighted({
@@ -462,7 +463,7 @@ export function formatReport(r: ScenarioReport): string {
 	return (
 		`[sync-faults] seed=${r.seed} devices=${r.devices} ops=${r.operations} queued=${r.queued} ` +
 		`applied=${r.applied} rejected=${r.rejected}${codes ? ` (${codes})` : ''} refusedLocally=${r.refusedLocally} ` +
-		`served push=${r.served.push} pull=${r.served.pull} faults: ${faults} healRounds=${r.healRounds} ` +
+		`served push=${r.served.push} pull=${r.served.pull} roster=${r.served.roster} faults: ${faults} healRounds=${r.healRounds} ` +
 		`violations=${r.violations.length} ${r.ms}ms`
 	);
 }

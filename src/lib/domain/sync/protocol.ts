@@ -65,4 +65,24 @@ export interface PullResponse {
 	reset: boolean;
 	changes: Change[];
 	rejections: Rejection[];
+	/**
+	 * Set on a full pull asked with `licenses=chunked`: licensed users were left out of `changes`
+	 * and come from `GET /api/sync/roster` in columnar pages instead.
+	 */
+	rosterChunked?: boolean;
+}
+
+/**
+ * Response of `GET /api/sync/roster?enterpriseID=&after=&limit=`: one page of licensed users as
+ * columns (ids ascending), `next` is the `after` of the following page (null on the last page), and
+ * `total` (first page only) is how many to expect, for progress.
+ */
+export interface RosterPage {
+	ids: string[];
+	emails: string[];
+	names: string[];
+	/** Last Active as epoch ms, null when never (R20). */
+	lastActive: (number | null)[];
+	next: string | null;
+	total?: number;
 }

@@ -14,7 +14,8 @@ async function changesSince(
 	trx: Transaction<Database>,
 	enterpriseID: string,
 	cookie: number,
-	seesTeams: boolean
+	seesTeams: boolean,
+	withLicenses: boolean
 ): Promise<Change[]> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
@@ -42,23 +43,25 @@ async function changesSince(
 		const { id, name, slug, seats } = enterprise;
 		changes.push({ table: 'enterprise', op: 'put', key: id, value: { id, name, slug, seats } });
 	}
-	const licenses = await trx
-		.selectFrom('licenses')
-		.innerJoin('users', 'users.id', 'licenses.user_id')
-		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-		.select([
-			'users.id',
-			'users.email',
-			'users.name',
-			sql<
-				number | null
-			>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
-				'lastActiveAt'
-			)
-		])
-		.where('licenses.enterprise_id', '=', enterpriseID)
-		.where('licenses.version', '>', since)
-		.execute();
+	const licenses = !withLicenses
+		? []
+		: await trx
+				.selectFrom('licenses')
+				.innerJoin('users', 'users.id', 'licenses.user_id')
+				.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+				.select([
+					'users.id',
+					'users.email',
+					'users.name',
+					sql<
+						number | null
+					>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
+						'lastActiveAt'
+					)
+				])
+				.where('licenses.enterprise_id', '=', enterpriseID)
+				.where('licenses.version', '>', since)
+				.execute();
 	for (const u of licenses) {
 		changes.push({
 			table: 'licenses',
@@ -129,7 +132,15 @@ async function changesSince(
  */
 export async function pull(
 	database: Db,
-	input: { enterpriseID: string; clientID: string; userID: string; cookie: number; after?: number }
+	input: {
+		enterpriseID: string;
+		clientID: string;
+		userID: string;
+		cookie: number;
+		after?: number;
+		/** On a full pull, leave licensed users out: the client pages them from the roster. */
+		licensesChunked?: boolean;
+	}
 ): Promise<PullResponse> {
 	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
 		const enterprise = await trx
@@ -173,6 +184,7 @@ export async function pull(
 					...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {})
 				}))
 			: [];
+		const chunked = since === 0 && input.licensesChunked === true;
 		return {
 			cookie: version,
 			lastMutationID: mine ? Number(client.last_mutation_id) : 0,
@@ -180,8 +192,9 @@ export async function pull(
 			changes:
 				since > 0 && since === version
 					? []
-					: await changesSince(trx, input.enterpriseID, since, seesTeams),
-			rejections
+					: await changesSince(trx, input.enterpriseID, since, seesTeams, !chunked),
+			rejections,
+			...(chunked ? { rosterChunked: true } : {})
 		};
 	};
 	// One consistent snapshot: the cookie must describe exactly the rows sent.

@@ -9,13 +9,19 @@ const querySchema = z.object({
 	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
 	clientID: z.string().min(1, 'clientID is required').max(100),
 	cookie: z.coerce.number().int().min(0, 'cookie must be ≥ 0').default(0),
-	after: z.coerce.number().int().min(0, 'after must be ≥ 0').optional()
+	after: z.coerce.number().int().min(0, 'after must be ≥ 0').optional(),
+	licenses: z.enum(['chunked'], { error: 'licenses must be "chunked" when given' }).optional()
 });
 
 export const GET: RequestHandler = api(async ({ url, locals }) => {
 	const parsed = querySchema.safeParse(Object.fromEntries(url.searchParams));
 	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
 	await requireArea(locals, { id: parsed.data.enterpriseID }, 'settings');
-	const body = await pull(getDb(), { ...parsed.data, userID: locals.user!.id });
+	const { licenses, ...query } = parsed.data;
+	const body = await pull(getDb(), {
+		...query,
+		userID: locals.user!.id,
+		licensesChunked: licenses === 'chunked'
+	});
 	return json(body, { headers: { 'cache-control': 'no-store' } });
 });

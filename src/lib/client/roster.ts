@@ -1,0 +1,251 @@
+import type { LicenseOverlayRow, MirrorLicense, RosterDB } from './db';
+
+/**
+ * The licensed users of the mirror: a base of columnar chunks written by the last full sync (one
+ * IndexedDB record per 10,000 users, so a 1,000,000-user enterprise lands in seconds, not the
+ * minute per-row records take) plus the `licenses` table, which holds only what changed on top of
+ * the base (pulled changes and optimistic mutations). Every read and write of licenses in the
+ * client goes through here, so the two always read as one list.
+ */
+
+/** The chunks of one generation, joined, as the mutators and the licenses page read them. */
+export interface RosterBase {
+	gen: number;
+	ids: string[];
+	emails: string[];
+	names: string[];
+	lastActive: Float64Array;
+	/** Position of an id; built on first use when the ids are not in ascending order. */
+	index: Map<string, number> | null;
+	sorted: boolean;
+	/** Lower-cased emails, built on first email lookup. */
+	lowerEmails: string[] | null;
+}
+
+const EMPTY: RosterBase = {
+	gen: 0,
+	ids: [],
+	emails: [],
+	names: [],
+	lastActive: new Float64Array(0),
+	index: null,
+	sorted: true,
+	lowerEmails: null
+};
+
+// The base is immutable per generation, so one decoded copy per open mirror is enough.
+const cache = new WeakMap<RosterDB, RosterBase>();
+
+/** The generation of chunks the mirror reads (0: none; every license is in `licenses`). */
+export async function rosterGeneration(db: RosterDB): Promise<number> {
+	return ((await db.meta.get('rosterGen'))?.value as number | undefined) ?? 0;
+}
+
+/** The base roster, read from IndexedDB once per generation. Works inside a Dexie transaction. */
+export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
+	const gen = await rosterGeneration(db);
+	const cached = cache.get(db);
+	if (cached && cached.gen === gen) return cached;
+	if (gen === 0) {
+		cache.set(db, EMPTY);
+		return EMPTY;
+	}
+	const chunks = await db.rosterChunks.where('gen').equals(gen).sortBy('seq');
+	const total = chunks.reduce((n, c) => n + c.ids.length, 0);
+	const base: RosterBase = {
+		gen,
+		ids: new Array<string>(total),
+		emails: new Array<string>(total),
+		names: new Array<string>(total),
+		lastActive: new Float64Array(total),
+		index: null,
+		sorted: true,
+		lowerEmails: null
+	};
+	let at = 0;
+	for (const c of chunks) {
+		for (let i = 0; i < c.ids.length; i++) {
+			base.ids[at + i] = c.ids[i]!;
+			base.emails[at + i] = c.emails[i]!;
+			base.names[at + i] = c.names[i]!;
+		}
+		base.lastActive.set(c.lastActive, at);
+		at += c.ids.length;
+	}
+	for (let i = 1; i < total && base.sorted; i++) {
+		if (!(base.ids[i - 1]! < base.ids[i]!)) base.sorted = false;
+	}
+	cache.set(db, base);
+	return base;
+}
+
+/** Where `id` sits in the base, or -1. */
+export function baseIndexOf(base: RosterBase, id: string): number {
+	if (!base.sorted) {
+		base.index ??= new Map(base.ids.map((v, i) => [v, i]));
+		return base.index.get(id) ?? -1;
+	}
+	let lo = 0;
+	let hi = base.ids.length - 1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >>> 1;
+		const v = base.ids[mid]!;
+		if (v === id) return mid;
+		if (v < id) lo = mid + 1;
+		else hi = mid - 1;
+	}
+	return -1;
+}
+
+function baseRow(base: RosterBase, i: number): MirrorLicense {
+	const t = base.lastActive[i]!;
+	return {
+		id: base.ids[i]!,
+		email: base.emails[i]!,
+		name: base.names[i]!,
+		lastActiveAt: Number.isNaN(t) ? null : t
+	};
+}
+
+/** How many users hold a license: the base, plus additions, minus removals, without a scan. */
+export async function licenseCount(db: RosterDB): Promise<number> {
+	const base = ((await db.meta.get('rosterCount'))?.value as number | undefined) ?? 0;
+	let delta = 0;
+	await db.licenses.each((row) => {
+		if (row.removed && row.inBase) delta--;
+		else if (!row.removed && !row.inBase) delta++;
+	});
+	return base + delta;
+}
+
+/** A licensed user by id, or undefined. */
+export async function getLicense(db: RosterDB, id: string): Promise<MirrorLicense | undefined> {
+	const row = await db.licenses.get(id);
+	if (row) return row.removed ? undefined : plain(row);
+	const base = await loadRosterBase(db);
+	const i = baseIndexOf(base, id);
+	return i < 0 ? undefined : baseRow(base, i);
+}
+
+/** A licensed user by email, ignoring case, or undefined. */
+export async function findLicenseByEmail(
+	db: RosterDB,
+	email: string
+): Promise<MirrorLicense | undefined> {
+	const changed = await db.licenses.where('email').equalsIgnoreCase(email).toArray();
+	const live = changed.find((r) => !r.removed);
+	if (live) return plain(live);
+	const base = await loadRosterBase(db);
+	const lower = (base.lowerEmails ??= base.emails.map((e) => e.toLowerCase()));
+	const wanted = email.toLowerCase();
+	for (let i = lower.indexOf(wanted); i >= 0; i = lower.indexOf(wanted, i + 1)) {
+		// A user whose row changed on top of the base is decided by that row.
+		if (!(await db.licenses.get(base.ids[i]!))) return baseRow(base, i);
+	}
+	return undefined;
+}
+
+/** Records licensed users (pulled or optimistic) on top of the base. */
+export async function putLicenses(db: RosterDB, rows: MirrorLicense[]): Promise<void> {
+	if (rows.length === 0) return;
+	const base = await loadRosterBase(db);
+	await db.licenses.bulkPut(
+		rows.map((r) => ({ ...plain(r), inBase: baseIndexOf(base, r.id) >= 0 }))
+	);
+}
+
+/** Records that these users no longer hold a license. */
+export async function removeLicenses(db: RosterDB, ids: string[]): Promise<void> {
+	if (ids.length === 0) return;
+	const base = await loadRosterBase(db);
+	const inBase = ids.filter((id) => baseIndexOf(base, id) >= 0);
+	const notInBase = ids.filter((id) => baseIndexOf(base, id) < 0);
+	await db.licenses.bulkDelete(notInBase);
+	await db.licenses.bulkPut(
+		inBase.map((id) => {
+			const r = baseRow(base, baseIndexOf(base, id));
+			return { ...r, removed: true, inBase: true };
+		})
+	);
+}
+
+/**
+ * Every licensed user, base and changes joined, as parallel columns (cheap to scan, filter and
+ * sort for a million rows). Rows changed on top of the base replace theirs in place.
+ */
+export interface LicenseColumns {
+	ids: string[];
+	emails: string[];
+	names: string[];
+	lastActive: Float64Array;
+}
+
+/** The licensed users as columns: what the licenses list, search and reports read. */
+export async function licenseColumns(db: RosterDB): Promise<LicenseColumns> {
+	const [base, changed] = await Promise.all([loadRosterBase(db), db.licenses.toArray()]);
+	if (changed.length === 0) {
+		return { ids: base.ids, emails: base.emails, names: base.names, lastActive: base.lastActive };
+	}
+	const byID = new Map<string, LicenseOverlayRow>(changed.map((r) => [r.id, r]));
+	const ids: string[] = [];
+	const emails: string[] = [];
+	const names: string[] = [];
+	const times: number[] = [];
+	for (let i = 0; i < base.ids.length; i++) {
+		const id = base.ids[i]!;
+		const row = byID.get(id);
+		if (!row) {
+			ids.push(id);
+			emails.push(base.emails[i]!);
+			names.push(base.names[i]!);
+			times.push(base.lastActive[i]!);
+		} else if (!row.removed) {
+			ids.push(id);
+			emails.push(row.email);
+			names.push(row.name);
+			times.push(row.lastActiveAt ?? Number.NaN);
+		}
+	}
+	for (const row of changed) {
+		if (row.removed || row.inBase) continue;
+		ids.push(row.id);
+		emails.push(row.email);
+		names.push(row.name);
+		times.push(row.lastActiveAt ?? Number.NaN);
+	}
+	return { ids, emails, names, lastActive: Float64Array.from(times) };
+}
+
+/** Every licensed user as rows (small enterprises, tests and convergence checks). */
+export async function allLicenses(db: RosterDB): Promise<MirrorLicense[]> {
+	const c = await licenseColumns(db);
+	return c.ids.map((id, i) => {
+		const t = c.lastActive[i]!;
+		return { id, email: c.emails[i]!, name: c.names[i]!, lastActiveAt: Number.isNaN(t) ? null : t };
+	});
+}
+
+function plain(r: MirrorLicense): MirrorLicense {
+	return { id: r.id, email: r.email, name: r.name, lastActiveAt: r.lastActiveAt ?? null };
+}
+
+/**
+ * Replaces the base with the chunks staged under `gen` (call inside the transaction that applies
+ * the full pull, after the mirror tables were cleared).
+ */
+export async function adoptRoster(db: RosterDB, gen: number, count: number): Promise<void> {
+	await db.rosterChunks.where('gen').notEqual(gen).delete();
+	await db.meta.bulkPut([
+		{ key: 'rosterGen', value: gen },
+		{ key: 'rosterCount', value: count }
+	]);
+}
+
+/** Drops every chunk: the base is empty and `licenses` holds every licensed user. */
+export async function clearRoster(db: RosterDB): Promise<void> {
+	await db.rosterChunks.clear();
+	await db.meta.bulkPut([
+		{ key: 'rosterGen', value: 0 },
+		{ key: 'rosterCount', value: 0 }
+	]);
+}

@@ -1,0 +1,30 @@
+import { json } from '@sveltejs/kit';
+import { z } from 'zod';
+import { getDb } from '$lib/server/db';
+import { api, ApiError, describeIssues, requireArea } from '$lib/server/http';
+import { MAX_ROSTER_PAGE, ROSTER_PAGE, rosterPage } from '$lib/server/sync/roster';
+import type { RequestHandler } from './$types';
+
+const querySchema = z.object({
+	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
+	after: z
+		.string()
+		.max(100, 'after is a user id')
+		.regex(/^[A-Za-z0-9-]*$/, 'after is a user id')
+		.default(''),
+	limit: z.coerce
+		.number()
+		.int('limit must be a whole number')
+		.min(1, 'limit must be ≥ 1')
+		.max(MAX_ROSTER_PAGE, `limit must be ≤ ${MAX_ROSTER_PAGE}`)
+		.default(ROSTER_PAGE)
+});
+
+/** A page of the licensed users, in columns, for the chunked initial sync (every console role, R2). */
+export const GET: RequestHandler = api(async ({ url, locals }) => {
+	const parsed = querySchema.safeParse(Object.fromEntries(url.searchParams));
+	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
+	await requireArea(locals, { id: parsed.data.enterpriseID }, 'licenses');
+	const page = await rosterPage(getDb(), parsed.data);
+	return json(page, { headers: { 'cache-control': 'no-store' } });
+});
