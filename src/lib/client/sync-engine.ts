@@ -10,13 +10,7 @@ import type {
 } from '../domain/sync/protocol';
 import { MIRROR_TABLES, type MirrorLicense, type OutboxRow, type RosterDB } from './db';
 import { DexieMutationStore } from './dexie-store';
-import {
-	adoptRoster,
-	clearRoster,
-	putLicenses,
-	removeLicenses,
-	rosterGeneration
-} from './roster';
+import { adoptRoster, clearRoster, putLicenses, removeLicenses, rosterGeneration } from './roster';
 
 /** An HTTP answer, as the engine needs it. */
 export interface TransportResponse {
