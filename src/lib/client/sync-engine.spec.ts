@@ -10,6 +10,8 @@ import { push } from '../server/sync/push';
 import { pull } from '../server/sync/pull';
 import { RosterDB } from './db';
 import { SyncEngine, backoff, type SyncTransport } from './sync-engine';
+import { allLicenses, getLicense, licenseCount } from './roster';
+import { rosterPage } from '../server/sync/roster';
 
 let database: Db;
 let enterpriseID: string;
@@ -34,6 +36,31 @@ function serverTransport(userID: string) {
 		}
 	} satisfies SyncTransport & { offline: boolean; pushes: number };
 	return t;
+}
+
+/** The same, with the roster paged in columns (7 users a page) as the app's fetch transport does. */
+function chunkedTransport(userID: string) {
+	const t = serverTransport(userID);
+	return Object.assign(t, {
+		rosterPages: 0,
+		async pull(q: Parameters<SyncTransport['pull']>[0]) {
+			if (t.offline) throw new TypeError('Failed to fetch');
+			const { licenses, ...rest } = q;
+			return {
+				status: 200,
+				body: await pull(database, {
+					...rest,
+					userID,
+					licensesChunked: licenses === 'chunked'
+				})
+			};
+		},
+		async roster(q: { enterpriseID: string; after: string }) {
+			if (t.offline) throw new TypeError('Failed to fetch');
+			t.rosterPages++;
+			return { status: 200, body: await rosterPage(database, { ...q, limit: 7 }) };
+		}
+	});
 }
 
 function client(transport: SyncTransport) {
@@ -67,9 +94,110 @@ describe('SyncEngine against the real server logic', () => {
 	it('mirrors the enterprise on first sync', async () => {
 		const engine = client(serverTransport(ownerID));
 		await engine.sync();
-		expect(await engine.db.licenses.count()).toBe(31);
+		expect(await licenseCount(engine.db)).toBe(31);
 		expect(await engine.db.teams.count()).toBe(6);
 		expect((await engine.db.enterprise.toArray())[0]?.seats).toBe(33);
+	});
+
+	it('a full sync pages the licensed users into columnar chunks, with progress, and reads them back', async () => {
+		const transport = chunkedTransport(ownerID);
+		const engine = client(transport);
+		const progress: { done: number; total: number }[] = [];
+		engine.subscribe((s) => {
+			if (s.loading) progress.push(s.loading);
+		});
+		await engine.sync();
+		expect(transport.rosterPages).toBe(5); // 31 users, 7 a page
+		expect(await engine.db.rosterChunks.count()).toBe(5);
+		expect(await engine.db.licenses.count()).toBe(0); // nothing on top of the chunks yet
+		expect(await licenseCount(engine.db)).toBe(31);
+		expect(progress.map((p) => p.done)).toEqual([7, 14, 21, 28, 31]);
+		expect(progress.every((p) => p.total === 31)).toBe(true);
+		expect(engine.state.loading).toBeNull();
+		const server = await database.db
+			.selectFrom('licenses')
+			.innerJoin('users', 'users.id', 'licenses.user_id')
+			.select(['users.id', 'users.email'])
+			.where('licenses.enterprise_id', '=', enterpriseID)
+			.execute();
+		const mirrored = await allLicenses(engine.db);
+		expect(mirrored.map((l) => [l.id, l.email]).sort()).toEqual(
+			server.map((l) => [l.id, l.email]).sort()
+		);
+		engine.stop();
+	});
+
+	it('R7: removing a license on top of the chunks, offline, counts at once and lands once; a second full sync starts a new generation', async () => {
+		const transport = chunkedTransport(ownerID);
+		const engine = client(transport);
+		await engine.sync();
+		const victim = (await allLicenses(engine.db)).find((l) => l.id !== ownerID)!;
+		transport.offline = true;
+		expect(await engine.mutate('removeLicense', { userID: victim.id })).toEqual({ ok: true });
+		expect(await getLicense(engine.db, victim.id)).toBeUndefined();
+		expect(await licenseCount(engine.db)).toBe(30);
+		// Removing it again is a no-op (idempotent intent): the count does not go down twice.
+		expect((await engine.mutate('removeLicense', { userID: victim.id })).ok).toBe(true);
+		expect(await licenseCount(engine.db)).toBe(30);
+		transport.offline = false;
+		await engine.sync();
+		expect(await engine.db.outbox.count()).toBe(0);
+		expect(await licenseCount(engine.db)).toBe(30);
+		expect(
+			await database.db
+				.selectFrom('licenses')
+				.select('user_id')
+				.where('enterprise_id', '=', enterpriseID)
+				.where('user_id', '=', victim.id)
+				.execute()
+		).toEqual([]);
+		// A device that syncs from scratch gets the same roster without the removed user.
+		const fresh = client(chunkedTransport(ownerID));
+		await fresh.sync();
+		expect(await licenseCount(fresh.db)).toBe(30);
+		expect(await getLicense(fresh.db, victim.id)).toBeUndefined();
+		// A reset (say, after a restore) replaces the chunks with a new generation, never mixing two.
+		await engine.db.meta.put({ key: 'cookie', value: 1e9 });
+		await engine.sync();
+		const gens = new Set((await engine.db.rosterChunks.toArray()).map((c) => c.gen));
+		expect(gens).toEqual(new Set([2]));
+		expect(await licenseCount(engine.db)).toBe(30);
+		engine.stop();
+		fresh.stop();
+	});
+
+	it('out of storage: a new change is refused with a clear message and the queued ones are kept', async () => {
+		const transport = serverTransport(ownerID);
+		const engine = client(transport);
+		await engine.sync();
+		transport.offline = true;
+		const kept = randomUUID();
+		expect(await engine.mutate('createTeam', { teamID: kept, name: 'Kept' })).toEqual({ ok: true });
+		// The device fills up: IndexedDB refuses the next write as browsers do.
+		const full = () => {
+			throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+		};
+		engine.db.outbox.hook('creating', full);
+		const refused = randomUUID();
+		const result = await engine.mutate('createTeam', { teamID: refused, name: 'Refused' });
+		expect(result.ok).toBe(false);
+		expect(result.ok ? '' : result.message).toMatch(
+			/out of storage space.*queued changes are kept/
+		);
+		expect(await engine.db.teams.get(refused)).toBeUndefined(); // the optimistic write rolled back
+		expect((await engine.db.outbox.toArray()).map((r) => r.name)).toEqual(['createTeam']);
+		engine.db.outbox.hook('creating').unsubscribe(full);
+		transport.offline = false;
+		await engine.sync();
+		engine.stop();
+		expect(await engine.db.outbox.count()).toBe(0);
+		expect(
+			await database.db
+				.selectFrom('teams')
+				.select('id')
+				.where('id', 'in', [kept, refused])
+				.execute()
+		).toEqual([{ id: kept }]);
 	});
 
 	it('queues changes offline, keeps them, and lands each exactly once when back online', async () => {
@@ -110,7 +238,7 @@ describe('SyncEngine against the real server logic', () => {
 		const b = client(serverTransport(ownerID));
 		await a.sync();
 		await b.sync();
-		const free = 33 - (await a.db.licenses.count()) - (await a.db.invites.count());
+		const free = 33 - (await licenseCount(a.db)) - (await a.db.invites.count());
 		// Device A takes every free seat while device B, unaware, invites one more person.
 		for (let i = 0; i < free; i++) {
 			expect(
