@@ -40,9 +40,8 @@ function serverTransport(userID: string) {
 
 /** The same, with the roster paged in columns (7 users a page) as the app's fetch transport does. */
 function chunkedTransport(userID: string) {
-	const t = serverTransport(userID);
+	const t = Object.assign(serverTransport(userID), { rosterPages: 0 });
 	return Object.assign(t, {
-		rosterPages: 0,
 		async pull(q: Parameters<SyncTransport['pull']>[0]) {
 			if (t.offline) throw new TypeError('Failed to fetch');
 			const { licenses, ...rest } = q;
@@ -55,7 +54,7 @@ function chunkedTransport(userID: string) {
 				})
 			};
 		},
-		async roster(q: { enterpriseID: string; after: string }) {
+		async roster(q: { enterpriseID: string; after: string; through?: string }) {
 			if (t.offline) throw new TypeError('Failed to fetch');
 			t.rosterPages++;
 			return { status: 200, body: await rosterPage(database, { ...q, limit: 7 }) };
@@ -107,11 +106,15 @@ describe('SyncEngine against the real server logic', () => {
 			if (s.loading) progress.push(s.loading);
 		});
 		await engine.sync();
-		expect(transport.rosterPages).toBe(5); // 31 users, 7 a page
-		expect(await engine.db.rosterChunks.count()).toBe(5);
+		// 31 users in four id ranges at 7 a page: at least five pages, each stored as one chunk.
+		expect(transport.rosterPages).toBeGreaterThanOrEqual(5);
+		expect(await engine.db.rosterChunks.count()).toBeGreaterThanOrEqual(5);
 		expect(await engine.db.licenses.count()).toBe(0); // nothing on top of the chunks yet
 		expect(await licenseCount(engine.db)).toBe(31);
-		expect(progress.map((p) => p.done)).toEqual([7, 14, 21, 28, 31]);
+		const done = progress.map((p) => p.done);
+		expect(done[0]).toBe(0);
+		expect(done.at(-1)).toBe(31);
+		expect(done).toEqual([...done].sort((a, b) => a - b));
 		expect(progress.every((p) => p.total === 31)).toBe(true);
 		expect(engine.state.loading).toBeNull();
 		const server = await database.db

@@ -30,7 +30,11 @@ export interface SyncTransport {
 		licenses?: 'chunked';
 	}): Promise<TransportResponse>;
 	/** One page of the licensed users in columns (`GET /api/sync/roster`); optional for tests. */
-	roster?(query: { enterpriseID: string; after: string }): Promise<TransportResponse>;
+	roster?(query: {
+		enterpriseID: string;
+		after: string;
+		through?: string;
+	}): Promise<TransportResponse>;
 }
 
 /** What the sync status element says (ARCHITECTURE.md: it always says the truth). */
@@ -68,8 +72,9 @@ export const fetchTransport: SyncTransport = {
 		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
-	async roster({ enterpriseID, after }) {
+	async roster({ enterpriseID, after, through }) {
 		const q = new URLSearchParams({ enterpriseID, after });
+		if (through !== undefined) q.set('through', through);
 		const res = await fetch(`/api/sync/roster?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	}
@@ -78,6 +83,17 @@ export const fetchTransport: SyncTransport = {
 class TransientError extends Error {}
 
 const PUSH_BATCH = 100;
+// The roster is paged as four id ranges at once ((''..'3'], ('3'..'7'], ('7'..'b'], ('b'..)), so
+// the server reads one page while the browser parses and stores another. Ids are UUIDs, so the
+// ranges are about even; any other ids still land, in fewer ranges.
+const ROSTER_RANGES: [string, string | undefined][] = [
+	['', '3'],
+	['3', '7'],
+	['7', 'b'],
+	['b', undefined]
+];
+// Chunk numbers: range r, page p → r × this + p, so chunks in number order are ids in order.
+const RANGE_SEQ = 1_000_000;
 // Keeps any one change well under the server's request size limit (adapter-node: 512 KB).
 const MAX_ARGS_CHARS = 64_000;
 
@@ -433,7 +449,7 @@ export class SyncEngine {
 		const full = cookie === 0 || patch.reset;
 		// The licensed users of a full pull arrive in columnar pages, staged under a new generation
 		// of chunks before the one transaction that swaps the mirror.
-		const roster = patch.rosterChunked ? await this.#loadRoster() : null;
+		const roster = patch.rosterChunked ? await this.#loadRoster(patch.rosterTotal ?? 0) : null;
 		let learned = 0;
 		await this.db.transaction('rw', [...this.db.mutationTables, this.db.rejections], async () => {
 			if (full) {
@@ -488,43 +504,56 @@ export class SyncEngine {
 	 * Pages every licensed user from the server into chunks of a new generation (not yet read by
 	 * anything), reporting progress. Each page is written while the next one downloads.
 	 */
-	async #loadRoster(): Promise<{ gen: number; count: number }> {
+	async #loadRoster(total: number): Promise<{ gen: number; count: number }> {
 		const roster = this.#transport.roster!;
 		const current = await rosterGeneration(this.db);
 		// Chunks of an earlier load that never finished are not read by anything: drop them.
 		await this.db.rosterChunks.where('gen').notEqual(current).delete();
 		const gen = current + 1;
-		let after = '';
-		let seq = 0;
 		let count = 0;
-		let total = 0;
-		let writing: Promise<unknown> = Promise.resolve();
-		try {
-			for (;;) {
-				const res = await roster({ enterpriseID: this.enterpriseID, after });
+		this.#set({ loading: { done: 0, total } });
+		let failed = false;
+		const range = async ([from, through]: [string, string | undefined], r: number) => {
+			let after = from;
+			for (let seq = r * RANGE_SEQ; !failed; seq++) {
+				const res = await roster({
+					enterpriseID: this.enterpriseID,
+					after,
+					...(through !== undefined ? { through } : {})
+				});
 				this.#handleAuth(res.status);
 				if (res.status !== 200) throw new TransientError(`roster failed with ${res.status}`);
 				const page = res.body as RosterPage;
-				if (page.total !== undefined) total = page.total;
-				await writing;
-				writing = this.db.rosterChunks.put({
-					gen,
-					seq: seq++,
-					ids: page.ids,
-					emails: page.emails,
-					names: page.names,
-					lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN)
-				});
+				if (failed) return;
+				if (page.ids.length > 0) {
+					await this.db.rosterChunks.put({
+						gen,
+						seq,
+						ids: page.ids,
+						emails: page.emails,
+						names: page.names,
+						lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN)
+					});
+				}
 				count += page.ids.length;
 				this.#set({ loading: { done: count, total: Math.max(total, count) } });
-				if (page.next === null || page.ids.length === 0) break;
+				if (page.next === null || page.ids.length === 0) return;
 				after = page.next;
 			}
-			await writing;
-		} catch (err) {
-			await writing.catch(() => {});
+		};
+		// One range failing stops the others; all have settled before the next attempt starts over.
+		const settled = await Promise.allSettled(
+			ROSTER_RANGES.map((bounds, r) =>
+				range(bounds, r).catch((err: unknown) => {
+					failed = true;
+					throw err;
+				})
+			)
+		);
+		const failure = settled.find((o) => o.status === 'rejected');
+		if (failure) {
 			this.#set({ loading: null });
-			throw err;
+			throw failure.reason;
 		}
 		return { gen, count };
 	}

@@ -70,12 +70,14 @@ export interface PullResponse {
 	 * and come from `GET /api/sync/roster` in columnar pages instead.
 	 */
 	rosterChunked?: boolean;
+	/** With `rosterChunked`: how many licensed users the roster pages will bring. */
+	rosterTotal?: number;
 }
 
 /**
- * Response of `GET /api/sync/roster?enterpriseID=&after=&limit=`: one page of licensed users as
- * columns (ids ascending), `next` is the `after` of the following page (null on the last page), and
- * `total` (first page only) is how many to expect, for progress.
+ * Response of `GET /api/sync/roster?enterpriseID=&after=&through=&limit=`: one page of licensed
+ * users as columns, ids ascending, each id > `after` (and ≤ `through` when given); `next` is the
+ * `after` of the following page (null on the last page of the range).
  */
 export interface RosterPage {
 	ids: string[];
@@ -84,5 +86,4 @@ export interface RosterPage {
 	/** Last Active as epoch ms, null when never (R20). */
 	lastActive: (number | null)[];
 	next: string | null;
-	total?: number;
 }

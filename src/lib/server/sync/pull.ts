@@ -4,6 +4,7 @@ import type { Database } from '../db/schema';
 import type { Change, PullResponse, Rejection } from '../../domain/sync/protocol';
 import { ACTIVITY_TRACKING_START } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
+import { rosterTotal } from './roster';
 import { canAccess } from '../../domain/roles';
 
 const MAX_REJECTIONS = 1000;
@@ -194,7 +195,12 @@ export async function pull(
 					? []
 					: await changesSince(trx, input.enterpriseID, since, seesTeams, !chunked),
 			rejections,
-			...(chunked ? { rosterChunked: true } : {})
+			...(chunked
+				? {
+						rosterChunked: true,
+						rosterTotal: await rosterTotal(trx, input.enterpriseID)
+					}
+				: {})
 		};
 	};
 	// One consistent snapshot: the cookie must describe exactly the rows sent.

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema';
 import type { Db } from '../db';
 import type { RosterPage } from '../../domain/sync/protocol';
 import { ACTIVITY_TRACKING_START } from '../../domain/activity';
@@ -9,14 +10,15 @@ export const MAX_ROSTER_PAGE = 50_000;
 
 /**
  * One page of an enterprise's licensed users, in columns and in user-id order, for the chunked
- * initial sync of large enterprises. Pages are keyset-paged (`after` the last id seen), so a user
+ * initial sync of large enterprises. Pages are keyset-paged (`after` the last id seen, optionally
+ * `through` an inclusive upper bound, so a client can page several id ranges at once), so a user
  * licensed the whole time is in exactly one page; rows that change while the client pages through
  * are corrected by its next pull, which starts from the cookie of the full pull before the pages.
  * Ids compare byte-wise on both databases (PostgreSQL: COLLATE "C"), as JavaScript compares them.
  */
 export async function rosterPage(
 	database: Db,
-	input: { enterpriseID: string; after: string; limit: number }
+	input: { enterpriseID: string; after: string; through?: string; limit: number }
 ): Promise<RosterPage> {
 	const { db, dialect } = database;
 	const byte = (ref: string) =>
@@ -37,6 +39,9 @@ export async function rosterPage(
 		])
 		.where('licenses.enterprise_id', '=', input.enterpriseID)
 		.where(byte('licenses.user_id'), '>', input.after)
+		.$if(input.through !== undefined, (q) =>
+			q.where(byte('licenses.user_id'), '<=', input.through!)
+		)
 		.orderBy(byte('licenses.user_id'))
 		.limit(input.limit)
 		.execute();
@@ -54,13 +59,15 @@ export async function rosterPage(
 		page.names[i] = r.name;
 		page.lastActive[i] = r.lastActiveAt == null ? null : Number(r.lastActiveAt);
 	}
-	if (input.after === '') {
-		const total = await db
-			.selectFrom('licenses')
-			.select((eb) => eb.fn.countAll<number | string>().as('n'))
-			.where('enterprise_id', '=', input.enterpriseID)
-			.executeTakeFirstOrThrow();
-		page.total = Number(total.n);
-	}
 	return page;
+}
+
+/** How many users hold a license (sent with a chunked full pull, for the progress bar). */
+export async function rosterTotal(db: Kysely<Database>, enterpriseID: string): Promise<number> {
+	const row = await db
+		.selectFrom('licenses')
+		.select((eb) => eb.fn.countAll<number | string>().as('n'))
+		.where('enterprise_id', '=', enterpriseID)
+		.executeTakeFirstOrThrow();
+	return Number(row.n);
 }

@@ -12,6 +12,12 @@ const querySchema = z.object({
 		.max(100, 'after is a user id')
 		.regex(/^[A-Za-z0-9-]*$/, 'after is a user id')
 		.default(''),
+	through: z
+		.string()
+		.min(1, 'through is a user id')
+		.max(100, 'through is a user id')
+		.regex(/^[A-Za-z0-9-]*$/, 'through is a user id')
+		.optional(),
 	limit: z.coerce
 		.number()
 		.int('limit must be a whole number')
