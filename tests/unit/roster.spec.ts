@@ -175,6 +175,17 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 		).body as PullResponse;
 		expect(plain.rosterChunked).toBeUndefined();
 		expect(plain.changes.filter((c) => c.table === 'licenses')).toHaveLength(licensed.size);
+		// A client keeping chunks taken at a version the server never reached (a restored backup)
+		// pages the roster again.
+		const future = (
+			await call(
+				pullGET,
+				`/api/sync/pull?enterpriseID=${ent.id}&clientID=c-${dialect}&cookie=0&licensesSince=999999`
+			)
+		).body as PullResponse;
+		expect(future.rosterChunked).toBe(true);
+		expect(future.rosterKept).toBeUndefined();
+		expect(future.changes.filter((c) => c.table === 'licenses')).toEqual([]);
 		const bad = await call(
 			pullGET,
 			`/api/sync/pull?enterpriseID=${ent.id}&clientID=c&cookie=0&licenses=all`

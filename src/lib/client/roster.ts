@@ -233,12 +233,25 @@ function plain(r: MirrorLicense): MirrorLicense {
  * Replaces the base with the chunks staged under `gen` (call inside the transaction that applies
  * the full pull, after the mirror tables were cleared).
  */
-export async function adoptRoster(db: RosterDB, gen: number, count: number): Promise<void> {
+export async function adoptRoster(
+	db: RosterDB,
+	gen: number,
+	count: number,
+	cookie: number
+): Promise<void> {
 	await db.rosterChunks.where('gen').notEqual(gen).delete();
 	await db.meta.bulkPut([
 		{ key: 'rosterGen', value: gen },
-		{ key: 'rosterCount', value: count }
+		{ key: 'rosterCount', value: count },
+		// The server version the chunks were taken at: a rebuild may keep them and ask for the rest.
+		{ key: 'rosterCookie', value: cookie }
 	]);
+}
+
+/** The server version of the chunks, when there are chunks to keep. */
+export async function rosterCookie(db: RosterDB): Promise<number | undefined> {
+	if ((await rosterGeneration(db)) === 0) return undefined;
+	return (await db.meta.get('rosterCookie'))?.value as number | undefined;
 }
 
 /** Drops every chunk: the base is empty and `licenses` holds every licensed user. */
@@ -248,4 +261,5 @@ export async function clearRoster(db: RosterDB): Promise<void> {
 		{ key: 'rosterGen', value: 0 },
 		{ key: 'rosterCount', value: 0 }
 	]);
+	await db.meta.delete('rosterCookie');
 }

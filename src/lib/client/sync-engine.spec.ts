@@ -169,6 +169,35 @@ describe('SyncEngine against the real server logic', () => {
 		fresh.stop();
 	});
 
+	it('a rebuild after a rejection keeps the roster chunks and fetches only the license changes since them', async () => {
+		const ta = chunkedTransport(ownerID);
+		const a = client(ta);
+		const b = client(chunkedTransport(ownerID));
+		await a.sync();
+		await b.sync();
+		const pagesAfterFirstSync = ta.rosterPages;
+		const team = (await a.db.teams.toArray())[0]!;
+		const [gone, member] = (await allLicenses(a.db)).filter((l) => l.id !== ownerID);
+		// Device B removes a license and deletes a team; device A, not yet aware, adds to that team.
+		expect(await b.mutate('removeLicense', { userID: gone!.id })).toEqual({ ok: true });
+		expect(await b.mutate('deleteTeam', { teamID: team.id })).toEqual({ ok: true });
+		await b.sync();
+		expect((await a.mutate('addTeamMember', { teamID: team.id, userID: member!.id })).ok).toBe(
+			true
+		);
+		await a.sync();
+		expect((await a.db.rejections.toArray()).map((r) => r.code)).toEqual(['NOT_FOUND']);
+		// The rejection rebuilt the mirror without paging a single user again.
+		expect(ta.rosterPages).toBe(pagesAfterFirstSync);
+		expect(await a.db.teams.get(team.id)).toBeUndefined();
+		expect(await getLicense(a.db, gone!.id)).toBeUndefined();
+		expect(await licenseCount(a.db)).toBe(await licenseCount(b.db));
+		const byID = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
+		expect(byID(await allLicenses(a.db))).toEqual(byID(await allLicenses(b.db)));
+		a.stop();
+		b.stop();
+	});
+
 	it('out of storage: a new change is refused with a clear message and the queued ones are kept', async () => {
 		const transport = serverTransport(ownerID);
 		const engine = client(transport);

@@ -10,7 +10,14 @@ import type {
 } from '../domain/sync/protocol';
 import { MIRROR_TABLES, type MirrorLicense, type OutboxRow, type RosterDB } from './db';
 import { DexieMutationStore } from './dexie-store';
-import { adoptRoster, clearRoster, putLicenses, removeLicenses, rosterGeneration } from './roster';
+import {
+	adoptRoster,
+	clearRoster,
+	putLicenses,
+	removeLicenses,
+	rosterCookie,
+	rosterGeneration
+} from './roster';
 
 /** An HTTP answer, as the engine needs it. */
 export interface TransportResponse {
@@ -28,6 +35,8 @@ export interface SyncTransport {
 		after?: number;
 		/** Ask a full pull to leave licensed users out (they come from `roster`). */
 		licenses?: 'chunked';
+		/** A full pull that keeps the roster chunks taken at this version: licenses changed since. */
+		licensesSince?: number;
 	}): Promise<TransportResponse>;
 	/** One page of the licensed users in columns (`GET /api/sync/roster`); optional for tests. */
 	roster?(query: {
@@ -65,10 +74,11 @@ export const fetchTransport: SyncTransport = {
 		});
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
-	async pull({ enterpriseID, clientID, cookie, after, licenses }) {
+	async pull({ enterpriseID, clientID, cookie, after, licenses, licensesSince }) {
 		const q = new URLSearchParams({ enterpriseID, clientID, cookie: String(cookie) });
 		if (after !== undefined) q.set('after', String(after));
 		if (licenses) q.set('licenses', licenses);
+		if (licensesSince !== undefined) q.set('licensesSince', String(licensesSince));
 		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
@@ -423,12 +433,22 @@ export class SyncEngine {
 		const after =
 			oldest !== undefined ? oldest - 1 : ((await this.#meta<number>('lastMutationID')) ?? 0);
 		const chunked = this.#transport.roster !== undefined;
+		// Rebuilding after a rejection keeps the roster chunks (a million users need not come again):
+		// their optimistic changes live only in `licenses`, which the rebuild clears.
+		const keptAt =
+			chunked && cookie === 0 && this.#needsFull && !roleChanged
+				? await rosterCookie(this.db)
+				: undefined;
 		let res = await this.#transport.pull({
 			enterpriseID: this.enterpriseID,
 			clientID,
 			cookie,
 			after,
-			...(chunked && cookie === 0 ? { licenses: 'chunked' as const } : {})
+			...(chunked && cookie === 0
+				? keptAt !== undefined
+					? { licensesSince: keptAt }
+					: { licenses: 'chunked' as const }
+				: {})
 		});
 		this.#handleAuth(res.status);
 		if (res.status !== 200) throw new TransientError(`pull failed with ${res.status}`);
@@ -454,8 +474,8 @@ export class SyncEngine {
 		await this.db.transaction('rw', [...this.db.mutationTables, this.db.rejections], async () => {
 			if (full) {
 				await Promise.all(MIRROR_TABLES.map((t) => this.db.table(t).clear()));
-				if (roster) await adoptRoster(this.db, roster.gen, roster.count);
-				else await clearRoster(this.db);
+				if (roster) await adoptRoster(this.db, roster.gen, roster.count, patch.cookie);
+				else if (!patch.rosterKept) await clearRoster(this.db);
 			}
 			await applyChanges(this.db, patch.changes);
 			// Rejections recorded by the server for changes still queued here (say, pushed by a tab

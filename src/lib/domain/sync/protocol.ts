@@ -72,6 +72,11 @@ export interface PullResponse {
 	rosterChunked?: boolean;
 	/** With `rosterChunked`: how many licensed users the roster pages will bring. */
 	rosterTotal?: number;
+	/**
+	 * Set on a full pull asked with `licensesSince`: the client keeps its roster chunks, and the
+	 * license changes in `changes` are those since their version.
+	 */
+	rosterKept?: boolean;
 }
 
 /**

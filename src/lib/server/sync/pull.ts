@@ -10,17 +10,34 @@ import { canAccess } from '../../domain/roles';
 const MAX_REJECTIONS = 1000;
 const TEAM_TABLES = new Set(['teams', 'teamMembers', 'organizations', 'teamOrgLinks']);
 
-/** The rows of an enterprise changed since `since` (everything when 0), deletions first. */
+/**
+ * The rows of an enterprise changed since `since` (everything when 0), deletions first. Licenses
+ * follow `licenses`: 'all' as the other tables, 'none' (the client pages them from the roster), or
+ * `{ after }`: on a full pull, only the license changes after the version of the roster chunks the
+ * client already holds (a rebuild that keeps them).
+ */
 async function changesSince(
 	trx: Transaction<Database>,
 	enterpriseID: string,
 	cookie: number,
 	seesTeams: boolean,
-	withLicenses: boolean
+	licenses: 'all' | 'none' | { after: number }
 ): Promise<Change[]> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
 	const since = cookie === 0 ? -1 : cookie;
+	const licensesSince = licenses === 'all' ? since : licenses === 'none' ? null : licenses.after;
+	if (cookie === 0 && typeof licenses === 'object') {
+		const dead = await trx
+			.selectFrom('tombstones')
+			.select('row_key')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('table_name', '=', 'licenses')
+			.where('version', '>', licenses.after)
+			.orderBy('version')
+			.execute();
+		for (const t of dead) changes.push({ table: 'licenses', op: 'del', key: t.row_key });
+	}
 	if (cookie > 0) {
 		const dead = await trx
 			.selectFrom('tombstones')
@@ -44,26 +61,27 @@ async function changesSince(
 		const { id, name, slug, seats } = enterprise;
 		changes.push({ table: 'enterprise', op: 'put', key: id, value: { id, name, slug, seats } });
 	}
-	const licenses = !withLicenses
-		? []
-		: await trx
-				.selectFrom('licenses')
-				.innerJoin('users', 'users.id', 'licenses.user_id')
-				.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-				.select([
-					'users.id',
-					'users.email',
-					'users.name',
-					sql<
-						number | null
-					>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
-						'lastActiveAt'
-					)
-				])
-				.where('licenses.enterprise_id', '=', enterpriseID)
-				.where('licenses.version', '>', since)
-				.execute();
-	for (const u of licenses) {
+	const licensed =
+		licensesSince === null
+			? []
+			: await trx
+					.selectFrom('licenses')
+					.innerJoin('users', 'users.id', 'licenses.user_id')
+					.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+					.select([
+						'users.id',
+						'users.email',
+						'users.name',
+						sql<
+							number | null
+						>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
+							'lastActiveAt'
+						)
+					])
+					.where('licenses.enterprise_id', '=', enterpriseID)
+					.where('licenses.version', '>', licensesSince)
+					.execute();
+	for (const u of licensed) {
 		changes.push({
 			table: 'licenses',
 			op: 'put',
@@ -141,6 +159,12 @@ export async function pull(
 		after?: number;
 		/** On a full pull, leave licensed users out: the client pages them from the roster. */
 		licensesChunked?: boolean;
+		/**
+		 * On a full pull by a client that keeps its roster chunks (taken at this version): only the
+		 * license changes since. A version the server has not reached (a restored backup) is ignored
+		 * and the roster is paged again.
+		 */
+		licensesSince?: number;
 	}
 ): Promise<PullResponse> {
 	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
@@ -185,7 +209,17 @@ export async function pull(
 					...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {})
 				}))
 			: [];
-		const chunked = since === 0 && input.licensesChunked === true;
+		const keepsRoster =
+			since === 0 && input.licensesSince !== undefined && input.licensesSince <= version;
+		const chunked =
+			since === 0 &&
+			!keepsRoster &&
+			(input.licensesChunked === true || input.licensesSince !== undefined);
+		const licenses = keepsRoster
+			? { after: input.licensesSince! }
+			: chunked
+				? ('none' as const)
+				: ('all' as const);
 		return {
 			cookie: version,
 			lastMutationID: mine ? Number(client.last_mutation_id) : 0,
@@ -193,8 +227,9 @@ export async function pull(
 			changes:
 				since > 0 && since === version
 					? []
-					: await changesSince(trx, input.enterpriseID, since, seesTeams, !chunked),
+					: await changesSince(trx, input.enterpriseID, since, seesTeams, licenses),
 			rejections,
+			...(keepsRoster ? { rosterKept: true } : {}),
 			...(chunked
 				? {
 						rosterChunked: true,

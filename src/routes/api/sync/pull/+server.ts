@@ -10,7 +10,12 @@ const querySchema = z.object({
 	clientID: z.string().min(1, 'clientID is required').max(100),
 	cookie: z.coerce.number().int().min(0, 'cookie must be ≥ 0').default(0),
 	after: z.coerce.number().int().min(0, 'after must be ≥ 0').optional(),
-	licenses: z.enum(['chunked'], { error: 'licenses must be "chunked" when given' }).optional()
+	licenses: z.enum(['chunked'], { error: 'licenses must be "chunked" when given' }).optional(),
+	licensesSince: z.coerce
+		.number()
+		.int('licensesSince must be a whole number')
+		.min(1, 'licensesSince must be ≥ 1')
+		.optional()
 });
 
 export const GET: RequestHandler = api(async ({ url, locals }) => {
