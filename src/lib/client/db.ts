@@ -54,6 +54,14 @@ export interface MirrorOrganization {
 	name: string;
 }
 
+/** A user's direct membership of an organization with its role (R9, R11), keyed `orgID:userID`. */
+export interface MirrorOrgMember {
+	key: string;
+	orgID: string;
+	userID: string;
+	role: 'owner' | 'admin' | 'member';
+}
+
 /** A team's link to an organization with its role (R10), keyed `teamID:orgID`. */
 export interface MirrorTeamOrgLink {
 	key: string;
@@ -95,7 +103,8 @@ export const MIRROR_TABLES = [
 	'licenses',
 	'invites',
 	'organizations',
-	'teamOrgLinks'
+	'teamOrgLinks',
+	'orgMembers'
 ] as const;
 
 /**
@@ -111,6 +120,7 @@ export class RosterDB extends Dexie {
 	invites!: EntityTable<Invite, 'id'>;
 	organizations!: EntityTable<MirrorOrganization, 'id'>;
 	teamOrgLinks!: EntityTable<MirrorTeamOrgLink, 'key'>;
+	orgMembers!: EntityTable<MirrorOrgMember, 'key'>;
 	outbox!: EntityTable<OutboxRow, 'mutationID'>;
 	rejections!: EntityTable<RejectionRow, 'mutationID'>;
 	meta!: EntityTable<MetaRow, 'key'>;
@@ -131,6 +141,8 @@ export class RosterDB extends Dexie {
 		});
 		// The roster of licensed users in columnar chunks; `licenses` becomes the changes on top.
 		this.version(2).stores({ rosterChunks: '[gen+seq], gen' });
+		// Direct organization members, for effective roles (R11).
+		this.version(3).stores({ orgMembers: 'key, orgID, userID' });
 	}
 
 	/** Every table a mutation may touch, for one read-write transaction. */
@@ -144,6 +156,7 @@ export class RosterDB extends Dexie {
 			this.invites,
 			this.organizations,
 			this.teamOrgLinks,
+			this.orgMembers,
 			this.outbox,
 			this.meta
 		];

@@ -1,5 +1,5 @@
 import type { MutationStore } from '../domain/mutations';
-import type { Invite, Team, User } from '../domain/entities';
+import type { Invite, Organization, Team, TeamOrgRole, User } from '../domain/entities';
 import type { RosterDB } from './db';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
@@ -46,6 +46,32 @@ export class DexieMutationStore implements MutationStore {
 
 	async removeTeamMember(teamID: string, userID: string) {
 		await this.db.teamMembers.delete(`${teamID}:${userID}`);
+	}
+
+	getOrg(id: string): Promise<Organization | undefined> {
+		return this.db.organizations.get(id);
+	}
+
+	async putOrg(org: Organization) {
+		await this.db.organizations.put(org);
+	}
+
+	async deleteOrg(id: string) {
+		await this.db.organizations.delete(id);
+		await this.db.orgMembers.where('orgID').equals(id).delete();
+		await this.db.teamOrgLinks.where('orgID').equals(id).delete();
+	}
+
+	async teamOrgLink(teamID: string, orgID: string): Promise<TeamOrgRole | undefined> {
+		return (await this.db.teamOrgLinks.get(`${teamID}:${orgID}`))?.role;
+	}
+
+	async linkTeamToOrg(teamID: string, orgID: string, role: TeamOrgRole) {
+		await this.db.teamOrgLinks.put({ key: `${teamID}:${orgID}`, teamID, orgID, role });
+	}
+
+	async unlinkTeamFromOrg(teamID: string, orgID: string) {
+		await this.db.teamOrgLinks.delete(`${teamID}:${orgID}`);
 	}
 
 	async getUser(id: string): Promise<User | undefined> {

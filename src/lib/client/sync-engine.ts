@@ -682,7 +682,8 @@ async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
 			dels.set(c.table, list);
 		} else {
 			const list = puts.get(c.table) ?? [];
-			const linked = c.table === 'teamMembers' || c.table === 'teamOrgLinks';
+			const linked =
+				c.table === 'teamMembers' || c.table === 'teamOrgLinks' || c.table === 'orgMembers';
 			list.push(linked ? { key: c.key, ...(c.value as object) } : c.value);
 			puts.set(c.table, list);
 		}
@@ -692,6 +693,10 @@ async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
 		if (table === 'teams') {
 			await db.teamMembers.where('teamID').anyOf(keys).delete();
 			await db.teamOrgLinks.where('teamID').anyOf(keys).delete();
+		}
+		if (table === 'organizations') {
+			await db.orgMembers.where('orgID').anyOf(keys).delete();
+			await db.teamOrgLinks.where('orgID').anyOf(keys).delete();
 		}
 	}
 	await removeLicenses(db, licenseDels);

@@ -7,6 +7,18 @@ export interface Team {
 	source: 'manual' | 'scim';
 }
 
+/** An organization (R9). */
+export interface Organization {
+	id: string;
+	name: string;
+}
+
+/** Roles a team link carries into an organization (R10). */
+export type TeamOrgRole = 'admin' | 'member';
+
+/** Organization roles, highest first (R9, R11). */
+export type OrgRole = 'owner' | 'admin' | 'member';
+
 /** A user's membership of a team. */
 export interface TeamMember {
 	teamID: string;

@@ -1,37 +1,14 @@
 import { z } from 'zod';
-import type { MutationContext } from '../entities';
-import { canAccess, type AccountRole, type ConsoleArea } from '../roles';
+import { canAccess, type AccountRole } from '../roles';
 import { seatUsage, inviteExpiresAt } from '../seats';
-import { normalizeEmail } from '../auth';
+import type { MutationContext } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
+import { define, email, id, name, type MutatorDef } from './define';
+import { organizationMutators } from './organizations';
 
 export type { MutationResult } from './result';
 export type { MutationStore } from './store';
-
-const id = z.uuid('must be a UUID');
-const name = z
-	.string()
-	.trim()
-	.min(1, 'name is required')
-	.max(200, 'name is at most 200 characters');
-const email = z
-	.string()
-	.trim()
-	.max(320)
-	.pipe(z.email('must be an email address'))
-	.transform((e) => normalizeEmail(e));
-
-/** A mutation: its args schema, who may run it, and how it changes the store. */
-interface MutatorDef<S extends z.ZodType> {
-	args: S;
-	area: ConsoleArea;
-	apply(store: MutationStore, args: z.infer<S>, ctx: MutationContext): Promise<MutationResult>;
-}
-
-function define<S extends z.ZodType>(def: MutatorDef<S>): MutatorDef<S> {
-	return def;
-}
 
 async function seatCheck(store: MutationStore, needed: number, now: number) {
 	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
@@ -182,7 +159,8 @@ export const mutators = {
 			await store.audit('inviteUser', args.email, null, invite);
 			return OK;
 		}
-	})
+	}),
+	...organizationMutators
 } satisfies Record<string, MutatorDef<z.ZodType>>;
 
 /** The name of a known mutation. */

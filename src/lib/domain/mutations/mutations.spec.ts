@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { mayRun, runMutation, type MutationStore } from './index';
 import { describeIntent, editableArg } from './describe';
-import type { Invite, Team, User } from '../entities';
+import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import { DAY_MS } from '../seats';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
 	const teams = new Map<string, Team>();
+	const orgs = new Map<string, Organization>();
+	const links = new Map<string, TeamOrgRole>();
 	const members = new Set<string>();
 	const licensed = new Set(opts.licensed ?? []);
 	const invites = new Map<string, Invite>();
@@ -24,6 +26,12 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		isTeamMember: async (t, u) => members.has(`${t}:${u}`),
 		addTeamMember: async (t, u) => void members.add(`${t}:${u}`),
 		removeTeamMember: async (t, u) => void members.delete(`${t}:${u}`),
+		getOrg: async (id) => orgs.get(id),
+		putOrg: async (o) => void orgs.set(o.id, o),
+		deleteOrg: async (id) => void orgs.delete(id),
+		teamOrgLink: async (t, o) => links.get(`${t}:${o}`),
+		linkTeamToOrg: async (t, o, role) => void links.set(`${t}:${o}`, role),
+		unlinkTeamFromOrg: async (t, o) => void links.delete(`${t}:${o}`),
 		getUser: async (id) => users.find((u) => u.id === id),
 		findUserByEmail: async (e) => users.find((u) => u.email === e),
 		hasLicense: async (id) => licensed.has(id),
@@ -34,7 +42,7 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		putInvite: async (i) => void invites.set(i.id, i),
 		audit: async (action) => void audits.push(action)
 	};
-	return { store, teams, members, licensed, invites, audits };
+	return { store, teams, orgs, links, members, licensed, invites, audits };
 }
 
 const T1 = '11111111-1111-4111-8111-111111111111';
@@ -178,5 +186,58 @@ describe('shared mutators', () => {
 			)
 		).toEqual({ ok: true });
 		expect(m.teams.get(T1)?.name).toBe('Mine');
+	});
+});
+
+describe('organization mutators (R9, R10)', () => {
+	const O1 = '66666666-6666-4666-8666-666666666666';
+
+	it('R9: create, rename (with a stale-name conflict) and delete an organization', async () => {
+		const m = memoryStore({ seats: 1 });
+		expect(await runMutation(m.store, 'createOrg', { orgID: O1, name: ' Research ' }, ctx)).toEqual(
+			{ ok: true }
+		);
+		expect(m.orgs.get(O1)).toEqual({ id: O1, name: 'Research' });
+		expect((await runMutation(m.store, 'createOrg', { orgID: O1, name: 'Again' }, ctx)).ok).toBe(
+			false
+		);
+		// Someone renamed it to "Labs" since this admin saw "Research": a conflict, with both names.
+		m.orgs.set(O1, { id: O1, name: 'Labs' });
+		expect(
+			await runMutation(m.store, 'renameOrg', { orgID: O1, name: 'R&D', baseName: 'Research' }, ctx)
+		).toMatchObject({ ok: false, code: 'CONFLICT', details: { mine: 'R&D', theirs: 'Labs' } });
+		expect(
+			await runMutation(m.store, 'renameOrg', { orgID: O1, name: 'R&D', baseName: 'Labs' }, ctx)
+		).toEqual({ ok: true });
+		expect(await runMutation(m.store, 'deleteOrg', { orgID: O1 }, ctx)).toEqual({ ok: true });
+		expect(m.orgs.has(O1)).toBe(false);
+		expect(await runMutation(m.store, 'deleteOrg', { orgID: O1 }, ctx)).toEqual({ ok: true });
+		expect(m.audits).toEqual(['createOrg', 'renameOrg', 'deleteOrg']);
+	});
+
+	it('R9: only owner and co-owners run organization changes; billing may not', () => {
+		expect(mayRun('owner', 'createOrg')).toBe(true);
+		expect(mayRun('co-owner', 'deleteOrg')).toBe(true);
+		expect(mayRun('billing', 'createOrg')).toBe(false);
+		expect(mayRun('billing', 'linkTeamToOrg')).toBe(false);
+	});
+
+	it('R10: one link per team and organization, carrying one role; linking again changes it', async () => {
+		const m = memoryStore({ seats: 1 });
+		await runMutation(m.store, 'createOrg', { orgID: O1, name: 'Research' }, ctx);
+		await runMutation(m.store, 'createTeam', { teamID: T1, name: 'Lab' }, ctx);
+		const link = (role: string) =>
+			runMutation(m.store, 'linkTeamToOrg', { teamID: T1, orgID: O1, role }, ctx);
+		expect(await link('member')).toEqual({ ok: true });
+		expect(await link('admin')).toEqual({ ok: true });
+		expect([...m.links]).toEqual([[`${T1}:${O1}`, 'admin']]);
+		expect((await link('owner')).ok).toBe(false); // teams carry admin or member only
+		expect(await runMutation(m.store, 'unlinkTeamFromOrg', { teamID: T1, orgID: O1 }, ctx)).toEqual(
+			{ ok: true }
+		);
+		expect(m.links.size).toBe(0);
+		expect(
+			await runMutation(m.store, 'linkTeamToOrg', { teamID: T1, orgID: I1, role: 'admin' }, ctx)
+		).toMatchObject({ ok: false, code: 'NOT_FOUND' });
 	});
 });

@@ -1,4 +1,4 @@
-import type { Invite, Team, User } from '../entities';
+import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 
 /**
  * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
@@ -17,6 +17,15 @@ export interface MutationStore {
 	isTeamMember(teamID: string, userID: string): Promise<boolean>;
 	addTeamMember(teamID: string, userID: string): Promise<void>;
 	removeTeamMember(teamID: string, userID: string): Promise<void>;
+
+	getOrg(id: string): Promise<Organization | undefined>;
+	putOrg(org: Organization): Promise<void>;
+	/** Deletes an organization with its direct members and team links. */
+	deleteOrg(id: string): Promise<void>;
+	/** The role a team's link to an organization carries, if linked (R10). */
+	teamOrgLink(teamID: string, orgID: string): Promise<TeamOrgRole | undefined>;
+	linkTeamToOrg(teamID: string, orgID: string, role: TeamOrgRole): Promise<void>;
+	unlinkTeamFromOrg(teamID: string, orgID: string): Promise<void>;
 
 	getUser(id: string): Promise<User | undefined>;
 	findUserByEmail(email: string): Promise<User | undefined>;

@@ -40,7 +40,8 @@ export type MirrorTable =
 	| 'licenses'
 	| 'invites'
 	| 'organizations'
-	| 'teamOrgLinks';
+	| 'teamOrgLinks'
+	| 'orgMembers';
 
 /** One row change in a pull patch. */
 export interface Change {

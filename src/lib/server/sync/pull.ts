@@ -8,7 +8,13 @@ import { rosterTotal } from './roster';
 import { canAccess } from '../../domain/roles';
 
 const MAX_REJECTIONS = 1000;
-const TEAM_TABLES = new Set(['teams', 'teamMembers', 'organizations', 'teamOrgLinks']);
+const TEAM_TABLES = new Set([
+	'teams',
+	'teamMembers',
+	'organizations',
+	'teamOrgLinks',
+	'orgMembers'
+]);
 
 /**
  * The rows of an enterprise changed since `since` (everything when 0), deletions first. Licenses
@@ -127,6 +133,20 @@ async function changesSince(
 			.where('version', '>', since)
 			.execute();
 		for (const o of orgs) changes.push({ table: 'organizations', op: 'put', key: o.id, value: o });
+		const orgMembers = await trx
+			.selectFrom('org_members')
+			.select(['org_id', 'user_id', 'role'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.execute();
+		for (const m of orgMembers) {
+			changes.push({
+				table: 'orgMembers',
+				op: 'put',
+				key: `${m.org_id}:${m.user_id}`,
+				value: { orgID: m.org_id, userID: m.user_id, role: m.role }
+			});
+		}
 		const links = await trx
 			.selectFrom('team_org_links')
 			.select(['team_id', 'org_id', 'role'])

@@ -1,7 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, InviteTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
-import type { Invite, Team, User } from '../../domain/entities';
+import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -82,7 +82,13 @@ export class SqlMutationStore implements MutationStore {
 				version: this.version,
 				created_at: this.now
 			})
-			.onConflict((oc) => oc.column('id').doUpdateSet({ name: team.name, version: this.version }))
+			// A team id of another enterprise is never touched (R1).
+			.onConflict((oc) =>
+				oc
+					.column('id')
+					.doUpdateSet({ name: team.name, version: this.version })
+					.where('teams.enterprise_id', '=', this.enterpriseID)
+			)
 			.execute();
 	}
 
@@ -137,6 +143,87 @@ export class SqlMutationStore implements MutationStore {
 			.where('user_id', '=', userID)
 			.execute();
 		await this.tombstone('teamMembers', `${teamID}:${userID}`);
+	}
+
+	async getOrg(id: string): Promise<Organization | undefined> {
+		return this.trx
+			.selectFrom('organizations')
+			.select(['id', 'name'])
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.executeTakeFirst();
+	}
+
+	async putOrg(org: Organization) {
+		await this.trx
+			.insertInto('organizations')
+			.values({
+				id: org.id,
+				enterprise_id: this.enterpriseID,
+				name: org.name,
+				version: this.version,
+				created_at: this.now
+			})
+			// An organization id of another enterprise is never touched (R1).
+			.onConflict((oc) =>
+				oc
+					.column('id')
+					.doUpdateSet({ name: org.name, version: this.version })
+					.where('organizations.enterprise_id', '=', this.enterpriseID)
+			)
+			.execute();
+	}
+
+	async deleteOrg(id: string) {
+		const [members, links] = await Promise.all([
+			this.trx.selectFrom('org_members').select('user_id').where('org_id', '=', id).execute(),
+			this.trx.selectFrom('team_org_links').select('team_id').where('org_id', '=', id).execute()
+		]);
+		await this.trx
+			.deleteFrom('organizations')
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+		await this.tombstone('organizations', id);
+		for (const m of members) await this.tombstone('orgMembers', `${id}:${m.user_id}`);
+		for (const l of links) await this.tombstone('teamOrgLinks', `${l.team_id}:${id}`);
+	}
+
+	async teamOrgLink(teamID: string, orgID: string): Promise<TeamOrgRole | undefined> {
+		const row = await this.trx
+			.selectFrom('team_org_links')
+			.select('role')
+			.where('team_id', '=', teamID)
+			.where('org_id', '=', orgID)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.executeTakeFirst();
+		return row?.role as TeamOrgRole | undefined;
+	}
+
+	async linkTeamToOrg(teamID: string, orgID: string, role: TeamOrgRole) {
+		await this.trx
+			.insertInto('team_org_links')
+			.values({
+				team_id: teamID,
+				org_id: orgID,
+				enterprise_id: this.enterpriseID,
+				role,
+				version: this.version
+			})
+			.onConflict((oc) =>
+				oc.columns(['team_id', 'org_id']).doUpdateSet({ role, version: this.version })
+			)
+			.execute();
+	}
+
+	async unlinkTeamFromOrg(teamID: string, orgID: string) {
+		await this.trx
+			.deleteFrom('team_org_links')
+			.where('team_id', '=', teamID)
+			.where('org_id', '=', orgID)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+		await this.tombstone('teamOrgLinks', `${teamID}:${orgID}`);
 	}
 
 	async getUser(id: string): Promise<User | undefined> {

@@ -253,6 +253,148 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		}
 	);
 
+	it('R9/R10: organizations and team links are created, re-roled, unlinked and deleted through push; pull follows with tombstones', async () => {
+		const clientID = `org-${randomUUID()}`;
+		const orgID = randomUUID();
+		const teamID = randomUUID();
+		const before = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: 0
+		});
+		const now = Date.now();
+		const out = await push(
+			database,
+			body(
+				[
+					{ id: 1, name: 'createOrg', args: { orgID, name: 'Research' }, createdAt: now },
+					{ id: 2, name: 'createTeam', args: { teamID, name: 'Lab' }, createdAt: now },
+					{
+						id: 3,
+						name: 'linkTeamToOrg',
+						args: { teamID, orgID, role: 'member' },
+						createdAt: now
+					},
+					{ id: 4, name: 'linkTeamToOrg', args: { teamID, orgID, role: 'admin' }, createdAt: now },
+					{
+						id: 5,
+						name: 'renameOrg',
+						args: { orgID, name: 'R&D', baseName: 'Research' },
+						createdAt: now
+					}
+				],
+				clientID
+			),
+			owner
+		);
+		expect(out.ok && out.results.map((r) => r.status)).toEqual([
+			'applied',
+			'applied',
+			'applied',
+			'applied',
+			'applied'
+		]);
+		const mid = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: before.cookie
+		});
+		expect(mid.changes).toEqual(
+			expect.arrayContaining([
+				{ table: 'organizations', op: 'put', key: orgID, value: { id: orgID, name: 'R&D' } },
+				{
+					table: 'teamOrgLinks',
+					op: 'put',
+					key: `${teamID}:${orgID}`,
+					value: { teamID, orgID, role: 'admin' }
+				}
+			])
+		);
+		const audit = await database.db
+			.selectFrom('audit_log')
+			.select('action')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('action', 'in', ['createOrg', 'linkTeamToOrg', 'renameOrg'])
+			.execute();
+		expect(audit.map((a) => a.action).sort()).toEqual([
+			'createOrg',
+			'linkTeamToOrg',
+			'linkTeamToOrg',
+			'renameOrg'
+		]);
+		const out2 = await push(
+			database,
+			body(
+				[
+					{ id: 6, name: 'unlinkTeamFromOrg', args: { teamID, orgID }, createdAt: now },
+					{ id: 7, name: 'deleteOrg', args: { orgID }, createdAt: now },
+					// Renaming what is gone is refused, and says so.
+					{ id: 8, name: 'renameOrg', args: { orgID, name: 'Ghost' }, createdAt: now }
+				],
+				clientID
+			),
+			owner
+		);
+		expect(out2.ok && out2.results.map((r) => [r.status, r.code])).toEqual([
+			['applied', undefined],
+			['applied', undefined],
+			['rejected', 'NOT_FOUND']
+		]);
+		const after = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: mid.cookie
+		});
+		expect(after.changes).toEqual(
+			expect.arrayContaining([
+				{ table: 'teamOrgLinks', op: 'del', key: `${teamID}:${orgID}` },
+				{ table: 'organizations', op: 'del', key: orgID }
+			])
+		);
+	});
+
+	it('R9: billing cannot create organizations; R1: an id of another enterprise is never touched', async () => {
+		const refused = await push(
+			database,
+			body([
+				{ id: 1, name: 'createOrg', args: { orgID: randomUUID(), name: 'Nope' }, createdAt: 0 }
+			]),
+			billing
+		);
+		expect(refused.ok && refused.results[0]?.code).toBe('NOT_PERMITTED');
+		// Another enterprise's organization, addressed by its id from this enterprise.
+		const other = await seedEnterprise(database, {
+			name: 'Other Org Co',
+			users: 2,
+			invites: 0,
+			domains: ['other-org.test']
+		});
+		const theirs = await database.db
+			.selectFrom('organizations')
+			.select(['id', 'name'])
+			.where('enterprise_id', '=', other.enterpriseID)
+			.executeTakeFirst();
+		expect(theirs).toBeDefined();
+		const out = await push(
+			database,
+			body([
+				{ id: 1, name: 'createOrg', args: { orgID: theirs!.id, name: 'Hijack' }, createdAt: 0 },
+				{ id: 2, name: 'deleteOrg', args: { orgID: theirs!.id }, createdAt: 0 }
+			]),
+			owner
+		);
+		expect(out.ok).toBe(true);
+		const still = await database.db
+			.selectFrom('organizations')
+			.select(['name', 'enterprise_id'])
+			.where('id', '=', theirs!.id)
+			.executeTakeFirst();
+		expect(still).toEqual({ name: theirs!.name, enterprise_id: other.enterpriseID });
+	});
+
 	it('R2: billing pulls licenses and invites, never teams or organizations', async () => {
 		const patch = await pull(database, {
 			enterpriseID,
@@ -263,7 +405,7 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		const tables = new Set(patch.changes.map((c) => c.table));
 		expect(tables.has('licenses')).toBe(true);
 		expect(tables.has('enterprise')).toBe(true);
-		for (const hidden of ['teams', 'teamMembers', 'organizations', 'teamOrgLinks']) {
+		for (const hidden of ['teams', 'teamMembers', 'organizations', 'teamOrgLinks', 'orgMembers']) {
 			expect(tables.has(hidden as never)).toBe(false);
 		}
 	});

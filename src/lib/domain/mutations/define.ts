@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { MutationContext } from '../entities';
+import type { ConsoleArea } from '../roles';
+import { normalizeEmail } from '../auth';
+import type { MutationResult } from './result';
+import type { MutationStore } from './store';
+
+/** A UUID made by the client, so later offline changes can refer to it. */
+export const id = z.uuid('must be a UUID');
+
+/** A display name: trimmed, 1–200 characters. */
+export const name = z
+	.string()
+	.trim()
+	.min(1, 'name is required')
+	.max(200, 'name is at most 200 characters');
+
+/** An email address, normalised. */
+export const email = z
+	.string()
+	.trim()
+	.max(320)
+	.pipe(z.email('must be an email address'))
+	.transform((e) => normalizeEmail(e));
+
+/** A mutation: its args schema, who may run it, and how it changes the store. */
+export interface MutatorDef<S extends z.ZodType> {
+	args: S;
+	area: ConsoleArea;
+	apply(store: MutationStore, args: z.infer<S>, ctx: MutationContext): Promise<MutationResult>;
+}
+
+/** Declares a mutation with its types inferred from the args schema. */
+export function define<S extends z.ZodType>(def: MutatorDef<S>): MutatorDef<S> {
+	return def;
+}
