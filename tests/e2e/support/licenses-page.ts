@@ -1,6 +1,9 @@
 import type { Locator, Page } from '@playwright/test';
 
-/** The Licenses page as an admin sees it: the seat meter and the licensed-users table. */
+/**
+ * The Licenses page as an admin sees it: the seat meter and the licensed-users grid, read from the
+ * mirror and virtualized (only the rows in view are in the DOM).
+ */
 export class LicensesPage {
 	readonly seats: Locator;
 	readonly seatFigure: Locator;
@@ -10,18 +13,21 @@ export class LicensesPage {
 	readonly search: Locator;
 	readonly lastActiveHeader: Locator;
 	readonly lastActiveSort: Locator;
-	readonly pager: Locator;
+	readonly emailSort: Locator;
+	/** "N of M licensed users". */
+	readonly count: Locator;
 
 	constructor(readonly page: Page) {
 		this.seats = page.getByRole('region', { name: 'Seats' });
 		this.seatFigure = this.seats.getByText(/seats used$/);
 		this.users = page.getByRole('region', { name: 'Licensed users' });
-		this.table = this.users.getByRole('table');
-		this.rows = this.table.locator('tbody').getByRole('row');
+		this.table = this.users.getByRole('grid', { name: 'Licensed users' });
+		this.rows = this.table.getByRole('row').filter({ has: page.getByRole('gridcell') });
 		this.search = page.getByRole('searchbox', { name: 'Search licensed users' });
 		this.lastActiveHeader = this.table.getByRole('columnheader', { name: /Last Active/ });
-		this.lastActiveSort = this.lastActiveHeader.getByRole('link');
-		this.pager = page.getByRole('navigation', { name: 'Pages of licensed users' });
+		this.lastActiveSort = this.lastActiveHeader.getByRole('button');
+		this.emailSort = this.table.getByRole('columnheader', { name: /Email/ }).getByRole('button');
+		this.count = this.users.getByText(/^[\d,]+ of [\d,]+ licensed users$/);
 	}
 
 	async goto(slug: string, query = ''): Promise<void> {
@@ -46,11 +52,18 @@ export class LicensesPage {
 		};
 	}
 
-	/** The text of one column (0: Name, 1: Email, 2: Last Active) for every row shown. */
+	/** The text of one column (0: Name, 1: Email, 2: Last Active) for every row rendered. */
 	async column(index: 0 | 1 | 2): Promise<string[]> {
-		return (await this.rows.locator(`td:nth-child(${index + 1})`).allInnerTexts()).map((t) =>
-			t.trim()
-		);
+		return (
+			await this.rows.locator(`[role="gridcell"]:nth-child(${index + 1})`).allInnerTexts()
+		).map((t) => t.trim());
+	}
+
+	/** The row of a licensed user, by email. */
+	row(email: string): Locator {
+		return this.rows.filter({
+			has: this.page.getByRole('gridcell', { name: email, exact: true })
+		});
 	}
 
 	emails(): Promise<string[]> {
