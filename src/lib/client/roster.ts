@@ -263,3 +263,22 @@ export async function clearRoster(db: RosterDB): Promise<void> {
 	]);
 	await db.meta.delete('rosterCookie');
 }
+
+/** Licensed users by id, for showing members (ids without a license are left out). */
+export async function lookupLicenses(
+	db: RosterDB,
+	ids: string[]
+): Promise<Map<string, MirrorLicense>> {
+	const [base, changed] = await Promise.all([loadRosterBase(db), db.licenses.bulkGet(ids)]);
+	const out = new Map<string, MirrorLicense>();
+	ids.forEach((id, k) => {
+		const row = changed[k];
+		if (row) {
+			if (!row.removed) out.set(id, plain(row));
+			return;
+		}
+		const i = baseIndexOf(base, id);
+		if (i >= 0) out.set(id, baseRow(base, i));
+	});
+	return out;
+}
