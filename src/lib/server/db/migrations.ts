@@ -354,7 +354,39 @@ function initial(dialect: Dialect): Migration {
 	};
 }
 
+/**
+ * SCIM provisioning (R22–R23): what the identity provider says about each user it manages (its
+ * external id, name parts, active flag), when a team was last changed, and when a token was last
+ * used.
+ */
+const scim: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.createTable('scim_users')
+			.addColumn('enterprise_id', 'text', (c) =>
+				c.notNull().references('enterprises.id').onDelete('cascade')
+			)
+			.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+			.addColumn('external_id', 'text')
+			.addColumn('given_name', 'text')
+			.addColumn('family_name', 'text')
+			.addColumn('active', BOOL, (c) => c.notNull().defaultTo(1))
+			.addColumn('created_at', TS, (c) => c.notNull())
+			.addColumn('updated_at', TS, (c) => c.notNull())
+			.addPrimaryKeyConstraint('scim_users_pk', ['enterprise_id', 'user_id'])
+			.execute();
+		await db.schema.createIndex('scim_users_user').on('scim_users').column('user_id').execute();
+		await db.schema.alterTable('teams').addColumn('updated_at', TS).execute();
+		await db.schema.alterTable('scim_tokens').addColumn('last_used_at', TS).execute();
+		await db.schema
+			.createIndex('scim_tokens_enterprise')
+			.on('scim_tokens')
+			.column('enterprise_id')
+			.execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-	return { '0001_initial': initial(dialect) };
+	return { '0001_initial': initial(dialect), '0002_scim': scim };
 }

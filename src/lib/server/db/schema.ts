@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 // Timestamps are epoch milliseconds (bigint on PostgreSQL, integer on SQLite); booleans are 0/1.
 
@@ -69,6 +69,8 @@ export interface TeamTable {
 	external_id: string | null;
 	version: Generated<number>;
 	created_at: number;
+	/** Last change through SCIM (meta.lastModified); null when never changed after creation. */
+	updated_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Team members (R10). */
@@ -190,6 +192,20 @@ export interface ScimTokenTable {
 	created_at: number;
 	expires_at: number | null;
 	revoked_at: number | null;
+	last_used_at: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** What the identity provider says about a user it provisions in an enterprise (R22). */
+export interface ScimUserTable {
+	enterprise_id: string;
+	user_id: string;
+	external_id: string | null;
+	given_name: string | null;
+	family_name: string | null;
+	/** The IdP's `active`; the license follows it for users SCIM provisioned (R22). */
+	active: number;
+	created_at: number;
+	updated_at: number;
 }
 
 /** The SCIM request log (R23). */
@@ -242,6 +258,7 @@ export interface Database {
 	tombstones: TombstoneTable;
 	scim_tokens: ScimTokenTable;
 	scim_requests: ScimRequestTable;
+	scim_users: ScimUserTable;
 	sessions: SessionTable;
 	rate_limits: RateLimitTable;
 }

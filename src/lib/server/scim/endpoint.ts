@@ -1,0 +1,151 @@
+import type { RequestEvent } from '@sveltejs/kit';
+import { getDb, type Db } from '../db';
+import { log } from '../log';
+import { ScimError, scimErrorResponse } from './errors';
+import { authenticate, REQUEST_LOG_SIZE } from './tokens.service';
+
+/** Everything a SCIM handler needs: the database, the token's enterprise, the request. */
+export interface ScimContext {
+	database: Db;
+	enterpriseID: string;
+	request: Request;
+	url: URL;
+	params: Record<string, string>;
+	/** `https://host/scim/v2`, for Location and meta.location. */
+	baseURL: string;
+}
+
+// Entra sends a group's 10,000 members in one body at most; anything far beyond is not an IdP.
+const MAX_BODY_BYTES = 2_000_000;
+
+/** Reads a JSON body (application/scim+json or application/json); 400/413 as SCIM errors. */
+export async function readScimBody(request: Request): Promise<unknown> {
+	const length = Number(request.headers.get('content-length') ?? '0');
+	if (length > MAX_BODY_BYTES) {
+		throw new ScimError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+	}
+	const text = await request.text();
+	if (text.length > MAX_BODY_BYTES) {
+		throw new ScimError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+	}
+	if (!text.trim()) throw new ScimError(400, 'the request needs a JSON body', 'invalidSyntax');
+	try {
+		return JSON.parse(text) as unknown;
+	} catch {
+		throw new ScimError(400, 'the request body is not valid JSON', 'invalidSyntax');
+	}
+}
+
+/** Keeps the last requests of an enterprise (R23): method, path, status, time. */
+async function record(
+	{ db }: Db,
+	enterpriseID: string,
+	tokenID: string,
+	method: string,
+	path: string,
+	status: number,
+	at: number
+) {
+	await db
+		.insertInto('scim_requests')
+		.values({ enterprise_id: enterpriseID, method, path: path.slice(0, 500), status, at })
+		.execute();
+	const cutoff = await db
+		.selectFrom('scim_requests')
+		.select('id')
+		.where('enterprise_id', '=', enterpriseID)
+		.orderBy('id', 'desc')
+		.offset(REQUEST_LOG_SIZE)
+		.limit(1)
+		.executeTakeFirst();
+	if (cutoff) {
+		await db
+			.deleteFrom('scim_requests')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('id', '<=', cutoff.id)
+			.execute();
+	}
+	await db.updateTable('scim_tokens').set({ last_used_at: at }).where('id', '=', tokenID).execute();
+}
+
+/**
+ * Wraps a SCIM handler: bearer-token auth (401 with a SCIM error otherwise), SCIM errors as RFC
+ * 7644 §3.12 bodies, anything unforeseen as a logged 500, and every authenticated request written
+ * to the enterprise's request log.
+ */
+export function scimEndpoint(
+	handler: (ctx: ScimContext) => Promise<Response>
+): (event: Pick<RequestEvent, 'request' | 'url' | 'params'>) => Promise<Response> {
+	return async (event) => {
+		const database = getDb();
+		const started = Date.now();
+		let auth: { enterpriseID: string; tokenID: string };
+		try {
+			auth = await authenticate(database, event.request.headers.get('authorization'), started);
+		} catch (err) {
+			if (err instanceof ScimError) return scimErrorResponse(err);
+			throw err;
+		}
+		let response: Response;
+		try {
+			response = await handler({
+				database,
+				enterpriseID: auth.enterpriseID,
+				request: event.request,
+				url: event.url,
+				params: event.params as Record<string, string>,
+				baseURL: `${event.url.origin}/scim/v2`
+			});
+		} catch (err) {
+			if (err instanceof ScimError) response = scimErrorResponse(err);
+			else if (isConstraintError(err)) {
+				response = scimErrorResponse(
+					new ScimError(409, 'the change conflicts with the current data', 'uniqueness')
+				);
+			} else {
+				log('error', 'scim handler failed', {
+					path: event.url.pathname,
+					err: err instanceof Error ? err.stack : String(err)
+				});
+				response = scimErrorResponse(new ScimError(500, 'something went wrong on our side'));
+			}
+		}
+		const path = event.url.pathname + event.url.search;
+		try {
+			await record(
+				database,
+				auth.enterpriseID,
+				auth.tokenID,
+				event.request.method,
+				decodeURIComponent(path),
+				response.status,
+				started
+			);
+		} catch {
+			// An undecodable path is logged as sent; the log never fails the request it describes.
+			await record(
+				database,
+				auth.enterpriseID,
+				auth.tokenID,
+				event.request.method,
+				path,
+				response.status,
+				started
+			).catch((err: Error) => log('warn', 'scim request log failed', { err: err.message }));
+		}
+		return response;
+	};
+}
+
+function isConstraintError(err: unknown): boolean {
+	const message = err instanceof Error ? err.message : '';
+	return /unique|constraint|duplicate key/i.test(message);
+}
+
+/** A method an endpoint does not take: a SCIM 405 (after the token check, like every request). */
+export const methodNotAllowed = scimEndpoint(async (ctx) => {
+	throw new ScimError(
+		405,
+		`${ctx.request.method} is not supported at ${ctx.url.pathname.slice(0, 200)}`
+	);
+});

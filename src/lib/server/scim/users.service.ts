@@ -1,0 +1,550 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { scimPatch, ScimError as PatchLibError } from 'scim-patch';
+import type { Database } from '../db/schema';
+import { seatUsage } from '../../domain/seats';
+import { ScimError, scimJson } from './errors';
+import { filterToSql, type FilterSchema } from './filter';
+import {
+	excludes,
+	iso,
+	listResponse,
+	project,
+	projection,
+	USER_SCHEMA,
+	type ListQuery
+} from './resource';
+import { isExtensionPath, normalisePatch, rootAttribute, type PatchOp } from './patch';
+import { scimWrite, type ScimWrite } from './write';
+import type { ScimContext } from './endpoint';
+
+type Q = Kysely<Database> | Transaction<Database>;
+type Json = Record<string, unknown>;
+
+const USER_ATTRIBUTES: FilterSchema['attributes'] = {
+	id: { kind: 'string', sql: sql.ref('u.id'), caseExact: true },
+	username: { kind: 'string', sql: sql.ref('u.email') },
+	emails: { kind: 'string', sql: sql.ref('u.email') },
+	'emails.value': { kind: 'string', sql: sql.ref('u.email') },
+	'emails.type': { kind: 'constant', value: 'work' },
+	'emails.primary': { kind: 'constant', value: true },
+	displayname: { kind: 'string', sql: sql.ref('u.name') },
+	'name.formatted': { kind: 'string', sql: sql.ref('u.name') },
+	'name.givenname': { kind: 'string', sql: sql.ref('s.given_name') },
+	'name.familyname': { kind: 'string', sql: sql.ref('s.family_name') },
+	externalid: { kind: 'string', sql: sql.ref('s.external_id'), caseExact: true },
+	active: { kind: 'boolean', sql: sql`coalesce(s.active, 1)` },
+	'meta.created': { kind: 'date', sql: sql`coalesce(s.created_at, l.created_at)` },
+	'meta.lastmodified': { kind: 'date', sql: sql`coalesce(s.updated_at, l.created_at)` }
+};
+
+/** What Users can be filtered by (RFC 7644 §3.4.2.2), case-insensitive where RFC 7643 says so. */
+export const USER_FILTERS: FilterSchema = {
+	urn: USER_SCHEMA,
+	attributes: USER_ATTRIBUTES,
+	valuePaths: {
+		emails: {
+			value: USER_ATTRIBUTES['emails.value']!,
+			type: USER_ATTRIBUTES['emails.type']!,
+			primary: USER_ATTRIBUTES['emails.primary']!
+		}
+	}
+};
+
+// Attributes the User schema defines that Roster does not keep: accepted and ignored (an IdP sends
+// what its mapping holds), unlike names the schema does not know at all.
+const IGNORED_USER_ATTRIBUTES = new Set([
+	'nickname',
+	'profileurl',
+	'title',
+	'usertype',
+	'preferredlanguage',
+	'locale',
+	'timezone',
+	'password',
+	'phonenumbers',
+	'ims',
+	'photos',
+	'addresses',
+	'groups',
+	'entitlements',
+	'roles',
+	'x509certificates'
+]);
+const KEPT_USER_ATTRIBUTES = new Set([
+	'username',
+	'name',
+	'displayname',
+	'emails',
+	'active',
+	'externalid'
+]);
+
+const EMAIL = /^[^\s@]{1,200}@[^\s@]+\.[^\s@]+$/;
+
+/** A SCIM user row: the person, what the IdP said about them, their license here. */
+interface UserRow {
+	id: string;
+	email: string;
+	name: string;
+	external_id: string | null;
+	given_name: string | null;
+	family_name: string | null;
+	active: number | null;
+	scim_created: number | null;
+	scim_updated: number | null;
+	licensed_at: number | null;
+	license_source: string | null;
+}
+
+function usersOf(q: Q, enterpriseID: string) {
+	return (
+		q
+			.selectFrom('users as u')
+			.leftJoin('scim_users as s', (j) =>
+				j.onRef('s.user_id', '=', 'u.id').on('s.enterprise_id', '=', enterpriseID)
+			)
+			.leftJoin('licenses as l', (j) =>
+				j.onRef('l.user_id', '=', 'u.id').on('l.enterprise_id', '=', enterpriseID)
+			)
+			// A SCIM user of this enterprise: licensed here, or known to its IdP (R22). Nothing else.
+			.where((eb) => eb.or([eb('l.user_id', 'is not', null), eb('s.user_id', 'is not', null)]))
+	);
+}
+
+function selectUser(q: Q, enterpriseID: string) {
+	return usersOf(q, enterpriseID).select([
+		'u.id',
+		'u.email',
+		'u.name',
+		's.external_id',
+		's.given_name',
+		's.family_name',
+		's.active',
+		's.created_at as scim_created',
+		's.updated_at as scim_updated',
+		'l.created_at as licensed_at',
+		'l.source as license_source'
+	]);
+}
+
+async function findUser(q: Q, enterpriseID: string, id: string): Promise<UserRow | undefined> {
+	if (id.length > 200) return undefined;
+	return selectUser(q, enterpriseID).where('u.id', '=', id).executeTakeFirst() as Promise<
+		UserRow | undefined
+	>;
+}
+
+function userResource(row: UserRow, baseURL: string): Json {
+	const created = Number(row.scim_created ?? row.licensed_at ?? 0);
+	const modified = Number(row.scim_updated ?? row.licensed_at ?? created);
+	const name: Json = { formatted: row.name };
+	if (row.given_name) name.givenName = row.given_name;
+	if (row.family_name) name.familyName = row.family_name;
+	const resource: Json = {
+		schemas: [USER_SCHEMA],
+		id: row.id,
+		userName: row.email,
+		name,
+		displayName: row.name,
+		emails: [{ value: row.email, type: 'work', primary: true }],
+		active: row.active === null ? true : Number(row.active) === 1,
+		meta: {
+			resourceType: 'User',
+			created: iso(created),
+			lastModified: iso(modified),
+			location: `${baseURL}/Users/${row.id}`
+		}
+	};
+	if (row.external_id) resource.externalId = row.external_id;
+	return resource;
+}
+
+/** `GET /Users`: filter, sort by id, page (RFC 7644 §3.4.2). */
+export async function listUsers(ctx: ScimContext, query: ListQuery): Promise<Response> {
+	const { db } = ctx.database;
+	const where = query.filter ? filterToSql(USER_FILTERS, query.filter) : sql<boolean>`1 = 1`;
+	const total = await usersOf(db, ctx.enterpriseID)
+		.where(where)
+		.select((eb) => eb.fn.countAll<number>().as('n'))
+		.executeTakeFirstOrThrow();
+	const rows =
+		query.count === 0
+			? []
+			: ((await selectUser(db, ctx.enterpriseID)
+					.where(where)
+					.orderBy('u.id')
+					.limit(query.count)
+					.offset(query.startIndex - 1)
+					.execute()) as UserRow[]);
+	const resources = rows.map((r) => project(USER_SCHEMA, userResource(r, ctx.baseURL), query));
+	return scimJson(listResponse(resources, Number(total.n), query.startIndex));
+}
+
+/** `GET /Users/:id`. */
+export async function getUser(ctx: ScimContext, id: string): Promise<Response> {
+	const row = await findUser(ctx.database.db, ctx.enterpriseID, id);
+	if (!row) throw notFound(id);
+	const resource = userResource(row, ctx.baseURL);
+	return scimJson(project(USER_SCHEMA, resource, projection(ctx.url)), 200, {
+		location: `${ctx.baseURL}/Users/${row.id}`
+	});
+}
+
+function notFound(id: string) {
+	return new ScimError(404, `User ${id.slice(0, 100)} not found`);
+}
+
+/** A user as the IdP describes it, validated. */
+interface UserInput {
+	email: string;
+	name: string | undefined;
+	givenName: string | null;
+	familyName: string | null;
+	externalId: string | null;
+	active: boolean;
+}
+
+function text(value: unknown, field: string, max = 200): string | null {
+	if (value === undefined || value === null) return null;
+	if (typeof value !== 'string')
+		throw new ScimError(400, `${field} must be a string`, 'invalidValue');
+	const clean = value.replaceAll(String.fromCharCode(0), '').trim();
+	if (clean.length > max)
+		throw new ScimError(400, `${field} is longer than ${max} characters`, 'invalidValue');
+	return clean || null;
+}
+
+function booleanValue(value: unknown, field: string): boolean {
+	if (typeof value === 'boolean') return value;
+	if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) {
+		return value.trim().toLowerCase() === 'true';
+	}
+	throw new ScimError(400, `${field} must be true or false`, 'invalidValue');
+}
+
+function primaryEmail(emails: unknown): string | null {
+	if (!Array.isArray(emails)) return null;
+	const list = emails.filter((e): e is Json => !!e && typeof e === 'object');
+	const best =
+		list.find((e) => e.primary === true || e.primary === 'True' || e.primary === 'true') ??
+		list.find((e) => e.type === 'work') ??
+		list[0];
+	return typeof best?.value === 'string' ? best.value : null;
+}
+
+/** Reads a User body (POST, PUT, or a patched resource): userName is the email (R22). */
+function userInput(body: unknown, previous?: UserRow): UserInput {
+	if (!body || typeof body !== 'object' || Array.isArray(body)) {
+		throw new ScimError(400, 'the body must be a User object', 'invalidSyntax');
+	}
+	const b = body as Json;
+	const key = (name: string) => Object.keys(b).find((k) => k.toLowerCase() === name.toLowerCase());
+	const get = (name: string) => {
+		const k = key(name);
+		return k === undefined ? undefined : b[k];
+	};
+	let userName = text(get('userName'), 'userName', 320);
+	// A patch that changed only the work email changes the address (userName stays the email).
+	const email = primaryEmail(get('emails'));
+	if (previous && userName?.toLowerCase() === previous.email.toLowerCase() && email) {
+		if (email.toLowerCase() !== previous.email.toLowerCase()) userName = email.trim();
+	}
+	if (!userName) throw new ScimError(400, 'userName is required', 'invalidValue');
+	if (!EMAIL.test(userName)) {
+		throw new ScimError(400, "userName must be the person's email address", 'invalidValue');
+	}
+	const nameValue = get('name');
+	const nameObj = nameValue && typeof nameValue === 'object' ? (nameValue as Json) : {};
+	const givenName = text(nameObj.givenName, 'name.givenName');
+	const familyName = text(nameObj.familyName, 'name.familyName');
+	const formatted = text(nameObj.formatted, 'name.formatted');
+	const displayName = text(get('displayName'), 'displayName');
+	const joined = [givenName, familyName].filter(Boolean).join(' ');
+	const activeValue = get('active');
+	return {
+		email: userName,
+		// After a patch, a formatted name we wrote ourselves must not win over a new given name.
+		name:
+			displayName && displayName !== previous?.name
+				? displayName
+				: joined && (formatted === previous?.name || !formatted)
+					? joined
+					: (formatted ?? displayName ?? undefined),
+		givenName,
+		familyName,
+		externalId: text(get('externalId'), 'externalId', 255),
+		active:
+			activeValue === undefined || activeValue === null ? true : booleanValue(activeValue, 'active')
+	};
+}
+
+/** R6 through SCIM: no free seat → a 403 whose detail the IdP shows to its admin. */
+async function takeSeat(w: ScimWrite, userID: string, email: string): Promise<void> {
+	const [purchased, counts] = await Promise.all([w.store.seats(), w.store.seatCounts(w.now)]);
+	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
+	if (usage.free < 1) {
+		throw new ScimError(
+			403,
+			`NEEDS_TO_INCREASE_SEATS: no free seat for ${email}: ${usage.used} of ${usage.purchased} used; 1 needed, ${usage.free} free. Increase the seat count in Roster, then retry.`
+		);
+	}
+	await w.store.addLicense(userID);
+	await w.audit('provisionLicense', email, { licensed: false }, { licensed: true });
+	w.changed();
+}
+
+/** An invite for someone SCIM now provisions is settled: the license replaces it (R5). */
+async function settleInvite(w: ScimWrite, email: string): Promise<void> {
+	const invite = await w.store.findInviteByEmail(email);
+	if (!invite) return;
+	await w.trx.deleteFrom('invites').where('id', '=', invite.id).execute();
+	await w.trx
+		.insertInto('tombstones')
+		.values({
+			enterprise_id: w.enterpriseID,
+			table_name: 'invites',
+			row_key: invite.id,
+			version: w.version
+		})
+		.execute();
+	w.changed();
+}
+
+/**
+ * `active: false` and DELETE: the license SCIM gave is removed and the seat is free at once (R7,
+ * R22); a license given by hand stays (R22), and the owner keeps theirs (R8). The person's account
+ * is never deleted.
+ */
+async function releaseSeat(w: ScimWrite, row: UserRow): Promise<void> {
+	if (row.licensed_at === null || row.license_source !== 'scim') return;
+	if ((await w.store.accountRole(row.id)) === 'owner') return;
+	await w.store.removeLicense(row.id);
+	await w.audit('deprovisionLicense', row.email, { licensed: true }, { licensed: false });
+	w.changed();
+}
+
+async function emailTaken(q: Q, email: string, exceptID?: string): Promise<boolean> {
+	let query = q
+		.selectFrom('users')
+		.select('id')
+		.where(sql`lower(email)`, '=', email.toLowerCase());
+	if (exceptID) query = query.where('id', '!=', exceptID);
+	return !!(await query.executeTakeFirst());
+}
+
+/** `POST /Users`: links or creates the person, takes a seat when active (R6, R22). */
+export async function createUser(ctx: ScimContext, body: unknown): Promise<Response> {
+	const input = userInput(body);
+	const id = await scimWrite(ctx.database, ctx.enterpriseID, async (w) => {
+		const existing = await w.store.findUserByEmail(input.email);
+		let userID: string;
+		if (existing) {
+			const here = await findUser(w.trx, ctx.enterpriseID, existing.id);
+			if (here) {
+				throw new ScimError(
+					409,
+					`a user with userName ${input.email} already exists`,
+					'uniqueness'
+				);
+			}
+			// Someone already in the vendor's user base: linked, never duplicated (R3).
+			userID = existing.id;
+			if (input.name && input.name !== existing.name) {
+				await w.trx
+					.updateTable('users')
+					.set({ name: input.name })
+					.where('id', '=', userID)
+					.execute();
+			}
+		} else {
+			userID = randomUUID();
+			await w.trx
+				.insertInto('users')
+				.values({
+					id: userID,
+					email: input.email,
+					name: input.name ?? input.email.split('@')[0]!,
+					password_hash: null,
+					last_login_at: null,
+					created_at: w.now
+				})
+				.execute();
+		}
+		await w.trx
+			.insertInto('scim_users')
+			.values({
+				enterprise_id: ctx.enterpriseID,
+				user_id: userID,
+				external_id: input.externalId,
+				given_name: input.givenName,
+				family_name: input.familyName,
+				active: input.active ? 1 : 0,
+				created_at: w.now,
+				updated_at: w.now
+			})
+			.execute();
+		if (input.active) {
+			await settleInvite(w, input.email);
+			await takeSeat(w, userID, input.email);
+		}
+		await w.audit('provisionUser', input.email, null, {
+			userName: input.email,
+			active: input.active,
+			externalId: input.externalId
+		});
+		return userID;
+	});
+	const row = await findUser(ctx.database.db, ctx.enterpriseID, id);
+	const resource = userResource(row!, ctx.baseURL);
+	return scimJson(project(USER_SCHEMA, resource, projection(ctx.url)), 201, {
+		location: `${ctx.baseURL}/Users/${id}`
+	});
+}
+
+/** Applies a new description of a user (PUT, or PATCH after patching): one transaction. */
+async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => UserInput) {
+	await scimWrite(ctx.database, ctx.enterpriseID, async (w) => {
+		const row = await findUser(w.trx, ctx.enterpriseID, id);
+		if (!row) throw notFound(id);
+		const input = next(row);
+		const before = { userName: row.email, name: row.name, active: row.active !== 0 };
+		const emailChanged = input.email !== row.email;
+		const nameChanged = input.name !== undefined && input.name !== row.name;
+		if (emailChanged && (await emailTaken(w.trx, input.email, id))) {
+			throw new ScimError(409, `a user with userName ${input.email} already exists`, 'uniqueness');
+		}
+		if (emailChanged || nameChanged) {
+			await w.trx
+				.updateTable('users')
+				.set({ email: input.email, ...(nameChanged ? { name: input.name } : {}) })
+				.where('id', '=', id)
+				.execute();
+			if (row.licensed_at !== null) {
+				// Licensed users reach consoles through the licenses feed: re-send the row.
+				await w.trx
+					.updateTable('licenses')
+					.set({ version: w.version })
+					.where('enterprise_id', '=', ctx.enterpriseID)
+					.where('user_id', '=', id)
+					.execute();
+				w.changed();
+			}
+		}
+		await w.trx
+			.insertInto('scim_users')
+			.values({
+				enterprise_id: ctx.enterpriseID,
+				user_id: id,
+				external_id: input.externalId,
+				given_name: input.givenName,
+				family_name: input.familyName,
+				active: input.active ? 1 : 0,
+				created_at: w.now,
+				updated_at: w.now
+			})
+			.onConflict((oc) =>
+				oc.columns(['enterprise_id', 'user_id']).doUpdateSet({
+					external_id: input.externalId,
+					given_name: input.givenName,
+					family_name: input.familyName,
+					active: input.active ? 1 : 0,
+					updated_at: w.now
+				})
+			)
+			.execute();
+		if (!input.active) await releaseSeat(w, row);
+		else if (row.licensed_at === null) {
+			await settleInvite(w, input.email);
+			await takeSeat(w, id, input.email);
+		}
+		await w.audit('updateUser', input.email, before, {
+			userName: input.email,
+			name: input.name ?? row.name,
+			active: input.active
+		});
+	});
+	const row = await findUser(ctx.database.db, ctx.enterpriseID, id);
+	const resource = userResource(row!, ctx.baseURL);
+	return scimJson(project(USER_SCHEMA, resource, projection(ctx.url)), 200, {
+		location: `${ctx.baseURL}/Users/${id}`
+	});
+}
+
+/** `PUT /Users/:id`: the body replaces what the IdP said about the user. */
+export async function replaceUser(ctx: ScimContext, id: string, body: unknown): Promise<Response> {
+	const input = userInput(body);
+	return updateUser(ctx, id, () => input);
+}
+
+function userPatchOps(ops: PatchOp[]): PatchOp[] {
+	return ops.filter((op) => {
+		if (!op.path || isExtensionPath(op.path)) return false;
+		const root = rootAttribute(op.path);
+		if (KEPT_USER_ATTRIBUTES.has(root)) return true;
+		if (IGNORED_USER_ATTRIBUTES.has(root)) return false;
+		throw new ScimError(400, `"${op.path}" is not an attribute of User`, 'invalidPath');
+	});
+}
+
+/** `PATCH /Users/:id`: quirks normalised, then scim-patch on the current resource, then applied. */
+export async function patchUser(ctx: ScimContext, id: string, body: unknown): Promise<Response> {
+	const ops = userPatchOps(normalisePatch(body, USER_SCHEMA));
+	return updateUser(ctx, id, (row) => {
+		const current = userResource(row, ctx.baseURL);
+		if (ops.length === 0) return userInput(current, row);
+		let patched: Json;
+		try {
+			patched = scimPatch(structuredClone(current) as never, ops as never, {
+				treatMissingAsAdd: true
+			}) as unknown as Json;
+		} catch (err) {
+			if (err instanceof PatchLibError || err instanceof Error) {
+				const type = (err as { scimCode?: string }).scimCode;
+				throw new ScimError(
+					400,
+					err.message || 'the patch could not be applied',
+					type === 'noTarget' || type === 'invalidPath' || type === 'invalidSyntax'
+						? type
+						: 'invalidValue'
+				);
+			}
+			throw err;
+		}
+		return userInput(patched, row);
+	});
+}
+
+/** `DELETE /Users/:id`: removes the SCIM license and the IdP's record; never the person (R22). */
+export async function deleteUser(ctx: ScimContext, id: string): Promise<Response> {
+	await scimWrite(ctx.database, ctx.enterpriseID, async (w) => {
+		const row = await findUser(w.trx, ctx.enterpriseID, id);
+		if (!row) throw notFound(id);
+		await releaseSeat(w, row);
+		await w.trx
+			.deleteFrom('scim_users')
+			.where('enterprise_id', '=', ctx.enterpriseID)
+			.where('user_id', '=', id)
+			.execute();
+		await w.audit('deprovisionUser', row.email, { userName: row.email }, null);
+	});
+	return new Response(null, { status: 204 });
+}
+
+/** Which of `ids` are SCIM users of the enterprise (for group members). */
+export async function usersInEnterprise(
+	q: Q,
+	enterpriseID: string,
+	ids: string[]
+): Promise<Set<string>> {
+	const found = new Set<string>();
+	for (let i = 0; i < ids.length; i += 500) {
+		const chunk = ids.slice(i, i + 500);
+		const rows = await usersOf(q, enterpriseID).select('u.id').where('u.id', 'in', chunk).execute();
+		for (const r of rows) found.add(r.id);
+	}
+	return found;
+}
+
+/** Whether a projection leaves out the (costly) members of a group; re-exported for groups. */
+export { excludes };

@@ -1,0 +1,9 @@
+import { scimEndpoint, methodNotAllowed } from '$lib/server/scim/endpoint';
+import { getResourceTypes } from '$lib/server/scim/discovery';
+import type { RequestHandler } from './$types';
+
+export const GET: RequestHandler = scimEndpoint(async (ctx) =>
+	getResourceTypes(ctx.baseURL, ctx.params.id!)
+);
+
+export const fallback: RequestHandler = methodNotAllowed;
