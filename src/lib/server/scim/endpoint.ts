@@ -110,29 +110,24 @@ export function scimEndpoint(
 				response = scimErrorResponse(new ScimError(500, 'something went wrong on our side'));
 			}
 		}
-		const path = event.url.pathname + event.url.search;
+		let path = event.url.pathname + event.url.search;
 		try {
-			await record(
-				database,
-				auth.enterpriseID,
-				auth.tokenID,
-				event.request.method,
-				decodeURIComponent(path),
-				response.status,
-				started
-			);
+			path = decodeURIComponent(path);
 		} catch {
-			// An undecodable path is logged as sent; the log never fails the request it describes.
-			await record(
-				database,
-				auth.enterpriseID,
-				auth.tokenID,
-				event.request.method,
-				path,
-				response.status,
-				started
-			).catch((err: Error) => log('warn', 'scim request log failed', { err: err.message }));
+			// logged as sent
 		}
+		// eslint-disable-next-line no-control-regex
+		path = path.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD');
+		// The log never fails the request it describes.
+		await record(
+			database,
+			auth.enterpriseID,
+			auth.tokenID,
+			event.request.method,
+			path,
+			response.status,
+			started
+		).catch((err: Error) => log('warn', 'scim request log failed', { err: err.message }));
 		return response;
 	};
 }

@@ -182,6 +182,10 @@ function translate(
 			const attr = attributes[name];
 			if (!attr) throw invalid(`"${filter.attrPath}" is not an attribute you can filter by`);
 			const value = 'compValue' in filter ? filter.compValue : undefined;
+			// eslint-disable-next-line no-control-regex
+			if (typeof value === 'string' && /\u0000/.test(value)) {
+				throw invalid('the filter value contains a NUL character');
+			}
 			return compare(attr, filter.attrPath, filter.op, value);
 		}
 	}

@@ -9,6 +9,7 @@ import {
 	excludes,
 	GROUP_SCHEMA,
 	iso,
+	plausibleID,
 	listResponse,
 	project,
 	projection,
@@ -74,7 +75,7 @@ function selectGroup(q: Q, enterpriseID: string) {
 }
 
 async function findGroup(q: Q, enterpriseID: string, id: string): Promise<GroupRow | undefined> {
-	if (id.length > 200) return undefined;
+	if (!plausibleID(id)) return undefined;
 	return selectGroup(q, enterpriseID).where('t.id', '=', id).executeTakeFirst();
 }
 
@@ -289,7 +290,7 @@ async function addMembers(w: ScimWrite, teamID: string, requested: string[]): Pr
 
 /** Removes members as rows, each leaving a tombstone for the consoles. */
 async function removeMembers(w: ScimWrite, teamID: string, requested: string[]): Promise<number> {
-	const ids = [...new Set(requested)].filter((id) => id.length <= 200);
+	const ids = [...new Set(requested)].filter(plausibleID);
 	let removed = 0;
 	for (let i = 0; i < ids.length; i += CHUNK) {
 		const chunk = ids.slice(i, i + CHUNK);

@@ -162,3 +162,9 @@ export function listResponse(resources: Json[], total: number, startIndex: numbe
 export function iso(at: number): string {
 	return new Date(at).toISOString();
 }
+
+/** Whether a string can be a resource id: short, no control characters (PostgreSQL refuses NUL). */
+export function plausibleID(id: string): boolean {
+	// eslint-disable-next-line no-control-regex
+	return id.length > 0 && id.length <= 200 && !/[\u0000-\u001f\u007f]/.test(id);
+}

@@ -8,6 +8,7 @@ import { filterToSql, type FilterSchema } from './filter';
 import {
 	excludes,
 	iso,
+	plausibleID,
 	listResponse,
 	project,
 	projection,
@@ -129,7 +130,7 @@ function selectUser(q: Q, enterpriseID: string) {
 }
 
 async function findUser(q: Q, enterpriseID: string, id: string): Promise<UserRow | undefined> {
-	if (id.length > 200) return undefined;
+	if (!plausibleID(id)) return undefined;
 	return selectUser(q, enterpriseID).where('u.id', '=', id).executeTakeFirst() as Promise<
 		UserRow | undefined
 	>;
@@ -209,7 +210,11 @@ function text(value: unknown, field: string, max = 200): string | null {
 	if (value === undefined || value === null) return null;
 	if (typeof value !== 'string')
 		throw new ScimError(400, `${field} must be a string`, 'invalidValue');
-	const clean = value.replaceAll(String.fromCharCode(0), '').trim();
+	// eslint-disable-next-line no-control-regex
+	if (/[\u0000-\u001f\u007f]/.test(value)) {
+		throw new ScimError(400, `${field} must not contain control characters`, 'invalidValue');
+	}
+	const clean = value.trim();
 	if (clean.length > max)
 		throw new ScimError(400, `${field} is longer than ${max} characters`, 'invalidValue');
 	return clean || null;
@@ -538,8 +543,9 @@ export async function usersInEnterprise(
 	ids: string[]
 ): Promise<Set<string>> {
 	const found = new Set<string>();
-	for (let i = 0; i < ids.length; i += 500) {
-		const chunk = ids.slice(i, i + 500);
+	const plausible = ids.filter(plausibleID);
+	for (let i = 0; i < plausible.length; i += 500) {
+		const chunk = plausible.slice(i, i + 500);
 		const rows = await usersOf(q, enterpriseID).select('u.id').where('u.id', 'in', chunk).execute();
 		for (const r of rows) found.add(r.id);
 	}
