@@ -10,6 +10,7 @@ const ALL_AREAS = [
 	['Storage', 'storage'],
 	['Co-owners', 'co-owners'],
 	['Audit log', 'audit'],
+	['SCIM', 'scim'],
 	['Settings', 'settings']
 ] as const;
 

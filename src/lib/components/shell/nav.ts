@@ -16,6 +16,7 @@ export type NavPath =
 	| 'storage'
 	| 'co-owners'
 	| 'audit'
+	| 'scim'
 	| 'settings';
 
 const ITEMS: NavItem[] = [
@@ -26,6 +27,7 @@ const ITEMS: NavItem[] = [
 	{ area: 'storage', label: 'Storage', path: 'storage' },
 	{ area: 'co-owners', label: 'Co-owners', path: 'co-owners' },
 	{ area: 'audit', label: 'Audit log', path: 'audit' },
+	{ area: 'scim', label: 'SCIM', path: 'scim' },
 	{ area: 'settings', label: 'Settings', path: 'settings' }
 ];
 

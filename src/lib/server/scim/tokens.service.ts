@@ -3,12 +3,15 @@ import type { Db } from '../db';
 import { hashToken } from '../seed';
 import { DAY_MS } from '../../domain/seats';
 import { ScimError } from './errors';
+import {
+	EXPIRY_WARNING_DAYS,
+	REQUEST_LOG_SIZE,
+	type ScimOverview,
+	type ScimTokenInfo,
+	type TokenExpiry
+} from '../../domain/scim';
 
-/** The lifetimes an admin can give a SCIM token (R23). */
-export const TOKEN_EXPIRIES = ['30d', '90d', '180d', '1y', '2y', 'never'] as const;
-
-/** One of the token lifetimes of R23. */
-export type TokenExpiry = (typeof TOKEN_EXPIRIES)[number];
+export { TOKEN_EXPIRIES, REQUEST_LOG_SIZE } from '../../domain/scim';
 
 const EXPIRY_DAYS: Record<TokenExpiry, number | null> = {
 	'30d': 30,
@@ -19,50 +22,10 @@ const EXPIRY_DAYS: Record<TokenExpiry, number | null> = {
 	never: null
 };
 
-/** The console warns about a token from this many days before it expires (R23). */
-export const EXPIRY_WARNING_DAYS = 20;
-
-/** The request log keeps this many requests per enterprise (R23). */
-export const REQUEST_LOG_SIZE = 100;
-
 /** When a token made at `now` with `expiry` stops working (null: never). */
 export function expiresAt(expiry: TokenExpiry, now: number): number | null {
 	const days = EXPIRY_DAYS[expiry];
 	return days === null ? null : now + days * DAY_MS;
-}
-
-/** A token's metadata as the console lists it; the secret itself is never stored (R23). */
-export interface ScimTokenInfo {
-	id: string;
-	createdAt: number;
-	expiresAt: number | null;
-	lastUsedAt: number | null;
-	expired: boolean;
-	/** Within 20 days of expiry and not yet expired (R23). */
-	expiresSoon: boolean;
-}
-
-/** A SCIM request as the console's log shows it (R23). */
-export interface ScimRequestInfo {
-	id: number;
-	method: string;
-	path: string;
-	status: number;
-	at: number;
-}
-
-/** Everything the console's SCIM page shows. */
-export interface ScimOverview {
-	enabled: boolean;
-	hasVerifiedDomain: boolean;
-	tokens: ScimTokenInfo[];
-	requests: ScimRequestInfo[];
-}
-
-/** What the IdP is handed when a token is made: the secret, once (R23). */
-export interface IssuedToken {
-	token: string;
-	info: ScimTokenInfo;
 }
 
 function tokenInfo(
@@ -91,7 +54,7 @@ export async function scimOverview(
 	{ db }: Db,
 	enterpriseID: string,
 	now = Date.now()
-): Promise<ScimOverview> {
+): Promise<Omit<ScimOverview, 'baseURL'>> {
 	const [enterprise, domain, tokens, requests] = await Promise.all([
 		db
 			.selectFrom('enterprises')
@@ -198,7 +161,7 @@ export async function issueToken(
 	expiry: TokenExpiry,
 	actor: ConsoleActor,
 	opts: { replaces?: string; now?: number } = {}
-): Promise<IssuedToken> {
+): Promise<{ token: string; info: ScimTokenInfo }> {
 	const now = opts.now ?? Date.now();
 	const token = `roster_scim_${randomBytes(32).toString('base64url')}`;
 	const row = {
