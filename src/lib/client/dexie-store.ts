@@ -1,17 +1,23 @@
 import type { MutationStore } from '../domain/mutations';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../domain/entities';
 import type { RosterDB } from './db';
+import type { DomainStore } from '../domain/mutations/domains';
+import { isEffectivelyVerified, type DomainState } from '../domain/domains';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
 /**
  * The browser's MutationStore over the mirror: mutators run here optimistically, inside the
  * caller's Dexie transaction.
  */
-export class DexieMutationStore implements MutationStore {
+export class DexieMutationStore implements MutationStore, DomainStore {
 	constructor(private readonly db: RosterDB) {}
 
 	async seats() {
 		return (await this.db.enterprise.toCollection().first())?.seats ?? 0;
+	}
+
+	async setSeats(seats: number) {
+		await this.db.enterprise.toCollection().modify({ seats });
 	}
 
 	async seatCounts(now: number) {
@@ -110,7 +116,76 @@ export class DexieMutationStore implements MutationStore {
 		await this.db.invites.put(invite);
 	}
 
+	getInvite(id: string): Promise<Invite | undefined> {
+		return this.db.invites.get(id);
+	}
+
+	async deleteInvite(id: string) {
+		await this.db.invites.delete(id);
+	}
+
 	async audit() {
 		// Only the server keeps the audit log (R24).
+	}
+
+	// Domains (R13–R15): the server has the last word on verification and on who is unclaimed.
+
+	async listDomains(): Promise<DomainState[]> {
+		return (await this.db.domains.toArray()).map((d) => ({
+			id: d.id,
+			domain: d.domain,
+			verificationValue: d.verificationValue,
+			verifiedAt: d.verifiedAt,
+			captureEnabled: d.captureEnabled
+		}));
+	}
+
+	async addDomain(id: string, domain: string) {
+		const roots = (await this.db.domains.toArray())
+			.filter((d) => d.verifiedAt != null)
+			.map((d) => d.domain);
+		const effectiveVerified = isEffectivelyVerified(domain, roots);
+		// The verification value and the count arrive with the next sync.
+		await this.db.domains.put({
+			id,
+			domain,
+			verificationValue: null,
+			verifiedAt: null,
+			effectiveVerified,
+			captureEnabled: false,
+			unclaimedCount: null
+		});
+	}
+
+	async deleteDomain(id: string) {
+		await this.db.domains.delete(id);
+		const rows = await this.db.domains.toArray();
+		const roots = rows.filter((d) => d.verifiedAt != null).map((d) => d.domain);
+		for (const d of rows) {
+			const effectiveVerified = isEffectivelyVerified(d.domain, roots);
+			if (effectiveVerified !== d.effectiveVerified)
+				await this.db.domains.update(d.id, {
+					effectiveVerified,
+					...(effectiveVerified ? {} : { unclaimedCount: null })
+				});
+		}
+	}
+
+	async setDomainVerified(id: string, at: number) {
+		await this.db.domains.update(id, { verifiedAt: at, effectiveVerified: true });
+	}
+
+	async setDomainCapture(id: string, enabled: boolean) {
+		await this.db.domains.update(id, { captureEnabled: enabled });
+	}
+
+	async lookupTxt() {
+		// DNS is the server's to ask: the verification is queued and its answer comes with a sync.
+		return null;
+	}
+
+	async unclaimedUsers() {
+		// Unmanaged users are not mirrored; the server checks who is still unclaimed.
+		return null;
 	}
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { MutationContext } from '../entities';
 import type { ConsoleArea } from '../roles';
 import { normalizeEmail } from '../auth';
-import type { MutationResult } from './result';
+import { reject, type MutationResult } from './result';
+import { seatUsage } from '../seats';
 import type { MutationStore } from './store';
 
 /** A UUID made by the client, so later offline changes can refer to it. */
@@ -33,4 +34,23 @@ export interface MutatorDef<S extends z.ZodType> {
 /** Declares a mutation with its types inferred from the args schema. */
 export function define<S extends z.ZodType>(def: MutatorDef<S>): MutatorDef<S> {
 	return def;
+}
+
+/**
+ * R6: null when `needed` seats are free at `now`, else the NEEDS_TO_INCREASE_SEATS rejection that
+ * says how many seats are needed and free.
+ */
+export async function seatCheck(
+	store: MutationStore,
+	needed: number,
+	now: number
+): Promise<MutationResult | null> {
+	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
+	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
+	if (usage.free >= needed) return null;
+	return reject(
+		'NEEDS_TO_INCREASE_SEATS',
+		`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
+		{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
+	);
 }

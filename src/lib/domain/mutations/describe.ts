@@ -2,6 +2,8 @@
 export interface IntentLookups {
 	teamName?(id: string): string | undefined;
 	userEmail?(id: string): string | undefined;
+	orgName?(id: string): string | undefined;
+	inviteEmail?(id: string): string | undefined;
 }
 
 function arg(args: unknown, key: string): string | undefined {
@@ -19,6 +21,14 @@ export function describeIntent(name: string, args: unknown, lookups: IntentLooku
 		const id = arg(args, 'userID');
 		return (id && lookups.userEmail?.(id)) ?? 'a user';
 	};
+	const org = () => {
+		const id = arg(args, 'orgID');
+		return (id && lookups.orgName?.(id)) ?? 'an organization';
+	};
+	const invite = () => {
+		const id = arg(args, 'inviteID');
+		return `the invite of ${(id && lookups.inviteEmail?.(id)) ?? 'someone'}`;
+	};
 	switch (name) {
 		case 'createTeam':
 			return `Create team “${arg(args, 'name') ?? ''}”`;
@@ -34,6 +44,40 @@ export function describeIntent(name: string, args: unknown, lookups: IntentLooku
 			return `Remove the license of ${user()}`;
 		case 'inviteUser':
 			return `Invite ${arg(args, 'email') ?? 'someone'}`;
+		case 'createOrg':
+			return `Create organization “${arg(args, 'name') ?? ''}”`;
+		case 'renameOrg':
+			return `Rename ${org()} to “${arg(args, 'name') ?? ''}”`;
+		case 'deleteOrg':
+			return `Delete ${org()}`;
+		case 'linkTeamToOrg':
+			return `Link ${team()} to ${org()} as ${arg(args, 'role') ?? 'member'}`;
+		case 'unlinkTeamFromOrg':
+			return `Unlink ${team()} from ${org()}`;
+		case 'resendInvite':
+			return `Resend ${invite()}`;
+		case 'changeInviteRole':
+			return `Make ${invite()} ${arg(args, 'role') ?? 'member'}`;
+		case 'revokeInvite':
+			return `Revoke ${invite()}`;
+		case 'setSeatCount': {
+			const seats = (args as { seats?: unknown } | null)?.seats;
+			return `Set the seat count to ${typeof seats === 'number' ? seats.toLocaleString('en-US') : '?'}`;
+		}
+		case 'addDomain':
+			return `Add domain ${arg(args, 'domain') ?? ''}`;
+		case 'verifyDomain':
+			return 'Verify a domain';
+		case 'deleteDomain':
+			return 'Delete a domain';
+		case 'setDomainCapture':
+			return (args as { enabled?: unknown } | null)?.enabled
+				? 'Turn domain capture on'
+				: 'Turn domain capture off';
+		case 'claimAccounts': {
+			const n = ((args as { userIDs?: unknown } | null)?.userIDs as unknown[] | undefined)?.length;
+			return `Claim ${n ?? 'the selected'} unclaimed account${n === 1 ? '' : 's'}`;
+		}
 		default:
 			return name;
 	}
@@ -43,5 +87,7 @@ export function describeIntent(name: string, args: unknown, lookups: IntentLooku
 export function editableArg(name: string): { key: string; label: string } | null {
 	if (name === 'inviteUser') return { key: 'email', label: 'Email' };
 	if (name === 'createTeam' || name === 'renameTeam') return { key: 'name', label: 'Team name' };
+	if (name === 'createOrg' || name === 'renameOrg')
+		return { key: 'name', label: 'Organization name' };
 	return null;
 }

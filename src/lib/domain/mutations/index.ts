@@ -1,26 +1,16 @@
 import { z } from 'zod';
 import { canAccess, type AccountRole } from '../roles';
-import { seatUsage, inviteExpiresAt } from '../seats';
+import { inviteExpiresAt } from '../seats';
 import type { MutationContext } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
-import { define, email, id, name, type MutatorDef } from './define';
+import { define, email, id, name, seatCheck, type MutatorDef } from './define';
+import { inviteMutators } from './invites';
 import { organizationMutators } from './organizations';
+import { domainMutators } from './domains';
 
 export type { MutationResult } from './result';
 export type { MutationStore } from './store';
-
-async function seatCheck(store: MutationStore, needed: number, now: number) {
-	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
-	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
-	if (usage.free >= needed) return null;
-	// R6: say how many seats are needed and how many are free.
-	return reject(
-		'NEEDS_TO_INCREASE_SEATS',
-		`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
-		{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
-	);
-}
 
 /** Every mutation the console sends, by name (ARCHITECTURE.md, contracts). */
 export const mutators = {
@@ -160,7 +150,9 @@ export const mutators = {
 			return OK;
 		}
 	}),
-	...organizationMutators
+	...organizationMutators,
+	...inviteMutators,
+	...domainMutators
 } satisfies Record<string, MutatorDef<z.ZodType>>;
 
 /** The name of a known mutation. */

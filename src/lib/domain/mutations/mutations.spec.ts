@@ -6,6 +6,7 @@ import { DAY_MS } from '../seats';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
+	const seat = { count: opts.seats };
 	const teams = new Map<string, Team>();
 	const orgs = new Map<string, Organization>();
 	const links = new Map<string, TeamOrgRole>();
@@ -15,7 +16,8 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 	const audits: string[] = [];
 	const users = opts.users ?? [];
 	const store: MutationStore = {
-		seats: async () => opts.seats,
+		seats: async () => seat.count,
+		setSeats: async (n) => void (seat.count = n),
 		seatCounts: async (now) => ({
 			licensed: licensed.size,
 			pendingInvites: [...invites.values()].filter((i) => i.expiresAt > now).length
@@ -40,9 +42,11 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		accountRole: async (id) => (id === opts.owner ? 'owner' : undefined),
 		findInviteByEmail: async (e) => [...invites.values()].find((i) => i.email === e),
 		putInvite: async (i) => void invites.set(i.id, i),
+		getInvite: async (id) => invites.get(id),
+		deleteInvite: async (id) => void invites.delete(id),
 		audit: async (action) => void audits.push(action)
 	};
-	return { store, teams, orgs, links, members, licensed, invites, audits };
+	return { store, seat, teams, orgs, links, members, licensed, invites, audits };
 }
 
 const T1 = '11111111-1111-4111-8111-111111111111';
@@ -239,5 +243,72 @@ describe('organization mutators (R9, R10)', () => {
 		expect(
 			await runMutation(m.store, 'linkTeamToOrg', { teamID: T1, orgID: I1, role: 'admin' }, ctx)
 		).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+	});
+});
+
+describe('invite and seat mutators (R4, R5, R6)', () => {
+	const DAY = DAY_MS;
+
+	it('R5: resend gives a pending invite 30 new days; an expired one needs a free seat again', async () => {
+		const m = memoryStore({ seats: 2, licensed: [U1] });
+		await m.store.putInvite({
+			id: I1,
+			email: 'a@acme.test',
+			role: 'member',
+			teamIDs: [],
+			sentAt: ctx.now - 10 * DAY,
+			expiresAt: ctx.now + 20 * DAY
+		});
+		expect(await runMutation(m.store, 'resendInvite', { inviteID: I1 }, ctx)).toEqual({ ok: true });
+		expect(m.invites.get(I1)?.expiresAt).toBe(ctx.now + 30 * DAY);
+		// Expired: its seat went to someone else meanwhile, so resending needs a new one.
+		m.invites.set(I1, { ...m.invites.get(I1)!, expiresAt: ctx.now - DAY });
+		m.licensed.add(U2);
+		expect(await runMutation(m.store, 'resendInvite', { inviteID: I1 }, ctx)).toMatchObject({
+			ok: false,
+			code: 'NEEDS_TO_INCREASE_SEATS'
+		});
+		m.licensed.delete(U2);
+		expect(await runMutation(m.store, 'resendInvite', { inviteID: I1 }, ctx)).toEqual({ ok: true });
+		expect(await runMutation(m.store, 'resendInvite', { inviteID: I2 }, ctx)).toMatchObject({
+			code: 'NOT_FOUND'
+		});
+	});
+
+	it('R5: change the role of a pending invite; revoke frees its seat and is idempotent', async () => {
+		const m = memoryStore({ seats: 1 });
+		expect(
+			(await runMutation(m.store, 'inviteUser', { inviteID: I1, email: 'b@acme.test' }, ctx)).ok
+		).toBe(true);
+		expect(
+			await runMutation(m.store, 'changeInviteRole', { inviteID: I1, role: 'admin' }, ctx)
+		).toEqual({ ok: true });
+		expect(m.invites.get(I1)?.role).toBe('admin');
+		// The one seat is taken by the invite: another invite is refused (R6)…
+		expect(
+			(await runMutation(m.store, 'inviteUser', { inviteID: I2, email: 'c@acme.test' }, ctx)).ok
+		).toBe(false);
+		// …until the first is revoked.
+		expect(await runMutation(m.store, 'revokeInvite', { inviteID: I1 }, ctx)).toEqual({ ok: true });
+		expect(await runMutation(m.store, 'revokeInvite', { inviteID: I1 }, ctx)).toEqual({ ok: true });
+		expect(
+			(await runMutation(m.store, 'inviteUser', { inviteID: I2, email: 'c@acme.test' }, ctx)).ok
+		).toBe(true);
+	});
+
+	it('R4: the seat count goes up freely and never below the seats in use; billing may change it', async () => {
+		const m = memoryStore({ seats: 3, licensed: [U1, U2] });
+		expect(await runMutation(m.store, 'setSeatCount', { seats: 10 }, ctx)).toEqual({ ok: true });
+		expect(m.seat.count).toBe(10);
+		expect(await runMutation(m.store, 'setSeatCount', { seats: 1 }, ctx)).toMatchObject({
+			ok: false,
+			code: 'SEATS_IN_USE',
+			details: { used: 2, requested: 1 }
+		});
+		expect(m.seat.count).toBe(10);
+		expect((await runMutation(m.store, 'setSeatCount', { seats: 2.5 }, ctx)).ok).toBe(false);
+		expect(mayRun('billing', 'setSeatCount')).toBe(true);
+		expect(mayRun('billing', 'revokeInvite')).toBe(false);
+		expect(m.audits).toEqual(['setSeatCount']);
 	});
 });

@@ -8,7 +8,10 @@ export type RejectionCode =
 	| 'CANNOT_REMOVE_OWNER'
 	| 'CANNOT_REMOVE_SELF'
 	| 'UNKNOWN_MUTATION'
-	| 'CONFLICT';
+	| 'CONFLICT'
+	| 'SEATS_IN_USE'
+	| 'VERIFICATION_FAILED'
+	| 'DOMAIN_NOT_VERIFIED';
 
 /** What applying a mutation came to. */
 export type MutationResult =

@@ -7,6 +7,8 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities'
  */
 export interface MutationStore {
 	seats(): Promise<number>;
+	/** Changes the purchased seat count (R4). */
+	setSeats(seats: number): Promise<void>;
 	/** Licensed users and unexpired invites at `now` (R4, R5). */
 	seatCounts(now: number): Promise<{ licensed: number; pendingInvites: number }>;
 
@@ -38,6 +40,9 @@ export interface MutationStore {
 
 	findInviteByEmail(email: string): Promise<Invite | undefined>;
 	putInvite(invite: Invite): Promise<void>;
+	getInvite(id: string): Promise<Invite | undefined>;
+	/** Removes an invite from every list (R5). */
+	deleteInvite(id: string): Promise<void>;
 
 	/** Records a change for the audit log (R24); a no-op in the browser. */
 	audit(action: string, target: string, before: unknown, after: unknown): Promise<void>;

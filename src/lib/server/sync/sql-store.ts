@@ -2,6 +2,10 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, InviteTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
+import type { TxtLookup } from '../../domain/domains';
+import type { DomainStore } from '../../domain/mutations/domains';
+import { SqlDomains } from '../domains/sql';
+import { lookupTxt } from '../domains/dns';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -14,7 +18,7 @@ export interface AuditActor {
  * The server's MutationStore: SQL inside one transaction, every write stamped with the enterprise's
  * next version so pull can send it, deletes leaving tombstones.
  */
-export class SqlMutationStore implements MutationStore {
+export class SqlMutationStore implements MutationStore, DomainStore {
 	constructor(
 		private readonly trx: Transaction<Database>,
 		private readonly enterpriseID: string,
@@ -42,6 +46,14 @@ export class SqlMutationStore implements MutationStore {
 			.where('id', '=', this.enterpriseID)
 			.executeTakeFirstOrThrow();
 		return row.seats;
+	}
+
+	async setSeats(seats: number) {
+		await this.trx
+			.updateTable('enterprises')
+			.set({ seats })
+			.where('id', '=', this.enterpriseID)
+			.execute();
 	}
 
 	async seatCounts(now: number) {
@@ -329,8 +341,30 @@ export class SqlMutationStore implements MutationStore {
 				invited_by: this.actor.userID,
 				...values
 			})
-			.onConflict((oc) => oc.column('id').doUpdateSet(values))
+			// An invite id of another enterprise is never touched (R1).
+			.onConflict((oc) =>
+				oc.column('id').doUpdateSet(values).where('invites.enterprise_id', '=', this.enterpriseID)
+			)
 			.execute();
+	}
+
+	async getInvite(id: string): Promise<Invite | undefined> {
+		const row = await this.trx
+			.selectFrom('invites')
+			.selectAll()
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.executeTakeFirst();
+		return row && inviteFromRow(row);
+	}
+
+	async deleteInvite(id: string) {
+		await this.trx
+			.deleteFrom('invites')
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+		await this.tombstone('invites', id);
 	}
 
 	async audit(action: string, target: string, before: unknown, after: unknown) {
@@ -348,6 +382,43 @@ export class SqlMutationStore implements MutationStore {
 				queued: this.actor.queued ? 1 : 0
 			})
 			.execute();
+	}
+
+	// Domains (R13–R15): see ../domains/sql.ts.
+
+	/** TXT lookups done before the transaction opened (prefetchTxt); others are looked up here. */
+	txtLookups = new Map<string, TxtLookup>();
+
+	private get domains() {
+		return new SqlDomains(this.trx, this.enterpriseID, this.version, this.now);
+	}
+
+	listDomains() {
+		return this.domains.listDomains();
+	}
+
+	addDomain(id: string, domain: string) {
+		return this.domains.addDomain(id, domain);
+	}
+
+	deleteDomain(id: string) {
+		return this.domains.deleteDomain(id);
+	}
+
+	setDomainVerified(id: string, at: number) {
+		return this.domains.setDomainVerified(id, at);
+	}
+
+	setDomainCapture(id: string, enabled: boolean) {
+		return this.domains.setDomainCapture(id, enabled);
+	}
+
+	async lookupTxt(domain: string) {
+		return this.txtLookups.get(domain) ?? lookupTxt(domain);
+	}
+
+	unclaimedUsers(userIDs: string[]) {
+		return this.domains.unclaimedUsers(userIDs);
 	}
 }
 

@@ -395,6 +395,76 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		expect(still).toEqual({ name: theirs!.name, enterprise_id: other.enterpriseID });
 	});
 
+	it('R4/R5: invites are resent, re-roled and revoked; the seat count changes, never below use; pull follows', async () => {
+		const clientID = `inv-${randomUUID()}`;
+		const inviteID = randomUUID();
+		const now = Date.now();
+		const start = await pull(database, { enterpriseID, clientID, userID: owner.userID, cookie: 0 });
+		const seatsBefore = (
+			start.changes.find((c) => c.table === 'enterprise')?.value as { seats: number }
+		).seats;
+		const out = await push(
+			database,
+			body(
+				[
+					{ id: 1, name: 'setSeatCount', args: { seats: seatsBefore + 5 }, createdAt: now },
+					{
+						id: 2,
+						name: 'inviteUser',
+						args: { inviteID, email: `inv-${clientID}@sync.test`, role: 'member' },
+						createdAt: now
+					},
+					{ id: 3, name: 'changeInviteRole', args: { inviteID, role: 'admin' }, createdAt: now },
+					{ id: 4, name: 'resendInvite', args: { inviteID }, createdAt: now },
+					{ id: 5, name: 'revokeInvite', args: { inviteID }, createdAt: now },
+					{ id: 6, name: 'setSeatCount', args: { seats: 1 }, createdAt: now }
+				],
+				clientID
+			),
+			owner
+		);
+		expect(out.ok && out.results.map((r) => r.code ?? r.status)).toEqual([
+			'applied',
+			'applied',
+			'applied',
+			'applied',
+			'applied',
+			'SEATS_IN_USE'
+		]);
+		const after = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: start.cookie
+		});
+		expect(after.changes).toEqual(
+			expect.arrayContaining([
+				{ table: 'invites', op: 'del', key: inviteID },
+				expect.objectContaining({
+					table: 'enterprise',
+					op: 'put',
+					value: expect.objectContaining({ seats: seatsBefore + 5 })
+				})
+			])
+		);
+		expect(
+			await database.db.selectFrom('invites').select('id').where('id', '=', inviteID).execute()
+		).toEqual([]);
+		// Billing changes the seat count (R2), but cannot revoke invites.
+		const billingOut = await push(
+			database,
+			body([
+				{ id: 1, name: 'setSeatCount', args: { seats: seatsBefore + 6 }, createdAt: now },
+				{ id: 2, name: 'revokeInvite', args: { inviteID: randomUUID() }, createdAt: now }
+			]),
+			billing
+		);
+		expect(billingOut.ok && billingOut.results.map((r) => r.code ?? r.status)).toEqual([
+			'applied',
+			'NOT_PERMITTED'
+		]);
+	});
+
 	it('R2: billing pulls licenses and invites, never teams or organizations', async () => {
 		const patch = await pull(database, {
 			enterpriseID,
