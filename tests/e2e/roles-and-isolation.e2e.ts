@@ -77,7 +77,7 @@ test.describe('Billing admin (R2)', () => {
 });
 
 test.describe('Co-owner (R2)', () => {
-	test('R2: a co-owner sees all eight console areas', async ({ page }) => {
+	test('R2: a co-owner sees all nine console areas', async ({ page }) => {
 		await signIn(page, ADMINS.coOwner.email, ADMINS.coOwner.password);
 		await page.goto('/e/acme/licenses');
 		await expect(nav(page).getByRole('link')).toHaveText(ALL_AREAS.map(([label]) => label));

@@ -15,6 +15,7 @@ const PAGES = [
 	['Storage', 'Storage policy', true],
 	['Co-owners', 'Co-owners and billing', true],
 	['Audit log', 'Audit log', true],
+	['SCIM', 'SCIM provisioning', false],
 	['Settings', 'Settings', false]
 ] as const;
 
@@ -118,7 +119,7 @@ test.describe('Tablet portrait 820×1180: the sidebar is a drawer', () => {
 		await menu(page).click();
 		await expect(menu(page)).toHaveAttribute('aria-expanded', 'true');
 		await expect(nav(page)).toBeVisible();
-		await expect(nav(page).getByRole('link')).toHaveCount(8);
+		await expect(nav(page).getByRole('link')).toHaveCount(9);
 
 		// Choosing a page navigates and closes the drawer.
 		await nav(page).getByRole('link', { name: 'Teams' }).click();
