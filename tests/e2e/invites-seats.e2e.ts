@@ -18,7 +18,10 @@ test('R4–R6: no free seat → change the seat count → invite; change role, r
 	const seats = licenses.seats;
 
 	// Fill the seats exactly: the purchased count becomes the seats in use.
-	const used = num((await licenses.seatFigure.innerText()).split(' of ')[0]!);
+	const [used, purchased] = (await licenses.seatFigure.innerText())
+		.replace(' seats used', '')
+		.split(' of ')
+		.map(num) as [number, number];
 	await seats.getByRole('button', { name: 'Change seat count' }).click();
 	// Below use is refused, and says why.
 	await seats.getByLabel('Purchased seats').fill(String(used - 1));
@@ -68,6 +71,11 @@ test('R4–R6: no free seat → change the seat count → invite; change role, r
 		await page.request.get(`/api/enterprises/${globex.id}/licenses?limit=1`)
 	).json();
 	expect(server.seats.purchased).toBe(used + 1);
+	// Leave Globex with the seats it had, for the journeys that follow.
+	await licenses.seats.getByRole('button', { name: 'Change seat count' }).click();
+	await licenses.seats.getByLabel('Purchased seats').fill(String(purchased));
+	await licenses.seats.getByRole('button', { name: 'Save seat count' }).click();
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
 	expect(server.seats.pendingInvites).toBe(
 		num((await licenses.figure('Pending invites').innerText()).trim())
 	);
