@@ -70,6 +70,36 @@ export interface MirrorTeamOrgLink {
 	role: 'admin' | 'member';
 }
 
+/**
+ * A domain in the mirror (R13–R15). The server computes `effectiveVerified` (itself or a verified
+ * parent) and `unclaimedCount` (null while unverified); `verificationValue` is null until the
+ * server's value arrives.
+ */
+export interface MirrorDomain {
+	id: string;
+	domain: string;
+	verificationValue: string | null;
+	verifiedAt: number | null;
+	effectiveVerified: boolean;
+	captureEnabled: boolean;
+	unclaimedCount: number | null;
+}
+
+/** The key of the enterprise's global storage rule in `storagePolicies`. */
+export const GLOBAL_POLICY = 'global';
+
+/**
+ * A storage rule in the mirror (R17): the global rule (key `global`, orgID null) or an
+ * organization's override (key = orgID).
+ */
+export interface MirrorStoragePolicy {
+	key: string;
+	orgID: string | null;
+	local: boolean;
+	cloud: boolean;
+	git: boolean;
+}
+
 /** A queued admin change waiting to be pushed. */
 export interface OutboxRow {
 	mutationID: number;
@@ -104,7 +134,9 @@ export const MIRROR_TABLES = [
 	'invites',
 	'organizations',
 	'teamOrgLinks',
-	'orgMembers'
+	'orgMembers',
+	'domains',
+	'storagePolicies'
 ] as const;
 
 /**
@@ -121,6 +153,8 @@ export class RosterDB extends Dexie {
 	organizations!: EntityTable<MirrorOrganization, 'id'>;
 	teamOrgLinks!: EntityTable<MirrorTeamOrgLink, 'key'>;
 	orgMembers!: EntityTable<MirrorOrgMember, 'key'>;
+	domains!: EntityTable<MirrorDomain, 'id'>;
+	storagePolicies!: EntityTable<MirrorStoragePolicy, 'key'>;
 	outbox!: EntityTable<OutboxRow, 'mutationID'>;
 	rejections!: EntityTable<RejectionRow, 'mutationID'>;
 	meta!: EntityTable<MetaRow, 'key'>;
@@ -143,6 +177,15 @@ export class RosterDB extends Dexie {
 		this.version(2).stores({ rosterChunks: '[gen+seq], gen' });
 		// Direct organization members, for effective roles (R11).
 		this.version(3).stores({ orgMembers: 'key, orgID, userID' });
+		// Domains with their verification, capture and unclaimed counts (R13–R15).
+		// A mirror from before this version pulls everything once, so its domains arrive.
+		this.version(4)
+			.stores({ domains: 'id, domain' })
+			.upgrade((tx) => tx.table('meta').delete('cookie'));
+		// Storage rules (R17). A mirror from before pulls everything once, so its rules arrive.
+		this.version(5)
+			.stores({ storagePolicies: 'key' })
+			.upgrade((tx) => tx.table('meta').delete('cookie'));
 	}
 
 	/** Every table a mutation may touch, for one read-write transaction. */
@@ -157,6 +200,8 @@ export class RosterDB extends Dexie {
 			this.organizations,
 			this.teamOrgLinks,
 			this.orgMembers,
+			this.domains,
+			this.storagePolicies,
 			this.outbox,
 			this.meta
 		];

@@ -7,3 +7,85 @@ export function isWithin(domain: string, root: string): boolean {
 export function isEffectivelyVerified(domain: string, verifiedDomains: readonly string[]): boolean {
 	return verifiedDomains.some((root) => isWithin(domain, root));
 }
+
+/** The most a domain name may be (RFC 1035). */
+export const MAX_DOMAIN_LENGTH = 253;
+
+/** The TXT value an admin publishes to prove they control a domain (R13). */
+export const VERIFICATION_PREFIX = 'roster-verification=';
+
+/** A domain as the mutators see it (R13, R14). */
+export interface DomainState {
+	id: string;
+	domain: string;
+	/** `roster-verification=<32 hex>`; null in the browser until the server's value arrives. */
+	verificationValue: string | null;
+	verifiedAt: number | null;
+	captureEnabled: boolean;
+}
+
+/** What a DNS TXT lookup found for a name: the records (each joined from its strings), or an error. */
+export interface TxtLookup {
+	records: string[];
+	/** Why no answer came (a timeout, a refused query); absent when DNS answered, even with none. */
+	error?: string;
+}
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Normalises what an admin typed as a domain (R13): trimmed, lower-case, internationalised names in
+ * their ASCII (punycode) form, no trailing dot; or says what is wrong with it.
+ */
+export function normalizeDomain(
+	input: string
+): { ok: true; domain: string } | { ok: false; message: string } {
+	const raw = input.trim().replace(/\.$/, '');
+	if (!raw) return { ok: false, message: 'enter a domain, e.g. acme.com' };
+	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /[/:?#@\\\s]/.test(raw)) {
+		return {
+			ok: false,
+			message: 'enter the domain name only, without scheme, path, port or spaces (e.g. acme.com)'
+		};
+	}
+	let host: string;
+	try {
+		host = new URL(`http://${raw}`).hostname;
+	} catch {
+		return { ok: false, message: `“${raw}” is not a valid domain name` };
+	}
+	if (host.length > MAX_DOMAIN_LENGTH) {
+		return { ok: false, message: `a domain name is at most ${MAX_DOMAIN_LENGTH} characters` };
+	}
+	const labels = host.split('.');
+	if (labels.length < 2) {
+		return { ok: false, message: 'a domain needs at least two labels, e.g. acme.com' };
+	}
+	if (!labels.every((l) => LABEL.test(l))) {
+		return {
+			ok: false,
+			message:
+				'each part of a domain is 1–63 letters, digits or hyphens, not starting or ending with a hyphen'
+		};
+	}
+	if (/^\d+$/.test(labels[labels.length - 1]!)) {
+		return { ok: false, message: 'an IP address is not a domain' };
+	}
+	return { ok: true, domain: host };
+}
+
+/** Domains an email address is on: its own and every parent of it, e.g. a.b.c → a.b.c, b.c (R15). */
+export function emailDomain(email: string): string {
+	return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** Which of `domains` have capture enabled and cover an email, counting only effectively verified ones (R14). */
+export function capturingDomains<
+	D extends Pick<DomainState, 'domain' | 'verifiedAt' | 'captureEnabled'>
+>(domains: readonly D[], email: string): D[] {
+	const host = emailDomain(email);
+	const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
+	return domains.filter(
+		(d) => d.captureEnabled && isWithin(host, d.domain) && isEffectivelyVerified(d.domain, roots)
+	);
+}

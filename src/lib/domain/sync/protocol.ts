@@ -41,7 +41,8 @@ export type MirrorTable =
 	| 'invites'
 	| 'organizations'
 	| 'teamOrgLinks'
-	| 'orgMembers';
+	| 'orgMembers'
+	| 'domains';
 
 /** One row change in a pull patch. */
 export interface Change {

@@ -4,6 +4,8 @@ import { dummyHash, verifyPassword } from './password';
 import { clear, hit, release } from './rate-limit';
 import { createSession } from './session';
 import { sql } from 'kysely';
+import { captureOnSignIn } from '../domains/capture';
+import { log } from '../log';
 
 // Failed attempts allowed per window: per account (guessing one password) and per IP (spraying).
 const ACCOUNT_LIMIT = 5;
@@ -55,6 +57,16 @@ export async function login(
 		.set({ last_login_at: now })
 		.where('id', '=', user.id)
 		.execute();
+	// R14: an unmanaged user on a captured domain takes a seat when they sign in. A failure here
+	// must not keep anyone out: it is logged and the next sign-in tries again.
+	try {
+		await captureOnSignIn(database, { id: user.id, email }, now);
+	} catch (err) {
+		log('error', 'domain capture on sign-in failed', {
+			userID: user.id,
+			err: err instanceof Error ? err.message : String(err)
+		});
+	}
 	const session = await createSession(database, user.id, meta, now);
 	return { ok: true, ...session, userID: user.id };
 }

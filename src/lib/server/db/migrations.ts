@@ -386,7 +386,49 @@ const scim: Migration = {
 	}
 };
 
+/**
+ * Domain capture on a subdomain verified through its root (R13, R14): the first schema asked for a
+ * verification on the row itself. The mutators now enforce "capture needs effective verification"
+ * (and turn capture off when a root goes), so the row-level check goes. SQLite cannot drop a check,
+ * so the table is rebuilt there.
+ */
+function domainCaptureViaParent(dialect: Dialect): Migration {
+	return {
+		async up(db: Kysely<unknown>) {
+			if (dialect === 'postgres') {
+				await sql`alter table domains drop constraint domains_capture_needs_verification`.execute(
+					db
+				);
+				return;
+			}
+			await db.schema
+				.createTable('domains_next')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('enterprise_id', 'text', (c) =>
+					c.notNull().references('enterprises.id').onDelete('cascade')
+				)
+				.addColumn('domain', 'text', (c) => c.notNull().check(sql`domain = lower(domain)`))
+				.addColumn('verification_value', 'text', (c) => c.notNull())
+				.addColumn('verified_at', TS)
+				.addColumn('capture_enabled', BOOL, (c) => c.notNull().defaultTo(0))
+				.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.addUniqueConstraint('domains_enterprise_domain', ['enterprise_id', 'domain'])
+				.execute();
+			await sql`insert into domains_next (id, enterprise_id, domain, verification_value, verified_at, capture_enabled, version, created_at) select id, enterprise_id, domain, verification_value, verified_at, capture_enabled, version, created_at from domains`.execute(
+				db
+			);
+			await db.schema.dropTable('domains').execute();
+			await sql`alter table domains_next rename to domains`.execute(db);
+		}
+	};
+}
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-	return { '0001_initial': initial(dialect), '0002_scim': scim };
+	return {
+		'0001_initial': initial(dialect),
+		'0002_scim': scim,
+		'0003_domain_capture_via_parent': domainCaptureViaParent(dialect)
+	};
 }

@@ -6,6 +6,7 @@ import { ACTIVITY_TRACKING_START } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
 import { rosterTotal } from './roster';
 import { canAccess } from '../../domain/roles';
+import { domainChanges } from '../domains/sql';
 
 const MAX_REJECTIONS = 1000;
 const TEAM_TABLES = new Set([
@@ -13,7 +14,8 @@ const TEAM_TABLES = new Set([
 	'teamMembers',
 	'organizations',
 	'teamOrgLinks',
-	'orgMembers'
+	'orgMembers',
+	'domains'
 ]);
 
 /**
@@ -161,6 +163,8 @@ async function changesSince(
 				value: { teamID: l.team_id, orgID: l.org_id, role: l.role }
 			});
 		}
+		// Domains with effective verification and unclaimed counts (R13, R15), hidden from billing (R2).
+		changes.push(...(await domainChanges(trx, enterpriseID, since)));
 	}
 	return changes;
 }

@@ -6,6 +6,7 @@ import type { AccountRole } from '../../domain/roles';
 import type { PushBody, PushResult } from '../../domain/sync/protocol';
 import { SqlMutationStore } from './sql-store';
 import { poke } from './poke';
+import { prefetchTxt } from '../domains/sql';
 
 // A mutation created this long before it reached the server counts as a queued offline change (R24).
 const QUEUED_AFTER_MS = 10_000;
@@ -50,6 +51,8 @@ export async function push(
 	now = () => Date.now()
 ): Promise<PushOutcome> {
 	const { db, dialect } = database;
+	// R13: DNS answers are fetched before the write lock is taken (see prefetchTxt).
+	const txt = await prefetchTxt(database, body.enterpriseID, body.mutations);
 	const { outcome, changed } = await db
 		.transaction()
 		.execute(async (trx): Promise<{ outcome: PushOutcome; changed: boolean }> => {
@@ -109,6 +112,7 @@ export async function push(
 					queued: at - m.createdAt > QUEUED_AFTER_MS
 				};
 				const store = new SqlMutationStore(trx, body.enterpriseID, version + 1, actor, at);
+				store.txtLookups = txt;
 				await sql`savepoint mutation`.execute(trx);
 				let result: MutationResult;
 				try {

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import type { User } from '../entities';
+import { seatUsage } from '../seats';
+import {
+	isEffectivelyVerified,
+	normalizeDomain,
+	type DomainState,
+	type TxtLookup
+} from '../domains';
+import { OK, reject } from './result';
+import type { MutationStore } from './store';
+import { define, id } from './define';
+
+/**
+ * What the domain mutators read and write beyond the shared MutationStore. Kept apart so stores that
+ * never see domains (tests of other rules) need not implement it; the server's and the browser's
+ * stores do.
+ */
+export interface DomainStore {
+	/** Every domain of the enterprise (R13). */
+	listDomains(): Promise<DomainState[]>;
+	/** Adds an unverified domain; the server generates its verification value (R13). */
+	addDomain(id: string, domain: string): Promise<void>;
+	deleteDomain(id: string): Promise<void>;
+	setDomainVerified(id: string, at: number): Promise<void>;
+	setDomainCapture(id: string, enabled: boolean): Promise<void>;
+	/**
+	 * The TXT records DNS holds for a name, or null where no lookup can run (the browser: the server
+	 * decides, and the answer arrives with the next sync).
+	 */
+	lookupTxt(domain: string): Promise<TxtLookup | null>;
+	/**
+	 * Of these users, the ones who are unclaimed accounts: unlicensed, with an email on an
+	 * effectively verified domain of the enterprise (R15); null where unknown (the browser).
+	 */
+	unclaimedUsers(userIDs: string[]): Promise<User[] | null>;
+}
+
+/** The domain side of a store; every store that runs domain mutations implements it. */
+export function domainStore(store: MutationStore): MutationStore & DomainStore {
+	if (typeof (store as Partial<DomainStore>).listDomains !== 'function') {
+		throw new Error('this store does not keep domains');
+	}
+	return store as MutationStore & DomainStore;
+}
+
+/** A domain name as typed: normalised, or refused with a message an admin can act on (R13). */
+export const domainName = z.string().transform((value, ctx) => {
+	const result = normalizeDomain(value.slice(0, 400));
+	if (!result.ok) {
+		ctx.addIssue({ code: 'custom', message: result.message });
+		return z.NEVER;
+	}
+	return result.domain;
+});
+
+async function seatCheck(store: MutationStore, needed: number, now: number) {
+	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
+	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
+	if (usage.free >= needed) return null;
+	// R6: say how many seats are needed and how many are free.
+	return reject(
+		'NEEDS_TO_INCREASE_SEATS',
+		`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
+		{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
+	);
+}
+
+function verifiedRoots(domains: readonly DomainState[]): string[] {
+	return domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
+}
+
+/** What a failed TXT lookup says: what was expected where, and what DNS holds instead. */
+export function verificationFailure(domain: string, expected: string, found: TxtLookup): string {
+	if (found.error) {
+		return `could not look up the TXT records of ${domain} (${found.error}); publish ${expected} and try again`;
+	}
+	const records = found.records.length
+		? found.records.map((r) => `“${r}”`).join(', ')
+		: 'no TXT records';
+	return `no TXT record ${expected} on ${domain}; found: ${records}`;
+}
+
+/** Domains (R13–R16): add, verify through DNS, delete, capture, claim unclaimed accounts. */
+export const domainMutators = {
+	addDomain: define({
+		args: z.object({ domainID: id, domain: domainName }),
+		area: 'domains',
+		async apply(base, { domainID, domain }) {
+			const store = domainStore(base);
+			const domains = await store.listDomains();
+			const same = domains.find((d) => d.id === domainID);
+			if (same) {
+				// A replayed add of the same domain is done already.
+				if (same.domain === domain) return OK;
+				return reject('ALREADY_EXISTS', 'this domain id is taken');
+			}
+			if (domains.some((d) => d.domain === domain)) {
+				return reject('ALREADY_EXISTS', `${domain} is already one of your domains`);
+			}
+			await store.addDomain(domainID, domain);
+			await store.audit('addDomain', domain, null, { domain });
+			return OK;
+		}
+	}),
+	verifyDomain: define({
+		args: z.object({ domainID: id }),
+		area: 'domains',
+		async apply(base, { domainID }, ctx) {
+			const store = domainStore(base);
+			const d = (await store.listDomains()).find((x) => x.id === domainID);
+			if (!d) return reject('NOT_FOUND', 'the domain no longer exists');
+			if (d.verifiedAt != null) return OK;
+			// R13: the server looks the record up; the browser queues the request and waits.
+			const found = await store.lookupTxt(d.domain);
+			if (found === null || d.verificationValue === null) return OK;
+			if (!found.error && found.records.includes(d.verificationValue)) {
+				await store.setDomainVerified(domainID, ctx.now);
+				await store.audit('verifyDomain', d.domain, { verified: false }, { verified: true });
+				return OK;
+			}
+			return reject(
+				'VERIFICATION_FAILED',
+				verificationFailure(d.domain, d.verificationValue, found),
+				{
+					domain: d.domain,
+					expected: d.verificationValue,
+					found: found.records,
+					...(found.error ? { error: found.error } : {})
+				}
+			);
+		}
+	}),
+	deleteDomain: define({
+		args: z.object({ domainID: id }),
+		area: 'domains',
+		async apply(base, { domainID }) {
+			const store = domainStore(base);
+			const domains = await store.listDomains();
+			const d = domains.find((x) => x.id === domainID);
+			// Deleting what is already gone is the outcome the admin wanted.
+			if (!d) return OK;
+			await store.deleteDomain(domainID);
+			await store.audit('deleteDomain', d.domain, d, null);
+			// R14: a subdomain verified only through this one loses its verification, and its capture.
+			const rest = domains.filter((x) => x.id !== domainID);
+			const roots = verifiedRoots(rest);
+			for (const sub of rest) {
+				if (sub.captureEnabled && !isEffectivelyVerified(sub.domain, roots)) {
+					await store.setDomainCapture(sub.id, false);
+					await store.audit(
+						'setDomainCapture',
+						sub.domain,
+						{ enabled: true },
+						{ enabled: false, reason: `${d.domain} was deleted` }
+					);
+				}
+			}
+			return OK;
+		}
+	}),
+	setDomainCapture: define({
+		args: z.object({ domainID: id, enabled: z.boolean() }),
+		area: 'domains',
+		async apply(base, { domainID, enabled }) {
+			const store = domainStore(base);
+			const domains = await store.listDomains();
+			const d = domains.find((x) => x.id === domainID);
+			if (!d) return reject('NOT_FOUND', 'the domain no longer exists');
+			if (d.captureEnabled === enabled) return OK;
+			// R14: only on a verified domain (a verified parent counts, R13).
+			if (enabled && !isEffectivelyVerified(d.domain, verifiedRoots(domains))) {
+				return reject(
+					'DOMAIN_NOT_VERIFIED',
+					`verify ${d.domain} (or a domain above it) before enabling domain capture`
+				);
+			}
+			await store.setDomainCapture(domainID, enabled);
+			await store.audit('setDomainCapture', d.domain, { enabled: !enabled }, { enabled });
+			return OK;
+		}
+	}),
+	claimAccounts: define({
+		args: z.object({ userIDs: z.array(id).min(1, 'select at least one account').max(1000) }),
+		area: 'domains',
+		async apply(base, { userIDs }, ctx) {
+			const store = domainStore(base);
+			const wanted: string[] = [];
+			for (const userID of new Set(userIDs)) {
+				// Someone licensed meanwhile is claimed already.
+				if (!(await store.hasLicense(userID))) wanted.push(userID);
+			}
+			if (wanted.length === 0) return OK;
+			const users = await store.unclaimedUsers(wanted);
+			if (users !== null && users.length < wanted.length) {
+				const missing = wanted.length - users.length;
+				return reject(
+					'NOT_FOUND',
+					`${missing} of the selected accounts ${missing === 1 ? 'is' : 'are'} no longer an unclaimed account on a verified domain`
+				);
+			}
+			// R15/R6: every selected account needs a seat, checked for all at once.
+			const noSeat = await seatCheck(store, wanted.length, ctx.now);
+			if (noSeat) return noSeat;
+			for (const userID of wanted) await store.addLicense(userID);
+			await store.audit(
+				'claimAccounts',
+				`${wanted.length} unclaimed account${wanted.length === 1 ? '' : 's'}`,
+				null,
+				{ emails: users?.map((u) => u.email) ?? wanted }
+			);
+			return OK;
+		}
+	})
+};

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+import type { Db } from '../db';
+import type { User } from '../../domain/entities';
+import type { Change } from '../../domain/sync/protocol';
+import {
+	emailDomain,
+	isEffectivelyVerified,
+	normalizeDomain,
+	VERIFICATION_PREFIX,
+	type DomainState,
+	type TxtLookup
+} from '../../domain/domains';
+import { lookupTxt } from './dns';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** A fresh verification value: `roster-verification=` and 32 hex digits (R13). */
+export function newVerificationValue(): string {
+	return `${VERIFICATION_PREFIX}${randomBytes(16).toString('hex')}`;
+}
+
+/** Every domain of an enterprise as the mutators see it. */
+export async function domainStates(q: Q, enterpriseID: string): Promise<DomainState[]> {
+	const rows = await q
+		.selectFrom('domains')
+		.select(['id', 'domain', 'verification_value', 'verified_at', 'capture_enabled'])
+		.where('enterprise_id', '=', enterpriseID)
+		.orderBy('domain')
+		.execute();
+	return rows.map((r) => ({
+		id: r.id,
+		domain: r.domain,
+		verificationValue: r.verification_value,
+		verifiedAt: r.verified_at == null ? null : Number(r.verified_at),
+		captureEnabled: Number(r.capture_enabled) === 1
+	}));
+}
+
+/** Users whose email is on `domain` or one of its subdomains (R15), unlicensed in the enterprise. */
+export function unclaimedOn(q: Q, enterpriseID: string, domain: string) {
+	return q
+		.selectFrom('users')
+		.where((eb) =>
+			eb.or([
+				eb(sql`lower(users.email)`, 'like', `%@${domain}`),
+				eb(sql`lower(users.email)`, 'like', `%@%.${domain}`)
+			])
+		)
+		.where(({ not, exists, selectFrom }) =>
+			not(
+				exists(
+					selectFrom('licenses')
+						.select('licenses.user_id')
+						.whereRef('licenses.user_id', '=', 'users.id')
+						.where('licenses.enterprise_id', '=', enterpriseID)
+				)
+			)
+		);
+}
+
+/** The mirror's domain rows: state, effective verification and unclaimed counts (R13, R15). */
+export async function domainMirrorRows(q: Q, enterpriseID: string) {
+	const domains = await domainStates(q, enterpriseID);
+	const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
+	return Promise.all(
+		domains.map(async (d) => {
+			const effectiveVerified = isEffectivelyVerified(d.domain, roots);
+			// R3: only a verified domain reveals who is on it.
+			const unclaimedCount = effectiveVerified
+				? Number(
+						(
+							await unclaimedOn(q, enterpriseID, d.domain)
+								.select((eb) => eb.fn.countAll<number>().as('n'))
+								.executeTakeFirstOrThrow()
+						).n
+					)
+				: null;
+			return { ...d, effectiveVerified, unclaimedCount };
+		})
+	);
+}
+
+/**
+ * The domain rows of a pull: all of them whenever a domain or a license changed since `since`
+ * (counts and effective verification depend on both; domains are few), else none.
+ */
+export async function domainChanges(q: Q, enterpriseID: string, since: number): Promise<Change[]> {
+	if (since >= 0) {
+		const [domain, license, dead] = await Promise.all([
+			q
+				.selectFrom('domains')
+				.select('id')
+				.where('enterprise_id', '=', enterpriseID)
+				.where('version', '>', since)
+				.limit(1)
+				.executeTakeFirst(),
+			q
+				.selectFrom('licenses')
+				.select('user_id')
+				.where('enterprise_id', '=', enterpriseID)
+				.where('version', '>', since)
+				.limit(1)
+				.executeTakeFirst(),
+			q
+				.selectFrom('tombstones')
+				.select('row_key')
+				.where('enterprise_id', '=', enterpriseID)
+				.where('table_name', 'in', ['licenses', 'domains'])
+				.where('version', '>', since)
+				.limit(1)
+				.executeTakeFirst()
+		]);
+		if (!domain && !license && !dead) return [];
+	}
+	const rows = await domainMirrorRows(q, enterpriseID);
+	return rows.map((value) => ({ table: 'domains', op: 'put', key: value.id, value }));
+}
+
+/** The server's DomainStore methods over SQL, stamped with the enterprise's next version. */
+export class SqlDomains {
+	constructor(
+		private readonly trx: Transaction<Database>,
+		private readonly enterpriseID: string,
+		private readonly version: number,
+		private readonly now: number
+	) {}
+
+	listDomains() {
+		return domainStates(this.trx, this.enterpriseID);
+	}
+
+	async addDomain(id: string, domain: string) {
+		await this.trx
+			.insertInto('domains')
+			.values({
+				id,
+				enterprise_id: this.enterpriseID,
+				domain,
+				verification_value: newVerificationValue(),
+				verified_at: null,
+				capture_enabled: 0,
+				version: this.version,
+				created_at: this.now
+			})
+			.execute();
+	}
+
+	async deleteDomain(id: string) {
+		await this.trx
+			.deleteFrom('domains')
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+		await this.trx
+			.insertInto('tombstones')
+			.values({
+				enterprise_id: this.enterpriseID,
+				table_name: 'domains',
+				row_key: id,
+				version: this.version
+			})
+			.execute();
+	}
+
+	async setDomainVerified(id: string, at: number) {
+		await this.update(id, { verified_at: at });
+	}
+
+	async setDomainCapture(id: string, enabled: boolean) {
+		await this.update(id, { capture_enabled: enabled ? 1 : 0 });
+	}
+
+	private async update(id: string, set: { verified_at?: number; capture_enabled?: number }) {
+		await this.trx
+			.updateTable('domains')
+			.set({ ...set, version: this.version })
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+	}
+
+	async unclaimedUsers(userIDs: string[]): Promise<User[]> {
+		if (userIDs.length === 0) return [];
+		const [users, domains, licensed] = await Promise.all([
+			this.trx
+				.selectFrom('users')
+				.select(['id', 'email', 'name'])
+				.where('id', 'in', userIDs)
+				.execute(),
+			this.listDomains(),
+			this.trx
+				.selectFrom('licenses')
+				.select('user_id')
+				.where('enterprise_id', '=', this.enterpriseID)
+				.where('user_id', 'in', userIDs)
+				.execute()
+		]);
+		const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
+		const held = new Set(licensed.map((l) => l.user_id));
+		return users.filter(
+			(u) => !held.has(u.id) && isEffectivelyVerified(emailDomain(u.email), roots)
+		);
+	}
+}
+
+/**
+ * The TXT lookups a push needs, done before its transaction opens (R13): a lookup can take
+ * seconds, and SQLite has one writer, so it must not wait inside the write lock. Covers each
+ * unverified domain a `verifyDomain` of the batch names, and domains an `addDomain` of the same
+ * batch adds (added and verified offline together).
+ */
+export async function prefetchTxt(
+	database: Db,
+	enterpriseID: string,
+	mutations: readonly { name: string; args: unknown }[]
+): Promise<Map<string, TxtLookup>> {
+	const lookups = new Map<string, TxtLookup>();
+	const verifyIDs = new Set<string>();
+	const added = new Map<string, string>();
+	for (const m of mutations) {
+		const args = (m.args ?? {}) as Record<string, unknown>;
+		if (m.name === 'verifyDomain' && typeof args.domainID === 'string')
+			verifyIDs.add(args.domainID);
+		if (
+			m.name === 'addDomain' &&
+			typeof args.domainID === 'string' &&
+			typeof args.domain === 'string'
+		) {
+			const n = normalizeDomain(args.domain);
+			if (n.ok) added.set(args.domainID, n.domain);
+		}
+	}
+	if (verifyIDs.size === 0) return lookups;
+	const names = new Set<string>();
+	const ids = [...verifyIDs].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+	if (ids.length) {
+		const rows = await database.db
+			.selectFrom('domains')
+			.select('domain')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('id', 'in', ids)
+			.where('verified_at', 'is', null)
+			.execute();
+		for (const r of rows) names.add(r.domain);
+	}
+	for (const id of verifyIDs) {
+		const name = added.get(id);
+		if (name) names.add(name);
+	}
+	await Promise.all([...names].map(async (n) => lookups.set(n, await lookupTxt(n))));
+	return lookups;
+}

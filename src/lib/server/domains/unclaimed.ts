@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Db } from '../db';
+import { ApiError } from '../http';
+import { isEffectivelyVerified } from '../../domain/domains';
+import { toCsv } from '../../domain/csv';
+import { domainStates, unclaimedOn } from './sql';
+
+/** An unclaimed account as the domains page lists it (R15). */
+export interface UnclaimedUser {
+	id: string;
+	email: string;
+	name: string;
+	lastLoginAt: number | null;
+}
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A domain of the enterprise that is verified (itself or through a root), or a 404/409. */
+async function verifiedDomain(database: Db, enterpriseID: string, domainID: string) {
+	const domains = ID.test(domainID) ? await domainStates(database.db, enterpriseID) : [];
+	const d = domains.find((x) => x.id === domainID);
+	if (!d) throw new ApiError(404, 'notFound', 'no such domain in this enterprise');
+	const roots = domains.filter((x) => x.verifiedAt != null).map((x) => x.domain);
+	// R3: only a verified domain reveals who is on it.
+	if (!isEffectivelyVerified(d.domain, roots)) {
+		throw new ApiError(409, 'notVerified', `verify ${d.domain} to see its unclaimed accounts`);
+	}
+	return d;
+}
+
+function escapeLike(text: string): string {
+	return text.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+function query(database: Db, enterpriseID: string, domain: string, q: string | undefined) {
+	let base = unclaimedOn(database.db, enterpriseID, domain);
+	const needle = q?.trim().toLowerCase();
+	if (needle) {
+		const pattern = `%${escapeLike(needle)}%`;
+		base = base.where((eb) =>
+			eb.or([
+				eb(sql`lower(users.email)`, 'like', sql`${pattern} escape '!'`),
+				eb(sql`lower(users.name)`, 'like', sql`${pattern} escape '!'`)
+			])
+		);
+	}
+	return base;
+}
+
+/** One page of a domain's unclaimed accounts, by email, with the total matching `q` (R15). */
+export async function listUnclaimed(
+	database: Db,
+	enterpriseID: string,
+	domainID: string,
+	opts: { offset: number; limit: number; q?: string }
+) {
+	const d = await verifiedDomain(database, enterpriseID, domainID);
+	const base = query(database, enterpriseID, d.domain, opts.q);
+	const [total, rows] = await Promise.all([
+		base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+		base
+			.select(['users.id', 'users.email', 'users.name', 'users.last_login_at'])
+			.orderBy('users.email')
+			.offset(opts.offset)
+			.limit(opts.limit)
+			.execute()
+	]);
+	const users: UnclaimedUser[] = rows.map((r) => ({
+		id: r.id,
+		email: r.email,
+		name: r.name,
+		lastLoginAt: r.last_login_at == null ? null : Number(r.last_login_at)
+	}));
+	return {
+		domain: d.domain,
+		total: Number(total.n),
+		offset: opts.offset,
+		limit: opts.limit,
+		users
+	};
+}
+
+/** Every unclaimed account of a domain as CSV (R15, R21): email, name, last_login (UTC date). */
+export async function unclaimedCsv(
+	database: Db,
+	enterpriseID: string,
+	domainID: string,
+	q?: string
+): Promise<{ domain: string; csv: string }> {
+	const d = await verifiedDomain(database, enterpriseID, domainID);
+	const rows = await query(database, enterpriseID, d.domain, q)
+		.select(['users.email', 'users.name', 'users.last_login_at'])
+		.orderBy('users.email')
+		.execute();
+	const csv = toCsv(rows, [
+		{ header: 'email', value: (r) => r.email },
+		{ header: 'name', value: (r) => r.name },
+		{
+			header: 'last_login',
+			value: (r) =>
+				r.last_login_at == null ? '' : new Date(Number(r.last_login_at)).toISOString().slice(0, 10)
+		}
+	]);
+	return { domain: d.domain, csv };
+}

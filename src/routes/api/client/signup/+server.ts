@@ -1,0 +1,36 @@
+import { json } from '@sveltejs/kit';
+import { z } from 'zod';
+import { getDb } from '$lib/server/db';
+import { api, ApiError, cleanText, errorResponse, readJson } from '$lib/server/http';
+import { requireIngestKey } from '$lib/server/ingest-key';
+import { signUp, SignUpRefused } from '$lib/server/domains/capture';
+import { email } from '$lib/domain/mutations/define';
+import type { RequestHandler } from './$types';
+
+const bodySchema = z.object({
+	email,
+	name: z.string().transform(cleanText).pipe(z.string().trim().min(1, 'name is required').max(200))
+});
+
+/**
+ * A new user signs up in the API client (R14), called by the vendor's client with the ingest key.
+ * 201 `{userID, licensedIn}`: licensed in each enterprise that captures their email's domain.
+ * 409 `needsSeats` when such an enterprise has no free seat (nobody is created), 409
+ * `alreadyRegistered` for a known email.
+ */
+export const POST: RequestHandler = api(async ({ request }) => {
+	try {
+		requireIngestKey(request.headers.get('authorization'));
+	} catch (err) {
+		if (err instanceof ApiError)
+			return errorResponse(err, { 'www-authenticate': 'Bearer realm="roster-client"' });
+		throw err;
+	}
+	const body = await readJson(request, bodySchema);
+	try {
+		return json(await signUp(getDb(), body), { status: 201 });
+	} catch (err) {
+		if (err instanceof SignUpRefused) throw new ApiError(409, err.code, err.message, err.details);
+		throw err;
+	}
+});

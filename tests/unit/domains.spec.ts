@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Papa from 'papaparse';
+import { push, type Pusher } from '../../src/lib/server/sync/push';
+import { pull } from '../../src/lib/server/sync/pull';
+import { signUp, SignUpRefused } from '../../src/lib/server/domains/capture';
+import { listUnclaimed, unclaimedCsv } from '../../src/lib/server/domains/unclaimed';
+import { lookupTxt } from '../../src/lib/server/domains/dns';
+import { login } from '../../src/lib/server/auth/login';
+import { hashPassword } from '../../src/lib/server/auth/password';
+import type { Change } from '../../src/lib/domain/sync/protocol';
+import type { MirrorDomain } from '../../src/lib/client/db';
+import { createTestDb, dialects, type TestDb } from './support/databases';
+import { startDnsServer, type TestDnsServer } from './support/dns-server';
+import { addDomain, grantRole, license, makeEnterprise, makeUser, tag } from './support/factories';
+
+let dns: TestDnsServer;
+const savedServers = process.env.DNS_SERVERS;
+beforeAll(async () => {
+	dns = await startDnsServer();
+	process.env.DNS_SERVERS = dns.address;
+});
+afterAll(async () => {
+	if (savedServers === undefined) delete process.env.DNS_SERVERS;
+	else process.env.DNS_SERVERS = savedServers;
+	await dns?.close();
+});
+
+describe('DNS TXT lookup against a loopback server (R13)', () => {
+	it('joins each record, tells "none" from "could not ask"', async () => {
+		dns.setTxt('txt.lookup.test', ['roster-verification=abc', 'v=spf1 -all']);
+		dns.setTxt('empty.lookup.test', []);
+		dns.silent.add('slow.lookup.test');
+		expect(await lookupTxt('txt.lookup.test')).toEqual({
+			records: ['roster-verification=abc', 'v=spf1 -all']
+		});
+		expect(await lookupTxt('empty.lookup.test')).toEqual({ records: [] });
+		expect(await lookupTxt('missing.lookup.test')).toEqual({ records: [] });
+		const slow = await lookupTxt('slow.lookup.test', { timeoutMs: 500 });
+		expect(slow.records).toEqual([]);
+		expect(slow.error).toMatch(/no answer from DNS/);
+	});
+});
+
+describe.each(dialects)('domains on %s', (dialect) => {
+	let t: TestDb;
+	beforeAll(async () => {
+		t = await createTestDb(dialect);
+	});
+	afterAll(async () => {
+		await t?.drop();
+	});
+
+	/** An enterprise with an owner who pushes from one client. */
+	async function setup(seats = 10) {
+		const ent = await makeEnterprise(t.database, { seats });
+		const owner = await makeUser(t.database);
+		await grantRole(t.database, ent.id, owner.id, 'owner');
+		await license(t.database, ent.id, owner.id);
+		const pusher: Pusher = { userID: owner.id, role: 'owner' };
+		const clientID = randomUUID();
+		let next = 1;
+		const run = async (name: string, args: unknown) => {
+			const out = await push(
+				t.database,
+				{
+					enterpriseID: ent.id,
+					clientGroupID: clientID,
+					clientID,
+					mutations: [{ id: next++, name, args, createdAt: Date.now() }]
+				},
+				pusher
+			);
+			if (!out.ok) throw new Error(`push refused: ${JSON.stringify(out.body)}`);
+			return out.results[0]!;
+		};
+		const domains = async (userID = owner.id, cookie = 0) => {
+			const res = await pull(t.database, { enterpriseID: ent.id, clientID, userID, cookie });
+			return {
+				cookie: res.cookie,
+				changes: res.changes,
+				rows: res.changes
+					.filter((c: Change) => c.table === 'domains' && c.op === 'put')
+					.map((c) => c.value as MirrorDomain)
+			};
+		};
+		return { ent, owner, run, domains };
+	}
+
+	it('R13: addDomain normalises the name, the server makes the verification value, duplicates are refused', async () => {
+		const { run, domains } = await setup();
+		const name = `Acme-${tag()}.TEST`;
+		const domainID = randomUUID();
+		expect(await run('addDomain', { domainID, domain: `  ${name}. ` })).toMatchObject({
+			status: 'applied'
+		});
+		const [row] = (await domains()).rows;
+		expect(row).toMatchObject({
+			id: domainID,
+			domain: name.toLowerCase(),
+			verifiedAt: null,
+			effectiveVerified: false,
+			captureEnabled: false,
+			unclaimedCount: null
+		});
+		expect(row!.verificationValue).toMatch(/^roster-verification=[0-9a-f]{32}$/);
+		const again = await run('addDomain', { domainID: randomUUID(), domain: name });
+		expect(again).toMatchObject({ status: 'rejected', code: 'ALREADY_EXISTS' });
+		expect(again.message).toContain(name.toLowerCase());
+		const bad = await run('addDomain', { domainID: randomUUID(), domain: 'https://acme.test/x' });
+		expect(bad).toMatchObject({ status: 'rejected', code: 'INVALID_ARGS' });
+		expect(bad.message).toMatch(/without scheme, path, port/);
+	});
+
+	it('R13: verification fails with what DNS holds, then succeeds once the record is published; subdomains follow', async () => {
+		const { ent, run, domains } = await setup();
+		const root = `verify-${tag()}.test`;
+		const domainID = randomUUID();
+		await run('addDomain', { domainID, domain: root });
+		const value = (await domains()).rows[0]!.verificationValue!;
+		dns.setTxt(root, ['v=spf1 -all']);
+
+		const failed = await run('verifyDomain', { domainID });
+		expect(failed).toMatchObject({ status: 'rejected', code: 'VERIFICATION_FAILED' });
+		expect(failed.message).toBe(`no TXT record ${value} on ${root}; found: “v=spf1 -all”`);
+		expect((await domains()).rows[0]!.verifiedAt).toBeNull();
+
+		// The admin publishes the record and retries.
+		dns.setTxt(root, ['v=spf1 -all', value]);
+		expect(await run('verifyDomain', { domainID })).toMatchObject({ status: 'applied' });
+		const unmanaged = await makeUser(t.database, { email: `pat@eng.${root}` });
+		const subID = randomUUID();
+		await run('addDomain', { domainID: subID, domain: `eng.${root}` });
+		const rows = (await domains()).rows;
+		const sub = rows.find((r) => r.id === subID)!;
+		expect(rows.find((r) => r.id === domainID)).toMatchObject({
+			effectiveVerified: true,
+			unclaimedCount: 1
+		});
+		// R13: verifying the root verifies its subdomains.
+		expect(sub).toMatchObject({ verifiedAt: null, effectiveVerified: true, unclaimedCount: 1 });
+		const audit = await t.database.db
+			.selectFrom('audit_log')
+			.select(['action', 'actor_kind'])
+			.where('enterprise_id', '=', ent.id)
+			.where('action', '=', 'verifyDomain')
+			.execute();
+		expect(audit).toEqual([{ action: 'verifyDomain', actor_kind: 'console' }]);
+		expect(unmanaged.email).toContain(root);
+	});
+
+	it('R13: the DNS lookup happens before the write lock: other pushes go through while DNS is slow', async () => {
+		const { run, domains } = await setup();
+		const other = await setup();
+		const root = `slow-${tag()}.test`;
+		const domainID = randomUUID();
+		await run('addDomain', { domainID, domain: root });
+		const value = (await domains()).rows[0]!.verificationValue!;
+		dns.setTxt(root, [value]);
+		const gate = dns.hold(root);
+		const verifying = run('verifyDomain', { domainID });
+		await gate.asked;
+		// While the lookup waits for its answer, another admin's change commits.
+		const teamID = randomUUID();
+		expect(await other.run('createTeam', { teamID, name: 'While DNS waits' })).toMatchObject({
+			status: 'applied'
+		});
+		gate.release();
+		expect(await verifying).toMatchObject({ status: 'applied' });
+	});
+
+	it('R14: capture needs effective verification; a verified parent counts; deleting the parent turns it off', async () => {
+		const { ent, run, domains } = await setup();
+		const root = `cap-${tag()}.test`;
+		const rootID = await addDomain(t.database, ent.id, root, { verified: true });
+		const loose = randomUUID();
+		await run('addDomain', { domainID: loose, domain: `other-${tag()}.test` });
+		const refused = await run('setDomainCapture', { domainID: loose, enabled: true });
+		expect(refused).toMatchObject({ status: 'rejected', code: 'DOMAIN_NOT_VERIFIED' });
+
+		const subID = randomUUID();
+		await run('addDomain', { domainID: subID, domain: `eu.${root}` });
+		expect(await run('setDomainCapture', { domainID: subID, enabled: true })).toMatchObject({
+			status: 'applied'
+		});
+		expect((await domains()).rows.find((r) => r.id === subID)).toMatchObject({
+			captureEnabled: true,
+			verifiedAt: null,
+			effectiveVerified: true
+		});
+		const before = (await domains()).cookie;
+		expect(await run('deleteDomain', { domainID: rootID })).toMatchObject({ status: 'applied' });
+		const after = await domains(undefined, before);
+		expect(after.changes).toContainEqual({ table: 'domains', op: 'del', key: rootID });
+		expect(after.rows.find((r) => r.id === subID)).toMatchObject({
+			captureEnabled: false,
+			effectiveVerified: false,
+			unclaimedCount: null
+		});
+	});
+
+	it('R15/R6: claiming selected unclaimed accounts is seat-checked for all at once, with the numbers', async () => {
+		// 3 seats: the owner holds one, 2 are free.
+		const { ent, run, domains } = await setup(3);
+		const root = `claim-${tag()}.test`;
+		await addDomain(t.database, ent.id, root, { verified: true });
+		const people = await Promise.all(
+			['a', 'b', 'c'].map((n) => makeUser(t.database, { email: `${n}@${root}` }))
+		);
+		const stranger = await makeUser(t.database, { email: `x@elsewhere-${tag()}.test` });
+		const three = await run('claimAccounts', { userIDs: people.map((p) => p.id) });
+		expect(three).toMatchObject({
+			status: 'rejected',
+			code: 'NEEDS_TO_INCREASE_SEATS',
+			details: { needed: 3, free: 2, used: 1, purchased: 3 }
+		});
+		expect(three.message).toBe('no free seat: 1 of 3 used; 3 needed, 2 free');
+		const notOnDomain = await run('claimAccounts', { userIDs: [people[0]!.id, stranger.id] });
+		expect(notOnDomain).toMatchObject({ status: 'rejected', code: 'NOT_FOUND' });
+
+		const before = await domains();
+		expect(before.rows[0]!.unclaimedCount).toBe(3);
+		expect(await run('claimAccounts', { userIDs: [people[0]!.id, people[1]!.id] })).toMatchObject({
+			status: 'applied'
+		});
+		const after = await domains(undefined, before.cookie);
+		expect(after.rows[0]!.unclaimedCount).toBe(1);
+		const licensed = after.changes.filter((c) => c.table === 'licenses' && c.op === 'put');
+		expect(licensed.map((c) => c.key)).toEqual(
+			expect.arrayContaining([people[0]!.id, people[1]!.id])
+		);
+	});
+
+	it('R2: billing never receives domains', async () => {
+		const { ent, domains } = await setup();
+		await addDomain(t.database, ent.id, `bill-${tag()}.test`, { verified: true });
+		const billing = await makeUser(t.database);
+		await grantRole(t.database, ent.id, billing.id, 'billing');
+		const seen = await domains(billing.id);
+		expect(seen.changes.some((c) => c.table === 'domains')).toBe(false);
+		expect((await domains()).rows).toHaveLength(1);
+	});
+
+	it('R14: a sign-up on a captured domain is licensed, audited as capture; without a free seat it is blocked and nobody is created', async () => {
+		const { ent, run, domains } = await setup(2);
+		const root = `signup-${tag()}.test`;
+		const domainID = await addDomain(t.database, ent.id, root, { verified: true });
+		await run('setDomainCapture', { domainID, enabled: true });
+		const before = await domains();
+
+		const first = await signUp(t.database, { email: `New.One@${root}`, name: 'New One' });
+		expect(first.licensedIn).toEqual([ent.id]);
+		const audit = await t.database.db
+			.selectFrom('audit_log')
+			.select(['action', 'actor_kind', 'actor_user_id'])
+			.where('enterprise_id', '=', ent.id)
+			.where('action', '=', 'captureSignUp')
+			.execute();
+		expect(audit).toEqual([
+			{ action: 'captureSignUp', actor_kind: 'capture', actor_user_id: null }
+		]);
+		const pulled = await domains(undefined, before.cookie);
+		expect(pulled.changes).toContainEqual(
+			expect.objectContaining({ table: 'licenses', op: 'put', key: first.userID })
+		);
+
+		// Both seats are used now (owner + the new one): the next sign-up is blocked.
+		const blocked = signUp(t.database, { email: `second@${root}`, name: 'Second' });
+		await expect(blocked).rejects.toBeInstanceOf(SignUpRefused);
+		await expect(blocked).rejects.toMatchObject({
+			code: 'needsSeats',
+			details: { free: 0, used: 2, purchased: 2 }
+		});
+		const ghost = await t.database.db
+			.selectFrom('users')
+			.select('id')
+			.where('email', '=', `second@${root}`)
+			.executeTakeFirst();
+		expect(ghost).toBeUndefined();
+
+		await expect(
+			signUp(t.database, { email: `new.one@${root}`, name: 'Again' })
+		).rejects.toMatchObject({
+			code: 'alreadyRegistered'
+		});
+		// Off the captured domain: created, unmanaged, counted as unclaimed only where verified.
+		const free = await signUp(t.database, { email: `someone@free-${tag()}.test`, name: 'Free' });
+		expect(free.licensedIn).toEqual([]);
+	});
+
+	it('R14: an unmanaged user on a captured domain is licensed when they sign in; with no seat they stay unmanaged', async () => {
+		const { ent, run } = await setup(2);
+		const root = `signin-${tag()}.test`;
+		const domainID = await addDomain(t.database, ent.id, root, { verified: true });
+		const passwordHash = await hashPassword('pw-for-capture');
+		const ann = await makeUser(t.database, { email: `ann@${root}`, passwordHash });
+		const bob = await makeUser(t.database, { email: `bob@${root}`, passwordHash });
+		const meta = { ip: `10.0.${tag().slice(0, 2)}`, userAgent: null };
+		// Capture off: signing in changes nothing.
+		expect(
+			(await login(t.database, { email: ann.email, password: 'pw-for-capture' }, meta)).ok
+		).toBe(true);
+		const licensed = async (userID: string) =>
+			!!(await t.database.db
+				.selectFrom('licenses')
+				.select('user_id')
+				.where('enterprise_id', '=', ent.id)
+				.where('user_id', '=', userID)
+				.executeTakeFirst());
+		expect(await licensed(ann.id)).toBe(false);
+
+		await run('setDomainCapture', { domainID, enabled: true });
+		await login(t.database, { email: ann.email, password: 'pw-for-capture' }, meta);
+		expect(await licensed(ann.id)).toBe(true);
+		// Owner + Ann fill both seats: Bob waits for a seat.
+		expect(
+			(await login(t.database, { email: bob.email, password: 'pw-for-capture' }, meta)).ok
+		).toBe(true);
+		expect(await licensed(bob.id)).toBe(false);
+		const actions = await t.database.db
+			.selectFrom('audit_log')
+			.select(['action', 'actor_kind', 'target'])
+			.where('enterprise_id', '=', ent.id)
+			.where('actor_kind', '=', 'capture')
+			.orderBy('id')
+			.execute();
+		expect(actions).toEqual([
+			{ action: 'captureSignIn', actor_kind: 'capture', target: ann.email },
+			{ action: 'captureWaitingForSeat', actor_kind: 'capture', target: bob.email }
+		]);
+	});
+
+	it('R15/R21: unclaimed accounts page by email with a search, and export as CSV with formulas neutralised', async () => {
+		const { ent } = await setup();
+		const root = `list-${tag()}.test`;
+		const domainID = await addDomain(t.database, ent.id, root, { verified: true });
+		const unverifiedID = await addDomain(t.database, ent.id, `nope-${tag()}.test`, {
+			verified: false
+		});
+		await makeUser(t.database, { email: `zed@${root}`, name: 'Zed' });
+		await makeUser(t.database, { email: `amy@dev.${root}`, name: '=HYPERLINK("http://x")' });
+		const held = await makeUser(t.database, { email: `held@${root}`, name: 'Held' });
+		await license(t.database, ent.id, held.id);
+		await makeUser(t.database, { email: `zed@x${root}`, name: 'Not on it' });
+
+		const page = await listUnclaimed(t.database, ent.id, domainID, { offset: 0, limit: 1 });
+		expect(page.total).toBe(2);
+		expect(page.users.map((u) => u.email)).toEqual([`amy@dev.${root}`]);
+		const search = await listUnclaimed(t.database, ent.id, domainID, {
+			offset: 0,
+			limit: 10,
+			q: 'ZED'
+		});
+		expect(search.users.map((u) => u.email)).toEqual([`zed@${root}`]);
+		await expect(
+			listUnclaimed(t.database, ent.id, unverifiedID, { offset: 0, limit: 10 })
+		).rejects.toMatchObject({ status: 409, code: 'notVerified' });
+
+		const { csv } = await unclaimedCsv(t.database, ent.id, domainID);
+		expect(csv.startsWith('email,name,last_login\r\n')).toBe(true);
+		expect(csv).toContain(`amy@dev.${root},"'=HYPERLINK(""http://x"")",`);
+		const parsed = Papa.parse<string[]>(csv.trimEnd(), { newline: '\r\n' }).data;
+		expect(parsed).toEqual([
+			['email', 'name', 'last_login'],
+			[`amy@dev.${root}`, `'=HYPERLINK("http://x")`, ''],
+			[`zed@${root}`, 'Zed', '']
+		]);
+	});
+});
