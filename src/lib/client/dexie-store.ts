@@ -1,6 +1,7 @@
 import type { MutationStore } from '../domain/mutations';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../domain/entities';
-import type { RosterDB } from './db';
+import { GLOBAL_POLICY, type RosterDB } from './db';
+import type { StoragePolicy } from '../domain/storage-policy';
 import type { DomainStore } from '../domain/mutations/domains';
 import { isEffectivelyVerified, type DomainState } from '../domain/domains';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
@@ -66,6 +67,7 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 		await this.db.organizations.delete(id);
 		await this.db.orgMembers.where('orgID').equals(id).delete();
 		await this.db.teamOrgLinks.where('orgID').equals(id).delete();
+		await this.db.storagePolicies.delete(id);
 	}
 
 	async teamOrgLink(teamID: string, orgID: string): Promise<TeamOrgRole | undefined> {
@@ -78,6 +80,19 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 
 	async unlinkTeamFromOrg(teamID: string, orgID: string) {
 		await this.db.teamOrgLinks.delete(`${teamID}:${orgID}`);
+	}
+
+	async getStoragePolicy(orgID: string | null): Promise<StoragePolicy | undefined> {
+		const row = await this.db.storagePolicies.get(orgID ?? GLOBAL_POLICY);
+		return row && { local: row.local, cloud: row.cloud, git: row.git };
+	}
+
+	async putStoragePolicy(orgID: string | null, policy: StoragePolicy) {
+		await this.db.storagePolicies.put({ key: orgID ?? GLOBAL_POLICY, orgID, ...policy });
+	}
+
+	async deleteStoragePolicy(orgID: string) {
+		await this.db.storagePolicies.delete(orgID);
 	}
 
 	async getUser(id: string): Promise<User | undefined> {

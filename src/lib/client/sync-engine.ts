@@ -697,6 +697,7 @@ async function applyChanges(db: RosterDB, changes: Change[]): Promise<void> {
 		if (table === 'organizations') {
 			await db.orgMembers.where('orgID').anyOf(keys).delete();
 			await db.teamOrgLinks.where('orgID').anyOf(keys).delete();
+			await db.storagePolicies.bulkDelete(keys);
 		}
 	}
 	await removeLicenses(db, licenseDels);

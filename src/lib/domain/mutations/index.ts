@@ -6,6 +6,7 @@ import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
 import { define, email, id, name, seatCheck, type MutatorDef } from './define';
 import { inviteMutators } from './invites';
+import { policyMutators } from './policies';
 import { organizationMutators } from './organizations';
 import { domainMutators } from './domains';
 
@@ -152,7 +153,8 @@ export const mutators = {
 	}),
 	...organizationMutators,
 	...inviteMutators,
-	...domainMutators
+	...domainMutators,
+	...policyMutators
 } satisfies Record<string, MutatorDef<z.ZodType>>;
 
 /** The name of a known mutation. */

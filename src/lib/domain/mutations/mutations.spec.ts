@@ -3,6 +3,7 @@ import { mayRun, runMutation, type MutationStore } from './index';
 import { describeIntent, editableArg } from './describe';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import { DAY_MS } from '../seats';
+import type { StoragePolicy } from '../storage-policy';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
@@ -10,6 +11,7 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 	const teams = new Map<string, Team>();
 	const orgs = new Map<string, Organization>();
 	const links = new Map<string, TeamOrgRole>();
+	const policies = new Map<string, StoragePolicy>();
 	const members = new Set<string>();
 	const licensed = new Set(opts.licensed ?? []);
 	const invites = new Map<string, Invite>();
@@ -34,6 +36,9 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		teamOrgLink: async (t, o) => links.get(`${t}:${o}`),
 		linkTeamToOrg: async (t, o, role) => void links.set(`${t}:${o}`, role),
 		unlinkTeamFromOrg: async (t, o) => void links.delete(`${t}:${o}`),
+		getStoragePolicy: async (o) => policies.get(o ?? 'global'),
+		putStoragePolicy: async (o, p) => void policies.set(o ?? 'global', p),
+		deleteStoragePolicy: async (o) => void policies.delete(o),
 		getUser: async (id) => users.find((u) => u.id === id),
 		findUserByEmail: async (e) => users.find((u) => u.email === e),
 		hasLicense: async (id) => licensed.has(id),
@@ -46,7 +51,7 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		deleteInvite: async (id) => void invites.delete(id),
 		audit: async (action) => void audits.push(action)
 	};
-	return { store, seat, teams, orgs, links, members, licensed, invites, audits };
+	return { store, seat, teams, orgs, links, policies, members, licensed, invites, audits };
 }
 
 const T1 = '11111111-1111-4111-8111-111111111111';
@@ -310,5 +315,32 @@ describe('invite and seat mutators (R4, R5, R6)', () => {
 		expect(mayRun('billing', 'setSeatCount')).toBe(true);
 		expect(mayRun('billing', 'revokeInvite')).toBe(false);
 		expect(m.audits).toEqual(['setSeatCount']);
+	});
+});
+
+describe('storage policy mutators (R17)', () => {
+	const O1 = '77777777-7777-4777-8777-777777777777';
+
+	it('R17: the global rule and an organization override are set, changed and cleared', async () => {
+		const m = memoryStore({ seats: 1 });
+		await runMutation(m.store, 'createOrg', { orgID: O1, name: 'Research' }, ctx);
+		const set = (orgID: string | null, local: boolean, cloud: boolean, git: boolean) =>
+			runMutation(m.store, 'setStoragePolicy', { orgID, local, cloud, git }, ctx);
+		expect(await set(null, true, false, true)).toEqual({ ok: true });
+		expect(m.policies.get('global')).toEqual({ local: true, cloud: false, git: true });
+		expect(await set(O1, false, false, true)).toEqual({ ok: true });
+		expect(m.policies.get(O1)).toEqual({ local: false, cloud: false, git: true });
+		// Nothing allowed at all would stop everyone: refused with the reason.
+		expect(await set(O1, false, false, false)).toMatchObject({
+			ok: false,
+			code: 'INVALID_ARGS',
+			message: expect.stringContaining('allow at least one storage type')
+		});
+		expect(await runMutation(m.store, 'clearStoragePolicyOverride', { orgID: O1 }, ctx)).toEqual({
+			ok: true
+		});
+		expect(m.policies.has(O1)).toBe(false);
+		expect(await set(I1, true, true, true)).toMatchObject({ code: 'NOT_FOUND' });
+		expect(mayRun('billing', 'setStoragePolicy')).toBe(false);
 	});
 });

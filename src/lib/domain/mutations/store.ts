@@ -1,4 +1,5 @@
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
+import type { StoragePolicy } from '../storage-policy';
 
 /**
  * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
@@ -28,6 +29,11 @@ export interface MutationStore {
 	teamOrgLink(teamID: string, orgID: string): Promise<TeamOrgRole | undefined>;
 	linkTeamToOrg(teamID: string, orgID: string, role: TeamOrgRole): Promise<void>;
 	unlinkTeamFromOrg(teamID: string, orgID: string): Promise<void>;
+
+	/** The global rule (orgID null) or an organization's override, if set (R17). */
+	getStoragePolicy(orgID: string | null): Promise<StoragePolicy | undefined>;
+	putStoragePolicy(orgID: string | null, policy: StoragePolicy): Promise<void>;
+	deleteStoragePolicy(orgID: string): Promise<void>;
 
 	getUser(id: string): Promise<User | undefined>;
 	findUserByEmail(email: string): Promise<User | undefined>;

@@ -42,7 +42,8 @@ export type MirrorTable =
 	| 'organizations'
 	| 'teamOrgLinks'
 	| 'orgMembers'
-	| 'domains';
+	| 'domains'
+	| 'storagePolicies';
 
 /** One row change in a pull patch. */
 export interface Change {

@@ -15,7 +15,8 @@ const TEAM_TABLES = new Set([
 	'organizations',
 	'teamOrgLinks',
 	'orgMembers',
-	'domains'
+	'domains',
+	'storagePolicies'
 ]);
 
 /**
@@ -165,6 +166,22 @@ async function changesSince(
 		}
 		// Domains with effective verification and unclaimed counts (R13, R15), hidden from billing (R2).
 		changes.push(...(await domainChanges(trx, enterpriseID, since)));
+		// Storage rules (R17): the global one keyed `global`, overrides by organization.
+		const policies = await trx
+			.selectFrom('storage_policies')
+			.select(['org_id', 'local', 'cloud', 'git'])
+			.where('enterprise_id', '=', enterpriseID)
+			.where('version', '>', since)
+			.execute();
+		for (const p of policies) {
+			const key = p.org_id ?? 'global';
+			changes.push({
+				table: 'storagePolicies',
+				op: 'put',
+				key,
+				value: { key, orgID: p.org_id, local: !!p.local, cloud: !!p.cloud, git: !!p.git }
+			});
+		}
 	}
 	return changes;
 }

@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, InviteTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
+import type { StoragePolicy } from '../../domain/storage-policy';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
 import type { TxtLookup } from '../../domain/domains';
 import type { DomainStore } from '../../domain/mutations/domains';
@@ -197,6 +198,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
 		await this.tombstone('organizations', id);
+		await this.tombstone('storagePolicies', id);
 		for (const m of members) await this.tombstone('orgMembers', `${id}:${m.user_id}`);
 		for (const l of links) await this.tombstone('teamOrgLinks', `${l.team_id}:${id}`);
 	}
@@ -236,6 +238,51 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
 		await this.tombstone('teamOrgLinks', `${teamID}:${orgID}`);
+	}
+
+	async getStoragePolicy(orgID: string | null): Promise<StoragePolicy | undefined> {
+		const row = await this.trx
+			.selectFrom('storage_policies')
+			.select(['local', 'cloud', 'git'])
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('org_id', orgID === null ? 'is' : '=', orgID)
+			.executeTakeFirst();
+		return row && { local: !!row.local, cloud: !!row.cloud, git: !!row.git };
+	}
+
+	async putStoragePolicy(orgID: string | null, policy: StoragePolicy) {
+		const values = {
+			local: policy.local ? 1 : 0,
+			cloud: policy.cloud ? 1 : 0,
+			git: policy.git ? 1 : 0,
+			version: this.version,
+			updated_at: this.now
+		};
+		const updated = await this.trx
+			.updateTable('storage_policies')
+			.set(values)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('org_id', orgID === null ? 'is' : '=', orgID)
+			.executeTakeFirst();
+		if (Number(updated.numUpdatedRows) > 0) return;
+		await this.trx
+			.insertInto('storage_policies')
+			.values({
+				id: crypto.randomUUID(),
+				enterprise_id: this.enterpriseID,
+				org_id: orgID,
+				...values
+			})
+			.execute();
+	}
+
+	async deleteStoragePolicy(orgID: string) {
+		await this.trx
+			.deleteFrom('storage_policies')
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('org_id', '=', orgID)
+			.execute();
+		await this.tombstone('storagePolicies', orgID);
 	}
 
 	async getUser(id: string): Promise<User | undefined> {

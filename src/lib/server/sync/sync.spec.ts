@@ -465,6 +465,98 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		]);
 	});
 
+	it('R17: the global storage rule and an override are set and cleared through push; pull follows', async () => {
+		const clientID = `pol-${randomUUID()}`;
+		const orgID = randomUUID();
+		const now = Date.now();
+		const start = await pull(database, { enterpriseID, clientID, userID: owner.userID, cookie: 0 });
+		const out = await push(
+			database,
+			body(
+				[
+					{ id: 1, name: 'createOrg', args: { orgID, name: 'Policy Org' }, createdAt: now },
+					{
+						id: 2,
+						name: 'setStoragePolicy',
+						args: { orgID: null, local: true, cloud: false, git: true },
+						createdAt: now
+					},
+					{
+						id: 3,
+						name: 'setStoragePolicy',
+						args: { orgID, local: false, cloud: false, git: true },
+						createdAt: now
+					},
+					{
+						id: 4,
+						name: 'setStoragePolicy',
+						args: { orgID: null, local: true, cloud: true, git: false },
+						createdAt: now
+					}
+				],
+				clientID
+			),
+			owner
+		);
+		expect(out.ok && out.results.map((r) => r.status)).toEqual([
+			'applied',
+			'applied',
+			'applied',
+			'applied'
+		]);
+		const mid = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: start.cookie
+		});
+		expect(mid.changes).toEqual(
+			expect.arrayContaining([
+				{
+					table: 'storagePolicies',
+					op: 'put',
+					key: 'global',
+					value: { key: 'global', orgID: null, local: true, cloud: true, git: false }
+				},
+				{
+					table: 'storagePolicies',
+					op: 'put',
+					key: orgID,
+					value: { key: orgID, orgID, local: false, cloud: false, git: true }
+				}
+			])
+		);
+		const rows = await database.db
+			.selectFrom('storage_policies')
+			.select('org_id')
+			.where('enterprise_id', '=', enterpriseID)
+			.execute();
+		expect(rows.filter((r) => r.org_id === null)).toHaveLength(1); // one global rule, updated
+		const cleared = await push(
+			database,
+			body(
+				[{ id: 5, name: 'clearStoragePolicyOverride', args: { orgID }, createdAt: now }],
+				clientID
+			),
+			owner
+		);
+		expect(cleared.ok).toBe(true);
+		const after = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: mid.cookie
+		});
+		expect(after.changes).toContainEqual({ table: 'storagePolicies', op: 'del', key: orgID });
+		const billingPull = await pull(database, {
+			enterpriseID,
+			clientID: `billing-pol-${randomUUID()}`,
+			userID: billing.userID,
+			cookie: 0
+		});
+		expect(billingPull.changes.some((c) => c.table === 'storagePolicies')).toBe(false);
+	});
+
 	it('R2: billing pulls licenses and invites, never teams or organizations', async () => {
 		const patch = await pull(database, {
 			enterpriseID,
