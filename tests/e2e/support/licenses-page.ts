@@ -25,7 +25,7 @@ export class LicensesPage {
 		this.rows = this.table.getByRole('row').filter({ has: page.getByRole('gridcell') });
 		this.search = page.getByRole('searchbox', { name: 'Search licensed users' });
 		this.lastActiveHeader = this.table.getByRole('columnheader', { name: /Last Active/ });
-		this.lastActiveSort = this.lastActiveHeader.getByRole('button');
+		this.lastActiveSort = this.lastActiveHeader.getByRole('button', { name: /^Last Active/ });
 		this.emailSort = this.table.getByRole('columnheader', { name: /Email/ }).getByRole('button');
 		this.count = this.users.getByText(/^[\d,]+ of [\d,]+ licensed users$/);
 	}
