@@ -137,26 +137,24 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 			expect(person?.id).toBe(user.id);
 		});
 
-		it('R14: domain capture cannot be enabled on an unverified domain', async () => {
+		it('R14: a subdomain verified through its root may capture (0003 dropped the row-level check; the mutators refuse an unverified domain, see domains.spec)', async () => {
 			const ent = await makeEnterprise(t.database);
-			const unverified = await addDomain(t.database, ent.id, `${tag()}.test`, { verified: false });
-			const verified = await addDomain(t.database, ent.id, `${tag()}.test`);
-			const enableCapture = (id: string) =>
-				t.database.db
-					.updateTable('domains')
-					.set({ capture_enabled: 1 })
-					.where('id', '=', id)
-					.execute();
-			await expect(enableCapture(unverified)).rejects.toThrow(CHECK);
-			await enableCapture(verified);
-			const rows = await t.database.db
-				.selectFrom('domains')
-				.select(['id', 'capture_enabled'])
-				.where('enterprise_id', '=', ent.id)
+			const root = `${tag()}.test`;
+			await addDomain(t.database, ent.id, root);
+			const sub = await addDomain(t.database, ent.id, `eu.${root}`, { verified: false });
+			await t.database.db
+				.updateTable('domains')
+				.set({ capture_enabled: 1 })
+				.where('id', '=', sub)
 				.execute();
-			expect(Object.fromEntries(rows.map((r) => [r.id, Number(r.capture_enabled)]))).toEqual({
-				[unverified]: 0,
-				[verified]: 1
+			const row = await t.database.db
+				.selectFrom('domains')
+				.select(['verified_at', 'capture_enabled'])
+				.where('id', '=', sub)
+				.executeTakeFirstOrThrow();
+			expect({ verified: row.verified_at, capture: Number(row.capture_enabled) }).toEqual({
+				verified: null,
+				capture: 1
 			});
 		});
 

@@ -70,14 +70,14 @@ function answer(query: Buffer, table: Map<string, string[]>): Buffer | null {
 	return Buffer.concat([header, question, ...answers]);
 }
 
-/** Starts a DNS server on 127.0.0.1 and a free port. */
-export async function startDnsServer(): Promise<TestDnsServer> {
+/** Starts a DNS server on 127.0.0.1 and the given port (a free one by default). */
+export async function startDnsServer(port = 0): Promise<TestDnsServer> {
 	const table = new Map<string, string[]>();
 	const silent = new Set<string>();
 	const queries: string[] = [];
 	const gates = new Map<string, { asked: () => void; released: Promise<void> }>();
 	const socket = createSocket('udp4');
-	socket.on('message', async (msg: Buffer, from: RemoteInfo) => {
+	const handle = async (msg: Buffer, from: RemoteInfo) => {
 		try {
 			const { name } = readName(msg, 12);
 			queries.push(name);
@@ -92,11 +92,12 @@ export async function startDnsServer(): Promise<TestDnsServer> {
 		} catch {
 			// a malformed query gets no answer
 		}
-	});
-	await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-	const { port } = socket.address();
+	};
+	socket.on('message', (msg: Buffer, from: RemoteInfo) => void handle(msg, from));
+	await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
+	const bound = socket.address().port;
 	return {
-		address: `127.0.0.1:${port}`,
+		address: `127.0.0.1:${bound}`,
 		setTxt: (name, records) => void table.set(name.toLowerCase(), records),
 		silent,
 		queries,
