@@ -100,6 +100,14 @@ export interface MirrorStoragePolicy {
 	git: boolean;
 }
 
+/** An admin with a console role (R2), keyed by lower-case email; userID '' until the server's arrives. */
+export interface MirrorAdmin {
+	email: string;
+	userID: string;
+	name: string;
+	role: 'owner' | 'co-owner' | 'billing';
+}
+
 /** A queued admin change waiting to be pushed. */
 export interface OutboxRow {
 	mutationID: number;
@@ -136,7 +144,8 @@ export const MIRROR_TABLES = [
 	'teamOrgLinks',
 	'orgMembers',
 	'domains',
-	'storagePolicies'
+	'storagePolicies',
+	'admins'
 ] as const;
 
 /**
@@ -155,6 +164,7 @@ export class RosterDB extends Dexie {
 	orgMembers!: EntityTable<MirrorOrgMember, 'key'>;
 	domains!: EntityTable<MirrorDomain, 'id'>;
 	storagePolicies!: EntityTable<MirrorStoragePolicy, 'key'>;
+	admins!: EntityTable<MirrorAdmin, 'email'>;
 	outbox!: EntityTable<OutboxRow, 'mutationID'>;
 	rejections!: EntityTable<RejectionRow, 'mutationID'>;
 	meta!: EntityTable<MetaRow, 'key'>;
@@ -186,6 +196,10 @@ export class RosterDB extends Dexie {
 		this.version(5)
 			.stores({ storagePolicies: 'key' })
 			.upgrade((tx) => tx.table('meta').delete('cookie'));
+		// Admins and their console roles (R2). A mirror from before pulls everything once.
+		this.version(6)
+			.stores({ admins: 'email, userID' })
+			.upgrade((tx) => tx.table('meta').delete('cookie'));
 	}
 
 	/** Every table a mutation may touch, for one read-write transaction. */
@@ -202,6 +216,7 @@ export class RosterDB extends Dexie {
 			this.orgMembers,
 			this.domains,
 			this.storagePolicies,
+			this.admins,
 			this.outbox,
 			this.meta
 		];

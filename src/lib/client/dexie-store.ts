@@ -2,6 +2,7 @@ import type { MutationStore } from '../domain/mutations';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../domain/entities';
 import { GLOBAL_POLICY, type RosterDB } from './db';
 import type { StoragePolicy } from '../domain/storage-policy';
+import type { AccountRole } from '../domain/roles';
 import type { DomainStore } from '../domain/mutations/domains';
 import { isEffectivelyVerified, type DomainState } from '../domain/domains';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
@@ -117,9 +118,30 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 		await removeLicenses(this.db, [userID]);
 	}
 
-	async accountRole() {
-		// Console roles are not mirrored; the server enforces R8 authoritatively.
-		return undefined;
+	async accountRole(userID: string) {
+		return (await this.db.admins.where('userID').equals(userID).first())?.role;
+	}
+
+	async findAccount(email: string): Promise<User | undefined> {
+		const lower = email.toLowerCase();
+		const admin = await this.db.admins.get(lower);
+		if (admin?.userID) return { id: admin.userID, email: admin.email, name: admin.name };
+		const licensed = await this.findUserByEmail(email);
+		// Anyone else: a stand-in; the server says whether such an account exists.
+		return licensed ?? { id: '', email: lower, name: lower };
+	}
+
+	async adminRole(email: string): Promise<AccountRole | undefined> {
+		return (await this.db.admins.get(email.toLowerCase()))?.role;
+	}
+
+	async setAdminRole(account: User, role: 'co-owner' | 'billing') {
+		const email = account.email.toLowerCase();
+		await this.db.admins.put({ email, userID: account.id, name: account.name, role });
+	}
+
+	async removeAdminRole(email: string) {
+		await this.db.admins.delete(email.toLowerCase());
 	}
 
 	async findInviteByEmail(email: string): Promise<Invite | undefined> {

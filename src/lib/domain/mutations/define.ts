@@ -28,6 +28,8 @@ export const email = z
 export interface MutatorDef<S extends z.ZodType> {
 	args: S;
 	area: ConsoleArea;
+	/** Only the owner may run it, whatever the area says (R2: co-owners are the owner's to name). */
+	ownerOnly?: true;
 	apply(store: MutationStore, args: z.infer<S>, ctx: MutationContext): Promise<MutationResult>;
 }
 

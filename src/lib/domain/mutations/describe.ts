@@ -78,6 +78,14 @@ export function describeIntent(name: string, args: unknown, lookups: IntentLooku
 			const n = ((args as { userIDs?: unknown } | null)?.userIDs as unknown[] | undefined)?.length;
 			return `Claim ${n ?? 'the selected'} unclaimed account${n === 1 ? '' : 's'}`;
 		}
+		case 'addCoOwner':
+			return `Make ${arg(args, 'email') ?? 'someone'} ${arg(args, 'role') === 'billing' ? 'a billing admin' : 'a co-owner'}`;
+		case 'removeCoOwner':
+			return `Remove the console role of ${arg(args, 'email') ?? 'someone'}`;
+		case 'setStoragePolicy':
+			return `Change the storage policy of ${arg(args, 'orgID') ? org() : 'the enterprise'}`;
+		case 'clearStoragePolicyOverride':
+			return `Use the global storage rule for ${org()}`;
 		default:
 			return name;
 	}

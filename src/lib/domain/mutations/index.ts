@@ -7,6 +7,7 @@ import type { MutationStore } from './store';
 import { define, email, id, name, seatCheck, type MutatorDef } from './define';
 import { inviteMutators } from './invites';
 import { policyMutators } from './policies';
+import { adminMutators } from './admins';
 import { organizationMutators } from './organizations';
 import { domainMutators } from './domains';
 
@@ -154,7 +155,8 @@ export const mutators = {
 	...organizationMutators,
 	...inviteMutators,
 	...domainMutators,
-	...policyMutators
+	...policyMutators,
+	...adminMutators
 } satisfies Record<string, MutatorDef<z.ZodType>>;
 
 /** The name of a known mutation. */
@@ -167,9 +169,9 @@ export function isMutationName(name: string): name is MutationName {
 
 /** Whether a role may run a mutation (R2). */
 export function mayRun(role: AccountRole, name: MutationName): boolean {
-	return (
-		canAccess(role, mutators[name].area) && (role !== 'billing' || mutators[name].area === 'seats')
-	);
+	const def = mutators[name] as MutatorDef<z.ZodType>;
+	if (def.ownerOnly && role !== 'owner') return false;
+	return canAccess(role, def.area) && (role !== 'billing' || def.area === 'seats');
 }
 
 /**

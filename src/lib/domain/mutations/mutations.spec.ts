@@ -4,6 +4,7 @@ import { describeIntent, editableArg } from './describe';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import { DAY_MS } from '../seats';
 import type { StoragePolicy } from '../storage-policy';
+import type { AccountRole } from '../roles';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
@@ -12,6 +13,9 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 	const orgs = new Map<string, Organization>();
 	const links = new Map<string, TeamOrgRole>();
 	const policies = new Map<string, StoragePolicy>();
+	const admins = new Map<string, AccountRole>(
+		(opts.users ?? []).filter((u) => u.id === opts.owner).map((u) => [u.email, 'owner'])
+	);
 	const members = new Set<string>();
 	const licensed = new Set(opts.licensed ?? []);
 	const invites = new Map<string, Invite>();
@@ -39,6 +43,10 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		getStoragePolicy: async (o) => policies.get(o ?? 'global'),
 		putStoragePolicy: async (o, p) => void policies.set(o ?? 'global', p),
 		deleteStoragePolicy: async (o) => void policies.delete(o),
+		findAccount: async (e) => users.find((u) => u.email === e),
+		adminRole: async (e) => admins.get(e),
+		setAdminRole: async (u, role) => void admins.set(u.email, role),
+		removeAdminRole: async (e) => void admins.set(e, 'member'),
 		getUser: async (id) => users.find((u) => u.id === id),
 		findUserByEmail: async (e) => users.find((u) => u.email === e),
 		hasLicense: async (id) => licensed.has(id),
@@ -51,7 +59,7 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		deleteInvite: async (id) => void invites.delete(id),
 		audit: async (action) => void audits.push(action)
 	};
-	return { store, seat, teams, orgs, links, policies, members, licensed, invites, audits };
+	return { store, seat, teams, orgs, links, policies, admins, members, licensed, invites, audits };
 }
 
 const T1 = '11111111-1111-4111-8111-111111111111';
@@ -342,5 +350,51 @@ describe('storage policy mutators (R17)', () => {
 		expect(m.policies.has(O1)).toBe(false);
 		expect(await set(I1, true, true, true)).toMatchObject({ code: 'NOT_FOUND' });
 		expect(mayRun('billing', 'setStoragePolicy')).toBe(false);
+	});
+});
+
+describe('co-owner mutators (R2, R8)', () => {
+	const people = [
+		{ id: U1, email: 'owner@acme.test', name: 'Owner' },
+		{ id: U2, email: 'cat@acme.test', name: 'Cat' },
+		{ id: I1, email: 'dan@acme.test', name: 'Dan' }
+	];
+	const asOwner = { ...ctx, userID: U1 };
+
+	it('R2: only the owner adds and removes co-owners and billing admins', async () => {
+		const m = memoryStore({ seats: 1, users: people, owner: U1 });
+		expect(mayRun('owner', 'addCoOwner')).toBe(true);
+		expect(mayRun('co-owner', 'addCoOwner')).toBe(false);
+		expect(mayRun('co-owner', 'removeCoOwner')).toBe(false);
+		expect(mayRun('billing', 'addCoOwner')).toBe(false);
+		expect(await runMutation(m.store, 'addCoOwner', { email: 'Cat@Acme.test' }, asOwner)).toEqual({
+			ok: true
+		});
+		expect(m.admins.get('cat@acme.test')).toBe('co-owner');
+		expect(
+			await runMutation(m.store, 'addCoOwner', { email: 'dan@acme.test', role: 'billing' }, asOwner)
+		).toEqual({ ok: true });
+		expect(m.admins.get('dan@acme.test')).toBe('billing');
+		expect(
+			await runMutation(m.store, 'removeCoOwner', { email: 'cat@acme.test' }, asOwner)
+		).toEqual({ ok: true });
+		expect(m.admins.get('cat@acme.test')).toBe('member');
+	});
+
+	it('R8: the owner keeps every right; unknown accounts are named', async () => {
+		const m = memoryStore({ seats: 1, users: people, owner: U1 });
+		expect(
+			await runMutation(m.store, 'removeCoOwner', { email: 'owner@acme.test' }, asOwner)
+		).toMatchObject({ ok: false, code: 'CANNOT_REMOVE_OWNER' });
+		expect(
+			await runMutation(m.store, 'addCoOwner', { email: 'owner@acme.test' }, asOwner)
+		).toMatchObject({ ok: false, code: 'ALREADY_EXISTS' });
+		expect(
+			await runMutation(m.store, 'addCoOwner', { email: 'nobody@acme.test' }, asOwner)
+		).toMatchObject({
+			ok: false,
+			code: 'NOT_FOUND',
+			message: 'no Roster account uses nobody@acme.test; they sign up in the API client first'
+		});
 	});
 });

@@ -1,5 +1,6 @@
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import type { StoragePolicy } from '../storage-policy';
+import type { AccountRole } from '../roles';
 
 /**
  * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
@@ -43,6 +44,16 @@ export interface MutationStore {
 	removeLicense(userID: string): Promise<void>;
 	/** The user's console role in this enterprise, if any (R8). */
 	accountRole(userID: string): Promise<string | undefined>;
+	/**
+	 * An account by email for a console role (any Roster user, licensed or not). The browser may
+	 * answer with a stand-in (id '') for an account it cannot see; the server decides.
+	 */
+	findAccount(email: string): Promise<User | undefined>;
+	/** The console role held under this email, if any (R2). */
+	adminRole(email: string): Promise<AccountRole | undefined>;
+	setAdminRole(account: User, role: 'co-owner' | 'billing'): Promise<void>;
+	/** Takes the console role away: the person stays a user, without console access. */
+	removeAdminRole(email: string): Promise<void>;
 
 	findInviteByEmail(email: string): Promise<Invite | undefined>;
 	putInvite(invite: Invite): Promise<void>;

@@ -43,7 +43,8 @@ export type MirrorTable =
 	| 'teamOrgLinks'
 	| 'orgMembers'
 	| 'domains'
-	| 'storagePolicies';
+	| 'storagePolicies'
+	| 'admins';
 
 /** One row change in a pull patch. */
 export interface Change {

@@ -424,11 +424,22 @@ function domainCaptureViaParent(dialect: Dialect): Migration {
 	};
 }
 
+/** Account roles carry the enterprise version of their last change, so consoles sync admins (R2). */
+const accountRoleVersions: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.alterTable('account_roles')
+			.addColumn('version', TS, (c) => c.notNull().defaultTo(0))
+			.execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
 		'0001_initial': initial(dialect),
 		'0002_scim': scim,
-		'0003_domain_capture_via_parent': domainCaptureViaParent(dialect)
+		'0003_domain_capture_via_parent': domainCaptureViaParent(dialect),
+		'0004_account_role_versions': accountRoleVersions
 	};
 }

@@ -31,6 +31,7 @@ export interface AccountRoleTable {
 	user_id: string;
 	role: 'owner' | 'co-owner' | 'billing' | 'member';
 	created_at: number;
+	version: Generated<number>;
 }
 
 /** Managed users: a license is a seat held by a user (R3, R4, R7). */

@@ -16,7 +16,8 @@ const TEAM_TABLES = new Set([
 	'teamOrgLinks',
 	'orgMembers',
 	'domains',
-	'storagePolicies'
+	'storagePolicies',
+	'admins'
 ]);
 
 /**
@@ -173,6 +174,24 @@ async function changesSince(
 			.where('enterprise_id', '=', enterpriseID)
 			.where('version', '>', since)
 			.execute();
+		// Admins with a console role (R2), keyed by lower-case email.
+		const admins = await trx
+			.selectFrom('account_roles')
+			.innerJoin('users', 'users.id', 'account_roles.user_id')
+			.select(['users.id', 'users.email', 'users.name', 'account_roles.role'])
+			.where('account_roles.enterprise_id', '=', enterpriseID)
+			.where('account_roles.role', '!=', 'member')
+			.where('account_roles.version', '>', since)
+			.execute();
+		for (const a of admins) {
+			const email = a.email.toLowerCase();
+			changes.push({
+				table: 'admins',
+				op: 'put',
+				key: email,
+				value: { email, userID: a.id, name: a.name, role: a.role }
+			});
+		}
 		for (const p of policies) {
 			const key = p.org_id ?? 'global';
 			changes.push({

@@ -2,6 +2,7 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, InviteTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
+import type { AccountRole } from '../../domain/roles';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
 import type { TxtLookup } from '../../domain/domains';
 import type { DomainStore } from '../../domain/mutations/domains';
@@ -347,6 +348,49 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.where('user_id', '=', userID)
 			.executeTakeFirst();
 		return row?.role;
+	}
+
+	findAccount(email: string): Promise<User | undefined> {
+		return this.findUserByEmail(email);
+	}
+
+	async adminRole(email: string): Promise<AccountRole | undefined> {
+		const row = await this.trx
+			.selectFrom('account_roles')
+			.innerJoin('users', 'users.id', 'account_roles.user_id')
+			.select('account_roles.role')
+			.where('account_roles.enterprise_id', '=', this.enterpriseID)
+			.where(sql`lower(users.email)`, '=', email.toLowerCase())
+			.executeTakeFirst();
+		return row?.role;
+	}
+
+	async setAdminRole(account: User, role: 'co-owner' | 'billing') {
+		await this.trx
+			.insertInto('account_roles')
+			.values({
+				enterprise_id: this.enterpriseID,
+				user_id: account.id,
+				role,
+				created_at: this.now,
+				version: this.version
+			})
+			.onConflict((oc) =>
+				oc.columns(['enterprise_id', 'user_id']).doUpdateSet({ role, version: this.version })
+			)
+			.execute();
+	}
+
+	async removeAdminRole(email: string) {
+		const account = await this.findUserByEmail(email);
+		if (!account) return;
+		await this.trx
+			.updateTable('account_roles')
+			.set({ role: 'member', version: this.version })
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('user_id', '=', account.id)
+			.execute();
+		await this.tombstone('admins', email.toLowerCase());
 	}
 
 	async findInviteByEmail(email: string): Promise<Invite | undefined> {

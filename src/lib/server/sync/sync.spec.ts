@@ -557,6 +557,84 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		expect(billingPull.changes.some((c) => c.table === 'storagePolicies')).toBe(false);
 	});
 
+	it('R2/R8: the owner names and removes co-owners and billing admins through push; pull follows by email', async () => {
+		const clientID = `adm-${randomUUID()}`;
+		const now = Date.now();
+		const someone = await database.db
+			.selectFrom('users')
+			.innerJoin('licenses', 'licenses.user_id', 'users.id')
+			.select(['users.id', 'users.email'])
+			.where('licenses.enterprise_id', '=', enterpriseID)
+			.where('users.id', '!=', owner.userID)
+			.executeTakeFirstOrThrow();
+		const email = someone.email.toLowerCase();
+		const start = await pull(database, { enterpriseID, clientID, userID: owner.userID, cookie: 0 });
+		expect(start.changes).toContainEqual(
+			expect.objectContaining({ table: 'admins', key: 'owner@sync.test' })
+		);
+		const out = await push(
+			database,
+			body(
+				[
+					{ id: 1, name: 'addCoOwner', args: { email: someone.email }, createdAt: now },
+					{
+						id: 2,
+						name: 'addCoOwner',
+						args: { email: 'nobody-here@sync.test' },
+						createdAt: now
+					},
+					{ id: 3, name: 'removeCoOwner', args: { email: 'owner@sync.test' }, createdAt: now }
+				],
+				clientID
+			),
+			owner
+		);
+		expect(out.ok && out.results.map((r) => r.code ?? r.status)).toEqual([
+			'applied',
+			'NOT_FOUND',
+			'CANNOT_REMOVE_OWNER'
+		]);
+		const mid = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: start.cookie
+		});
+		expect(mid.changes).toContainEqual({
+			table: 'admins',
+			op: 'put',
+			key: email,
+			value: expect.objectContaining({ email, userID: someone.id, role: 'co-owner' })
+		});
+		// The new co-owner may not name others (R2: the owner's right only).
+		const theirs = await push(
+			database,
+			body([{ id: 1, name: 'addCoOwner', args: { email: 'billing@sync.test' }, createdAt: now }]),
+			{ userID: someone.id, role: 'co-owner' }
+		);
+		expect(theirs.ok && theirs.results[0]?.code).toBe('NOT_PERMITTED');
+		const removed = await push(
+			database,
+			body([{ id: 4, name: 'removeCoOwner', args: { email }, createdAt: now }], clientID),
+			owner
+		);
+		expect(removed.ok && removed.results[0]?.status).toBe('applied');
+		const after = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID: owner.userID,
+			cookie: mid.cookie
+		});
+		expect(after.changes).toContainEqual({ table: 'admins', op: 'del', key: email });
+		const role = await database.db
+			.selectFrom('account_roles')
+			.select('role')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('user_id', '=', someone.id)
+			.executeTakeFirstOrThrow();
+		expect(role.role).toBe('member');
+	});
+
 	it('R2: billing pulls licenses and invites, never teams or organizations', async () => {
 		const patch = await pull(database, {
 			enterpriseID,

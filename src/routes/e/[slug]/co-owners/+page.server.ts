@@ -1,9 +1,0 @@
-import { getDb } from '$lib/server/db';
-import { requirePageArea } from '$lib/server/pages';
-import { listAdmins } from '$lib/server/overview.service';
-import type { PageServerLoad } from './$types';
-
-export const load: PageServerLoad = async ({ locals, url, params }) => {
-	const enterprise = await requirePageArea(locals, url, params.slug, 'co-owners');
-	return { admins: await listAdmins(getDb(), enterprise.id) };
-};
