@@ -23,7 +23,7 @@ test('R2: the owner adds a billing admin offline and removes them; an unknown em
 	const list = await (
 		await page.request.get(`/api/enterprises/${acme.id}/licenses?limit=50&sort=email`)
 	).json();
-	const admins = new Set(Object.values(ADMINS).map((a) => a.email));
+	const admins = new Set<string>(Object.values(ADMINS).map((a) => a.email));
 	const person = (list.users as { email: string }[]).find((u) => !admins.has(u.email))!;
 	await context.setOffline(true);
 	const form = page.getByRole('form', { name: 'Add an admin' });
