@@ -17,10 +17,13 @@ interface SyncEvent extends ExtendableEvent {
 
 // The app shell and every asset of this build. Hashed build files never change under one URL;
 // static files and the shell page are revisioned by the build version. Workbox downloads only what
-// changed, serves it cache-first, and on activation drops what the new build no longer lists.
+// changed, serves it cache-first, and on activation drops what the new build no longer lists. The
+// manifest's screenshots are only for the browser's install dialog, which fetches them online.
 precacheAndRoute([
 	...build.map((url) => ({ url, revision: null })),
-	...files.map((url) => ({ url, revision: version })),
+	...files
+		.filter((url) => !url.startsWith('/screenshots/'))
+		.map((url) => ({ url, revision: version })),
 	{ url: SHELL_URL, revision: version }
 ]);
 cleanupOutdatedCaches();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
-import { ADMINS, signIn } from './support/auth';
+import { ADMINS, BASE_URL, signIn, signInWithForm, submitSignInForm } from './support/auth';
 
 /** Resolves once a Roster service worker controls the page (it then opens offline). */
 async function expectControlledByServiceWorker(page: Page): Promise<void> {
@@ -58,14 +58,22 @@ test('once the service worker controls the console, deep links and never-visited
 	await page.goto('/e/acme/no-such-page');
 	await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
 
-	// The start URL and pages that still read the server: the app says why, and links back.
-	for (const url of ['/', '/e/acme/organizations']) {
-		await page.goto(url);
-		await expect(
-			page.getByText("You are offline, and this page needs Roster's server")
-		).toBeVisible();
-		await expect(page.getByRole('link', { name: 'Back to Roster' })).toBeVisible();
-	}
+	// The start URL, loaded offline as the installed app launches it: the first enterprise's
+	// Licenses page, from the profile and the mirror kept on this device.
+	await page.goto('/');
+	await expect(page).toHaveURL(/\/e\/acme\/licenses$/);
+	await expect(page.getByRole('heading', { level: 1, name: 'Licenses' })).toBeVisible();
+	await expect(page.getByRole('complementary', { name: 'Sidebar' })).toContainText(
+		'owner@acme.test'
+	);
+
+	// A page that needs the server (the sign-in page reads the session there): the app says why,
+	// and links back.
+	await page.goto('/login');
+	await expect(
+		page.getByText("You are offline, and this page needs Roster's server")
+	).toBeVisible();
+	await expect(page.getByRole('link', { name: 'Back to Roster' })).toBeVisible();
 
 	// The API is never answered from a cache: offline, it fails like the network does.
 	const api = await page.evaluate(async () => {
@@ -80,6 +88,66 @@ test('once the service worker controls the console, deep links and never-visited
 	expect(cached).toContain('/app-shell');
 	expect(cached).toContain('/manifest.webmanifest');
 	expect(cached.filter((p) => /^\/(api|scim)\/|__data\.json$/.test(p))).toEqual([]);
+	// The install dialog's screenshots are not worth their weight in the offline cache.
+	expect(cached).toContain('/icons/icon-512.png');
+	expect(cached.filter((p) => p.startsWith('/screenshots/'))).toEqual([]);
+	await context.close();
+});
+
+test('the start URL sends a signed-out visitor to sign in, and an admin to the first enterprise', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await page.goto('/');
+	await expect(page).toHaveURL(/\/login$/);
+	await signInWithForm(page, ADMINS.owner.email, ADMINS.owner.password);
+	await expect(page).toHaveURL(/\/e\/acme\/licenses$/);
+	await page.goto('/');
+	await expect(page).toHaveURL(/\/e\/acme\/licenses$/);
+	await expect(page.getByRole('heading', { level: 1, name: 'Licenses' })).toBeVisible();
+	await context.close();
+});
+
+test('the start URL shows "No enterprise to manage" to an admin who holds no console role', async ({
+	browser
+}) => {
+	// No seeded account is only a member (R2), so the server's answer is stood in for.
+	const context = await browser.newContext({ serviceWorkers: 'block' });
+	const page = await context.newPage();
+	await page.route('**/api/me', (route) =>
+		route.fulfill({
+			json: {
+				user: { id: randomUUID(), email: 'member@acme.test', name: 'Member' },
+				enterprises: [{ id: randomUUID(), name: 'Acme', slug: 'acme', role: 'member' }]
+			}
+		})
+	);
+	await page.goto('/');
+	await expect(
+		page.getByRole('heading', { level: 1, name: 'No enterprise to manage' })
+	).toBeVisible();
+	await expect(page.getByRole('main')).toContainText('member@acme.test is not an owner');
+	await expect(page).toHaveURL(`${BASE_URL}/`);
+	await context.close();
+});
+
+test('without JavaScript, signing in works and the start URL says the console needs JavaScript', async ({
+	browser
+}) => {
+	const context = await browser.newContext({ javaScriptEnabled: false });
+	const page = await context.newPage();
+	await page.goto('/');
+	// (Playwright's text and role locators do not look inside <noscript>.)
+	const notice = page.locator('noscript p');
+	await expect(notice).toBeVisible();
+	await expect(notice).toHaveText(/^\s*Roster's console needs JavaScript\./);
+	await page.goto('/login');
+	const res = await submitSignInForm(page, ADMINS.owner.email, ADMINS.owner.password);
+	expect(res.status()).toBe(303);
+	await expect(page).toHaveURL(`${BASE_URL}/`);
+	await expect(notice).toBeVisible();
+	expect((await context.cookies()).some((c) => c.name === 'roster_session')).toBe(true);
 	await context.close();
 });
 
@@ -125,6 +193,13 @@ test('Roster is installable: manifest, icons, iOS tags, and Install in Settings 
 		theme_color: string;
 		background_color: string;
 		icons: { src: string; sizes: string; type: string; purpose: string }[];
+		screenshots: {
+			src: string;
+			sizes: string;
+			type: string;
+			form_factor?: string;
+			label: string;
+		}[];
 	};
 	expect(manifest).toMatchObject({
 		short_name: 'Roster',
@@ -145,6 +220,27 @@ test('Roster is installable: manifest, icons, iOS tags, and Install in Settings 
 		const png = await res.body();
 		expect(png.subarray(1, 4).toString('latin1'), icon.src).toBe('PNG');
 		expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+	}
+
+	// Screenshots for the richer install dialog: one wide (desktop) and one narrow (tablet, phone),
+	// each a labelled PNG of the size it claims, in the proportions Chromium accepts.
+	expect(manifest.screenshots.map((s) => s.form_factor ?? 'narrow').sort()).toEqual([
+		'narrow',
+		'wide'
+	]);
+	for (const shot of manifest.screenshots) {
+		expect(shot.type, shot.src).toBe('image/png');
+		expect(shot.label.length, `label of ${shot.src}`).toBeGreaterThan(0);
+		const res = await page.request.get(shot.src);
+		expect(res.status(), shot.src).toBe(200);
+		expect(res.headers()['content-type'], shot.src).toBe('image/png');
+		const png = await res.body();
+		expect(png.subarray(1, 4).toString('latin1'), shot.src).toBe('PNG');
+		const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+		expect(`${width}x${height}`, shot.src).toBe(shot.sizes);
+		expect(shot.form_factor === 'wide' ? width > height : width < height, shot.src).toBe(true);
+		expect(Math.max(width, height) / Math.min(width, height), shot.src).toBeLessThanOrEqual(2.3);
+		expect(png.length, `${shot.src} stays small`).toBeLessThan(300 * 1024);
 	}
 
 	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
