@@ -205,8 +205,9 @@ test.describe('Owner console pages render real data (R2)', () => {
 	}) => {
 		await open(page, 'Storage', 'Storage policy');
 		await expect(page.getByRole('heading', { level: 2, name: 'Global rule' })).toBeVisible();
+		const global = page.getByRole('form', { name: 'Global storage rule' });
 		for (const kind of ['Local vault', 'Cloud sync', 'Git sync']) {
-			await expect(page.getByText(kind, { exact: true }).first()).toBeVisible();
+			await expect(global.getByLabel(kind)).toBeChecked();
 		}
 		const engineering = page
 			.getByRole('row')
@@ -216,7 +217,8 @@ test.describe('Owner console pages render real data (R2)', () => {
 			'Allowed',
 			'Allowed',
 			'Allowed',
-			'Global'
+			/Default \(all allowed\)|Global rule/,
+			/Override/
 		]);
 	});
 

@@ -114,6 +114,8 @@ export interface OutboxRow {
 	name: string;
 	args: unknown;
 	createdAt: number;
+	/** Made while offline: the audit log marks it as a queued offline change (R24). */
+	offline?: boolean;
 }
 
 /** A change the server refused, kept until the admin retries, edits or discards it. */

@@ -198,6 +198,32 @@ describe('SyncEngine against the real server logic', () => {
 		b.stop();
 	});
 
+	it('R24: a change made offline is audited as a queued offline change; one made online is not', async () => {
+		const transport = serverTransport(ownerID);
+		const engine = client(transport);
+		await engine.sync();
+		const online = randomUUID();
+		await engine.mutate('createTeam', { teamID: online, name: 'Made online' });
+		await engine.sync();
+		transport.offline = true;
+		await engine.sync(); // the engine learns it is offline
+		const offline = randomUUID();
+		await engine.mutate('createTeam', { teamID: offline, name: 'Made offline' });
+		transport.offline = false;
+		await engine.sync();
+		engine.stop();
+		const audit = await database.db
+			.selectFrom('audit_log')
+			.select(['target', 'queued'])
+			.where('action', '=', 'createTeam')
+			.where('target', 'in', ['Made online', 'Made offline'])
+			.execute();
+		expect(Object.fromEntries(audit.map((a) => [a.target, Number(a.queued)]))).toEqual({
+			'Made online': 0,
+			'Made offline': 1
+		});
+	});
+
 	it('out of storage: a new change is refused with a clear message and the queued ones are kept', async () => {
 		const transport = serverTransport(ownerID);
 		const engine = client(transport);

@@ -214,7 +214,16 @@ export class SyncEngine {
 				}
 				const mutationID = ((await this.#meta<number>('nextMutationID')) ?? 1) as number;
 				await this.db.meta.put({ key: 'nextMutationID', value: mutationID + 1 });
-				await this.db.outbox.add({ mutationID, name, args, createdAt: now });
+				// R24: the audit log marks changes made while offline.
+				const offline =
+					!this.state.online || (typeof navigator !== 'undefined' && navigator.onLine === false);
+				await this.db.outbox.add({
+					mutationID,
+					name,
+					args,
+					createdAt: now,
+					...(offline ? { offline: true } : {})
+				});
 				return outcome;
 			});
 		} catch (err) {
@@ -321,7 +330,8 @@ export class SyncEngine {
 					id: r.mutationID,
 					name: r.name,
 					args: r.args,
-					createdAt: r.createdAt
+					createdAt: r.createdAt,
+					...(r.offline ? { offline: true } : {})
 				}))
 			});
 			if (res.status === 200) {

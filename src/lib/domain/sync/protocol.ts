@@ -14,7 +14,9 @@ export const pushBodySchema = z.object({
 				id: z.number().int('mutation id must be a whole number').min(1, 'mutation id starts at 1'),
 				name: z.string().min(1).max(100),
 				args: z.unknown(),
-				createdAt: z.number().int().min(0)
+				createdAt: z.number().int().min(0),
+				/** Made while the device was offline (R24: marked as a queued offline change). */
+				offline: z.boolean().optional()
 			})
 		)
 		.max(MAX_PUSH_MUTATIONS, `at most ${MAX_PUSH_MUTATIONS} mutations per push`)

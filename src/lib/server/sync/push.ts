@@ -8,7 +8,8 @@ import { SqlMutationStore } from './sql-store';
 import { poke } from './poke';
 import { prefetchTxt } from '../domains/sql';
 
-// A mutation created this long before it reached the server counts as a queued offline change (R24).
+// A mutation the client made offline, or created this long before it reached the server, counts as
+// a queued offline change (R24).
 const QUEUED_AFTER_MS = 10_000;
 
 /** Who is pushing. */
@@ -109,7 +110,7 @@ export async function push(
 				const actor = {
 					userID: pusher.userID,
 					kind: 'console' as const,
-					queued: at - m.createdAt > QUEUED_AFTER_MS
+					queued: m.offline === true || at - m.createdAt > QUEUED_AFTER_MS
 				};
 				const store = new SqlMutationStore(trx, body.enterpriseID, version + 1, actor, at);
 				store.txtLookups = txt;

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import Papa from 'papaparse';
+import { ADMINS, signIn } from './support/auth';
+
+// Issue 4, item 8 (R24): a change queued offline reaches the audit log marked as such; the log
+// filters by actor, target, action and source, and exports as CSV (R21).
+test('R24: a team created offline shows in the audit log as queued offline; filter and export it', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+	await page.goto('/e/acme/teams');
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+	await context.setOffline(true);
+	const name = `=Audit ${randomUUID().slice(0, 6)}`;
+	await page.getByRole('button', { name: 'Create team' }).click();
+	await page.getByLabel('Team name').fill(name);
+	await page.getByRole('button', { name: 'Create team' }).click();
+	await expect(page.getByRole('status')).toHaveText(/1 change waiting/);
+	await context.setOffline(false);
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
+
+	await page.goto('/e/acme/audit');
+	const filters = page.getByRole('form', { name: 'Filter the audit log' });
+	await filters.getByLabel('Target').fill(name);
+	await filters.getByLabel('Source').selectOption({ label: 'Queued offline' });
+	await filters.getByRole('button', { name: 'Filter' }).click();
+	const rows = page.getByRole('table').getByRole('row');
+	await expect(rows).toHaveCount(2); // header + the one entry
+	await expect(rows.nth(1)).toContainText('createTeam');
+	await expect(rows.nth(1)).toContainText(ADMINS.owner.email);
+	await expect(rows.nth(1)).toContainText('Queued offline');
+
+	// Another source finds nothing for it.
+	await filters.getByLabel('Source').selectOption({ label: 'SCIM' });
+	await filters.getByRole('button', { name: 'Filter' }).click();
+	await expect(page.getByText('No change matches these filters.')).toBeVisible();
+	await filters.getByLabel('Source').selectOption({ label: 'Any' });
+	await filters.getByRole('button', { name: 'Filter' }).click();
+
+	const [download] = await Promise.all([
+		page.waitForEvent('download'),
+		filters.getByRole('link', { name: 'Export CSV' }).click()
+	]);
+	expect(download.suggestedFilename()).toMatch(/^audit-log-acme-\d{4}-\d{2}-\d{2}\.csv$/);
+	const csv = readFileSync((await download.path())!, 'utf8');
+	const parsed = Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
+	expect(parsed.errors).toEqual([]);
+	expect(parsed.data).toEqual([
+		expect.objectContaining({
+			actor: ADMINS.owner.email,
+			source: 'console (queued offline)',
+			action: 'createTeam',
+			// R21: a leading = is neutralised.
+			target: `'${name}`
+		})
+	]);
+	await context.close();
+});
