@@ -176,6 +176,24 @@ test('a change queued offline is still queued after reloading offline, then land
 	await context.setOffline(false);
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
 	await expect(row).not.toContainText('Pending sync');
+
+	// The server has it exactly once: a fresh device syncs one such team, and the audit log one
+	// creation, marked as a queued offline change (R24).
+	const other = await browser.newContext();
+	const second = await other.newPage();
+	await signIn(second, ADMINS.owner.email, ADMINS.owner.password);
+	await second.goto('/e/acme/teams');
+	await expect(second.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+	await expect(second.getByRole('cell', { name, exact: true })).toHaveCount(1);
+	const me = await (await second.request.get('/api/me')).json();
+	const acme = me.enterprises.find((e: { slug: string }) => e.slug === 'acme');
+	const audit = await (
+		await second.request.get(
+			`/api/enterprises/${acme.id}/audit?action=createTeam&target=${encodeURIComponent(name)}`
+		)
+	).json();
+	expect(audit.entries.map((e: { kind: string }) => e.kind)).toEqual(['queued']);
+	await other.close();
 	await context.close();
 });
 
