@@ -17,6 +17,7 @@ const CONSOLE_PAGES = [
 	['storage', 'Storage policy'],
 	['co-owners', 'Co-owners and billing'],
 	['audit', 'Audit log'],
+	['scim', 'SCIM provisioning'],
 	['settings', 'Settings']
 ] as const;
 
@@ -42,6 +43,12 @@ for (const [label, colorScheme] of RUNS) {
 				await expect(
 					ownerPage.getByRole('heading', { level: 1, name: heading, exact: true })
 				).toBeVisible({ timeout: 30_000 });
+				// Scan the page with its data, not its loading state.
+				await expect(
+					// In portrait the sidebar (and its status) is a closed drawer: attached, not visible.
+					ownerPage.locator('[role="status"]').filter({ hasText: 'All changes synced' })
+				).toBeAttached({ timeout: 30_000 });
+				await expect(ownerPage.locator('[aria-busy="true"]')).toHaveCount(0, { timeout: 30_000 });
 				expect(await seriousViolations(ownerPage), `/e/acme/${path}`).toEqual([]);
 			}
 		});
