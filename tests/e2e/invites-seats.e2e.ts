@@ -64,21 +64,23 @@ test('R4–R6: no free seat → change the seat count → invite; change role, r
 	await expect(licenses.figure('Free seats')).toHaveText('1');
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
 
-	// The server agrees: a fresh device sees the new seat count and no such invite.
+	// The server agrees: the new seat count, and the revoked invite is gone from its pending count.
 	const me = await (await page.request.get('/api/me')).json();
 	const globex = me.enterprises.find((e: { slug: string }) => e.slug === 'globex');
-	const server = await (
-		await page.request.get(`/api/enterprises/${globex.id}/licenses?limit=1`)
-	).json();
-	expect(server.seats.purchased).toBe(used + 1);
+	const serverSeats = async () =>
+		(await (await page.request.get(`/api/enterprises/${globex.id}/licenses?limit=1`)).json())
+			.seats as { purchased: number; pendingInvites: number };
+	const pendingHere = num((await licenses.figure('Pending invites').innerText()).trim());
+	await expect
+		.poll(serverSeats, { timeout: 20_000 })
+		.toMatchObject({ purchased: used + 1, pendingInvites: pendingHere });
 	// Leave Globex with the seats it had, for the journeys that follow.
 	await licenses.seats.getByRole('button', { name: 'Change seat count' }).click();
 	await licenses.seats.getByLabel('Purchased seats').fill(String(purchased));
 	await licenses.seats.getByRole('button', { name: 'Save seat count' }).click();
-	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
-	expect(server.seats.pendingInvites).toBe(
-		num((await licenses.figure('Pending invites').innerText()).trim())
-	);
+	await expect
+		.poll(async () => (await serverSeats()).purchased, { timeout: 20_000 })
+		.toBe(purchased);
 });
 
 test('R2: billing changes the seat count but cannot invite, resend or revoke', async ({ page }) => {

@@ -55,21 +55,25 @@ test('R17: offline, block cloud sync globally and override one organization; onl
 				{ headers: { authorization: 'Bearer roster-dev-ingest-key' } }
 			)
 		).json();
-	expect(await ask(orgID)).toMatchObject({
-		managed: true,
-		source: 'override',
-		policy: { local: false, cloud: true, git: false }
-	});
+	await expect
+		.poll(() => ask(orgID), { timeout: 20_000 })
+		.toMatchObject({
+			managed: true,
+			source: 'override',
+			policy: { local: false, cloud: true, git: false }
+		});
 
 	// Back to the global rule for Product; the global rule itself goes back to allowing all.
 	await product.getByRole('button', { name: 'Use the global rule for Product' }).click();
 	await expect(product).toContainText('Global rule');
 	await global.getByLabel('Cloud sync').check();
 	await global.getByRole('button', { name: 'Save' }).click();
-	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
-	expect(await ask(orgID)).toMatchObject({
-		source: 'global',
-		policy: { local: true, cloud: true, git: true }
-	});
+	// The status may still read "synced" from before the click: wait for the server's answer.
+	await expect
+		.poll(() => ask(orgID), { timeout: 20_000 })
+		.toMatchObject({
+			source: 'global',
+			policy: { local: true, cloud: true, git: true }
+		});
 	await context.close();
 });
