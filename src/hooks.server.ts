@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { json, type Handle, type HandleServerError, type ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import { dev } from '$app/environment';
 import { getDb } from '$lib/server/db';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
 
 export const init: ServerInit = async () => {
-	await startServer();
+	// Vite's dev server handles its own signals; the adapter-node build shuts down gracefully.
+	await startServer({ gracefulShutdown: !dev });
 };
 
 const requestContext: Handle = async ({ event, resolve }) => {

@@ -1,5 +1,6 @@
 import { api, requireArea } from '$lib/server/http';
 import { onPoke } from '$lib/server/sync/poke';
+import { onShutdown } from '$lib/server/lifecycle';
 import type { RequestHandler } from './$types';
 
 // Comments keep proxies from closing an idle stream.
@@ -17,18 +18,24 @@ export const GET: RequestHandler = api(async ({ url, locals, request }) => {
 			controller.enqueue(': connected\n\n');
 			const off = onPoke(enterprise.id, () => controller.enqueue('data: {}\n\n'));
 			const beat = setInterval(() => controller.enqueue(': keep-alive\n\n'), HEARTBEAT_MS);
-			stop = () => {
-				off();
-				clearInterval(beat);
-			};
-			request.signal.addEventListener('abort', () => {
+			const close = () => {
 				stop();
 				try {
 					controller.close();
 				} catch {
 					// already closed
 				}
-			});
+			};
+			let offShutdown = () => {};
+			stop = () => {
+				off();
+				offShutdown();
+				clearInterval(beat);
+			};
+			request.signal.addEventListener('abort', close);
+			// On shutdown the stream ends so the server can close; EventSource reconnects through the
+			// load balancer to another instance.
+			offShutdown = onShutdown(close);
 		},
 		cancel() {
 			stop();
