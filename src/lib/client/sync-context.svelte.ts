@@ -19,7 +19,14 @@ export class SyncController {
 	/** Opens the mirror of one enterprise for one admin and starts syncing; returns the stop function. */
 	connect(user: { id: string }, enterprise: { id: string }, role: AccountRole): () => void {
 		const db = new RosterDB(mirrorName(user.id, enterprise.id));
-		const engine = new SyncEngine({ db, enterpriseID: enterprise.id, userID: user.id, role });
+		const engine = new SyncEngine({
+			db,
+			enterpriseID: enterprise.id,
+			userID: user.id,
+			role,
+			// On demand: the mutators (and their schemas) stay out of the first page's scripts.
+			mutations: () => import('../domain/mutations')
+		});
 		this.engine = engine;
 		this.ready = false;
 		this.#outbox = new Live(() => db.outbox.orderBy('mutationID').toArray(), []);

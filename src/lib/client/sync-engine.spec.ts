@@ -9,6 +9,7 @@ import { seedEnterprise } from '../server/seed';
 import { push } from '../server/sync/push';
 import { pull } from '../server/sync/pull';
 import { RosterDB } from './db';
+import { runMutation } from '../domain/mutations';
 import { SyncEngine, backoff, type SyncTransport } from './sync-engine';
 import { allLicenses, getLicense, licenseCount } from './roster';
 import { rosterPage } from '../server/sync/roster';
@@ -64,7 +65,14 @@ function chunkedTransport(userID: string) {
 
 function client(transport: SyncTransport) {
 	const db = new RosterDB(`test-${randomUUID()}`);
-	return new SyncEngine({ db, enterpriseID, userID: ownerID, role: 'owner', transport });
+	return new SyncEngine({
+		db,
+		enterpriseID,
+		userID: ownerID,
+		role: 'owner',
+		transport,
+		mutations: async () => ({ runMutation })
+	});
 }
 
 beforeAll(async () => {

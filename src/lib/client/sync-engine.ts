@@ -1,5 +1,5 @@
 import Dexie from 'dexie';
-import { runMutation, type MutationResult } from '../domain/mutations';
+import type { MutationResult, runMutation } from '../domain/mutations';
 import type { AccountRole } from '../domain/roles';
 import type {
 	Change,
@@ -92,6 +92,16 @@ export const fetchTransport: SyncTransport = {
 
 class TransientError extends Error {}
 
+/** The shared mutators' runner (it brings zod and every mutator along). */
+type MutationRunner = typeof runMutation;
+
+/**
+ * Loads the mutators. The app imports them on demand (sync-context.svelte.ts), off the first
+ * render's critical path; a service worker passes a static import (no dynamic imports there, and
+ * this module must not contain one: Vite's preload helper would break the worker's script).
+ */
+export type MutationsLoader = () => Promise<{ runMutation: MutationRunner }>;
+
 const PUSH_BATCH = 100;
 // The roster is paged as four id ranges at once ((''..'3'], ('3'..'7'], ('7'..'b'], ('b'..)), so
 // the server reads one page while the browser parses and stores another. Ids are UUIDs, so the
@@ -131,6 +141,8 @@ export class SyncEngine {
 	#persistAsked = false;
 	#now: () => number;
 	#stoppers: (() => void)[] = [];
+	#loadMutations: MutationsLoader;
+	#runner: Promise<MutationRunner> | null = null;
 
 	constructor(opts: {
 		db: RosterDB;
@@ -139,6 +151,7 @@ export class SyncEngine {
 		role: AccountRole;
 		transport?: SyncTransport;
 		now?: () => number;
+		mutations: MutationsLoader;
 	}) {
 		this.db = opts.db;
 		this.enterpriseID = opts.enterpriseID;
@@ -146,6 +159,7 @@ export class SyncEngine {
 		this.role = opts.role;
 		this.#transport = opts.transport ?? fetchTransport;
 		this.#now = opts.now ?? Date.now;
+		this.#loadMutations = opts.mutations;
 		this.state = {
 			online: typeof navigator === 'undefined' ? true : navigator.onLine,
 			syncing: false,
@@ -169,6 +183,13 @@ export class SyncEngine {
 	#set(patch: Partial<SyncState>) {
 		this.state = { ...this.state, ...patch };
 		for (const l of this.#listeners) l(this.state);
+	}
+
+	/** The mutators, loaded once (outside any Dexie transaction: awaiting them inside would end it). */
+	#mutations(): Promise<MutationRunner> {
+		this.#runner ??= this.#loadMutations().then((m) => m.runMutation);
+		this.#runner.catch(() => (this.#runner = null));
+		return this.#runner;
 	}
 
 	async #meta<T>(key: string): Promise<T | undefined> {
@@ -200,6 +221,7 @@ export class SyncEngine {
 				message: 'this change is too large to send; split it up'
 			};
 		}
+		const runMutation = await this.#mutations();
 		let result: MutationResult;
 		try {
 			result = await this.db.transaction('rw', this.db.mutationTables, async () => {
@@ -480,6 +502,8 @@ export class SyncEngine {
 		// The licensed users of a full pull arrive in columnar pages, staged under a new generation
 		// of chunks before the one transaction that swaps the mirror.
 		const roster = patch.rosterChunked ? await this.#loadRoster(patch.rosterTotal ?? 0) : null;
+		// Pending changes are re-applied on top: that needs the mutators (loaded only when there are any).
+		const runMutation = (await this.db.outbox.count()) > 0 ? await this.#mutations() : null;
 		let learned = 0;
 		await this.db.transaction('rw', [...this.db.mutationTables, this.db.rejections], async () => {
 			if (full) {
@@ -507,8 +531,12 @@ export class SyncEngine {
 			await this.db.outbox.where('mutationID').belowOrEqual(patch.lastMutationID).delete();
 			// Rebase: what is still queued goes back on top of the server's state.
 			const store = new DexieMutationStore(this.db);
-			for (const row of await this.db.outbox.orderBy('mutationID').toArray()) {
-				await runMutation(store, row.name, row.args, {
+			const pending = await this.db.outbox.orderBy('mutationID').toArray();
+			// Another tab queued a change since the count: abort (nothing applied) and sync again.
+			if (pending.length > 0 && !runMutation)
+				throw new TransientError('changes were queued meanwhile; syncing again');
+			for (const row of pending) {
+				await runMutation!(store, row.name, row.args, {
 					userID: this.userID,
 					role: this.role,
 					now: row.createdAt
@@ -613,6 +641,8 @@ export class SyncEngine {
 	/** Starts syncing on the browser's signals: online, visibility, pokes, and a backoff timer. */
 	start(pokeURL?: string): void {
 		this.schedule(0);
+		// Changes must work offline: fetch the mutators now, off the first render's critical path.
+		void this.#mutations().catch(() => {});
 		if (typeof window === 'undefined') return;
 		const onOnline = () => {
 			this.#set({ online: true });

@@ -20,7 +20,4 @@ export const loginSchema = z.object(
 /** Parsed login credentials. */
 export type LoginInput = z.infer<typeof loginSchema>;
 
-/** Normalises an email for comparison: emails are unique case-insensitively (R3). */
-export function normalizeEmail(email: string): string {
-	return email.trim().toLowerCase();
-}
+export { normalizeEmail } from './email';

@@ -1,3 +1,4 @@
+import { runMutation } from '../../../src/lib/domain/mutations';
 import 'fake-indexeddb/auto';
 import { RosterDB } from '../../../src/lib/client/db';
 import { SyncEngine, type SyncTransport } from '../../../src/lib/client/sync-engine';
@@ -40,7 +41,8 @@ export class Device {
 			enterpriseID: opts.enterpriseID,
 			userID: opts.userID,
 			role: 'owner',
-			transport: opts.transport
+			transport: opts.transport,
+			mutations: async () => ({ runMutation })
 		});
 		return new Device(opts.name, opts.clientID, engine);
 	}

@@ -1,6 +1,8 @@
 import { isAccountRole } from '../../domain/roles';
 import { RosterDB } from '../db';
 import { SyncEngine } from '../sync-engine';
+// A service worker cannot import() on demand: the mutators come in statically.
+import { runMutation } from '../../domain/mutations';
 
 /** The admin and enterprise of a mirror database, from its name (`roster:<userID>:<enterpriseID>`). */
 export function parseMirrorName(name: string): { userID: string; enterpriseID: string } | null {
@@ -16,7 +18,13 @@ async function pushMirror(name: string, userID: string, enterpriseID: string): P
 		// The role the mirror was last filled for; the server re-checks it on every change anyway.
 		const role = (await db.meta.get('role'))?.value;
 		if (!isAccountRole(role)) return true;
-		const engine = new SyncEngine({ db, enterpriseID, userID, role });
+		const engine = new SyncEngine({
+			db,
+			enterpriseID,
+			userID,
+			role,
+			mutations: async () => ({ runMutation })
+		});
 		try {
 			await engine.sync();
 		} finally {

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { OK, reject } from './result';
 import { define, email } from './define';
 
 /** Co-owners and billing admins (R2): only the owner adds or removes them (R8 keeps the owner). */
 export const adminMutators = {
 	addCoOwner: define({
-		args: z.object({ email, role: z.enum(['co-owner', 'billing']).default('co-owner') }),
+		args: z.object({ email, role: z._default(z.enum(['co-owner', 'billing']), 'co-owner') }),
 		area: 'co-owners',
 		ownerOnly: true,
 		async apply(store, { email, role }) {

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+// zod/mini: the mutators ship to every browser, so their schemas use the small build of zod.
+import * as z from 'zod/mini';
 import type { MutationContext } from '../entities';
 import type { ConsoleArea } from '../roles';
-import { normalizeEmail } from '../auth';
+import { normalizeEmail } from '../email';
 import { reject, type MutationResult } from './result';
 import { seatUsage } from '../seats';
 import type { MutationStore } from './store';
@@ -12,20 +13,20 @@ export const id = z.uuid('must be a UUID');
 /** A display name: trimmed, 1–200 characters. */
 export const name = z
 	.string()
-	.trim()
-	.min(1, 'name is required')
-	.max(200, 'name is at most 200 characters');
+	.check(
+		z.trim(),
+		z.minLength(1, 'name is required'),
+		z.maxLength(200, 'name is at most 200 characters')
+	);
 
 /** An email address, normalised. */
-export const email = z
-	.string()
-	.trim()
-	.max(320)
-	.pipe(z.email('must be an email address'))
-	.transform((e) => normalizeEmail(e));
+export const email = z.pipe(
+	z.pipe(z.string().check(z.trim(), z.maxLength(320)), z.email('must be an email address')),
+	z.transform((e: string) => normalizeEmail(e))
+);
 
 /** A mutation: its args schema, who may run it, and how it changes the store. */
-export interface MutatorDef<S extends z.ZodType> {
+export interface MutatorDef<S extends z.ZodMiniType> {
 	args: S;
 	area: ConsoleArea;
 	/** Only the owner may run it, whatever the area says (R2: co-owners are the owner's to name). */
@@ -34,7 +35,7 @@ export interface MutatorDef<S extends z.ZodType> {
 }
 
 /** Declares a mutation with its types inferred from the args schema. */
-export function define<S extends z.ZodType>(def: MutatorDef<S>): MutatorDef<S> {
+export function define<S extends z.ZodMiniType>(def: MutatorDef<S>): MutatorDef<S> {
 	return def;
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { User } from '../entities';
 import { seatUsage } from '../seats';
 import {
@@ -45,14 +45,17 @@ export function domainStore(store: MutationStore): MutationStore & DomainStore {
 }
 
 /** A domain name as typed: normalised, or refused with a message an admin can act on (R13). */
-export const domainName = z.string().transform((value, ctx) => {
-	const result = normalizeDomain(value.slice(0, 400));
-	if (!result.ok) {
-		ctx.addIssue({ code: 'custom', message: result.message });
-		return z.NEVER;
-	}
-	return result.domain;
-});
+export const domainName = z.pipe(
+	z.string(),
+	z.transform((value: string, ctx) => {
+		const result = normalizeDomain(value.slice(0, 400));
+		if (!result.ok) {
+			ctx.issues.push({ code: 'custom', message: result.message, input: value });
+			return z.NEVER;
+		}
+		return result.domain;
+	})
+);
 
 async function seatCheck(store: MutationStore, needed: number, now: number) {
 	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
@@ -181,7 +184,9 @@ export const domainMutators = {
 		}
 	}),
 	claimAccounts: define({
-		args: z.object({ userIDs: z.array(id).min(1, 'select at least one account').max(1000) }),
+		args: z.object({
+			userIDs: z.array(id).check(z.minLength(1, 'select at least one account'), z.maxLength(1000))
+		}),
 		area: 'domains',
 		async apply(base, { userIDs }, ctx) {
 			const store = domainStore(base);

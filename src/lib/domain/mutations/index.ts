@@ -1,10 +1,11 @@
-import { z } from 'zod';
-import { canAccess, type AccountRole } from '../roles';
+import * as z from 'zod/mini';
+import type { AccountRole } from '../roles';
 import { inviteExpiresAt } from '../seats';
 import type { MutationContext } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
 import { define, email, id, name, seatCheck, type MutatorDef } from './define';
+import { mayChange } from './permissions';
 import { inviteMutators } from './invites';
 import { policyMutators } from './policies';
 import { adminMutators } from './admins';
@@ -29,7 +30,7 @@ export const mutators = {
 	}),
 	renameTeam: define({
 		// baseName: the name the admin saw when they edited it, to detect a concurrent rename.
-		args: z.object({ teamID: id, name, baseName: z.string().max(200).optional() }),
+		args: z.object({ teamID: id, name, baseName: z.optional(z.string().check(z.maxLength(200))) }),
 		area: 'teams',
 		async apply(store, { teamID, name, baseName }) {
 			const team = await store.getTeam(teamID);
@@ -113,8 +114,8 @@ export const mutators = {
 		args: z.object({
 			inviteID: id,
 			email,
-			teamIDs: z.array(id).max(100).default([]),
-			role: z.enum(['admin', 'member']).default('member')
+			teamIDs: z._default(z.array(id).check(z.maxLength(100)), []),
+			role: z._default(z.enum(['admin', 'member']), 'member')
 		}),
 		area: 'licenses',
 		async apply(store, args, ctx) {
@@ -157,7 +158,7 @@ export const mutators = {
 	...domainMutators,
 	...policyMutators,
 	...adminMutators
-} satisfies Record<string, MutatorDef<z.ZodType>>;
+} satisfies Record<string, MutatorDef<z.ZodMiniType>>;
 
 /** The name of a known mutation. */
 export type MutationName = keyof typeof mutators;
@@ -169,9 +170,8 @@ export function isMutationName(name: string): name is MutationName {
 
 /** Whether a role may run a mutation (R2). */
 export function mayRun(role: AccountRole, name: MutationName): boolean {
-	const def = mutators[name] as MutatorDef<z.ZodType>;
-	if (def.ownerOnly && role !== 'owner') return false;
-	return canAccess(role, def.area) && (role !== 'billing' || def.area === 'seats');
+	const def = mutators[name] as MutatorDef<z.ZodMiniType>;
+	return mayChange(role, def.area, def.ownerOnly);
 }
 
 /**
@@ -188,7 +188,7 @@ export async function runMutation(
 	if (!mayRun(ctx.role, name)) {
 		return reject('NOT_PERMITTED', `the ${ctx.role} role cannot ${name}`);
 	}
-	const def = mutators[name] as MutatorDef<z.ZodType>;
+	const def = mutators[name] as MutatorDef<z.ZodMiniType>;
 	const parsed = def.args.safeParse(rawArgs);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];

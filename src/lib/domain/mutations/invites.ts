@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { inviteExpiresAt, seatUsage } from '../seats';
 import { OK, reject } from './result';
 import { define, id, seatCheck } from './define';
@@ -59,10 +59,11 @@ export const inviteMutators = {
 	setSeatCount: define({
 		args: z.object({
 			seats: z
-				.number()
 				.int('seats must be a whole number')
-				.min(1, 'seats must be at least 1')
-				.max(MAX_SEATS, `seats must be at most ${MAX_SEATS.toLocaleString('en-US')}`)
+				.check(
+					z.minimum(1, 'seats must be at least 1'),
+					z.maximum(MAX_SEATS, `seats must be at most ${MAX_SEATS.toLocaleString('en-US')}`)
+				)
 		}),
 		area: 'seats',
 		async apply(store, { seats }, ctx) {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { OK, reject } from './result';
 import { define, id, name } from './define';
 
@@ -18,7 +18,7 @@ export const organizationMutators = {
 	}),
 	renameOrg: define({
 		// baseName: the name the admin saw when they edited it, to detect a concurrent rename.
-		args: z.object({ orgID: id, name, baseName: z.string().max(200).optional() }),
+		args: z.object({ orgID: id, name, baseName: z.optional(z.string().check(z.maxLength(200))) }),
 		area: 'organizations',
 		async apply(store, { orgID, name, baseName }) {
 			const org = await store.getOrg(orgID);

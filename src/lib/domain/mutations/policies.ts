@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { OK, reject } from './result';
 import { define, id } from './define';
 
@@ -7,14 +7,16 @@ export const policyMutators = {
 	setStoragePolicy: define({
 		args: z
 			.object({
-				orgID: id.nullable(),
+				orgID: z.nullable(id),
 				local: z.boolean(),
 				cloud: z.boolean(),
 				git: z.boolean()
 			})
-			.refine((p) => p.local || p.cloud || p.git, {
-				message: 'allow at least one storage type, or users cannot create projects'
-			}),
+			.check(
+				z.refine((p) => p.local || p.cloud || p.git, {
+					error: 'allow at least one storage type, or users cannot create projects'
+				})
+			),
 		area: 'storage',
 		async apply(store, { orgID, local, cloud, git }) {
 			let target = 'global rule';

@@ -4,11 +4,16 @@ import { getDb } from '$lib/server/db';
 import { api, ApiError, cleanText, errorResponse, readJson } from '$lib/server/http';
 import { requireIngestKey } from '$lib/server/ingest-key';
 import { signUp, SignUpRefused } from '$lib/server/domains/capture';
-import { email } from '$lib/domain/mutations/define';
+import { normalizeEmail } from '$lib/domain/email';
 import type { RequestHandler } from './$types';
 
 const bodySchema = z.object({
-	email,
+	email: z
+		.string()
+		.trim()
+		.max(320)
+		.pipe(z.email('must be an email address'))
+		.transform((e) => normalizeEmail(e)),
 	name: z.string().transform(cleanText).pipe(z.string().trim().min(1, 'name is required').max(200))
 });
 
