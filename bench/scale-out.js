@@ -9,7 +9,8 @@
 // instances it also measures how long a push through instance 2 takes to poke instance 1 (SSE).
 // Needs a production build (npm run build).
 //
-//   node bench/scale-out.js   BENCH_SECONDS=10 BENCH_CONNECTIONS=10 BENCH_BATCH=20 node bench/scale-out.js
+//   node bench/scale-out.js
+//   BENCH_SECONDS=10 BENCH_CONNECTIONS=10 BENCH_BATCH=20 BENCH_ENTERPRISES=4 node bench/scale-out.js
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,8 @@ const here = import.meta.url;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const BATCH = Number(process.env.BENCH_BATCH ?? 20);
+// Pushes of one enterprise serialise on its row lock; several spread the load as real tenants do.
+const ENTERPRISES = Number(process.env.BENCH_ENTERPRISES ?? 1);
 const basePort = Number(process.env.BENCH_PORT ?? 5090);
 const pgURL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const OWNER = { email: 'owner@scale-bench.test', password: 'scale-bench-pass' };
@@ -66,16 +69,20 @@ async function freshDatabase(dialect) {
 	}
 	const database = openDb(config);
 	await migrate(database);
-	const seeded = await seedEnterprise(database, {
-		name: 'Scale Bench',
-		users: 200,
-		invites: 0,
-		owner: OWNER.email,
-		password: OWNER.password,
-		seed: 8
-	});
+	const enterpriseIDs = [];
+	for (let i = 0; i < ENTERPRISES; i++) {
+		const seeded = await seedEnterprise(database, {
+			name: `Scale Bench ${i + 1}`,
+			users: 200,
+			invites: 0,
+			owner: OWNER.email,
+			password: OWNER.password,
+			seed: 8 + i
+		});
+		enterpriseIDs.push(seeded.enterpriseID);
+	}
 	await database.close();
-	return { env, drop, enterpriseID: seeded.enterpriseID };
+	return { env, drop, enterpriseIDs };
 }
 
 /** Starts one production server on `port`; resolves once /readyz answers 200. */
@@ -126,9 +133,15 @@ async function signIn(url) {
  * Pushes through `url` for `duration` s on `count` connections. Each in-flight request holds a sync
  * client of its own (a pool of them), so every client's mutation ids go up by BATCH per answer.
  */
-async function load(url, count, duration, cookie, enterpriseID, tally) {
+async function load(url, count, duration, cookie, enterpriseIDs, tally) {
 	const idle = [];
-	const takeClient = () => idle.pop() ?? { clientID: `bench-${randomUUID()}`, next: 1 };
+	let made = 0;
+	const takeClient = () =>
+		idle.pop() ?? {
+			clientID: `bench-${randomUUID()}`,
+			enterpriseID: enterpriseIDs[made++ % enterpriseIDs.length],
+			next: 1
+		};
 	const result = await autocannon({
 		url: `${url}/api/sync/push`,
 		method: 'POST',
@@ -149,7 +162,7 @@ async function load(url, count, duration, cookie, enterpriseID, tally) {
 					return {
 						...req,
 						body: JSON.stringify({
-							enterpriseID,
+							enterpriseID: client.enterpriseID,
 							clientGroupID: client.clientID,
 							clientID: client.clientID,
 							mutations
@@ -245,14 +258,14 @@ async function measure(label, dialect, instances) {
 		const cookie = await signIn(servers[0].url);
 		const per = Math.max(1, Math.round(connections / instances));
 		const warm = { applied: 0, bad: 0, errors: 0 };
-		await Promise.all(servers.map((s) => load(s.url, per, 2, cookie, fresh.enterpriseID, warm)));
+		await Promise.all(servers.map((s) => load(s.url, per, 2, cookie, fresh.enterpriseIDs, warm)));
 		const tally = { applied: 0, bad: 0, errors: 0 };
 		const results = await Promise.all(
-			servers.map((s) => load(s.url, per, seconds, cookie, fresh.enterpriseID, tally))
+			servers.map((s) => load(s.url, per, seconds, cookie, fresh.enterpriseIDs, tally))
 		);
 		const poke =
 			instances > 1
-				? await pokeLatency(servers[1].url, servers[0].url, cookie, fresh.enterpriseID)
+				? await pokeLatency(servers[1].url, servers[0].url, cookie, fresh.enterpriseIDs[0])
 				: null;
 		for (const s of servers) await s.stop();
 		servers.length = 0;
@@ -305,7 +318,7 @@ for (const [name, cell] of rows) {
 	console.log(`${name.padEnd(width)}  ${runs.map((r) => cell(r).padStart(14)).join('  ')}`);
 }
 console.log(
-	`(${seconds} s per configuration after a 2 s warm-up, ${connections} connections in all, split between instances; p50/p99 of two instances is the worse of the two; every answer checked 200 with all mutations applied and the stored teams counted; load generator on the same machine; load average ${loadavg()
+	`(${seconds} s per configuration after a 2 s warm-up, ${connections} connections in all, split between instances, pushing to ${ENTERPRISES} enterprise(s); p50/p99 of two instances is the worse of the two; every answer checked 200 with all mutations applied and the stored teams counted; load generator on the same machine; load average ${loadavg()
 		.map((l) => l.toFixed(1))
 		.join(' ')} on ${availableParallelism()} cores)`
 );
