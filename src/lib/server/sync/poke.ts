@@ -56,6 +56,11 @@ export function startPokeRelay(database: Db): () => Promise<void> {
 		});
 		await c.connect();
 		await c.query(`listen ${CHANNEL}`);
+		// Stopped while connecting: nobody will end this connection later.
+		if (stopped) {
+			await c.end().catch(() => {});
+			return;
+		}
 		client = c;
 	};
 	void connect().catch((err: Error) => {
