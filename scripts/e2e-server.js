@@ -13,7 +13,9 @@ const env = {
 	...process.env,
 	PORT: port,
 	ORIGIN: `http://localhost:${port}`,
-	DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-'))
+	DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-')),
+	// One access line per request would bury the test output; warnings and errors still show.
+	LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
 };
 delete env.DATABASE_URL;
 

@@ -12,7 +12,11 @@ export const init: ServerInit = async () => {
 	await startServer({ gracefulShutdown: !dev });
 };
 
+/** Probes a load balancer sends every few seconds: logged only when they fail. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 const requestContext: Handle = async ({ event, resolve }) => {
+	const started = performance.now();
 	const given = event.request.headers.get('x-request-id');
 	event.locals.requestID = given && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
 	let response = await resolve(event);
@@ -26,6 +30,18 @@ const requestContext: Handle = async ({ event, resolve }) => {
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'same-origin');
 	response.headers.set('x-frame-options', 'DENY');
+	const { pathname } = event.url;
+	if (response.status >= 400 || !PROBES.has(pathname)) {
+		// One access line per request (time to response headers; an SSE stream stays open after it).
+		log(response.status >= 500 ? 'error' : 'info', 'request', {
+			requestID: event.locals.requestID,
+			method: event.request.method,
+			path: pathname,
+			status: response.status,
+			ms: Math.round(performance.now() - started),
+			userID: event.locals.user?.id
+		});
+	}
 	return response;
 };
 

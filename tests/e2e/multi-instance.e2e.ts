@@ -24,6 +24,8 @@ interface Instance {
 	process: ChildProcess;
 	exited: Promise<number | null>;
 	api: APIRequestContext;
+	/** Everything the process has written to stdout and stderr so far. */
+	output(): string;
 }
 
 let dbName = '';
@@ -87,7 +89,7 @@ async function startInstance(): Promise<Instance> {
 		await new Promise((r) => setTimeout(r, 100));
 	}
 	const api = await request.newContext({ baseURL: url });
-	return { url, process: child, exited, api };
+	return { url, process: child, exited, api, output: () => output };
 }
 
 async function withSession(instance: Instance): Promise<APIRequestContext> {
@@ -211,6 +213,48 @@ test('a session made on instance 1 works on instance 2 (sessions live in the dat
 		expect(body.enterprises.map((e) => e.id)).toContain(enterpriseID);
 	}
 	await Promise.all([one.dispose(), two.dispose()]);
+});
+
+test('every request is logged as one JSON line carrying its request id (echoed in x-request-id)', async () => {
+	const instance = instances[1]!;
+	const api = await withSession(instance);
+	const requestID = `trace-${randomBytes(4).toString('hex')}`;
+	const me = await api.get('/api/me', { headers: { 'x-request-id': requestID } });
+	expect(me.status()).toBe(200);
+	expect(me.headers()['x-request-id']).toBe(requestID);
+	// Without a usable id of its own, the request gets a fresh one.
+	const refused = await instance.api.get('/api/me', {
+		headers: { 'x-request-id': 'no spaces allowed' }
+	});
+	expect(refused.status()).toBe(401);
+	const minted = refused.headers()['x-request-id']!;
+	expect(minted).toMatch(/^[0-9a-f-]{36}$/);
+	await api.dispose();
+
+	const lines = () =>
+		instance
+			.output()
+			.split('\n')
+			.filter((line) => line.startsWith('{'))
+			.map((line) => JSON.parse(line) as Record<string, unknown>);
+	await expect.poll(() => lines().some((l) => l.requestID === minted)).toBe(true);
+	const mine = lines().filter((l) => l.requestID === requestID);
+	expect(mine).toHaveLength(1);
+	expect(mine[0]).toMatchObject({
+		level: 'info',
+		msg: 'request',
+		method: 'GET',
+		path: '/api/me',
+		status: 200
+	});
+	expect(typeof mine[0]!.userID).toBe('string');
+	expect(typeof mine[0]!.ms).toBe('number');
+	expect(lines().find((l) => l.requestID === minted)).toMatchObject({
+		path: '/api/me',
+		status: 401
+	});
+	// Load-balancer probes that succeed stay out of the log.
+	expect(lines().some((l) => l.path === '/readyz' && l.msg === 'request')).toBe(false);
 });
 
 test('a push through instance 2 pokes a console connected to instance 1, whose pull returns the change', async () => {
