@@ -89,3 +89,36 @@ export function capturingDomains<
 		(d) => d.captureEnabled && isWithin(host, d.domain) && isEffectivelyVerified(d.domain, roots)
 	);
 }
+
+/**
+ * Of the effectively verified domains, the ones not inside another: together they cover every
+ * unclaimed account exactly once, since a subdomain's accounts are also its root's (R15).
+ */
+export function outermostVerified(
+	domains: readonly string[],
+	verifiedDomains: readonly string[]
+): string[] {
+	const effective = domains.filter((d) => isEffectivelyVerified(d, verifiedDomains));
+	return effective.filter((d) => !effective.some((o) => o !== d && isWithin(d, o)));
+}
+
+/**
+ * How many distinct people are unmanaged, from per-domain unclaimed counts (null: not verified): each
+ * person once, unlike R15's per-domain sum, which counts a subdomain's people for its root too.
+ */
+export function distinctUnmanagedCount(
+	domains: readonly { domain: string; unclaimedCount: number | null }[]
+): number {
+	const counted = domains.filter((d) => d.unclaimedCount != null);
+	return counted
+		.filter((d) => !counted.some((o) => o !== d && isWithin(d.domain, o.domain)))
+		.reduce((n, d) => n + (d.unclaimedCount ?? 0), 0);
+}
+
+/** The most specific of `domains` an email is on (itself or a parent of it), or null (R15). */
+export function matchedDomain(email: string, domains: readonly string[]): string | null {
+	const own = emailDomain(email);
+	let best: string | null = null;
+	for (const d of domains) if (isWithin(own, d) && (!best || d.length > best.length)) best = d;
+	return best;
+}

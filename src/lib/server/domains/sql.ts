@@ -38,15 +38,21 @@ export async function domainStates(q: Q, enterpriseID: string): Promise<DomainSt
 	}));
 }
 
-/** Users whose email is on `domain` or one of its subdomains (R15), unlicensed in the enterprise. */
-export function unclaimedOn(q: Q, enterpriseID: string, domain: string) {
+/**
+ * Users whose email is on `domain` (or any of several) or one of its subdomains (R15), unlicensed in
+ * the enterprise. Each user is one row however many of the domains they match.
+ */
+export function unclaimedOn(q: Q, enterpriseID: string, domain: string | readonly string[]) {
+	const domains = typeof domain === 'string' ? [domain] : domain;
 	return q
 		.selectFrom('users')
 		.where((eb) =>
-			eb.or([
-				eb(sql`lower(users.email)`, 'like', `%@${domain}`),
-				eb(sql`lower(users.email)`, 'like', `%@%.${domain}`)
-			])
+			eb.or(
+				domains.flatMap((d) => [
+					eb(sql`lower(users.email)`, 'like', `%@${d}`),
+					eb(sql`lower(users.email)`, 'like', `%@%.${d}`)
+				])
+			)
 		)
 		.where(({ not, exists, selectFrom }) =>
 			not(

@@ -32,7 +32,13 @@ function escapeLike(text: string): string {
 	return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
-function query(database: Db, enterpriseID: string, domain: string, q: string | undefined) {
+/** Unclaimed accounts on `domain` (or several), narrowed to those whose email or name holds `q`. */
+export function searchUnclaimed(
+	database: Db,
+	enterpriseID: string,
+	domain: string | readonly string[],
+	q: string | undefined
+) {
 	let base = unclaimedOn(database.db, enterpriseID, domain);
 	const needle = q?.trim().toLowerCase();
 	if (needle) {
@@ -55,7 +61,7 @@ export async function listUnclaimed(
 	opts: { offset: number; limit: number; q?: string }
 ) {
 	const d = await verifiedDomain(database, enterpriseID, domainID);
-	const base = query(database, enterpriseID, d.domain, opts.q);
+	const base = searchUnclaimed(database, enterpriseID, d.domain, opts.q);
 	const [total, rows] = await Promise.all([
 		base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
 		base
@@ -88,7 +94,7 @@ export async function unclaimedCsv(
 	q?: string
 ): Promise<{ domain: string; csv: string }> {
 	const d = await verifiedDomain(database, enterpriseID, domainID);
-	const rows = await query(database, enterpriseID, d.domain, q)
+	const rows = await searchUnclaimed(database, enterpriseID, d.domain, q)
 		.select(['users.email', 'users.name', 'users.last_login_at'])
 		.orderBy('users.email')
 		.execute();
