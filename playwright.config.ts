@@ -3,6 +3,10 @@ import { chromiumPath, CHROMIUM_ARGS } from './scripts/chromium.js';
 
 const port = Number(process.env.E2E_PORT ?? 4173);
 const executablePath = chromiumPath() ?? undefined;
+// Domain verification (R13) asks this DNS server, which tests/e2e/domains.e2e.ts runs on loopback, so
+// the journey can publish a TXT record and watch verification succeed. Set in the environment, it
+// reaches the e2e server and every test worker alike.
+process.env.DNS_SERVERS ??= `127.0.0.1:${port + 2}`;
 
 export default defineConfig({
 	testDir: 'tests/e2e',

@@ -137,6 +137,22 @@ test.describe('Tablet portrait 820×1180: the sidebar is a drawer', () => {
 		await expect(nav(page)).toBeHidden();
 	});
 
+	test('the sync status stays in view in the top bar while the drawer is closed, and shows once when open', async ({
+		ownerPage: page
+	}) => {
+		const banner = page.getByRole('banner');
+		await expect(banner.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+		// One status at a time: the drawer leaves its line to the top bar.
+		await menu(page).click();
+		await expect(nav(page)).toBeVisible();
+		await expect(page.getByRole('status').filter({ hasText: 'All changes synced' })).toHaveCount(1);
+		await expect(
+			page.getByRole('complementary', { name: 'Sidebar' }).getByRole('button', { name: 'Sync now' })
+		).toBeVisible();
+		await menu(page).click();
+		await expect(nav(page)).toBeHidden();
+	});
+
 	test('the Menu button and every sidebar control are at least 44px tall', async ({
 		ownerPage: page
 	}) => {

@@ -1,0 +1,15 @@
+import type { BrowserContextOptions } from '@playwright/test';
+
+/** A tablet as the issue names it (iPad Air portrait, touch) and a laptop, for the admin journeys. */
+export const VIEWPORTS: [label: string, options: BrowserContextOptions][] = [
+	['laptop 1366×768', { viewport: { width: 1366, height: 768 } }],
+	[
+		'tablet 820×1180, touch',
+		{
+			viewport: { width: 820, height: 1180 },
+			deviceScaleFactor: 2,
+			isMobile: true,
+			hasTouch: true
+		}
+	]
+];
