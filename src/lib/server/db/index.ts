@@ -15,8 +15,11 @@ export interface Db {
 	url?: string;
 }
 
-/** Where to find the database: a PostgreSQL URL, or a SQLite file path. */
-export type DbConfig = { url: string } | { file: string };
+/**
+ * Where to find the database: a PostgreSQL URL, or a SQLite file path (`readonly`: an existing file,
+ * opened for reading only, as a migration source).
+ */
+export type DbConfig = { url: string } | { file: string; readonly?: boolean };
 
 // int8 (count(*), bigint columns) arrives as a string from pg by default; every value we store
 // fits in a double (epoch ms, counters).
@@ -45,9 +48,10 @@ export function openDb(config: DbConfig): Db {
 		const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 		return { db, dialect: 'postgres', close: () => db.destroy(), url: config.url };
 	}
-	if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
-	const sqlite = new SQLite(config.file);
-	sqlite.pragma('journal_mode = WAL');
+	const readonly = config.readonly === true;
+	if (config.file !== ':memory:' && !readonly) mkdirSync(dirname(config.file), { recursive: true });
+	const sqlite = new SQLite(config.file, { readonly, fileMustExist: readonly });
+	if (!readonly) sqlite.pragma('journal_mode = WAL');
 	sqlite.pragma('foreign_keys = ON');
 	sqlite.pragma('busy_timeout = 10000');
 	sqlite.pragma('synchronous = NORMAL');
