@@ -138,6 +138,8 @@ export class SyncEngine {
 	#again = false;
 	#timer: ReturnType<typeof setTimeout> | null = null;
 	#needsFull = false;
+	// The server forgot changes it had confirmed to this device (restored from a backup).
+	#serverBehind = false;
 	#persistAsked = false;
 	#now: () => number;
 	#stoppers: (() => void)[] = [];
@@ -409,6 +411,11 @@ export class SyncEngine {
 					for (const row of rows) await this.db.outbox.add({ ...row, mutationID: id++ });
 					await this.db.meta.put({ key: 'nextMutationID', value: id });
 				});
+				// The mirror holds what the server lost, and once the queue lands the server's version
+				// may equal this device's cookie again, so the cookie cannot reveal the restore: rebuild
+				// from scratch, roster chunks included.
+				this.#needsFull = true;
+				this.#serverBehind = true;
 			}
 			return expected - 1;
 		}
@@ -468,7 +475,7 @@ export class SyncEngine {
 		// Rebuilding after a rejection keeps the roster chunks (a million users need not come again):
 		// their optimistic changes live only in `licenses`, which the rebuild clears.
 		const keptAt =
-			chunked && cookie === 0 && this.#needsFull && !roleChanged
+			chunked && cookie === 0 && this.#needsFull && !roleChanged && !this.#serverBehind
 				? await rosterCookie(this.db)
 				: undefined;
 		let res = await this.#transport.pull({
@@ -549,7 +556,10 @@ export class SyncEngine {
 			await this.db.meta.put({ key: 'role', value: this.role });
 			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
 		});
-		if (full) this.#needsFull = false;
+		if (full) {
+			this.#needsFull = false;
+			this.#serverBehind = false;
+		}
 		if (roster) this.#set({ loading: null });
 		if (learned > 0 && !full) {
 			// A rejection learned here still has its optimistic effect in the mirror: rebuild it.
