@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setDb } from '../../src/lib/server/db';
 import { POST } from '../../src/routes/api/client/activity/+server';
@@ -306,6 +307,68 @@ describe.each(dialects)('POST /api/client/activity (R19) on %s', (dialect) => {
 			expect(await lastActive(user.id)).toBe(at + 39);
 			// At most 25 events per transaction: 40 queued at once take exactly two.
 			expect(transactions).toBe(2);
+		});
+
+		it('two instances writing the same users at once, in opposite orders, both commit (no deadlock)', async () => {
+			// Issue 8: each instance has its own writer; on PostgreSQL their transactions overlap.
+			const users = Array.from({ length: 2000 }, (_, i) => ({
+				id: randomUUID(),
+				email: `pair.${i}.${randomUUID().slice(0, 8)}@example.test`
+			}));
+			for (let i = 0; i < users.length; i += 500) {
+				await t.database.db
+					.insertInto('users')
+					.values(
+						users
+							.slice(i, i + 500)
+							.map((u) => ({ ...u, name: u.email, password_hash: null, created_at: Date.now() }))
+					)
+					.execute();
+			}
+			// One round per transaction, so the two writers' transactions interleave many times.
+			const options = { maxEvents: users.length };
+			const [one, two] = [
+				new ActivityWriter(t.database, options),
+				new ActivityWriter(t.database, options)
+			];
+			const base = minutesAgo(60);
+			const rounds = 6;
+			const submitted: Promise<{ accepted: number }>[] = [];
+			for (let r = 0; r < rounds; r++) {
+				const forward = users.map((u, i) => ({ email: u.email, at: base + r * 10_000 + i }));
+				const backward = [...users]
+					.reverse()
+					.map((u, i) => ({ email: u.email, at: base + r * 10_000 + 5000 + i }));
+				submitted.push(one.submit(forward), two.submit(backward));
+			}
+			const results = await Promise.all(submitted);
+			expect(results.every((x) => x.accepted === users.length)).toBe(true);
+			const last = base + (rounds - 1) * 10_000 + 5000;
+			const stored = new Map<string, { events: number; lastActive: number }>();
+			for (let i = 0; i < users.length; i += 500) {
+				const ids = users.slice(i, i + 500).map((u) => u.id);
+				const counts = await t.database.db
+					.selectFrom('activity_events')
+					.select(['user_id', (eb) => eb.fn.countAll<string | number>().as('n')])
+					.where('user_id', 'in', ids)
+					.groupBy('user_id')
+					.execute();
+				const summaries = await t.database.db
+					.selectFrom('activity_summary')
+					.select(['user_id', 'last_active_at'])
+					.where('user_id', 'in', ids)
+					.execute();
+				const at = new Map(summaries.map((r) => [r.user_id, Number(r.last_active_at)]));
+				for (const c of counts)
+					stored.set(c.user_id, { events: Number(c.n), lastActive: at.get(c.user_id)! });
+			}
+			expect(stored.size).toBe(users.length);
+			for (const [i, user] of users.entries()) {
+				expect(stored.get(user.id)).toEqual({
+					events: rounds * 2,
+					lastActive: last + (users.length - 1 - i)
+				});
+			}
 		});
 
 		it('answers an empty batch without writing', async () => {

@@ -214,7 +214,9 @@ export class ActivityWriter {
 				}
 				this.#queued -= count;
 				try {
-					const results = await writeActivity(this.database, batch, this.#options.now());
+					const results = await withTransientRetry(() =>
+						writeActivity(this.database, batch, this.#options.now())
+					);
 					batch.forEach((p, i) => p.resolve(results[i]!));
 				} catch (err) {
 					for (const p of batch) p.reject(err);
@@ -222,6 +224,22 @@ export class ActivityWriter {
 			}
 		} finally {
 			this.#running = false;
+		}
+	}
+}
+
+/** PostgreSQL's deadlock and serialization failures: the transaction rolled back and may run again. */
+const TRANSIENT = new Set(['40P01', '40001']);
+
+/** Runs a transaction again (up to 3 tries, short random pause) when the database says it may. */
+async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await run();
+		} catch (err) {
+			const code = (err as { code?: unknown } | null)?.code;
+			if (attempt >= 3 || typeof code !== 'string' || !TRANSIENT.has(code)) throw err;
+			await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
 		}
 	}
 }
@@ -274,7 +292,11 @@ async function writeActivity(
 				.values(raw.slice(i, i + CHUNK))
 				.execute();
 		}
-		const summaries = [...latest].map(([user_id, last_active_at]) => ({ user_id, last_active_at }));
+		// In user order: instances writing at once then lock shared summary rows in the same order, so
+		// their transactions wait for each other instead of deadlocking (PostgreSQL, several instances).
+		const summaries = [...latest]
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([user_id, last_active_at]) => ({ user_id, last_active_at }));
 		for (let i = 0; i < summaries.length; i += CHUNK) {
 			await trx
 				.insertInto('activity_summary')
