@@ -180,13 +180,14 @@ for (const [label, options] of VIEWPORTS) {
 		// The separate pending card is back under the invite form.
 		await expect(page.getByRole('region', { name: 'Pending invites' })).toContainText(invitee);
 
-		// Claim Ada from the unmanaged list: a seat is taken, she is managed, and no longer unmanaged.
+		// Claim Bob from the unmanaged list: a seat is taken, he is managed, and no longer unmanaged.
+		// (Bob, on globex.test itself: enterprise-switcher.e2e.ts expects every Globex user there.)
 		const licensedBefore = num(await licenses.figure('Licensed users').innerText());
 		const unmanagedBefore = (await server()).total;
 		await press(unmanaged);
-		await search.fill(`ada.${x}`);
+		await search.fill(`bob.${x}`);
 		await expect(rows).toHaveCount(1);
-		await press(rows.getByRole('button', { name: `Claim ${ada}` }));
+		await press(rows.getByRole('button', { name: `Claim ${bob}` }));
 		await expect(rows).toContainText('Claimed');
 		await expect(licenses.figure('Licensed users')).toHaveText(fmt(licensedBefore + 1), {
 			timeout: 20_000
@@ -198,8 +199,8 @@ for (const [label, options] of VIEWPORTS) {
 			});
 		}).toPass({ timeout: 20_000 });
 		await press(managed);
-		await expect(licenses.search).toHaveValue(`ada.${x}`);
-		await expect(licenses.row(ada)).toBeVisible();
+		await expect(licenses.search).toHaveValue(`bob.${x}`);
+		await expect(licenses.row(bob)).toBeVisible();
 		await expect(licenses.count).toHaveText(/^1 of [\d,]+ licensed users$/);
 		await expect(managed).toHaveAccessibleName(`Managed (licensed) ${fmt(licensedBefore + 1)}`);
 
