@@ -41,7 +41,7 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 	// R12: unlinking would cut off everyone who came only through Platform; keep it.
 	await detail.getByRole('button', { name: `Unlink Platform from ${name}` }).click();
 	await expect(detail).toContainText(
-		`Unlink Platform? ${memberRows} ${memberRows === 1 ? 'person loses' : 'people lose'} access`
+		`Unlink Platform from ${name}? ${name}: ${memberRows} ${memberRows === 1 ? 'person loses' : 'people lose'} access (`
 	);
 	await detail.getByRole('button', { name: 'Keep' }).click();
 

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { ADMINS, apiAs, enterpriseID, licensesOf } from './support/auth';
+import { seriousViolations } from './support/axe';
+import { VIEWPORTS } from './support/viewports';
+
+// Issue 4, item 3 (R10–R12): a team is linked to organizations from the Teams page, offline too:
+// link with a role, change the role, and unlink after seeing who loses access.
+
+/** The server's links of one team, `orgID → role`, read through a fresh full pull. */
+async function serverLinks(api: APIRequestContext, id: string, teamID: string) {
+	const res = await api.get('/api/sync/pull', {
+		params: { enterpriseID: id, clientID: `probe-${randomUUID()}`, cookie: 0 }
+	});
+	expect(res.status()).toBe(200);
+	const body = (await res.json()) as {
+		changes: { table: string; op: string; value?: Record<string, string> }[];
+	};
+	return Object.fromEntries(
+		body.changes
+			.filter((c) => c.table === 'teamOrgLinks' && c.op === 'put' && c.value?.teamID === teamID)
+			.map((c) => [c.value!.orgID, c.value!.role])
+	);
+}
+
+/** The server's team ids by name, from the same full pull. */
+async function serverTeamID(api: APIRequestContext, id: string, name: string) {
+	const res = await api.get('/api/sync/pull', {
+		params: { enterpriseID: id, clientID: `probe-${randomUUID()}`, cookie: 0 }
+	});
+	const body = (await res.json()) as {
+		changes: { table: string; op: string; value?: { id: string; name: string } }[];
+	};
+	return body.changes.find((c) => c.table === 'teams' && c.op === 'put' && c.value?.name === name)
+		?.value?.id;
+}
+
+/** Applies mutations as another device of the owner would. */
+async function push(api: APIRequestContext, id: string, mutations: [string, object][]) {
+	const res = await api.post('/api/sync/push', {
+		data: {
+			enterpriseID: id,
+			clientGroupID: `other-${randomUUID()}`,
+			clientID: `other-${randomUUID()}`,
+			mutations: mutations.map(([name, args], i) => ({
+				id: i + 1,
+				name,
+				args,
+				createdAt: Date.now()
+			}))
+		}
+	});
+	expect(res.status()).toBe(200);
+	for (const r of (await res.json()).results as { status: string }[])
+		expect(r.status).toBe('applied');
+}
+
+function teamRow(page: Page, name: string) {
+	return page.getByRole('row', { name: new RegExp(`^${name}`) });
+}
+
+for (const [label, options] of VIEWPORTS) {
+	test(`R10–R12: offline, create a team and link it to an organization from the Teams page; online, the server has it; unlink says who loses access (${label})`, async ({
+		browser
+	}) => {
+		const api = await apiAs(ADMINS.owner);
+		const id = await enterpriseID(api, 'acme');
+		// A licensed user other journeys leave alone (they take the first ones).
+		const email = (await licensesOf(api, id, { limit: 40 })).users.at(-1)!.email;
+		const x = randomUUID().slice(0, 6);
+		const [orgName, doomedName, team] = [`Linked ${x}`, `Doomed ${x}`, `Linking ${x}`];
+		const [orgID, doomedID] = [randomUUID(), randomUUID()];
+		await push(api, id, [
+			['createOrg', { orgID, name: orgName }],
+			['createOrg', { orgID: doomedID, name: doomedName }]
+		]);
+
+		const context = await browser.newContext(options);
+		const page = await context.newPage();
+		const login = await page.request.post('/api/auth/login', { data: ADMINS.owner });
+		expect(login.status()).toBe(200);
+		const press = (target: Locator) => (options.hasTouch ? target.tap() : target.click());
+		// Tablet portrait hides the sidebar, and its status with it: attached, not visible.
+		const status = (text: RegExp) =>
+			expect(page.getByRole('status').filter({ hasText: text }).first()).toBeAttached({
+				timeout: 30_000
+			});
+		await page.goto('/e/acme/teams');
+		await status(/All changes synced/);
+		await expect(page.getByRole('cell', { name: 'Platform', exact: true })).toBeVisible({
+			timeout: 30_000
+		});
+
+		// Offline: a new team with one member, linked to two organizations as admin.
+		await context.setOffline(true);
+		await press(page.getByRole('button', { name: 'Create team' }));
+		await page.getByLabel('Team name').fill(team);
+		await press(page.getByRole('button', { name: 'Create team' }));
+		const row = teamRow(page, team);
+		await expect(row).toContainText('Pending sync');
+		await expect(row).toContainText('Not linked');
+		await press(row.getByRole('button', { name: `Members of ${team}` }));
+		const members = page.getByRole('region', { name: `Members of ${team}` });
+		await members.getByLabel('Email of a licensed user').fill(email);
+		await press(members.getByRole('button', { name: 'Add member' }));
+		await expect(members.getByRole('listitem').filter({ hasText: email })).toBeVisible();
+
+		await press(row.getByRole('button', { name: `Organizations of ${team}` }));
+		const panel = page.getByRole('region', { name: `Organizations of ${team}` });
+		await expect(panel).toContainText('Not linked to any organization yet.');
+		const orgSelect = panel.getByRole('combobox', { name: 'Organization', exact: true });
+		await orgSelect.selectOption({ label: orgName });
+		await panel.getByRole('combobox', { name: 'Role', exact: true }).selectOption('admin');
+		await press(panel.getByRole('button', { name: 'Link to organization' }));
+		const link = panel.getByRole('listitem').filter({ hasText: orgName });
+		await expect(link).toContainText('Pending sync');
+		await expect(link.getByRole('combobox', { name: `Role of ${team} in ${orgName}` })).toHaveValue(
+			'admin'
+		);
+		await expect(row).toContainText(orgName);
+		await expect(row).toContainText('admin');
+		// An organization it is linked to is no longer offered.
+		await expect(orgSelect.getByRole('option', { name: orgName })).toHaveCount(0);
+		await orgSelect.selectOption({ label: doomedName });
+		await press(panel.getByRole('button', { name: 'Link to organization' }));
+		await expect(panel.getByRole('listitem').filter({ hasText: doomedName })).toBeVisible();
+		await status(/4 changes waiting \(offline\)/);
+		expect(await seriousViolations(page)).toEqual([]);
+
+		// Meanwhile another device deletes one of the two organizations.
+		await push(api, id, [['deleteOrg', { orgID: doomedID }]]);
+
+		await context.setOffline(false);
+		// The server refuses the link to the deleted organization and says why, in the panel.
+		await expect(panel.getByRole('alert')).toContainText(
+			new RegExp(
+				`Link ${team} to (an organization|${doomedName}) as admin was refused: the organization no longer exists\\.`
+			),
+			{ timeout: 30_000 }
+		);
+		await expect(link).not.toContainText('Pending sync');
+		await expect(panel.getByRole('listitem').filter({ hasText: doomedName })).toHaveCount(0);
+		const teamID = await serverTeamID(api, id, team);
+		expect(teamID).toBeTruthy();
+		await expect
+			.poll(() => serverLinks(api, id, teamID!), { timeout: 20_000 })
+			.toEqual({
+				[orgID]: 'admin'
+			});
+
+		// Lower the role; the server follows.
+		await link
+			.getByRole('combobox', { name: `Role of ${team} in ${orgName}` })
+			.selectOption('member');
+		await expect(panel).toContainText(`${team}'s members are now members in ${orgName}.`);
+		await expect
+			.poll(() => serverLinks(api, id, teamID!), { timeout: 20_000 })
+			.toEqual({
+				[orgID]: 'member'
+			});
+
+		// R12: unlinking says who loses access (the one member has no other path there) before it
+		// happens; Keep changes nothing, Unlink team removes the link on the server.
+		await press(link.getByRole('button', { name: `Unlink ${team} from ${orgName}` }));
+		const confirm = link.getByRole('group');
+		await expect(confirm).toContainText(
+			`Unlink ${team} from ${orgName}? ${orgName}: 1 person loses access (${email}).`
+		);
+		await expect(confirm.getByRole('button', { name: 'Keep' })).toBeFocused();
+		await press(confirm.getByRole('button', { name: 'Keep' }));
+		await expect(confirm).toHaveCount(0);
+		await press(link.getByRole('button', { name: `Unlink ${team} from ${orgName}` }));
+		expect(await seriousViolations(page)).toEqual([]);
+		await press(link.getByRole('button', { name: 'Unlink team' }));
+		await expect(link).toHaveCount(0);
+		await expect(panel).toContainText('Not linked to any organization yet.');
+		await expect.poll(() => serverLinks(api, id, teamID!), { timeout: 20_000 }).toEqual({});
+
+		// Tidy: the team and the organization go.
+		await press(row.getByRole('button', { name: `Delete ${team}` }));
+		await expect(row).toContainText('It is linked to no organization, so nobody loses access.');
+		await press(row.getByRole('button', { name: 'Delete team' }));
+		await expect(row).toHaveCount(0);
+		await push(api, id, [['deleteOrg', { orgID }]]);
+		await context.close();
+		await api.dispose();
+	});
+}
