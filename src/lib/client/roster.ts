@@ -1,4 +1,5 @@
 import type { LicenseOverlayRow, MirrorLicense, RosterDB } from './db';
+import { seatUsage, type SeatUsage } from '../domain/seats';
 
 /**
  * The licensed users of the mirror: a base of columnar chunks written by the last full sync (one
@@ -116,6 +117,21 @@ export async function licenseCount(db: RosterDB): Promise<number> {
 		else if (!row.removed && !row.inBase) delta++;
 	});
 	return base + delta;
+}
+
+/**
+ * Seats used and purchased as this device sees them (R4): the mirror's seat count, licensed users
+ * and unexpired invites, queued changes included; null before the mirror has its enterprise.
+ */
+export async function mirrorSeatUsage(db: RosterDB): Promise<SeatUsage | null> {
+	const enterprise = await db.enterprise.toCollection().first();
+	if (!enterprise) return null;
+	const now = Date.now();
+	const [licensed, invites] = await Promise.all([
+		licenseCount(db),
+		db.invites.filter((i) => i.expiresAt > now).count()
+	]);
+	return seatUsage(enterprise.seats, licensed, invites);
 }
 
 /** A licensed user by id, or undefined. */
