@@ -18,6 +18,7 @@ import { runMutation } from '../../src/lib/domain/mutations';
 import { RosterDB } from '../../src/lib/client/db';
 import { SyncEngine, type SyncTransport } from '../../src/lib/client/sync-engine';
 import { getLicense, licenseCount } from '../../src/lib/client/roster';
+import { afterRestore, RESTORE_JUMP } from '../../src/lib/server/db/after-restore';
 import { createTestDb, pgURL } from './support/databases';
 
 // ARCHITECTURE.md, sync: "a cookie from the future (restored backup) → reset and full resync,
@@ -34,6 +35,8 @@ interface Live {
 	/** Stops using the database, puts the backup in its place and opens it as startup would. */
 	restore(): Promise<void>;
 	drop(): Promise<void>;
+	/** The environment that points the server (and `npm run after-restore`) at the database. */
+	env(): Record<string, string>;
 }
 
 async function sqliteLive(): Promise<Live> {
@@ -64,7 +67,8 @@ async function sqliteLive(): Promise<Live> {
 		async drop() {
 			await live.database.close();
 			rmSync(dir, { recursive: true, force: true });
-		}
+		},
+		env: () => ({ DATA_DIR: dir, DATABASE_URL: '' })
 	};
 	await migrate(live.database);
 	return live;
@@ -91,9 +95,84 @@ async function postgresLive(): Promise<Live> {
 		async drop() {
 			await current.drop();
 			rmSync(dir, { recursive: true, force: true });
-		}
+		},
+		env: () => ({ DATABASE_URL: current.database.url! })
 	};
 	return live;
+}
+
+/** A pull a device made: the cookie it sent and the server's answer. */
+interface Pulled {
+	device: string;
+	cookie: number;
+	response: PullResponse;
+}
+
+/**
+ * A device of the owner, with the app's transport straight into the server's push, pull and roster
+ * on whichever database the server has now; its pulls are recorded in `pulls`.
+ */
+function ownerDevice(
+	l: Live,
+	enterpriseID: string,
+	ownerID: string,
+	name: string,
+	pulls: Pulled[]
+) {
+	const transport = {
+		offline: false as boolean,
+		async push(body) {
+			if (transport.offline) throw new TypeError('Failed to fetch');
+			const out = await push(l.database, body, { userID: ownerID, role: 'owner' });
+			return out.ok
+				? { status: 200, body: { results: out.results } }
+				: { status: out.status, body: out.body };
+		},
+		async pull(q) {
+			if (transport.offline) throw new TypeError('Failed to fetch');
+			const { licenses, ...rest } = q;
+			const response = await pull(l.database, {
+				...rest,
+				userID: ownerID,
+				licensesChunked: licenses === 'chunked'
+			});
+			pulls.push({ device: name, cookie: q.cookie, response });
+			return { status: 200, body: response };
+		},
+		async roster(q) {
+			if (transport.offline) throw new TypeError('Failed to fetch');
+			return { status: 200, body: await rosterPage(l.database, { ...q, limit: 5 }) };
+		}
+	} satisfies SyncTransport & { offline: boolean };
+	const engine = new SyncEngine({
+		db: new RosterDB(`restore-${name}-${randomUUID()}`),
+		enterpriseID,
+		userID: ownerID,
+		role: 'owner',
+		transport,
+		mutations: async () => ({ runMutation })
+	});
+	return Object.assign(engine, { transport });
+}
+
+/** The names of an enterprise's teams on the server, sorted. */
+async function teamsOn(l: Live, enterpriseID: string): Promise<string[]> {
+	const rows = await l.database.db
+		.selectFrom('teams')
+		.select('name')
+		.where('enterprise_id', '=', enterpriseID)
+		.execute();
+	return rows.map((t) => t.name).sort();
+}
+
+/** An enterprise's version (the cookie consoles get) on the server. */
+async function versionOn(l: Live, enterpriseID: string): Promise<number> {
+	const row = await l.database.db
+		.selectFrom('enterprises')
+		.select('version')
+		.where('id', '=', enterpriseID)
+		.executeTakeFirstOrThrow();
+	return Number(row.version);
 }
 
 const pgTools = existsSync(PG_DUMP) && existsSync(PG_RESTORE);
@@ -105,16 +184,16 @@ const cases: { dialect: Dialect; open: () => Promise<Live> }[] = [
 ];
 
 describe.each(cases)('backup and restore on $dialect', ({ open }) => {
-	let live: Live | undefined;
+	const lives: Live[] = [];
 	const engines: SyncEngine[] = [];
 	afterAll(async () => {
 		for (const e of engines) e.stop();
-		await live?.drop();
+		for (const l of lives) await l.drop();
 	});
 
 	it('consoles whose cookies are from after the backup are reset to the restored data, keep their queued changes, and each lands exactly once', async () => {
-		live = await open();
-		const l = live;
+		const l = await open();
+		lives.push(l);
 		const seeded = await seedEnterprise(l.database, {
 			name: 'Restore Co',
 			users: 12,
@@ -131,69 +210,18 @@ describe.each(cases)('backup and restore on $dialect', ({ open }) => {
 				.executeTakeFirstOrThrow()
 		).id;
 
-		// Two devices of the owner. Each has the app's transport, straight into the server's push, pull
-		// and roster on whichever database the server has now; every pull is recorded.
-		const pulls: { device: string; cookie: number; response: PullResponse }[] = [];
+		// Two devices of the owner; every pull is recorded.
+		const pulls: Pulled[] = [];
 		const device = (name: string) => {
-			const transport = {
-				offline: false as boolean,
-				async push(body) {
-					if (transport.offline) throw new TypeError('Failed to fetch');
-					const out = await push(l.database, body, { userID: ownerID, role: 'owner' });
-					return out.ok
-						? { status: 200, body: { results: out.results } }
-						: { status: out.status, body: out.body };
-				},
-				async pull(q) {
-					if (transport.offline) throw new TypeError('Failed to fetch');
-					const { licenses, ...rest } = q;
-					const response = await pull(l.database, {
-						...rest,
-						userID: ownerID,
-						licensesChunked: licenses === 'chunked'
-					});
-					pulls.push({ device: name, cookie: q.cookie, response });
-					return { status: 200, body: response };
-				},
-				async roster(q) {
-					if (transport.offline) throw new TypeError('Failed to fetch');
-					return { status: 200, body: await rosterPage(l.database, { ...q, limit: 5 }) };
-				}
-			} satisfies SyncTransport & { offline: boolean };
-			const engine = new SyncEngine({
-				db: new RosterDB(`restore-${name}-${randomUUID()}`),
-				enterpriseID,
-				userID: ownerID,
-				role: 'owner',
-				transport,
-				mutations: async () => ({ runMutation })
-			});
+			const engine = ownerDevice(l, enterpriseID, ownerID, name, pulls);
 			engines.push(engine);
-			return Object.assign(engine, { transport });
+			return engine;
 		};
-		const serverTeams = async () =>
-			(
-				await l.database.db
-					.selectFrom('teams')
-					.select('name')
-					.where('enterprise_id', '=', enterpriseID)
-					.execute()
-			)
-				.map((t) => t.name)
-				.sort();
+		const serverTeams = () => teamsOn(l, enterpriseID);
 		const mirrorTeams = async (e: SyncEngine) =>
 			(await e.db.teams.toArray()).map((t) => t.name).sort();
 		const cookieOf = async (e: SyncEngine) => (await e.db.meta.get('cookie'))?.value as number;
-		const version = async () =>
-			Number(
-				(
-					await l.database.db
-						.selectFrom('enterprises')
-						.select('version')
-						.where('id', '=', enterpriseID)
-						.executeTakeFirstOrThrow()
-				).version
-			);
+		const version = () => versionOn(l, enterpriseID);
 
 		const a = device('a');
 		const b = device('b');
@@ -253,7 +281,7 @@ describe.each(cases)('backup and restore on $dialect', ({ open }) => {
 		expect(await b.db.outbox.count()).toBe(0);
 
 		// A lost two confirmed changes: the server expects an id A already used, so A renumbers its
-		// queue, pushes it and rebuilds from scratch (its cookie alone could not tell: see the todo).
+		// queue, pushes it and rebuilds from scratch (its cookie alone could not tell; no after-restore here).
 		a.transport.offline = false;
 		await a.sync();
 		expect(await a.db.outbox.count()).toBe(0);
@@ -296,9 +324,129 @@ describe.each(cases)('backup and restore on $dialect', ({ open }) => {
 		const again = await serverTeams();
 		expect(again).toEqual(teams);
 	});
-});
 
-// Found while writing the spec above; see README, "Backup and restore".
-it.todo(
-	'a console with nothing queued whose cookie the restored server reaches again before it pulls is reset too (needs a history tag in the cookie)'
-);
+	it('after `npm run after-restore`, a console with nothing queued is reset even once new pushes pass its cookie, and a queued change lands once', async () => {
+		const l = await open();
+		lives.push(l);
+		const { enterpriseID } = await seedEnterprise(l.database, {
+			name: 'Floor Co',
+			users: 12,
+			seats: 20,
+			invites: 0,
+			domains: ['floor.test']
+		});
+		const ownerID = (
+			await l.database.db
+				.selectFrom('users')
+				.select('id')
+				.where('email', '=', 'owner@floor.test')
+				.executeTakeFirstOrThrow()
+		).id;
+		const pulls: Pulled[] = [];
+		const device = (name: string) => {
+			const engine = ownerDevice(l, enterpriseID, ownerID, name, pulls);
+			engines.push(engine);
+			return engine;
+		};
+		const cookieOf = async (e: SyncEngine) => (await e.db.meta.get('cookie'))?.value as number;
+		const licensedOnServer = async () =>
+			(
+				await l.database.db
+					.selectFrom('licenses')
+					.select('user_id')
+					.where('enterprise_id', '=', enterpriseID)
+					.execute()
+			).length;
+		/** What an admin sees on a device matches what the server holds. */
+		const expectMirrorsServer = async (e: SyncEngine) => {
+			expect((await e.db.teams.toArray()).map((t) => t.name).sort()).toEqual(
+				await teamsOn(l, enterpriseID)
+			);
+			expect(await licenseCount(e.db)).toBe(await licensedOnServer());
+			expect(await cookieOf(e)).toBe(await versionOn(l, enterpriseID));
+		};
+
+		// A reads only; C will queue a change; X makes the changes the restore loses.
+		const a = device('a');
+		const c = device('c');
+		const x = device('x');
+		for (const e of [a, c, x]) await e.sync();
+		await l.backup();
+		const atBackup = await versionOn(l, enterpriseID);
+
+		const victim = (
+			await l.database.db
+				.selectFrom('licenses')
+				.select('user_id')
+				.where('enterprise_id', '=', enterpriseID)
+				.where('user_id', '!=', ownerID)
+				.orderBy('user_id')
+				.executeTakeFirstOrThrow()
+		).user_id;
+		await x.mutate('createTeam', { teamID: randomUUID(), name: 'Lost with the restore' });
+		await x.mutate('removeLicense', { userID: victim });
+		await x.sync();
+		x.stop();
+		await a.sync();
+		await c.sync();
+		const future = atBackup + 2;
+		expect(await cookieOf(a)).toBe(future);
+		expect(await a.db.teams.toArray()).toContainEqual(
+			expect.objectContaining({ name: 'Lost with the restore' })
+		);
+		expect(await getLicense(a.db, victim)).toBeUndefined();
+		c.transport.offline = true;
+		await c.mutate('createTeam', { teamID: randomUUID(), name: 'Queued on C' });
+
+		await l.restore();
+		expect(await versionOn(l, enterpriseID)).toBe(atBackup);
+		// The operator's command, on the database the server's environment names, while it runs.
+		const cli = await run('node_modules/.bin/tsx', ['scripts/after-restore.ts'], {
+			env: { ...process.env, ...l.env() }
+		});
+		expect(cli.stdout).toMatch(/floor-co\s+version \d+ → \d+ \(floor\)/);
+		const floor = await versionOn(l, enterpriseID);
+		expect(floor).toBeGreaterThanOrEqual(atBackup + RESTORE_JUMP);
+		expect(cli.stdout).toContain(`version ${atBackup} → ${floor}`);
+
+		// Another console pushes after the restore, so the version passes A's old cookie anyway.
+		const w = device('w');
+		await w.sync();
+		for (const name of ['After 1', 'After 2', 'After 3']) {
+			await w.mutate('createTeam', { teamID: randomUUID(), name });
+			await w.sync();
+		}
+		expect(await versionOn(l, enterpriseID)).toBe(floor + 3);
+
+		// A has nothing queued: its old cookie is below the floor, so it is reset, not patched.
+		expect(await a.db.outbox.count()).toBe(0);
+		await a.sync();
+		const answered = pulls.find((p) => p.device === 'a' && p.cookie === future);
+		expect(answered?.response.reset).toBe(true);
+		expect(await a.db.teams.toArray()).not.toContainEqual(
+			expect.objectContaining({ name: 'Lost with the restore' })
+		);
+		expect(await getLicense(a.db, victim)).toBeDefined();
+		await expectMirrorsServer(a);
+
+		// C's first pull after the restore: its queued change is kept and lands once.
+		c.transport.offline = false;
+		await c.sync();
+		expect(await c.db.outbox.count()).toBe(0);
+		expect(pulls.some((p) => p.device === 'c' && p.cookie === future && p.response.reset)).toBe(
+			true
+		);
+		const teams = await teamsOn(l, enterpriseID);
+		expect(teams.filter((n) => n === 'Queued on C')).toHaveLength(1);
+		expect(teams).not.toContain('Lost with the restore');
+		await a.sync();
+		await w.sync();
+		for (const e of [a, c, w]) await expectMirrorsServer(e);
+
+		// Running it again by mistake only rebuilds the consoles once more.
+		await afterRestore(l.database);
+		for (const e of [a, c, w]) await e.sync();
+		expect(await teamsOn(l, enterpriseID)).toEqual(teams);
+		for (const e of [a, c, w]) await expectMirrorsServer(e);
+	});
+});

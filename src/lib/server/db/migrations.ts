@@ -434,12 +434,27 @@ const accountRoleVersions: Migration = {
 	}
 };
 
+/**
+ * The lowest sync cookie each enterprise still trusts: `npm run after-restore` jumps the version
+ * past the lost timeline and sets the floor there, so a console's cookie from before a restore is
+ * reset even once new pushes bring the version back up to it.
+ */
+const cookieFloor: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.alterTable('enterprises')
+			.addColumn('cookie_floor', TS, (c) => c.notNull().defaultTo(0))
+			.execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
 		'0001_initial': initial(dialect),
 		'0002_scim': scim,
 		'0003_domain_capture_via_parent': domainCaptureViaParent(dialect),
-		'0004_account_role_versions': accountRoleVersions
+		'0004_account_role_versions': accountRoleVersions,
+		'0005_cookie_floor': cookieFloor
 	};
 }

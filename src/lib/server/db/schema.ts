@@ -9,6 +9,8 @@ export interface EnterpriseTable {
 	slug: string;
 	seats: number;
 	version: Generated<number>;
+	/** Cookies below this (and above 0) predate a restore: their consoles are reset (after-restore). */
+	cookie_floor: Generated<number>;
 	scim_enabled: Generated<number>;
 	report_active_days: Generated<number>;
 	report_na_days: Generated<number>;

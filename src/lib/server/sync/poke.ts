@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import type { Db } from '../db';
 import { log } from '../log';
 
-const CHANNEL = 'roster_poke';
+/** The PostgreSQL NOTIFY channel of pokes; the payload is an enterprise id. */
+export const POKE_CHANNEL = 'roster_poke';
 const bus = new EventEmitter();
 bus.setMaxListeners(0);
 let shared: Db | null = null;
@@ -15,10 +16,12 @@ let shared: Db | null = null;
  */
 export function poke(enterpriseID: string): void {
 	if (shared?.dialect === 'postgres') {
-		sql`select pg_notify(${CHANNEL}, ${enterpriseID})`.execute(shared.db).catch((err: Error) => {
-			log('warn', 'poke notify failed', { err: err.message });
-			bus.emit(enterpriseID);
-		});
+		sql`select pg_notify(${POKE_CHANNEL}, ${enterpriseID})`
+			.execute(shared.db)
+			.catch((err: Error) => {
+				log('warn', 'poke notify failed', { err: err.message });
+				bus.emit(enterpriseID);
+			});
 		return;
 	}
 	bus.emit(enterpriseID);
@@ -47,7 +50,7 @@ export function startPokeRelay(database: Db): () => Promise<void> {
 		if (stopped) return;
 		const c = new pg.Client({ connectionString: database.url });
 		c.on('notification', (msg) => {
-			if (msg.channel === CHANNEL && msg.payload) bus.emit(msg.payload);
+			if (msg.channel === POKE_CHANNEL && msg.payload) bus.emit(msg.payload);
 		});
 		c.on('error', (err) => {
 			log('warn', 'poke relay lost its connection', { err: err.message });
@@ -55,7 +58,7 @@ export function startPokeRelay(database: Db): () => Promise<void> {
 			setTimeout(() => void connect().catch(() => {}), 1000);
 		});
 		await c.connect();
-		await c.query(`listen ${CHANNEL}`);
+		await c.query(`listen ${POKE_CHANNEL}`);
 		// Stopped while connecting: nobody will end this connection later.
 		if (stopped) {
 			await c.end().catch(() => {});

@@ -206,8 +206,18 @@ async function changesSince(
 }
 
 /**
+ * Whether a version a client holds (its cookie, its roster chunks') belongs to the server's current
+ * timeline: not from the future, and not from before the last restore (below the cookie floor that
+ * `npm run after-restore` sets). 0 means "nothing yet" and is always fine.
+ */
+export function trusted(clientVersion: number, version: number, floor: number): boolean {
+	return clientVersion === 0 || (clientVersion <= version && clientVersion >= floor);
+}
+
+/**
  * The patch a client needs: changes since its cookie, its lastMutationID and its recorded rejections.
- * A cookie from the future (a restored backup) resets the client to a full resync.
+ * A cookie the server cannot trust (from the future, or from before a restore) resets the client to
+ * a full resync.
  */
 export async function pull(
 	database: Db,
@@ -221,8 +231,8 @@ export async function pull(
 		licensesChunked?: boolean;
 		/**
 		 * On a full pull by a client that keeps its roster chunks (taken at this version): only the
-		 * license changes since. A version the server has not reached (a restored backup) is ignored
-		 * and the roster is paged again.
+		 * license changes since. A version the server has not reached or that predates a restore is
+		 * ignored and the roster is paged again.
 		 */
 		licensesSince?: number;
 	}
@@ -230,11 +240,11 @@ export async function pull(
 	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
 		const enterprise = await trx
 			.selectFrom('enterprises')
-			.select('version')
+			.select(['version', 'cookie_floor'])
 			.where('id', '=', input.enterpriseID)
 			.executeTakeFirstOrThrow();
 		const version = Number(enterprise.version);
-		const reset = input.cookie > version;
+		const reset = !trusted(input.cookie, version, Number(enterprise.cookie_floor));
 		const since = reset ? 0 : input.cookie;
 		const client = await trx
 			.selectFrom('sync_clients')
@@ -270,7 +280,9 @@ export async function pull(
 				}))
 			: [];
 		const keepsRoster =
-			since === 0 && input.licensesSince !== undefined && input.licensesSince <= version;
+			since === 0 &&
+			input.licensesSince !== undefined &&
+			trusted(input.licensesSince, version, Number(enterprise.cookie_floor));
 		const chunked =
 			since === 0 &&
 			!keepsRoster &&

@@ -9,6 +9,7 @@ import { seedEnterprise } from '../seed';
 import { push, type Pusher } from './push';
 import { pull } from './pull';
 import { onPoke, startPokeRelay } from './poke';
+import { afterRestore, RESTORE_JUMP } from '../db/after-restore';
 import type { PushBody } from '../../domain/sync/protocol';
 
 interface Harness {
@@ -650,5 +651,68 @@ describe.each(harnesses)('sync push/pull on $name', (h) => {
 		for (const hidden of ['teams', 'teamMembers', 'organizations', 'teamOrgLinks', 'orgMembers']) {
 			expect(tables.has(hidden as never)).toBe(false);
 		}
+	});
+
+	// Last: it moves every version of this database past the restore.
+	it('after a restore, a cookie below the floor is reset even once the version passes it; one at or above the floor gets a patch', async () => {
+		const clientID = `floor-${randomUUID()}`;
+		const userID = owner.userID;
+		const before = await pull(database, { enterpriseID, clientID, userID, cookie: 0 });
+		const [jump] = (await afterRestore(database, 0)).filter((j) => j.id === enterpriseID);
+		expect(jump).toEqual({
+			id: enterpriseID,
+			slug: expect.any(String),
+			from: before.cookie,
+			to: before.cookie + RESTORE_JUMP
+		});
+		const floor = jump!.to;
+		const teamID = randomUUID();
+		const created = await push(
+			database,
+			body(
+				[{ id: 1, name: 'createTeam', args: { teamID, name: 'After' }, createdAt: 0 }],
+				clientID
+			),
+			owner
+		);
+		expect(created.ok && created.results[0]?.status).toBe('applied');
+		// The version is far past the old cookie, which the cookie alone would take as "behind".
+		const old = await pull(database, { enterpriseID, clientID, userID, cookie: before.cookie });
+		expect(old.reset).toBe(true);
+		expect(old.cookie).toBe(floor + 1);
+		expect(old.changes.filter((c) => c.table === 'licenses').length).toBeGreaterThan(20);
+		expect(old.changes).toContainEqual({
+			table: 'teams',
+			op: 'put',
+			key: teamID,
+			value: { id: teamID, name: 'After', source: 'manual' }
+		});
+		// Roster chunks taken before the restore are paged again, never kept.
+		const chunks = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID,
+			cookie: 0,
+			licensesSince: before.cookie
+		});
+		expect(chunks.rosterKept).toBeUndefined();
+		expect(chunks.rosterChunked).toBe(true);
+		// Cookies issued at or after the jump are trusted: an ordinary patch.
+		const atFloor = await pull(database, { enterpriseID, clientID, userID, cookie: floor });
+		expect(atFloor.reset).toBe(false);
+		expect(atFloor.changes.map((c) => `${c.table} ${c.op} ${c.key}`)).toEqual([
+			`enterprise put ${enterpriseID}`,
+			`teams put ${teamID}`
+		]);
+		const current = await pull(database, { enterpriseID, clientID, userID, cookie: old.cookie });
+		expect(current).toMatchObject({ reset: false, changes: [], cookie: floor + 1 });
+		const kept = await pull(database, {
+			enterpriseID,
+			clientID,
+			userID,
+			cookie: 0,
+			licensesSince: floor
+		});
+		expect(kept.rosterKept).toBe(true);
 	});
 });
