@@ -67,7 +67,9 @@ async function startInstance(): Promise<Instance> {
 		PORT: String(port),
 		ORIGIN: url,
 		DATABASE_URL: dbURL,
-		ROSTER_NO_DEMO: 'true'
+		ROSTER_NO_DEMO: 'true',
+		// The access-log test reads the per-request lines, whatever the caller's LOG_LEVEL.
+		LOG_LEVEL: 'info'
 	};
 	delete env.DATA_DIR;
 	const child = spawn(process.execPath, [join(root, 'build/index.js')], {

@@ -169,6 +169,10 @@ for (const [label, options] of VIEWPORTS) {
 		await expect(confirm.getByRole('button', { name: 'Keep' })).toBeFocused();
 		await press(confirm.getByRole('button', { name: 'Keep' }));
 		await expect(confirm).toHaveCount(0);
+		// The keyboard is back on the button that asked, not at the top of the page.
+		await expect(
+			link.getByRole('button', { name: `Unlink ${team} from ${orgName}` })
+		).toBeFocused();
 		await press(link.getByRole('button', { name: `Unlink ${team} from ${orgName}` }));
 		expect(await seriousViolations(page)).toEqual([]);
 		await press(link.getByRole('button', { name: 'Unlink team' }));

@@ -171,6 +171,8 @@ describe.each(dialects)('GET /api/enterprises/:id/unmanaged on %s', (dialect) =>
 			locals: { user: null, sessionSecret: null, requestID: 'test' }
 		} as never);
 		expect(anonymous.status).toBe(401);
+		// Who asks is checked before what is asked: a bad query from a stranger is still 403.
+		expect((await get('limit=0&cursor=not-a-cursor', 'stranger')).status).toBe(403);
 	});
 
 	it("R1: another enterprise's owner sees only their own unmanaged users, and not this one's at all", async () => {

@@ -410,6 +410,9 @@ export class SyncEngine {
 					let id = expected;
 					for (const row of rows) await this.db.outbox.add({ ...row, mutationID: id++ });
 					await this.db.meta.put({ key: 'nextMutationID', value: id });
+					// Kept through a reload too: with no cookie the next pull (this session's or the
+					// next's) is a full one.
+					await this.db.meta.delete('cookie');
 				});
 				// The mirror holds what the server lost, and once the queue lands the server's version
 				// may equal this device's cookie again, so the cookie cannot reveal the restore: rebuild

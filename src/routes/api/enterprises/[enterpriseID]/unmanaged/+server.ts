@@ -17,11 +17,12 @@ const querySchema = z.object({
  * `cursor` for the following page.
  */
 export const GET: RequestHandler = api(async ({ locals, params, url }) => {
+	// Who asks comes first: a stranger learns nothing, not even what a valid query looks like.
+	const enterprise = await requireArea(locals, { id: params.enterpriseID }, 'domains');
 	const parsed = querySchema.safeParse(Object.fromEntries(url.searchParams));
 	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
 	const { q, limit, cursor } = parsed.data;
 	const after = cursor ? decodeCursor(cursor) : null;
 	if (cursor && !after) throw new ApiError(400, 'badRequest', 'cursor: not a cursor of this list');
-	const enterprise = await requireArea(locals, { id: params.enterpriseID }, 'domains');
 	return json(await listUnmanaged(getDb(), enterprise.id, { q, limit, after }));
 });
