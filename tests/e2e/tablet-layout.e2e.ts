@@ -1,5 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
 import { expect, test } from './support/fixtures';
+import { ADMINS, signIn } from './support/auth';
 
 // iPad Air: 820×1180 CSS pixels in portrait, 1180×820 in landscape.
 const PORTRAIT = { width: 820, height: 1180 };
@@ -151,6 +153,48 @@ test.describe('Tablet portrait 820×1180: the sidebar is a drawer', () => {
 		).toBeVisible();
 		await menu(page).click();
 		await expect(nav(page)).toBeHidden();
+	});
+
+	test('signed out with a change queued: the top bar says so and offers to sign in, and the change lands after', async ({
+		browser
+	}) => {
+		// Its own context: the shared owner context is never signed out.
+		const context = await browser.newContext({ viewport: PORTRAIT, ...TABLET });
+		const page = await context.newPage();
+		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+		await page.goto('/e/acme/teams');
+		const banner = page.getByRole('banner');
+		await expect(banner.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+
+		// The session ends elsewhere (revoked); the next change cannot be sent.
+		expect((await page.request.post('/api/auth/logout')).status()).toBeLessThan(300);
+		const name = `Signed out ${randomUUID().slice(0, 8)}`;
+		await page.getByRole('button', { name: 'Create team' }).click();
+		await page.getByLabel('Team name').fill(name);
+		await page.getByRole('button', { name: 'Create team' }).click();
+		await expect(banner.getByRole('status')).toHaveText(
+			/Signed out — sign in again to send 1 change/,
+			{
+				timeout: 20_000
+			}
+		);
+		const signInLink = banner.getByRole('link', { name: 'Sign in' });
+		await expect(signInLink).toBeVisible();
+		const box = await signInLink.boundingBox();
+		expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+		await expectNoHorizontalScroll(page, 'signed-out top bar');
+
+		await signInLink.click();
+		await expect(page).toHaveURL(/\/login\?next=/);
+		await page.getByLabel('Email').fill(ADMINS.owner.email);
+		await page.getByLabel('Password').fill(ADMINS.owner.password);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await expect(page).toHaveURL(/\/e\/acme\/teams/);
+		await expect(page.getByRole('banner').getByRole('status')).toHaveText(/All changes synced/, {
+			timeout: 30_000
+		});
+		await expect(page.getByRole('main').getByText(name, { exact: true })).toBeVisible();
+		await context.close();
 	});
 
 	test('the Menu button and every sidebar control are at least 44px tall', async ({
