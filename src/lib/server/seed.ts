@@ -200,6 +200,13 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 	const now = opts.now ?? Date.now();
 	const rand = prng(opts.seed ?? seedOf(opts.name));
 	const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
+	// When each seeded license began, from a stream of its own (the rest of the seed stays as it
+	// was): two thirds before the charts' 90 days, the rest spread over them, so seat usage grows.
+	const joined = prng((opts.seed ?? seedOf(opts.name)) + 1);
+	const licensedSince = () =>
+		joined() < 2 / 3
+			? now - (91 + Math.floor(joined() * 300)) * DAY_MS
+			: now - Math.floor(joined() * 90 * DAY_MS);
 	const userCount = Math.max(0, Math.floor(opts.users));
 	const unmanagedCount = Math.max(0, Math.floor(opts.unmanaged ?? 0));
 	const password = opts.password ?? 'roster-demo';
@@ -310,11 +317,11 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 		await insertChunks(
 			trx,
 			'licenses',
-			[ownerID, ...licensed].map((user_id) => ({
+			[ownerID, ...licensed].map((user_id, i) => ({
 				enterprise_id: enterpriseID,
 				user_id,
 				source: 'seed' as const,
-				created_at: now
+				created_at: i === 0 ? now - 400 * DAY_MS : licensedSince()
 			})),
 			true
 		);
