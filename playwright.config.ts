@@ -9,8 +9,9 @@ const executablePath = chromiumPath() ?? undefined;
 process.env.DNS_SERVERS ??= `127.0.0.1:${port + 2}`;
 
 export default defineConfig({
-	testDir: 'tests/e2e',
-	testMatch: '**/*.e2e.ts',
+	// Journeys (tests/e2e) and attacks on the production build (tests/security), one server for both.
+	testDir: 'tests',
+	testMatch: ['e2e/**/*.e2e.ts', 'security/**/*.e2e.ts'],
 	timeout: 60_000,
 	expect: { timeout: 10_000 },
 	fullyParallel: false,

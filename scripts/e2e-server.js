@@ -68,7 +68,10 @@ seed([
 	'--owner',
 	'owner@initech.test',
 	'--password',
-	'initech-pass'
+	'initech-pass',
+	// The security tests attack other tenants with this enterprise's SCIM token.
+	'--scim-token',
+	'initech-scim-token'
 ]);
 // Playwright waits for this port: it answers once the seeding above is done.
 createServer((_req, res) => res.end('ready')).listen(
