@@ -6,6 +6,7 @@ import { getDb } from '$lib/server/db';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
+import { warnUntrustedForwarding } from '$lib/server/proxy-address';
 
 export const init: ServerInit = async () => {
 	// Vite's dev server handles its own signals; the adapter-node build shuts down gracefully.
@@ -61,7 +62,7 @@ const session: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(requestContext, session);
+export const handle = sequence(requestContext, warnUntrustedForwarding, session);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status === 404) return { message: 'Not found' };

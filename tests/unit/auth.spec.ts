@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashPassword, verifyPassword } from '../../src/lib/server/auth/password';
 import {
 	SESSION_TTL_MS,
@@ -8,8 +8,15 @@ import {
 	revokeAllSessions,
 	revokeSession
 } from '../../src/lib/server/auth/session';
-import { login, type LoginResult } from '../../src/lib/server/auth/login';
-import { clear, hit, isLimited } from '../../src/lib/server/auth/rate-limit';
+import {
+	accountDelayMs,
+	limitKeys,
+	login,
+	type LoginResult
+} from '../../src/lib/server/auth/login';
+import { clear, hit, isLimited, passGate } from '../../src/lib/server/auth/rate-limit';
+import { purgeAuthRows, startAuthPurge } from '../../src/lib/server/auth/purge';
+import { safeNext } from '../../src/lib/server/auth/next';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { NOW, makeUser, tag } from './support/factories';
 
@@ -47,6 +54,41 @@ describe('passwords', () => {
 		const again = await hashPassword(PASSWORD);
 		expect(again).not.toBe(passwordHash);
 		expect(await verifyPassword(PASSWORD, again)).toBe(true);
+	});
+});
+
+describe('where sign-in leads (next=)', () => {
+	const origin = 'https://roster.example';
+
+	it('R2: a page of this console is kept, with its query and fragment', () => {
+		expect(safeNext('/e/acme/licenses?sort=email#top', origin)).toBe(
+			'/e/acme/licenses?sort=email#top'
+		);
+		expect(safeNext(`${origin}/e/acme/teams`, origin)).toBe('/e/acme/teams');
+	});
+
+	it('R2: anything that leads to another origin, or nowhere, falls back to the default landing', () => {
+		for (const next of [
+			null,
+			'',
+			'/\\evil.example',
+			'/\\evil.example/phish',
+			'\\\\evil.example',
+			'//evil.example',
+			'///evil.example',
+			'/\t/evil.example',
+			'/\n/evil.example',
+			'/\\/evil.example',
+			'/.//evil.example',
+			'https://evil.example',
+			'http://roster.example/',
+			'https://roster.example.evil.example/',
+			'javascript:alert(1)',
+			'data:text/html,hi',
+			'http://[::1'
+		]) {
+			expect(safeNext(next, origin), JSON.stringify(next)).toBe('/');
+		}
 	});
 });
 
@@ -145,7 +187,8 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			for (let i = 1; i <= 3; i++) {
 				expect(await hit(t.database, key, 3, window, NOW + i * MINUTE)).toEqual({
 					allowed: true,
-					retryAfterSeconds: (window - i * MINUTE) / 1000 + 60
+					retryAfterSeconds: (window - i * MINUTE) / 1000 + 60,
+					count: i
 				});
 			}
 			expect((await hit(t.database, key, 3, window, NOW + 4 * MINUTE)).allowed).toBe(false);
@@ -157,7 +200,25 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			expect((await isLimited(t.database, key, 3, NOW + 16 * MINUTE)).allowed).toBe(true);
 			expect(await hit(t.database, key, 3, window, NOW + 16 * MINUTE)).toEqual({
 				allowed: true,
-				retryAfterSeconds: 15 * 60
+				retryAfterSeconds: 15 * 60,
+				count: 1
+			});
+		});
+
+		it('a gate lets one of several attempts sent together through, then stays shut for its delay', async () => {
+			const key = `gate:${tag()}`;
+			const results = await Promise.all(
+				Array.from({ length: 5 }, () => passGate(t.database, key, 4000, NOW))
+			);
+			expect(results.filter((r) => r.allowed)).toHaveLength(1);
+			expect(results.filter((r) => !r.allowed).map((r) => r.retryAfterSeconds)).toEqual([
+				4, 4, 4, 4
+			]);
+			expect((await passGate(t.database, key, 8000, NOW + 3000)).retryAfterSeconds).toBe(1);
+			expect((await passGate(t.database, key, 8000, NOW + 4000)).allowed).toBe(true);
+			expect(await passGate(t.database, key, 8000, NOW + 4000)).toEqual({
+				allowed: false,
+				retryAfterSeconds: 8
 			});
 		});
 
@@ -229,7 +290,7 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			expect(codeOf(await attempt(user.email, PASSWORD))).toBe('INVALID_CREDENTIALS');
 		});
 
-		it('after 5 failures the account is locked, even with the right password, until the 15-minute window passes', async () => {
+		it('R2: after 5 failures from one address, that address is refused for the account even with the right password, until the 15-minute window passes', async () => {
 			const user = await admin();
 			const meta = from();
 			// Mixed case counts against the same account.
@@ -241,15 +302,65 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			}
 			const locked = await attempt(user.email, PASSWORD, meta, NOW + 5 * MINUTE);
 			expect(locked).toEqual({ ok: false, code: 'RATE_LIMITED', retryAfterSeconds: 10 * 60 });
-			// From another address too: the lock is on the account.
-			expect(codeOf(await attempt(user.email, PASSWORD, from(), NOW + 6 * MINUTE))).toBe(
-				'RATE_LIMITED'
-			);
 			const result = await attempt(user.email, PASSWORD, meta, NOW + 16 * MINUTE);
 			expect(result.ok).toBe(true);
 		});
 
-		it('a successful sign-in resets the failure count of the account', async () => {
+		it('R2: failures from other addresses never lock the admin out: their own address signs in with the right password', async () => {
+			const user = await admin();
+			// Twenty failures (the account's ceiling) from four attacking addresses…
+			for (let a = 0; a < 4; a++) {
+				const attacker = from();
+				for (let i = 0; i < 5; i++) {
+					expect(codeOf(await attempt(user.email, `guess-${a}-${i}`, attacker))).toBe(
+						'INVALID_CREDENTIALS'
+					);
+				}
+				expect(codeOf(await attempt(user.email, PASSWORD, attacker))).toBe('RATE_LIMITED');
+			}
+			// …and the admin, from an address of their own, is let in at once.
+			const result = await attempt(user.email, PASSWORD, from());
+			expect(result.ok && result.userID).toBe(user.id);
+		});
+
+		it('R2: past its ceiling an account is slowed down, never locked: each further attempt waits a doubling delay', async () => {
+			const user = await admin();
+			// Twenty earlier failures from many addresses, counted the way login() counts them.
+			const { account } = limitKeys(user.email, null);
+			for (let i = 0; i < 20; i++) await hit(t.database, account, 20, 15 * MINUTE, NOW);
+			let at = NOW;
+			const waits: number[] = [];
+			for (let k = 1; k <= 6; k++) {
+				// The attempt that finds the gate open is evaluated (a plain wrong password)…
+				expect(codeOf(await attempt(user.email, `guess-${k}`, from(), at))).toBe(
+					'INVALID_CREDENTIALS'
+				);
+				// …and anyone trying before its delay is over, even with the password, is asked to wait.
+				const early = await attempt(user.email, PASSWORD, from(), at);
+				expect(codeOf(early)).toBe('RATE_LIMITED');
+				if (!early.ok && early.code === 'RATE_LIMITED') waits.push(early.retryAfterSeconds);
+				at += accountDelayMs(k);
+			}
+			expect(waits).toEqual([1, 2, 4, 8, 16, 32]);
+			// Waiting that long is enough: the right password signs in.
+			const result = await attempt(user.email, PASSWORD, from(), at);
+			expect(result.ok && result.userID).toBe(user.id);
+		});
+
+		it('R2: an address the admin signed in from before is not slowed down by the failures of others', async () => {
+			const user = await admin();
+			const office = from();
+			expect((await attempt(user.email, PASSWORD, office)).ok).toBe(true);
+			const { account } = limitKeys(user.email, null);
+			for (let i = 0; i < 20; i++) await hit(t.database, account, 20, 15 * MINUTE, NOW);
+			// An attacker's evaluated guess shuts the gate for everybody else…
+			expect(codeOf(await attempt(user.email, 'guess', from()))).toBe('INVALID_CREDENTIALS');
+			expect(codeOf(await attempt(user.email, PASSWORD, from()))).toBe('RATE_LIMITED');
+			// …but not for the admin's office.
+			expect((await attempt(user.email, PASSWORD, office)).ok).toBe(true);
+		});
+
+		it('a successful sign-in resets the failure count of the account from that address', async () => {
 			const user = await admin();
 			const meta = from();
 			for (let i = 0; i < 4; i++) {
@@ -267,7 +378,7 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			// 29 earlier failures from this address, each for a different account, counted the way
 			// login() counts them (29 real attempts would cost 29 scrypt hashes).
 			for (let i = 0; i < 29; i++)
-				await hit(t.database, `login:ip:${meta.ip}`, 30, 15 * MINUTE, NOW);
+				await hit(t.database, limitKeys(user.email, meta.ip).address, 30, 15 * MINUTE, NOW);
 			// The 30th failure is still evaluated…
 			expect(codeOf(await attempt(`spray.${tag()}@acme.test`, 'Winter2025!', meta))).toBe(
 				'INVALID_CREDENTIALS'
@@ -279,7 +390,7 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 		});
 
 		// Attempts are counted before the password is checked, so parallel guesses cannot slip through.
-		it('concurrent guesses cannot exceed the 5 allowed per account', async () => {
+		it('concurrent guesses from one address cannot exceed the 5 allowed per account', async () => {
 			const user = await admin();
 			const meta = from();
 			const results = await Promise.all(
@@ -288,5 +399,127 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			const evaluated = results.filter((r) => codeOf(r) === 'INVALID_CREDENTIALS');
 			expect(evaluated.length).toBeLessThanOrEqual(5);
 		});
+	});
+});
+
+describe.each(dialects)('purging sessions and rate limits on %s', (dialect) => {
+	let t: TestDb;
+	beforeAll(async () => {
+		t = await createTestDb(dialect);
+	});
+	afterAll(async () => {
+		await t?.drop();
+	});
+
+	const rateLimitRows = async () =>
+		Number(
+			(
+				await t.database.db
+					.selectFrom('rate_limits')
+					.select((eb) => eb.fn.countAll<number | string>().as('n'))
+					.executeTakeFirstOrThrow()
+			).n
+		);
+	const keysLeft = async (keys: string[]) =>
+		(
+			await t.database.db
+				.selectFrom('rate_limits')
+				.select('key')
+				.where('key', 'in', keys)
+				.orderBy('key')
+				.execute()
+		).map((r) => r.key);
+
+	it('expired sessions are deleted; live ones keep working', async () => {
+		const user = await makeUser(t.database, { passwordHash });
+		const old = await createSession(t.database, user.id, {}, NOW - SESSION_TTL_MS - MINUTE);
+		const live = await createSession(t.database, user.id, {}, NOW);
+		const purged = await purgeAuthRows(t.database, NOW);
+		expect(purged.sessions).toBe(1);
+		const left = await t.database.db
+			.selectFrom('sessions')
+			.select('id')
+			.where('user_id', '=', user.id)
+			.execute();
+		expect(left).toHaveLength(1);
+		expect((await resolveSession(t.database, live.secret, NOW))?.user.id).toBe(user.id);
+		expect(await resolveSession(t.database, old.secret, NOW)).toBeNull();
+	});
+
+	it('rate-limit rows whose window is over are deleted; running windows are kept', async () => {
+		const done = `login:pair:203.0.113.1 done.${tag()}@acme.test`;
+		const running = `login:pair:203.0.113.1 running.${tag()}@acme.test`;
+		for (let i = 0; i < 4; i++) await hit(t.database, done, 5, 15 * MINUTE, NOW - 20 * MINUTE);
+		for (let i = 0; i < 4; i++) await hit(t.database, running, 5, 15 * MINUTE, NOW - 5 * MINUTE);
+		const purged = await purgeAuthRows(t.database, NOW);
+		expect(purged.rateLimits).toBeGreaterThanOrEqual(1);
+		expect(await keysLeft([done, running])).toEqual([running]);
+		// The running window still counts: one more failure reaches the limit, the next is refused.
+		expect((await hit(t.database, running, 5, 15 * MINUTE, NOW)).allowed).toBe(true);
+		expect((await hit(t.database, running, 5, 15 * MINUTE, NOW)).allowed).toBe(false);
+	});
+
+	it('a flood of sign-in attempts for made-up accounts cannot grow the table past its cap, and the counters that matter stay', async () => {
+		const cap = 300;
+		// A guessed account's counter (4 failures) and a known address, from before the flood.
+		const guessed = limitKeys(`ada.${tag()}@acme.test`, '198.51.100.9');
+		for (let i = 0; i < 4; i++) await hit(t.database, guessed.pair, 5, 15 * MINUTE, NOW);
+		await hit(t.database, guessed.known, 1, 30 * 24 * 60 * MINUTE, NOW);
+		for (let round = 0; round < 2; round++) {
+			// Each attempt names a new account from a new address: three new rows, as login() writes.
+			for (let i = 0; i < 400; i += 20) {
+				await Promise.all(
+					Array.from({ length: 20 }, (_, j) => {
+						const keys = limitKeys(
+							`x${round}-${i + j}.${tag()}@flood.test`,
+							`10.0.${round}.${i + j}`
+						);
+						return Promise.all([
+							hit(t.database, keys.address, 30, 15 * MINUTE, NOW + MINUTE),
+							hit(t.database, keys.pair, 5, 15 * MINUTE, NOW + MINUTE),
+							hit(t.database, keys.account, 20, 15 * MINUTE, NOW + MINUTE)
+						]);
+					})
+				);
+			}
+			expect(await rateLimitRows()).toBeGreaterThan(cap);
+			const purged = await purgeAuthRows(t.database, NOW + 2 * MINUTE, { maxRateLimitRows: cap });
+			expect(purged.evicted).toBeGreaterThan(0);
+			expect(await rateLimitRows()).toBe(cap);
+			expect(await keysLeft([guessed.pair, guessed.known])).toEqual(
+				[guessed.pair, guessed.known].sort()
+			);
+		}
+		// The guessed account's counter still stops the fifth and sixth guesses.
+		expect((await hit(t.database, guessed.pair, 5, 15 * MINUTE, NOW + 3 * MINUTE)).allowed).toBe(
+			true
+		);
+		expect((await hit(t.database, guessed.pair, 5, 15 * MINUTE, NOW + 3 * MINUTE)).allowed).toBe(
+			false
+		);
+	});
+
+	it('the scheduled purge runs when it starts and stops when told to', async () => {
+		const user = await makeUser(t.database, { passwordHash });
+		const expired = await createSession(
+			t.database,
+			user.id,
+			{},
+			Date.now() - SESSION_TTL_MS - MINUTE
+		);
+		const stop = startAuthPurge(t.database, { intervalMs: 60 * MINUTE });
+		try {
+			await vi.waitFor(async () => {
+				const left = await t.database.db
+					.selectFrom('sessions')
+					.select('id')
+					.where('user_id', '=', user.id)
+					.execute();
+				expect(left).toEqual([]);
+			});
+		} finally {
+			stop();
+		}
+		expect(await resolveSession(t.database, expired.secret)).toBeNull();
 	});
 });

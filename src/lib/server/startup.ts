@@ -5,18 +5,20 @@ import { startPokeRelay } from './sync/poke';
 import { announceIngestKey } from './ingest-key';
 import { startActivityPurge } from './activity.service';
 import { installGracefulShutdown } from './lifecycle';
+import { startAuthPurge } from './auth/purge';
 
 /**
- * Brings the database up to date, loads the demo enterprise into an empty one and starts the purge
- * of old activity (R19). Throws (the server refuses to start) when production has no INGEST_KEY.
- * With `gracefulShutdown` (the adapter-node build), SIGTERM/SIGINT finish in-flight requests first.
+ * Brings the database up to date, loads the demo enterprise into an empty one and starts the purges
+ * of old activity (R19) and of expired sessions and rate-limit rows. Throws (the server refuses to
+ * start) when production has no INGEST_KEY. With `gracefulShutdown` (the adapter-node build),
+ * SIGTERM/SIGINT finish in-flight requests first.
  */
 export async function startServer({ gracefulShutdown = false } = {}): Promise<void> {
 	announceIngestKey();
 	const database = getDb();
 	const started = performance.now();
 	await migrate(database);
-	const stops = [startPokeRelay(database), startActivityPurge(database)];
+	const stops = [startPokeRelay(database), startActivityPurge(database), startAuthPurge(database)];
 	if (gracefulShutdown) installGracefulShutdown(database, stops);
 	const demo = process.env.ROSTER_NO_DEMO === 'true' ? false : await seedDemoIfEmpty(database);
 	log('info', 'database ready', {

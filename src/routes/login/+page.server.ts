@@ -1,17 +1,15 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { loginSchema } from '$lib/domain/auth';
 import { getDb } from '$lib/server/db';
-import { login } from '$lib/server/auth/login';
+import { login, rateLimitedMessage } from '$lib/server/auth/login';
 import { setSessionCookie } from '$lib/server/auth/cookies';
+import { clientAddress } from '$lib/server/proxy-address';
+import { safeNext } from '$lib/server/auth/next';
 import { describeIssues } from '$lib/server/http';
 import type { Actions, PageServerLoad } from './$types';
 
-function safeNext(next: string | null): string {
-	return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
-}
-
 export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
+	if (locals.user) redirect(303, safeNext(url.searchParams.get('next'), url.origin));
 	return {};
 };
 
@@ -31,18 +29,14 @@ export const actions: Actions = {
 		const parsed = loginSchema.safeParse({ email, password: String(form.get('password') ?? '') });
 		if (!parsed.success) return fail(400, { email, message: describeIssues(parsed.error).message });
 		const result = await login(getDb(), parsed.data, {
-			ip: getClientAddress(),
+			ip: clientAddress(getClientAddress),
 			userAgent: request.headers.get('user-agent')
 		});
 		if (!result.ok && result.code === 'RATE_LIMITED') {
-			const minutes = Math.ceil(result.retryAfterSeconds / 60);
-			return fail(429, {
-				email,
-				message: `Too many sign-in attempts. Try again in ${minutes} minute(s).`
-			});
+			return fail(429, { email, message: rateLimitedMessage(result.retryAfterSeconds) });
 		}
 		if (!result.ok) return fail(401, { email, message: 'Email or password is incorrect.' });
 		setSessionCookie(cookies, url, result.secret, result.expiresAt);
-		redirect(303, safeNext(url.searchParams.get('next')));
+		redirect(303, safeNext(url.searchParams.get('next'), url.origin));
 	}
 };

@@ -1,16 +1,50 @@
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { dummyHash, verifyPassword } from './password';
-import { clear, hit, release } from './rate-limit';
+import { clear, hit, isMarked, mark, passGate, release } from './rate-limit';
 import { createSession } from './session';
 import { sql } from 'kysely';
 import { captureOnSignIn } from '../domains/capture';
 import { log } from '../log';
+import { DAY_MS } from '../../domain/seats';
 
-// Failed attempts allowed per window: per account (guessing one password) and per IP (spraying).
-const ACCOUNT_LIMIT = 5;
-const IP_LIMIT = 30;
+// Attempts allowed per 15-minute window. Hard limits: per account from one address (guessing one
+// password) and per address (spraying many accounts). Per account from all addresses together
+// there is no lock, which anyone knowing the email could trigger, but past a ceiling each
+// further attempt waits a delay that doubles (1 s, 2 s, 4 s … up to the window).
+const PAIR_LIMIT = 5;
+const ADDRESS_LIMIT = 30;
+const ACCOUNT_CEILING = 20;
 const WINDOW_MS = 15 * 60 * 1000;
+const MAX_DELAY_MS = WINDOW_MS;
+// An address the account signed in from lately is not slowed down by other addresses' failures.
+const KNOWN_ADDRESS_MS = 30 * DAY_MS;
+
+/** The wait before the next attempt on an account that is `beyond` attempts past its ceiling. */
+export function accountDelayMs(beyond: number): number {
+	return Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(30, Math.max(0, beyond - 1)));
+}
+
+/** The rate-limit keys of one attempt (exported for the tests that plant earlier attempts). */
+export function limitKeys(email: string, address: string | null) {
+	const from = address ?? 'unknown';
+	return {
+		address: `login:ip:${from}`,
+		pair: `login:pair:${from} ${email}`,
+		account: `login:account:${email}`,
+		gate: `login:gate:${email}`,
+		known: `login:known:${from} ${email}`
+	};
+}
+
+/** What to tell someone who has to wait `seconds` before trying again. */
+export function rateLimitedMessage(seconds: number): string {
+	const wait =
+		seconds < 60
+			? `${seconds} second${seconds === 1 ? '' : 's'}`
+			: `${Math.ceil(seconds / 60)} minute${Math.ceil(seconds / 60) === 1 ? '' : 's'}`;
+	return `Too many sign-in attempts. Try again in ${wait}.`;
+}
 
 /** What a sign-in attempt came to. */
 export type LoginResult =
@@ -18,7 +52,10 @@ export type LoginResult =
 	| { ok: false; code: 'INVALID_CREDENTIALS' }
 	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
 
-/** Signs an admin in: rate-limited per account and per IP, timing-safe for unknown emails. */
+/**
+ * Signs an admin in: rate-limited per (account, address) and per address, slowed down per account
+ * (see above), timing-safe for unknown emails.
+ */
 export async function login(
 	database: Db,
 	input: { email: string; password: string },
@@ -26,18 +63,29 @@ export async function login(
 	now = Date.now()
 ): Promise<LoginResult> {
 	const email = normalizeEmail(input.email);
-	const accountKey = `login:account:${email}`;
-	const ipKey = `login:ip:${meta.ip ?? 'unknown'}`;
+	const keys = limitKeys(email, meta.ip);
+	const limited = (retryAfterSeconds: number): LoginResult => ({
+		ok: false,
+		code: 'RATE_LIMITED',
+		retryAfterSeconds
+	});
 	// Count the attempt before checking the password, atomically, so attempts sent in parallel
-	// cannot all slip under the limit; a successful sign-in gives its counts back.
-	const account = await hit(database, accountKey, ACCOUNT_LIMIT, WINDOW_MS, now);
-	const ip = await hit(database, ipKey, IP_LIMIT, WINDOW_MS, now);
-	if (!account.allowed || !ip.allowed) {
-		const retryAfterSeconds = Math.max(
-			account.allowed ? 0 : account.retryAfterSeconds,
-			ip.allowed ? 0 : ip.retryAfterSeconds
-		);
-		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds };
+	// cannot all slip under a limit; a successful sign-in gives its counts back. The address is
+	// checked first so a blocked address adds no rows for the accounts it names.
+	const address = await hit(database, keys.address, ADDRESS_LIMIT, WINDOW_MS, now);
+	if (!address.allowed) return limited(address.retryAfterSeconds);
+	const pair = await hit(database, keys.pair, PAIR_LIMIT, WINDOW_MS, now);
+	if (!pair.allowed) return limited(pair.retryAfterSeconds);
+	const account = await hit(database, keys.account, ACCOUNT_CEILING, WINDOW_MS, now);
+	if (!account.allowed && !(await isMarked(database, keys.known, now))) {
+		const delay = accountDelayMs(account.count - ACCOUNT_CEILING);
+		const gate = await passGate(database, keys.gate, delay, now);
+		if (!gate.allowed) {
+			// Not evaluated, so it neither counts as a guess from this address nor grows the delay.
+			await release(database, keys.account);
+			await release(database, keys.pair);
+			return limited(gate.retryAfterSeconds);
+		}
 	}
 
 	const user = await database.db
@@ -50,8 +98,10 @@ export async function login(
 		: (await verifyPassword(input.password, await dummyHash())) && false;
 
 	if (!user || !valid) return { ok: false, code: 'INVALID_CREDENTIALS' };
-	await clear(database, accountKey);
-	await release(database, ipKey);
+	await clear(database, keys.pair);
+	await release(database, keys.address);
+	await release(database, keys.account);
+	await mark(database, keys.known, now + KNOWN_ADDRESS_MS);
 	await database.db
 		.updateTable('users')
 		.set({ last_login_at: now })

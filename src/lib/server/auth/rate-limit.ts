@@ -7,6 +7,15 @@ export interface LimitResult {
 	retryAfterSeconds: number;
 }
 
+/** Outcome of counting a hit: the limit's verdict and the hits counted so far in the window. */
+export interface HitResult extends LimitResult {
+	count: number;
+}
+
+function secondsUntil(at: number, now: number): number {
+	return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
 /**
  * Counts one hit on `key` in a fixed window kept in the database, so every app instance shares it.
  * Allowed while the window holds at most `limit` hits.
@@ -17,7 +26,7 @@ export async function hit(
 	limit: number,
 	windowMs: number,
 	now = Date.now()
-): Promise<LimitResult> {
+): Promise<HitResult> {
 	const row = await db
 		.insertInto('rate_limits')
 		.values({ key, count: 1, reset_at: now + windowMs })
@@ -31,8 +40,60 @@ export async function hit(
 		.executeTakeFirstOrThrow();
 	return {
 		allowed: row.count <= limit,
-		retryAfterSeconds: Math.max(1, Math.ceil((row.reset_at - now) / 1000))
+		retryAfterSeconds: secondsUntil(row.reset_at, now),
+		count: row.count
 	};
+}
+
+/**
+ * A gate that lets one attempt through and then stays shut for `delayMs`: the attempt that finds it
+ * open shuts it again (atomically, so of attempts sent together only one gets through); the others
+ * are told how long until it opens.
+ */
+export async function passGate(
+	{ db }: Db,
+	key: string,
+	delayMs: number,
+	now = Date.now()
+): Promise<LimitResult> {
+	const passed = await db
+		.insertInto('rate_limits')
+		.values({ key, count: 1, reset_at: now + delayMs })
+		.onConflict((oc) =>
+			oc
+				.column('key')
+				.doUpdateSet({ count: sql<number>`rate_limits.count + 1`, reset_at: now + delayMs })
+				.where('rate_limits.reset_at', '<=', now)
+		)
+		.returning('reset_at')
+		.executeTakeFirst();
+	if (passed) return { allowed: true, retryAfterSeconds: 0 };
+	const shut = await db
+		.selectFrom('rate_limits')
+		.select('reset_at')
+		.where('key', '=', key)
+		.executeTakeFirst();
+	return { allowed: false, retryAfterSeconds: secondsUntil(shut?.reset_at ?? now, now) };
+}
+
+/** Sets `key` to hold until `until` (a mark that expires), whatever it held before. */
+export async function mark({ db }: Db, key: string, until: number): Promise<void> {
+	await db
+		.insertInto('rate_limits')
+		.values({ key, count: 1, reset_at: until })
+		.onConflict((oc) => oc.column('key').doUpdateSet({ count: 1, reset_at: until }))
+		.execute();
+}
+
+/** Whether `key` holds a mark that has not expired yet. */
+export async function isMarked({ db }: Db, key: string, now = Date.now()): Promise<boolean> {
+	const row = await db
+		.selectFrom('rate_limits')
+		.select('reset_at')
+		.where('key', '=', key)
+		.where('reset_at', '>', now)
+		.executeTakeFirst();
+	return row !== undefined;
 }
 
 /** Whether `key` is currently over `limit`, without counting a hit. */
@@ -49,7 +110,7 @@ export async function isLimited(
 		.executeTakeFirst();
 	if (!row || row.reset_at <= now || row.count < limit)
 		return { allowed: true, retryAfterSeconds: 0 };
-	return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.reset_at - now) / 1000)) };
+	return { allowed: false, retryAfterSeconds: secondsUntil(row.reset_at, now) };
 }
 
 /** Takes back one hit on `key` (an attempt that turned out fine). */

@@ -448,6 +448,14 @@ const cookieFloor: Migration = {
 	}
 };
 
+/** The scheduled purge finds expired sessions and rate-limit windows by their expiry. */
+const purgeIndexes: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
+		await db.schema.createIndex('rate_limits_reset').on('rate_limits').column('reset_at').execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -455,6 +463,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0002_scim': scim,
 		'0003_domain_capture_via_parent': domainCaptureViaParent(dialect),
 		'0004_account_role_versions': accountRoleVersions,
-		'0005_cookie_floor': cookieFloor
+		'0005_cookie_floor': cookieFloor,
+		'0009_purge_indexes': purgeIndexes
 	};
 }

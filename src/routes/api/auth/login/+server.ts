@@ -1,8 +1,9 @@
 import { json } from '@sveltejs/kit';
 import { loginSchema } from '$lib/domain/auth';
 import { getDb } from '$lib/server/db';
-import { login } from '$lib/server/auth/login';
+import { login, rateLimitedMessage } from '$lib/server/auth/login';
 import { setSessionCookie } from '$lib/server/auth/cookies';
+import { clientAddress } from '$lib/server/proxy-address';
 import { enterprisesOf } from '$lib/server/enterprises.service';
 import { api, ApiError, readJson } from '$lib/server/http';
 import type { RequestHandler } from './$types';
@@ -10,14 +11,14 @@ import type { RequestHandler } from './$types';
 export const POST: RequestHandler = api(async ({ request, cookies, url, getClientAddress }) => {
 	const input = await readJson(request, loginSchema);
 	const result = await login(getDb(), input, {
-		ip: getClientAddress(),
+		ip: clientAddress(getClientAddress),
 		userAgent: request.headers.get('user-agent')
 	});
 	if (!result.ok && result.code === 'RATE_LIMITED') {
 		return json(
 			{
 				error: 'rateLimited',
-				message: `Too many sign-in attempts. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minute(s).`
+				message: rateLimitedMessage(result.retryAfterSeconds)
 			},
 			{ status: 429, headers: { 'retry-after': String(result.retryAfterSeconds) } }
 		);
