@@ -22,7 +22,7 @@ function memoryStore(opts: {
 		audit: async (action: string) => void audits.push(action),
 		listDomains: async () => [...domains.values()],
 		addDomain: async (id: string, domain: string) =>
-			void domains.set(id, {
+			!!domains.set(id, {
 				id,
 				domain,
 				verificationValue:
