@@ -133,7 +133,7 @@ export async function push(
 					// the database refuses, a constraint the mutator did not foresee, a race with SCIM): it
 					// is this mutation's rejection, so the device's queue moves on.
 					if (isTransientDbError(err)) throw err;
-					log('error', 'a pushed mutation failed in the database', {
+					log('warn', 'a pushed mutation failed in the database', {
 						enterpriseID: body.enterpriseID,
 						mutation: m.name,
 						err: err instanceof Error ? err.message : String(err)
