@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
 
 // Issue 4, item 7 (R2, R8): the owner names and removes co-owners and billing admins, offline too;
-// the server refuses what the browser could not know (no such account).
-test('R2: the owner adds a billing admin offline and removes them; an unknown email comes back as a sync issue', async ({
+// the server refuses what the browser could not know (someone not licensed here).
+test('R2: the owner adds a billing admin offline and removes them; an unlicensed email comes back as a sync issue', async ({
 	browser
 }) => {
 	const context = await browser.newContext();
@@ -37,11 +37,13 @@ test('R2: the owner adds a billing admin offline and removes them; an unknown em
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 20_000 });
 	await expect(row).not.toContainText('Pending sync');
 
-	// An address without a Roster account: accepted here, refused by the server, fixable.
+	// An address not licensed here: accepted here, refused by the server, fixable.
 	await form.getByLabel('Email').fill('nobody-at-all@acme.test');
 	await form.getByRole('button', { name: 'Add admin' }).click();
 	await expect(page.getByRole('status')).toHaveText(/1 rejected/, { timeout: 20_000 });
-	await expect(page.getByText('no Roster account uses nobody-at-all@acme.test')).toBeVisible();
+	await expect(
+		page.getByText('only licensed users can be admins; give nobody-at-all@acme.test a license')
+	).toBeVisible();
 	await expect(table.getByRole('row').filter({ hasText: 'nobody-at-all@acme.test' })).toHaveCount(
 		0
 	);

@@ -35,7 +35,9 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 	}
 
 	async putTeam(team: Team) {
+		// The mirror holds this enterprise only; the server refuses another enterprise's id.
 		await this.db.teams.put(team);
+		return true;
 	}
 
 	async deleteTeam(id: string) {
@@ -62,6 +64,7 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 
 	async putOrg(org: Organization) {
 		await this.db.organizations.put(org);
+		return true;
 	}
 
 	async deleteOrg(id: string) {
@@ -151,6 +154,7 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 	async putInvite(invite: Invite) {
 		await this.db.invites.where('email').equalsIgnoreCase(invite.email).delete();
 		await this.db.invites.put(invite);
+		return true;
 	}
 
 	getInvite(id: string): Promise<Invite | undefined> {
@@ -192,6 +196,7 @@ export class DexieMutationStore implements MutationStore, DomainStore {
 			captureEnabled: false,
 			unclaimedCount: null
 		});
+		return true;
 	}
 
 	async deleteDomain(id: string) {

@@ -1,3 +1,5 @@
+import { hasControlCharacter, NO_CONTROL_CHARACTERS } from './text';
+
 /** Whether `domain` is `root` or one of its subdomains (R13, R15). */
 export function isWithin(domain: string, root: string): boolean {
 	return domain === root || domain.endsWith(`.${root}`);
@@ -29,9 +31,29 @@ export interface TxtLookup {
 	records: string[];
 	/** Why no answer came (a timeout, a refused query); absent when DNS answered, even with none. */
 	error?: string;
+	/** DNS was not asked: the enterprise used up its lookups for now (R13); try again in a minute. */
+	limited?: boolean;
 }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Top-level names for private networks and special uses (RFC 6761, 6762, 7686, 9476, ICANN's
+ * .internal, and the name-collision .home/.corp/.lan), which public DNS never delegates: verifying
+ * them would only make the server read internal TXT records (R13).
+ */
+const INTERNAL_TLDS = new Set([
+	'localhost',
+	'local',
+	'internal',
+	'invalid',
+	'arpa',
+	'onion',
+	'alt',
+	'home',
+	'corp',
+	'lan'
+]);
 
 /**
  * Normalises what an admin typed as a domain (R13): trimmed, lower-case, internationalised names in
@@ -40,6 +62,9 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export function normalizeDomain(
 	input: string
 ): { ok: true; domain: string } | { ok: false; message: string } {
+	if (hasControlCharacter(input)) {
+		return { ok: false, message: `a domain name ${NO_CONTROL_CHARACTERS}` };
+	}
 	const raw = input.trim().replace(/\.$/, '');
 	if (!raw) return { ok: false, message: 'enter a domain, e.g. acme.com' };
 	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /[/:?#@\\\s]/.test(raw)) {
@@ -68,8 +93,15 @@ export function normalizeDomain(
 				'each part of a domain is 1–63 letters, digits or hyphens, not starting or ending with a hyphen'
 		};
 	}
-	if (/^\d+$/.test(labels[labels.length - 1]!)) {
+	const tld = labels[labels.length - 1]!;
+	if (/^\d+$/.test(tld)) {
 		return { ok: false, message: 'an IP address is not a domain' };
+	}
+	if (INTERNAL_TLDS.has(tld)) {
+		return {
+			ok: false,
+			message: `.${tld} names are for internal networks; enter a domain published in public DNS`
+		};
 	}
 	return { ok: true, domain: host };
 }

@@ -27,7 +27,8 @@ const eventSchema = z.object(
 			.trim()
 			.toLowerCase()
 			.max(254, 'must be at most 254 characters')
-			.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
+			// R26: no control characters (a NUL cannot even be compared on PostgreSQL).
+			.regex(/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u, 'must be an email address'),
 		at: z.union([z.number(), z.string()], {
 			error: 'must be epoch milliseconds or an ISO 8601 date-time'
 		})

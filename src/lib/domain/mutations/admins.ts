@@ -10,10 +10,11 @@ export const adminMutators = {
 		ownerOnly: true,
 		async apply(store, { email, role }) {
 			const account = await store.findAccount(email);
+			// R2: one answer whether or not the email has an account anywhere, so it tells nothing.
 			if (!account) {
 				return reject(
 					'NOT_FOUND',
-					`no Roster account uses ${email}; they sign up in the API client first`
+					`only licensed users can be admins; give ${email} a license in this enterprise first`
 				);
 			}
 			const before = await store.adminRole(email);

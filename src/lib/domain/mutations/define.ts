@@ -5,23 +5,31 @@ import type { ConsoleArea } from '../roles';
 import { normalizeEmail } from '../email';
 import { reject, type MutationResult } from './result';
 import { seatUsage } from '../seats';
+import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../text';
 import type { MutationStore } from './store';
 
 /** A UUID made by the client, so later offline changes can refer to it. */
 export const id = z.uuid('must be a UUID');
 
-/** A display name: trimmed, 1–200 characters. */
+/** No control characters (R26): PostgreSQL cannot store NUL, and none belongs in a name. */
+const plainText = z.refine<string>((s) => !hasControlCharacter(s), NO_CONTROL_CHARACTERS);
+
+/** A display name: trimmed, 1–200 characters, no control characters (R26). */
 export const name = z
 	.string()
 	.check(
 		z.trim(),
 		z.minLength(1, 'name is required'),
-		z.maxLength(200, 'name is at most 200 characters')
+		z.maxLength(200, 'name is at most 200 characters'),
+		plainText
 	);
 
-/** An email address, normalised. */
+/** An email address, normalised, no control characters (R26). */
 export const email = z.pipe(
-	z.pipe(z.string().check(z.trim(), z.maxLength(320)), z.email('must be an email address')),
+	z.pipe(
+		z.string().check(z.trim(), z.maxLength(320), plainText),
+		z.email('must be an email address')
+	),
 	z.transform((e: string) => normalizeEmail(e))
 );
 

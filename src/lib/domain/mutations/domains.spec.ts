@@ -22,7 +22,7 @@ function memoryStore(opts: {
 		audit: async (action: string) => void audits.push(action),
 		listDomains: async () => [...domains.values()],
 		addDomain: async (id: string, domain: string) =>
-			void domains.set(id, {
+			!!domains.set(id, {
 				id,
 				domain,
 				verificationValue:
@@ -66,7 +66,14 @@ describe('normalizeDomain (R13)', () => {
 		['-acme.com', /letters, digits or hyphens/],
 		['a_b.com', /letters, digits or hyphens/],
 		['10.0.0.1', /IP address/],
-		[`${'a'.repeat(63)}.`.repeat(4) + 'com', /at most 253/]
+		[`${'a'.repeat(63)}.`.repeat(4) + 'com', /at most 253/],
+		// R26: no control characters; R13: internal names are not public domains.
+		[`acme${String.fromCharCode(0)}.com`, /control characters/],
+		['acme.com\u0085', /control characters/],
+		['vault.internal', /internal networks/],
+		['printer.local', /internal networks/],
+		['db.corp', /internal networks/],
+		['10.in-addr.arpa', /internal networks/]
 	])('refuses %j', (input, message) => {
 		const r = normalizeDomain(input);
 		expect(r.ok).toBe(false);

@@ -19,8 +19,11 @@ import { define, id } from './define';
 export interface DomainStore {
 	/** Every domain of the enterprise (R13). */
 	listDomains(): Promise<DomainState[]>;
-	/** Adds an unverified domain; the server generates its verification value (R13). */
-	addDomain(id: string, domain: string): Promise<void>;
+	/**
+	 * Adds an unverified domain; the server generates its verification value (R13). False (nothing
+	 * written) when the id is another enterprise's.
+	 */
+	addDomain(id: string, domain: string): Promise<boolean>;
 	deleteDomain(id: string): Promise<void>;
 	setDomainVerified(id: string, at: number): Promise<void>;
 	setDomainCapture(id: string, enabled: boolean): Promise<void>;
@@ -101,7 +104,8 @@ export const domainMutators = {
 			if (domains.some((d) => d.domain === domain)) {
 				return reject('ALREADY_EXISTS', `${domain} is already one of your domains`);
 			}
-			await store.addDomain(domainID, domain);
+			if (!(await store.addDomain(domainID, domain)))
+				return reject('ALREADY_EXISTS', 'this domain id is already in use; add the domain again');
 			await store.audit('addDomain', domain, null, { domain });
 			return OK;
 		}
@@ -117,6 +121,13 @@ export const domainMutators = {
 			// R13: the server looks the record up; the browser queues the request and waits.
 			const found = await store.lookupTxt(d.domain);
 			if (found === null || d.verificationValue === null) return OK;
+			if (found.limited) {
+				return reject(
+					'TRY_AGAIN_LATER',
+					`too many domain lookups right now, so DNS was not asked about ${d.domain}; try again in a minute`,
+					{ domain: d.domain }
+				);
+			}
 			if (!found.error && found.records.includes(d.verificationValue)) {
 				await store.setDomainVerified(domainID, ctx.now);
 				await store.audit('verifyDomain', d.domain, { verified: false }, { verified: true });

@@ -23,7 +23,9 @@ export const mutators = {
 		async apply(store, { teamID, name }) {
 			if (await store.getTeam(teamID)) return reject('ALREADY_EXISTS', 'this team already exists');
 			const team = { id: teamID, name, source: 'manual' as const };
-			await store.putTeam(team);
+			// R1: an id another enterprise uses is refused, never answered as done.
+			if (!(await store.putTeam(team)))
+				return reject('ALREADY_EXISTS', 'this team id is already in use; create the team again');
 			await store.audit('createTeam', name, null, team);
 			return OK;
 		}
@@ -66,7 +68,13 @@ export const mutators = {
 		async apply(store, { teamID, userID }, ctx) {
 			const [team, user] = await Promise.all([store.getTeam(teamID), store.getUser(userID)]);
 			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
-			if (!user) return reject('NOT_FOUND', 'the user no longer exists');
+			// R3: only someone licensed here, or an unclaimed account on a verified domain (who then
+			// takes a seat), may join; anyone else reads as unknown.
+			if (!user)
+				return reject(
+					'NOT_FOUND',
+					'this person is not licensed here, nor an unclaimed account on one of your verified domains'
+				);
 			if (await store.isTeamMember(teamID, userID)) return OK;
 			// R6: a user without a license takes a free seat; a licensed one joins freely.
 			if (!(await store.hasLicense(userID))) {
@@ -148,7 +156,9 @@ export const mutators = {
 				sentAt: ctx.now,
 				expiresAt: inviteExpiresAt(ctx.now)
 			};
-			await store.putInvite(invite);
+			// R1: an id another enterprise uses is refused, never answered as done.
+			if (!(await store.putInvite(invite)))
+				return reject('ALREADY_EXISTS', 'this invite id is already in use; invite them again');
 			await store.audit('inviteUser', args.email, null, invite);
 			return OK;
 		}

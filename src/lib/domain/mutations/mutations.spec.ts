@@ -29,13 +29,13 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 			pendingInvites: [...invites.values()].filter((i) => i.expiresAt > now).length
 		}),
 		getTeam: async (id) => teams.get(id),
-		putTeam: async (t) => void teams.set(t.id, t),
+		putTeam: async (t) => !!teams.set(t.id, t),
 		deleteTeam: async (id) => void teams.delete(id),
 		isTeamMember: async (t, u) => members.has(`${t}:${u}`),
 		addTeamMember: async (t, u) => void members.add(`${t}:${u}`),
 		removeTeamMember: async (t, u) => void members.delete(`${t}:${u}`),
 		getOrg: async (id) => orgs.get(id),
-		putOrg: async (o) => void orgs.set(o.id, o),
+		putOrg: async (o) => !!orgs.set(o.id, o),
 		deleteOrg: async (id) => void orgs.delete(id),
 		teamOrgLink: async (t, o) => links.get(`${t}:${o}`),
 		linkTeamToOrg: async (t, o, role) => void links.set(`${t}:${o}`, role),
@@ -54,7 +54,7 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		removeLicense: async (id) => void licensed.delete(id),
 		accountRole: async (id) => (id === opts.owner ? 'owner' : undefined),
 		findInviteByEmail: async (e) => [...invites.values()].find((i) => i.email === e),
-		putInvite: async (i) => void invites.set(i.id, i),
+		putInvite: async (i) => !!invites.set(i.id, i),
 		getInvite: async (id) => invites.get(id),
 		deleteInvite: async (id) => void invites.delete(id),
 		audit: async (action) => void audits.push(action)
@@ -381,7 +381,7 @@ describe('co-owner mutators (R2, R8)', () => {
 		expect(m.admins.get('cat@acme.test')).toBe('member');
 	});
 
-	it('R8: the owner keeps every right; unknown accounts are named', async () => {
+	it('R8: the owner keeps every right; an unlicensed email gets one answer, account or not (R2)', async () => {
 		const m = memoryStore({ seats: 1, users: people, owner: U1 });
 		expect(
 			await runMutation(m.store, 'removeCoOwner', { email: 'owner@acme.test' }, asOwner)
@@ -394,7 +394,8 @@ describe('co-owner mutators (R2, R8)', () => {
 		).toMatchObject({
 			ok: false,
 			code: 'NOT_FOUND',
-			message: 'no Roster account uses nobody@acme.test; they sign up in the API client first'
+			message:
+				'only licensed users can be admins; give nobody@acme.test a license in this enterprise first'
 		});
 	});
 });

@@ -11,7 +11,12 @@ export const organizationMutators = {
 			if (await store.getOrg(orgID))
 				return reject('ALREADY_EXISTS', 'this organization already exists');
 			const org = { id: orgID, name };
-			await store.putOrg(org);
+			// R1: an id another enterprise uses is refused, never answered as done.
+			if (!(await store.putOrg(org)))
+				return reject(
+					'ALREADY_EXISTS',
+					'this organization id is already in use; create the organization again'
+				);
 			await store.audit('createOrg', name, null, org);
 			return OK;
 		}

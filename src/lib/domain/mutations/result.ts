@@ -11,7 +11,8 @@ export type RejectionCode =
 	| 'CONFLICT'
 	| 'SEATS_IN_USE'
 	| 'VERIFICATION_FAILED'
-	| 'DOMAIN_NOT_VERIFIED';
+	| 'DOMAIN_NOT_VERIFIED'
+	| 'TRY_AGAIN_LATER';
 
 /** What applying a mutation came to. */
 export type MutationResult =

@@ -5,7 +5,8 @@ import type { AccountRole } from '../roles';
 /**
  * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
  * the server over SQL inside the mutation's transaction (authoritative). Every method is scoped to
- * one enterprise by the implementation.
+ * one enterprise by the implementation: ids are global (made by clients), so an id of another
+ * enterprise's row reads as absent and is never written (R1).
  */
 export interface MutationStore {
 	seats(): Promise<number>;
@@ -15,7 +16,8 @@ export interface MutationStore {
 	seatCounts(now: number): Promise<{ licensed: number; pendingInvites: number }>;
 
 	getTeam(id: string): Promise<Team | undefined>;
-	putTeam(team: Team): Promise<void>;
+	/** Creates or renames a team; false (nothing written) when the id is another enterprise's. */
+	putTeam(team: Team): Promise<boolean>;
 	/** Deletes a team with its memberships and organization links. */
 	deleteTeam(id: string): Promise<void>;
 	isTeamMember(teamID: string, userID: string): Promise<boolean>;
@@ -23,7 +25,8 @@ export interface MutationStore {
 	removeTeamMember(teamID: string, userID: string): Promise<void>;
 
 	getOrg(id: string): Promise<Organization | undefined>;
-	putOrg(org: Organization): Promise<void>;
+	/** Creates or renames an organization; false (nothing written) for another enterprise's id. */
+	putOrg(org: Organization): Promise<boolean>;
 	/** Deletes an organization with its direct members and team links. */
 	deleteOrg(id: string): Promise<void>;
 	/** The role a team's link to an organization carries, if linked (R10). */
@@ -36,7 +39,15 @@ export interface MutationStore {
 	putStoragePolicy(orgID: string | null, policy: StoragePolicy): Promise<void>;
 	deleteStoragePolicy(orgID: string): Promise<void>;
 
+	/**
+	 * A user this enterprise may act on: licensed here, or an unclaimed account on one of its
+	 * verified domains (R3, R15); the browser knows only the licensed ones.
+	 */
 	getUser(id: string): Promise<User | undefined>;
+	/**
+	 * An account by email, which may be licensed elsewhere only: check hasLicense before acting on it,
+	 * and never tell the admin whether it exists (R2).
+	 */
 	findUserByEmail(email: string): Promise<User | undefined>;
 	hasLicense(userID: string): Promise<boolean>;
 	/** Gives a user a seat (R6: callers check for a free seat first). */
@@ -45,8 +56,9 @@ export interface MutationStore {
 	/** The user's console role in this enterprise, if any (R8). */
 	accountRole(userID: string): Promise<string | undefined>;
 	/**
-	 * An account by email for a console role (any Roster user, licensed or not). The browser may
-	 * answer with a stand-in (id '') for an account it cannot see; the server decides.
+	 * An account by email that may hold a console role here (R2): licensed here, or holding a console
+	 * role here already. The browser may answer with a stand-in (id '') for an account it cannot see;
+	 * the server decides.
 	 */
 	findAccount(email: string): Promise<User | undefined>;
 	/** The console role held under this email, if any (R2). */
@@ -56,7 +68,8 @@ export interface MutationStore {
 	removeAdminRole(email: string): Promise<void>;
 
 	findInviteByEmail(email: string): Promise<Invite | undefined>;
-	putInvite(invite: Invite): Promise<void>;
+	/** Sends or updates an invite; false (nothing written) when the id is another enterprise's. */
+	putInvite(invite: Invite): Promise<boolean>;
 	getInvite(id: string): Promise<Invite | undefined>;
 	/** Removes an invite from every list (R5). */
 	deleteInvite(id: string): Promise<void>;

@@ -1,18 +1,31 @@
 import { z } from 'zod';
+import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../text';
 
 /** Most mutations accepted in one push. */
 export const MAX_PUSH_MUTATIONS = 500;
 
+/**
+ * An id a sync client sends (enterprise, client, client group): 1–100 characters, no control
+ * characters (R26; PostgreSQL cannot even compare a NUL).
+ */
+export function syncID(field: string) {
+	return z
+		.string({ error: `${field} is required` })
+		.min(1, `${field} is required`)
+		.max(100, `${field} is at most 100 characters`)
+		.refine((s) => !hasControlCharacter(s), NO_CONTROL_CHARACTERS);
+}
+
 /** Body of `POST /api/sync/push` (ARCHITECTURE.md, contracts). */
 export const pushBodySchema = z.object({
-	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
-	clientGroupID: z.string().min(1, 'clientGroupID is required').max(100),
-	clientID: z.string().min(1, 'clientID is required').max(100),
+	enterpriseID: syncID('enterpriseID'),
+	clientGroupID: syncID('clientGroupID'),
+	clientID: syncID('clientID'),
 	mutations: z
 		.array(
 			z.object({
 				id: z.number().int('mutation id must be a whole number').min(1, 'mutation id starts at 1'),
-				name: z.string().min(1).max(100),
+				name: syncID('name'),
 				args: z.unknown(),
 				createdAt: z.number().int().min(0),
 				/** Made while the device was offline (R24: marked as a queued offline change). */

@@ -12,7 +12,7 @@ import {
 	type DomainState,
 	type TxtLookup
 } from '../../domain/domains';
-import { lookupTxt } from './dns';
+import { dnsLookupBudget, lookupTxt, type LookupBudget } from './dns';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -138,7 +138,7 @@ export class SqlDomains {
 	}
 
 	async addDomain(id: string, domain: string) {
-		await this.trx
+		const written = await this.trx
 			.insertInto('domains')
 			.values({
 				id,
@@ -150,7 +150,10 @@ export class SqlDomains {
 				version: this.version,
 				created_at: this.now
 			})
-			.execute();
+			// A domain id of another enterprise is never touched (R1).
+			.onConflict((oc) => oc.column('id').doNothing())
+			.executeTakeFirst();
+		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
 	}
 
 	async deleteDomain(id: string) {
@@ -213,14 +216,18 @@ export class SqlDomains {
 
 /**
  * The TXT lookups a push needs, done before its transaction opens (R13): a lookup can take
- * seconds, and SQLite has one writer, so it must not wait inside the write lock. Covers each
- * unverified domain a `verifyDomain` of the batch names, and domains an `addDomain` of the same
- * batch adds (added and verified offline together).
+ * seconds, and SQLite has one writer, so it must not wait inside the write lock. Only for domains
+ * the enterprise holds: each unverified domain of the enterprise a `verifyDomain` of the batch
+ * names, and each domain an `addDomain` of the same batch adds (added and verified offline
+ * together) that the enterprise does not hold already. Each lookup takes a token of the
+ * enterprise's budget; past it, the name is marked `limited` and its verification asks to try
+ * again later, so nothing is dropped silently.
  */
 export async function prefetchTxt(
 	database: Db,
 	enterpriseID: string,
-	mutations: readonly { name: string; args: unknown }[]
+	mutations: readonly { name: string; args: unknown }[],
+	{ budget = dnsLookupBudget, now = Date.now() }: { budget?: LookupBudget; now?: number } = {}
 ): Promise<Map<string, TxtLookup>> {
 	const lookups = new Map<string, TxtLookup>();
 	const verifyIDs = new Set<string>();
@@ -232,29 +239,33 @@ export async function prefetchTxt(
 		if (
 			m.name === 'addDomain' &&
 			typeof args.domainID === 'string' &&
-			typeof args.domain === 'string'
+			typeof args.domain === 'string' &&
+			!added.has(args.domainID)
 		) {
-			const n = normalizeDomain(args.domain);
+			const n = normalizeDomain(args.domain.slice(0, 400));
 			if (n.ok) added.set(args.domainID, n.domain);
 		}
 	}
 	if (verifyIDs.size === 0) return lookups;
+	const held = await domainStates(database.db, enterpriseID);
+	const byID = new Map(held.map((d) => [d.id, d]));
+	const heldNames = new Set(held.map((d) => d.domain));
 	const names = new Set<string>();
-	const ids = [...verifyIDs].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-	if (ids.length) {
-		const rows = await database.db
-			.selectFrom('domains')
-			.select('domain')
-			.where('enterprise_id', '=', enterpriseID)
-			.where('id', 'in', ids)
-			.where('verified_at', 'is', null)
-			.execute();
-		for (const r of rows) names.add(r.domain);
-	}
 	for (const id of verifyIDs) {
+		const own = byID.get(id);
+		if (own) {
+			if (own.verifiedAt == null) names.add(own.domain);
+			continue;
+		}
+		// An add of this batch that will succeed: a new id, for a name the enterprise lacks.
 		const name = added.get(id);
-		if (name) names.add(name);
+		if (name && !heldNames.has(name)) names.add(name);
 	}
-	await Promise.all([...names].map(async (n) => lookups.set(n, await lookupTxt(n))));
+	const asked: string[] = [];
+	for (const name of names) {
+		if (budget.take(enterpriseID, now)) asked.push(name);
+		else lookups.set(name, { records: [], limited: true });
+	}
+	await Promise.all(asked.map(async (n) => lookups.set(n, await lookupTxt(n))));
 	return lookups;
 }

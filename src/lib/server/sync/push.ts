@@ -7,6 +7,9 @@ import type { PushBody, PushResult } from '../../domain/sync/protocol';
 import { SqlMutationStore } from './sql-store';
 import { poke } from './poke';
 import { prefetchTxt } from '../domains/sql';
+import { isConstraintError, isTransientDbError } from './db-errors';
+import { log } from '../log';
+import { withoutControlCharacters } from '../../domain/text';
 
 // A mutation the client made offline, or created this long before it reached the server, counts as
 // a queued offline change (R24).
@@ -42,8 +45,10 @@ async function lockEnterprise(
  * Applies a batch of mutations from one client (ARCHITECTURE.md, sync). Ids at or below
  * lastMutationID are replays (answered as before); a gap refuses the batch before anything changes.
  * Each mutation runs in its own savepoint, so a business rejection undoes exactly that mutation and
- * is recorded with the client's lastMutationID, so the client never wedges. The batch commits once;
- * any other failure rolls all of it back (nothing advanced) and throws.
+ * is recorded with the client's lastMutationID, so the client never wedges; so does a database error
+ * that would fail the same way on every retry (a value the database refuses, a constraint). The
+ * batch commits once; a transient failure (connection, serialization, disk full) rolls all of it
+ * back (nothing advanced) and throws.
  */
 export async function push(
 	database: Db,
@@ -123,15 +128,27 @@ export async function push(
 						now: at
 					});
 				} catch (err) {
-					// A constraint the mutator did not foresee (a race with SCIM, say) is this mutation's
-					// problem, not the batch's: refuse it and go on.
-					const message = err instanceof Error ? err.message : String(err);
-					if (!/constraint|unique|foreign key|violates/i.test(message)) throw err;
-					result = {
-						ok: false,
-						code: 'INVALID_ARGS',
-						message: 'the change conflicts with the current data'
-					};
+					// A transient failure (connection, serialization, disk full) is the batch's: 503, nothing
+					// advanced, the device retries. Anything else fails the same way on every retry (a value
+					// the database refuses, a constraint the mutator did not foresee, a race with SCIM): it
+					// is this mutation's rejection, so the device's queue moves on.
+					if (isTransientDbError(err)) throw err;
+					log('warn', 'a pushed mutation failed in the database', {
+						enterpriseID: body.enterpriseID,
+						mutation: m.name,
+						err: err instanceof Error ? err.message : String(err)
+					});
+					result = isConstraintError(err)
+						? {
+								ok: false,
+								code: 'INVALID_ARGS',
+								message: 'the change conflicts with the current data'
+							}
+						: {
+								ok: false,
+								code: 'INVALID_ARGS',
+								message: 'the server could not store this change; edit it or discard it'
+							};
 				}
 				if (result.ok) {
 					await sql`release savepoint mutation`.execute(trx);
@@ -179,7 +196,8 @@ async function recordRejection(
 			mutation_id: id,
 			status: 'rejected',
 			code: rejection.code,
-			message: rejection.message,
+			// Messages may quote what the client sent; PostgreSQL cannot store a NUL (R26).
+			message: withoutControlCharacters(rejection.message),
 			details: rejection.details ? JSON.stringify(rejection.details) : null,
 			at
 		})

@@ -7,7 +7,6 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain
 import type { TxtLookup } from '../../domain/domains';
 import type { DomainStore } from '../../domain/mutations/domains';
 import { SqlDomains } from '../domains/sql';
-import { lookupTxt } from '../domains/dns';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -85,7 +84,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 	}
 
 	async putTeam(team: Team) {
-		await this.trx
+		const written = await this.trx
 			.insertInto('teams')
 			.values({
 				id: team.id,
@@ -103,7 +102,8 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 					.doUpdateSet({ name: team.name, version: this.version })
 					.where('teams.enterprise_id', '=', this.enterpriseID)
 			)
-			.execute();
+			.executeTakeFirst();
+		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
 	}
 
 	async deleteTeam(id: string) {
@@ -111,11 +111,13 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.selectFrom('team_members')
 			.select('user_id')
 			.where('team_id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
 		const links = await this.trx
 			.selectFrom('team_org_links')
 			.select('org_id')
 			.where('team_id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
 		await this.trx
 			.deleteFrom('teams')
@@ -133,6 +135,8 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.select('user_id')
 			.where('team_id', '=', teamID)
 			.where('user_id', '=', userID)
+			// Team ids are global: another enterprise's team has no members here (R1).
+			.where('enterprise_id', '=', this.enterpriseID)
 			.executeTakeFirst();
 		return !!row;
 	}
@@ -146,7 +150,12 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 				enterprise_id: this.enterpriseID,
 				version: this.version
 			})
-			.onConflict((oc) => oc.columns(['team_id', 'user_id']).doUpdateSet({ version: this.version }))
+			.onConflict((oc) =>
+				oc
+					.columns(['team_id', 'user_id'])
+					.doUpdateSet({ version: this.version })
+					.where('team_members.enterprise_id', '=', this.enterpriseID)
+			)
 			.execute();
 	}
 
@@ -155,6 +164,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.deleteFrom('team_members')
 			.where('team_id', '=', teamID)
 			.where('user_id', '=', userID)
+			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
 		await this.tombstone('teamMembers', `${teamID}:${userID}`);
 	}
@@ -169,7 +179,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 	}
 
 	async putOrg(org: Organization) {
-		await this.trx
+		const written = await this.trx
 			.insertInto('organizations')
 			.values({
 				id: org.id,
@@ -185,13 +195,24 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 					.doUpdateSet({ name: org.name, version: this.version })
 					.where('organizations.enterprise_id', '=', this.enterpriseID)
 			)
-			.execute();
+			.executeTakeFirst();
+		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
 	}
 
 	async deleteOrg(id: string) {
 		const [members, links] = await Promise.all([
-			this.trx.selectFrom('org_members').select('user_id').where('org_id', '=', id).execute(),
-			this.trx.selectFrom('team_org_links').select('team_id').where('org_id', '=', id).execute()
+			this.trx
+				.selectFrom('org_members')
+				.select('user_id')
+				.where('org_id', '=', id)
+				.where('enterprise_id', '=', this.enterpriseID)
+				.execute(),
+			this.trx
+				.selectFrom('team_org_links')
+				.select('team_id')
+				.where('org_id', '=', id)
+				.where('enterprise_id', '=', this.enterpriseID)
+				.execute()
 		]);
 		await this.trx
 			.deleteFrom('organizations')
@@ -226,7 +247,10 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 				version: this.version
 			})
 			.onConflict((oc) =>
-				oc.columns(['team_id', 'org_id']).doUpdateSet({ role, version: this.version })
+				oc
+					.columns(['team_id', 'org_id'])
+					.doUpdateSet({ role, version: this.version })
+					.where('team_org_links.enterprise_id', '=', this.enterpriseID)
 			)
 			.execute();
 	}
@@ -287,13 +311,20 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 	}
 
 	async getUser(id: string): Promise<User | undefined> {
-		return this.trx
+		// R3: a user this enterprise may see: licensed here, else an unclaimed account on one of its
+		// verified domains; nobody else's account, whatever id a device sends.
+		const licensed = await this.trx
 			.selectFrom('users')
-			.select(['id', 'email', 'name'])
-			.where('id', '=', id)
+			.innerJoin('licenses', 'licenses.user_id', 'users.id')
+			.select(['users.id', 'users.email', 'users.name'])
+			.where('users.id', '=', id)
+			.where('licenses.enterprise_id', '=', this.enterpriseID)
 			.executeTakeFirst();
+		if (licensed) return licensed;
+		return (await this.domains.unclaimedUsers([id]))[0];
 	}
 
+	/** Any account by email, licensed here or not (SCIM links accounts by it); see the interface. */
 	async findUserByEmail(email: string): Promise<User | undefined> {
 		return this.trx
 			.selectFrom('users')
@@ -350,8 +381,33 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 		return row?.role;
 	}
 
-	findAccount(email: string): Promise<User | undefined> {
-		return this.findUserByEmail(email);
+	async findAccount(email: string): Promise<User | undefined> {
+		// R2: a console role goes to someone licensed here, or changes for someone holding one here.
+		const lower = email.toLowerCase();
+		return this.trx
+			.selectFrom('users')
+			.select(['users.id', 'users.email', 'users.name'])
+			.where(sql`lower(users.email)`, '=', lower)
+			.where((eb) =>
+				eb.or([
+					eb.exists(
+						eb
+							.selectFrom('licenses')
+							.select('licenses.user_id')
+							.whereRef('licenses.user_id', '=', 'users.id')
+							.where('licenses.enterprise_id', '=', this.enterpriseID)
+					),
+					eb.exists(
+						eb
+							.selectFrom('account_roles')
+							.select('account_roles.user_id')
+							.whereRef('account_roles.user_id', '=', 'users.id')
+							.where('account_roles.enterprise_id', '=', this.enterpriseID)
+							.where('account_roles.role', 'in', ['owner', 'co-owner', 'billing'])
+					)
+				])
+			)
+			.executeTakeFirst();
 	}
 
 	async adminRole(email: string): Promise<AccountRole | undefined> {
@@ -382,7 +438,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 	}
 
 	async removeAdminRole(email: string) {
-		const account = await this.findUserByEmail(email);
+		const account = await this.findAccount(email);
 		if (!account) return;
 		await this.trx
 			.updateTable('account_roles')
@@ -413,7 +469,11 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.where('id', '!=', invite.id)
 			.execute();
 		for (const s of stale) {
-			await this.trx.deleteFrom('invites').where('id', '=', s.id).execute();
+			await this.trx
+				.deleteFrom('invites')
+				.where('id', '=', s.id)
+				.where('enterprise_id', '=', this.enterpriseID)
+				.execute();
 			await this.tombstone('invites', s.id);
 		}
 		const values = {
@@ -424,7 +484,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			expires_at: invite.expiresAt,
 			version: this.version
 		};
-		await this.trx
+		const written = await this.trx
 			.insertInto('invites')
 			.values({
 				id: invite.id,
@@ -436,7 +496,8 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.onConflict((oc) =>
 				oc.column('id').doUpdateSet(values).where('invites.enterprise_id', '=', this.enterpriseID)
 			)
-			.execute();
+			.executeTakeFirst();
+		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
 	}
 
 	async getInvite(id: string): Promise<Invite | undefined> {
@@ -477,7 +538,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 
 	// Domains (R13–R15): see ../domains/sql.ts.
 
-	/** TXT lookups done before the transaction opened (prefetchTxt); others are looked up here. */
+	/** TXT lookups done before the transaction opened (prefetchTxt). */
 	txtLookups = new Map<string, TxtLookup>();
 
 	private get domains() {
@@ -504,8 +565,10 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 		return this.domains.setDomainCapture(id, enabled);
 	}
 
-	async lookupTxt(domain: string) {
-		return this.txtLookups.get(domain) ?? lookupTxt(domain);
+	async lookupTxt(domain: string): Promise<TxtLookup> {
+		// DNS is never asked inside the write lock (a lookup can take seconds), and only within the
+		// enterprise's budget (R13): a domain prefetchTxt did not look up is verified on a later try.
+		return this.txtLookups.get(domain) ?? { records: [], limited: true };
 	}
 
 	unclaimedUsers(userIDs: string[]) {

@@ -1,10 +1,11 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
-import { api, ApiError, cleanText, errorResponse, readJson } from '$lib/server/http';
+import { api, ApiError, errorResponse, readJson } from '$lib/server/http';
 import { requireIngestKey } from '$lib/server/ingest-key';
 import { signUp, SignUpRefused } from '$lib/server/domains/capture';
 import { normalizeEmail } from '$lib/domain/email';
+import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '$lib/domain/text';
 import type { RequestHandler } from './$types';
 
 const bodySchema = z.object({
@@ -14,7 +15,11 @@ const bodySchema = z.object({
 		.max(320)
 		.pipe(z.email('must be an email address'))
 		.transform((e) => normalizeEmail(e)),
-	name: z.string().transform(cleanText).pipe(z.string().trim().min(1, 'name is required').max(200))
+	// R26: refused, not cleaned: the API client shows the message, and stores nothing it did not mean.
+	name: z
+		.string({ error: 'name is required' })
+		.refine((s) => !hasControlCharacter(s), NO_CONTROL_CHARACTERS)
+		.pipe(z.string().trim().min(1, 'name is required').max(200))
 });
 
 /**

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, describeIssues, requireArea } from '$lib/server/http';
 import { pull } from '$lib/server/sync/pull';
+import { syncID } from '$lib/domain/sync/protocol';
 import type { RequestHandler } from './$types';
 
 const querySchema = z.object({
-	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
-	clientID: z.string().min(1, 'clientID is required').max(100),
+	enterpriseID: syncID('enterpriseID'),
+	clientID: syncID('clientID'),
 	cookie: z.coerce.number().int().min(0, 'cookie must be ≥ 0').default(0),
 	after: z.coerce.number().int().min(0, 'after must be ≥ 0').optional(),
 	licenses: z.enum(['chunked'], { error: 'licenses must be "chunked" when given' }).optional(),

@@ -1,0 +1,16 @@
+/** A control character (Unicode Cc: C0, DEL, C1), NUL included; PostgreSQL cannot store NUL. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** Whether a string holds a control character (R26: names, emails, domains and ids never do). */
+export function hasControlCharacter(value: string): boolean {
+	return CONTROL_CHARACTER.test(value);
+}
+
+/** What a field with a control character is told (R26), after its name. */
+export const NO_CONTROL_CHARACTERS =
+	'must not contain control characters (line breaks, tabs or other invisible codes)';
+
+/** Replaces every control character with U+FFFD, for text the server keeps but did not validate. */
+export function withoutControlCharacters(value: string): string {
+	return value.replace(/\p{Cc}/gu, '\uFFFD');
+}

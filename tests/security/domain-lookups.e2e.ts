@@ -1,0 +1,97 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { randomUUID } from 'node:crypto';
+import { startServer, type Server } from './support/server';
+import { enterpriseID, fullPull, push, rows } from './support/mutations';
+import { startDnsServer, type TestDnsServer } from '../unit/support/dns-server';
+
+// Domain verification (R13) makes the server ask DNS on an admin's behalf. It must not become a way
+// to make the server query any name (internal ones included) or flood a resolver: lookups only for
+// domains the enterprise holds, a few per enterprise and minute, and every refused verification
+// says to try again rather than vanishing. The DNS server on loopback counts what the server asks.
+
+let dns: TestDnsServer;
+let server: Server;
+let acmeOwner: APIRequestContext;
+let initechOwner: APIRequestContext;
+let acme: string;
+let initech: string;
+
+test.beforeAll(async () => {
+	test.setTimeout(180_000);
+	dns = await startDnsServer();
+	server = await startServer({ env: { DNS_SERVERS: dns.address } });
+	server.seed([
+		'--enterprise',
+		'Acme',
+		'--users',
+		'10',
+		'--domains',
+		'acme.test',
+		'--owner',
+		'owner@acme.test',
+		'--password',
+		'roster-demo'
+	]);
+	server.seed([
+		'--enterprise',
+		'Initech',
+		'--users',
+		'10',
+		'--domains',
+		'initech.test,lab.initech.test',
+		'--owner',
+		'owner@initech.test',
+		'--password',
+		'initech-pass'
+	]);
+	acmeOwner = await server.signIn('owner@acme.test', 'roster-demo');
+	initechOwner = await server.signIn('owner@initech.test', 'initech-pass');
+	acme = await enterpriseID(acmeOwner, 'acme');
+	initech = await enterpriseID(initechOwner, 'initech');
+});
+
+test.afterAll(async () => {
+	await server?.stop();
+	await dns?.close();
+});
+
+test('DNS is asked only for the enterprise’s own public domains, a few times a minute, and every refused verification says to try again (R13)', async () => {
+	// Another enterprise's domain: not found, and DNS is not asked.
+	const lab = rows<{ id: string; domain: string }>(
+		await fullPull(initechOwner, initech),
+		'domains'
+	).find((d) => d.domain === 'lab.initech.test')!;
+	const [theirs] = await push(acmeOwner, acme, [
+		{ name: 'verifyDomain', args: { domainID: lab.id } }
+	]);
+	expect(theirs).toMatchObject({ status: 'rejected', code: 'NOT_FOUND' });
+
+	// An internal name is not a domain an enterprise can hold.
+	const internalID = randomUUID();
+	const internal = await push(acmeOwner, acme, [
+		{ name: 'addDomain', args: { domainID: internalID, domain: 'vault.internal' } },
+		{ name: 'verifyDomain', args: { domainID: internalID } }
+	]);
+	expect(internal.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+	expect(dns.queries).toEqual([]);
+
+	// One push of 200 add-and-verify pairs.
+	const mutations = Array.from({ length: 200 }, (_, i) => {
+		const domainID = randomUUID();
+		return [
+			{ name: 'addDomain', args: { domainID, domain: `probe-${i}.flood.test` } },
+			{ name: 'verifyDomain', args: { domainID } }
+		];
+	}).flat();
+	const results = await push(acmeOwner, acme, mutations);
+	expect(results).toHaveLength(400);
+	const verifies = results.filter((_, i) => i % 2 === 1);
+	expect(verifies.every((r) => r.status === 'rejected')).toBe(true);
+	const asked = new Set(dns.queries.filter((q) => q.endsWith('.flood.test')));
+	expect(asked.size).toBeLessThanOrEqual(10);
+	const failed = verifies.filter((r) => r.code === 'VERIFICATION_FAILED');
+	const later = verifies.filter((r) => r.code === 'TRY_AGAIN_LATER');
+	expect(failed.length).toBe(asked.size);
+	expect(later.length).toBe(200 - asked.size);
+	expect(later[0]!.message).toMatch(/try again in a minute/);
+});
