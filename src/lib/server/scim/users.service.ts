@@ -15,7 +15,14 @@ import {
 	USER_SCHEMA,
 	type ListQuery
 } from './resource';
-import { isExtensionPath, normalisePatch, rootAttribute, type PatchOp } from './patch';
+import {
+	isExtensionPath,
+	normalisePatch,
+	rootAttribute,
+	subAttributes,
+	VALUE_FILTER,
+	type PatchOp
+} from './patch';
 import { scimWrite, type ScimWrite } from './write';
 import type { ScimContext } from './endpoint';
 
@@ -71,14 +78,6 @@ const IGNORED_USER_ATTRIBUTES = new Set([
 	'entitlements',
 	'roles',
 	'x509certificates'
-]);
-const KEPT_USER_ATTRIBUTES = new Set([
-	'username',
-	'name',
-	'displayname',
-	'emails',
-	'active',
-	'externalid'
 ]);
 
 const EMAIL = /^[^\s@]{1,200}@[^\s@]+\.[^\s@]+$/;
@@ -482,14 +481,103 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown): 
 	return updateUser(ctx, id, () => input);
 }
 
+// The attributes a PATCH may touch, in their canonical spelling; scim-patch sees nothing else.
+const STRING_ATTRIBUTES = new Map([
+	['username', 'userName'],
+	['displayname', 'displayName'],
+	['externalid', 'externalId']
+]);
+const NAME_PARTS = new Map([
+	['givenname', 'givenName'],
+	['familyname', 'familyName'],
+	['formatted', 'formatted']
+]);
+// Parts of a name the User schema defines and Roster does not keep: accepted and dropped.
+const IGNORED_NAME_PARTS = new Set(['middlename', 'honorificprefix', 'honorificsuffix']);
+const EMAIL_PARTS = new Map([
+	['value', 'value'],
+	['type', 'type'],
+	['primary', 'primary'],
+	['display', 'display']
+]);
+const EMAIL_BOOLEANS = new Set(['primary']);
+
+function invalidPath(path: string) {
+	return new ScimError(400, `"${path.slice(0, 200)}" is not an attribute of User`, 'invalidPath');
+}
+
+function scalar(op: PatchOp, path: string, kind: 'string' | 'boolean'): PatchOp {
+	const ok = op.op === 'remove' || op.value === null || typeof op.value === kind;
+	if (!ok) {
+		throw new ScimError(
+			400,
+			`${path} must be ${kind === 'boolean' ? 'true or false' : 'a string'}`,
+			'invalidValue'
+		);
+	}
+	return { op: op.op, path, ...(op.value === undefined ? {} : { value: op.value }) };
+}
+
+function emailItems(op: PatchOp, path: string): unknown {
+	if (op.value === undefined || op.value === null) return op.value;
+	const items = Array.isArray(op.value) ? op.value : [op.value];
+	return items.map((item) => subAttributes(item, path, EMAIL_PARTS, new Set(), EMAIL_BOOLEANS));
+}
+
+/**
+ * Checks one operation against the allow-list of what a User PATCH may change (R22) and returns it
+ * with canonical names and clean values, or null for an attribute Roster accepts and ignores.
+ * Anything else is 400 invalidPath, so scim-patch never walks a path Roster did not choose.
+ */
+function allowUserOp(op: PatchOp): PatchOp | null {
+	const path = op.path!.trim();
+	if (isExtensionPath(path)) return null;
+	const lower = path.toLowerCase();
+	const root = rootAttribute(path);
+	if (IGNORED_USER_ATTRIBUTES.has(root)) return null;
+	const plain = STRING_ATTRIBUTES.get(lower);
+	if (plain) return scalar(op, plain, 'string');
+	if (lower === 'active') return scalar(op, 'active', 'boolean');
+	if (lower === 'name') {
+		if (op.op === 'remove') return { op: op.op, path: 'name' };
+		return {
+			op: op.op,
+			path: 'name',
+			value: subAttributes(op.value, 'name', NAME_PARTS, IGNORED_NAME_PARTS)
+		};
+	}
+	const namePart = /^name\.(\w+)$/.exec(lower)?.[1];
+	if (namePart !== undefined) {
+		if (IGNORED_NAME_PARTS.has(namePart)) return null;
+		const part = NAME_PARTS.get(namePart);
+		if (part) return scalar(op, `name.${part}`, 'string');
+		throw invalidPath(path);
+	}
+	if (lower === 'emails') return { op: op.op, path: 'emails', value: emailItems(op, 'emails') };
+	const email = /^emails(?:\[(.*)\])?(?:\.(\w+))?$/i.exec(path);
+	if (email && (email[1] === undefined || VALUE_FILTER.test(email[1]))) {
+		const base = email[1] === undefined ? 'emails' : `emails[${email[1]}]`;
+		if (email[2] === undefined) {
+			const value = op.value === undefined || op.value === null ? op.value : emailItems(op, base);
+			// One filtered item takes an object, not a list.
+			return { op: op.op, path: base, value: Array.isArray(value) ? value[0] : value };
+		}
+		const part = EMAIL_PARTS.get(email[2].toLowerCase());
+		if (!part) throw invalidPath(path);
+		const canonical = `${base}.${part}`;
+		return scalar(op, canonical, EMAIL_BOOLEANS.has(part) ? 'boolean' : 'string');
+	}
+	throw invalidPath(path);
+}
+
 function userPatchOps(ops: PatchOp[]): PatchOp[] {
-	return ops.filter((op) => {
-		if (!op.path || isExtensionPath(op.path)) return false;
-		const root = rootAttribute(op.path);
-		if (KEPT_USER_ATTRIBUTES.has(root)) return true;
-		if (IGNORED_USER_ATTRIBUTES.has(root)) return false;
-		throw new ScimError(400, `"${op.path}" is not an attribute of User`, 'invalidPath');
-	});
+	const out: PatchOp[] = [];
+	for (const op of ops) {
+		if (!op.path) continue;
+		const allowed = allowUserOp(op);
+		if (allowed) out.push(allowed);
+	}
+	return out;
 }
 
 /** `PATCH /Users/:id`: quirks normalised, then scim-patch on the current resource, then applied. */
