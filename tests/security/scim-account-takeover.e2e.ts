@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, request, test, type APIRequestContext } from '@playwright/test';
-import { ADMINS, apiAs, BASE_URL, enterpriseID, me } from '../e2e/support/auth';
+import { ADMINS, apiAs, BASE_URL, enterpriseID, me, type LicensesPage } from '../e2e/support/auth';
+import { startServer } from './support/server';
 
 // R25: an enterprise's SCIM client may create or link only people on its own verified domains, and
 // never rewrites the sign-in email of an account that holds a console role or is licensed
@@ -169,5 +170,75 @@ test.describe('SCIM cannot take over accounts (R25)', () => {
 		}
 		const owner = await signsIn(ADMINS.owner.email, ADMINS.owner.password);
 		expect(owner.email).toBe(ADMINS.owner.email);
+	});
+
+	test("a parent domain's SCIM token cannot rewrite the sign-in email or name of someone another enterprise licenses (R25)", async () => {
+		test.setTimeout(180_000);
+		// A parent company verifies shared.test; its subsidiary, a separate enterprise, licenses the
+		// people of eu.shared.test. The parent's IdP may link them (they are on its verified root) but
+		// the account is not the parent's alone, so their sign-in identity is not its to change.
+		const server = await startServer();
+		try {
+			server.seed([
+				'--enterprise',
+				'Parent',
+				'--users',
+				'3',
+				'--domains',
+				'shared.test',
+				'--scim-token',
+				'parent-scim-token'
+			]);
+			server.seed([
+				'--enterprise',
+				'Subsidiary',
+				'--users',
+				'5',
+				'--domains',
+				'eu.shared.test',
+				'--owner',
+				'owner@eu.shared.test',
+				'--password',
+				'subsidiary-pass'
+			]);
+			const subsidiary = await server.signIn('owner@eu.shared.test', 'subsidiary-pass');
+			const subID = (
+				(await (await subsidiary.get('/api/me')).json()) as { enterprises: { id: string }[] }
+			).enterprises[0]!.id;
+			const page = (await (
+				await subsidiary.get(`/api/enterprises/${subID}/licenses`, { params: { limit: 20 } })
+			).json()) as LicensesPage;
+			const person = page.users.find((u) => u.email !== 'owner@eu.shared.test')!;
+			expect(person.email).toMatch(/@eu\.shared\.test$/);
+
+			const parent = scimClient(server.api, 'parent-scim-token');
+			const id = await linked(parent, person.email);
+			const attacker = `attacker@shared.test`;
+			await expectScimRefusal(
+				await parent.patch(`/Users/${id}`, {
+					schemas: [PATCH_OP],
+					Operations: [{ op: 'replace', path: 'userName', value: attacker }]
+				}),
+				'PATCH userName of someone licensed by another enterprise'
+			);
+			await expectScimRefusal(
+				await parent.put(`/Users/${id}`, userBody(attacker)),
+				'PUT a new userName on someone licensed by another enterprise'
+			);
+			const renamed = await parent.patch(`/Users/${id}`, {
+				schemas: [PATCH_OP],
+				Operations: [{ op: 'replace', path: 'displayName', value: 'Renamed By Parent' }]
+			});
+			expect(renamed.status(), await renamed.text()).toBe(200);
+			// The subsidiary still sees the person as they were.
+			const after = (await (
+				await subsidiary.get(`/api/enterprises/${subID}/licenses`, { params: { q: person.email } })
+			).json()) as LicensesPage;
+			expect(after.users.map((u) => ({ email: u.email, name: u.name }))).toEqual([
+				{ email: person.email, name: person.name }
+			]);
+		} finally {
+			await server.stop();
+		}
 	});
 });
