@@ -7,8 +7,15 @@ import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
 import { warnUntrustedForwarding } from '$lib/server/proxy-address';
+import { hardenPrototypes } from '$lib/server/harden';
 
 export const init: ServerInit = async () => {
+	// The built server freezes the shared prototypes before it serves anything (defence in depth
+	// against prototype pollution); Vite's dev server shares its process, so dev leaves them be.
+	if (!dev) {
+		hardenPrototypes();
+		log('info', 'prototypes frozen');
+	}
 	// Vite's dev server handles its own signals; the adapter-node build shuts down gracefully.
 	await startServer({ gracefulShutdown: !dev });
 };

@@ -37,7 +37,7 @@ describe.each(dialects)('SCIM as Microsoft Entra ID sends it, on %s', (dialect) 
 		t = await createTestDb(dialect);
 		setDb(t.database);
 		ent = await makeEnterprise(t.database, { seats: 50 });
-		token = await installToken(t.database, ent.id);
+		token = await installToken(t.database, ent.id, { domains: ['testuser.com', 'microsoft.com'] });
 	});
 	afterAll(async () => {
 		setDb(undefined);

@@ -44,7 +44,7 @@ describe.each(dialects)('SCIM as Okta sends it, on %s', (dialect) => {
 		const owner = await makeUser(t.database, { email: `owner.${randomUUID()}@okta.test` });
 		ownerID = owner.id;
 		await grantRole(t.database, ent.id, owner.id, 'owner');
-		token = await installToken(t.database, ent.id);
+		token = await installToken(t.database, ent.id, { domains: ['okta.local', 'okta.test'] });
 	});
 	afterAll(async () => {
 		setDb(undefined);

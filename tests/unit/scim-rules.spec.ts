@@ -9,6 +9,8 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const DAY = 86_400_000;
+// The domains these specs provision people on, verified for each enterprise that has a token (R25).
+const DOMAINS = ['acme.test', 'globex.test', 'filter.test', 'y.test', 'example.test'];
 
 const userBody = (email: string, extra: Record<string, unknown> = {}) => ({
 	schemas: [USER],
@@ -33,7 +35,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 
 	it('R6: with no free seat, creating a user is a SCIM error that says how many seats are needed and free', async () => {
 		const ent = await makeEnterprise(t.database, { seats: 2 });
-		const token = await installToken(t.database, ent.id);
+		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const licensed = await makeUser(t.database);
 		await license(t.database, ent.id, licensed.id);
 		await invite(t.database, ent.id, { sentAt: Date.now() }); // a pending invite holds the second seat (R4)
@@ -67,7 +69,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 
 	it('R6: an invitee provisioned by SCIM takes the seat their invite held', async () => {
 		const ent = await makeEnterprise(t.database, { seats: 1 });
-		const token = await installToken(t.database, ent.id);
+		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const email = `invited.${randomUUID()}@acme.test`;
 		await invite(t.database, ent.id, { email, sentAt: Date.now() });
 		const res = await scim('POST', '/scim/v2/Users', { token, body: userBody(email) });
@@ -82,7 +84,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 
 	it('R22, R3: a person already in the user base is linked, not duplicated; a manually licensed one is 409', async () => {
 		const ent = await makeEnterprise(t.database);
-		const token = await installToken(t.database, ent.id);
+		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const existing = await makeUser(t.database, { email: `Known.${randomUUID()}@acme.test` });
 		const res = await scim('POST', '/scim/v2/Users', {
 			token,
@@ -99,7 +101,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 
 	it('R22, R8: SCIM never removes a license given by hand, nor the owner', async () => {
 		const ent = await makeEnterprise(t.database);
-		const token = await installToken(t.database, ent.id);
+		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const manual = await makeUser(t.database);
 		await license(t.database, ent.id, manual.id);
 		const owner = await makeUser(t.database);
@@ -124,8 +126,8 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	it('R1: a token reaches only its own enterprise: users, groups, filters, patches, deletes', async () => {
 		const mine = await makeEnterprise(t.database);
 		const theirs = await makeEnterprise(t.database);
-		const myToken = await installToken(t.database, mine.id);
-		const theirToken = await installToken(t.database, theirs.id);
+		const myToken = await installToken(t.database, mine.id, { domains: DOMAINS });
+		const theirToken = await installToken(t.database, theirs.id, { domains: DOMAINS });
 		const theirUser = (
 			await scim('POST', '/scim/v2/Users', {
 				token: theirToken,
@@ -233,7 +235,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 
 	it('R23: every request is logged (method, path, status, time), the last 100 per enterprise', async () => {
 		const ent = await makeEnterprise(t.database);
-		const token = await installToken(t.database, ent.id);
+		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		for (let i = 0; i < 104; i++)
 			await scim('GET', `/scim/v2/Users?count=1&startIndex=${i + 1}`, { token });
 		await scim('GET', '/scim/v2/Users/nope', { token });
@@ -264,7 +266,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 		};
 		beforeAll(async () => {
 			const ent = await makeEnterprise(t.database);
-			token = await installToken(t.database, ent.id);
+			token = await installToken(t.database, ent.id, { domains: DOMAINS });
 			for (const [local, given, display, active, ext] of [
 				['alice', 'Alice', 'Alice Admin', true, 'ext-1'],
 				['bob', 'Bob', 'Bob Builder', true, null],
@@ -351,7 +353,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 
 	it('malformed bodies, paths and parameters are 4xx SCIM errors, never 500', async () => {
 		const ent = await makeEnterprise(t.database);
-		const token = await installToken(t.database, ent.id);
+		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const u = (
 			await scim('POST', '/scim/v2/Users', { token, body: userBody(`m.${randomUUID()}@acme.test`) })
 		).body;

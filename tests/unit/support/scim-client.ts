@@ -78,12 +78,33 @@ export async function scim(
 	throw new Error(`no route for ${path}`);
 }
 
-/** Installs a SCIM token for an enterprise (hashed, as the console does) and enables SCIM. */
+/**
+ * Installs a SCIM token for an enterprise (hashed, as the console does) and enables SCIM; with
+ * `domains`, first adds them as verified domains, the only ones SCIM may provision on (R25).
+ */
 export async function installToken(
 	{ db }: Db,
 	enterpriseID: string,
-	opts: { expiresAt?: number | null; revoked?: boolean; enable?: boolean } = {}
+	opts: {
+		expiresAt?: number | null;
+		revoked?: boolean;
+		enable?: boolean;
+		domains?: readonly string[];
+	} = {}
 ): Promise<string> {
+	for (const domain of opts.domains ?? []) {
+		await db
+			.insertInto('domains')
+			.values({
+				id: randomUUID(),
+				enterprise_id: enterpriseID,
+				domain,
+				verification_value: `roster-verification=${randomUUID().replaceAll('-', '')}`,
+				verified_at: Date.now(),
+				created_at: Date.now()
+			})
+			.execute();
+	}
 	const token = `test_${randomUUID()}`;
 	await db
 		.insertInto('scim_tokens')

@@ -448,6 +448,16 @@ const cookieFloor: Migration = {
 	}
 };
 
+/**
+ * The IdP's display name for a person, per enterprise (R25): a SCIM rename of an account that
+ * others share (an admin, or licensed elsewhere) changes only this enterprise's view of them.
+ */
+const scimDisplayName: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema.alterTable('scim_users').addColumn('display_name', 'text').execute();
+	}
+};
+
 /** The scheduled purge finds expired sessions and rate-limit windows by their expiry. */
 const purgeIndexes: Migration = {
 	async up(db: Kysely<unknown>) {
@@ -464,6 +474,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0003_domain_capture_via_parent': domainCaptureViaParent(dialect),
 		'0004_account_role_versions': accountRoleVersions,
 		'0005_cookie_floor': cookieFloor,
+		'0006_scim_display_name': scimDisplayName,
 		'0009_purge_indexes': purgeIndexes
 	};
 }

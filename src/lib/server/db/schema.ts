@@ -205,6 +205,8 @@ export interface ScimUserTable {
 	external_id: string | null;
 	given_name: string | null;
 	family_name: string | null;
+	/** The IdP's displayName for the person, this enterprise's view only (R25). */
+	display_name: string | null;
 	/** The IdP's `active`; the license follows it for users SCIM provisioned (R22). */
 	active: number;
 	created_at: number;

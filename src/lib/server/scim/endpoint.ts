@@ -3,6 +3,7 @@ import { getDb, type Db } from '../db';
 import { log } from '../log';
 import { ScimError, scimErrorResponse } from './errors';
 import { authenticate, REQUEST_LOG_SIZE } from './tokens.service';
+import { keyReachesPrototype } from './patch';
 
 /** Everything a SCIM handler needs: the database, the token's enterprise, the request. */
 export interface ScimContext {
@@ -29,11 +30,26 @@ export async function readScimBody(request: Request): Promise<unknown> {
 		throw new ScimError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
 	}
 	if (!text.trim()) throw new ScimError(400, 'the request needs a JSON body', 'invalidSyntax');
+	let unsafe: string | undefined;
+	let parsed: unknown;
 	try {
-		return JSON.parse(text) as unknown;
+		parsed = JSON.parse(text, (key, value: unknown) => {
+			// No SCIM attribute is named __proto__, constructor or prototype; a body that uses one is
+			// aiming at Object.prototype (scim-patch 0.8.3 writes through such names).
+			if (unsafe === undefined && keyReachesPrototype(key)) unsafe = key;
+			return value;
+		}) as unknown;
 	} catch {
 		throw new ScimError(400, 'the request body is not valid JSON', 'invalidSyntax');
 	}
+	if (unsafe !== undefined) {
+		throw new ScimError(
+			400,
+			`"${unsafe.slice(0, 100)}" is not an attribute Roster supports`,
+			'invalidPath'
+		);
+	}
+	return parsed;
 }
 
 /** Keeps the last requests of an enterprise (R23): method, path, status, time. */

@@ -200,6 +200,9 @@ function externalIdOf(value: unknown): string | null {
 	return value.replaceAll(String.fromCharCode(0), '');
 }
 
+// The sub-attributes of a member (RFC 7643 §4.2); Roster reads only `value`.
+const MEMBER_KEYS = new Set(['value', 'display', '$ref', 'type']);
+
 /** Member ids from `[{value}]`, `{value}` or `["id"]`. */
 function memberValues(value: unknown): string[] {
 	if (value === undefined || value === null) return [];
@@ -209,6 +212,16 @@ function memberValues(value: unknown): string[] {
 			typeof m === 'string' ? m : m && typeof m === 'object' ? (m as Json).value : undefined;
 		if (typeof id !== 'string' || !id) {
 			throw new ScimError(400, 'each member needs a "value" with the user id', 'invalidValue');
+		}
+		if (typeof m === 'object') {
+			const unknown = Object.keys(m as Json).find((k) => !MEMBER_KEYS.has(k.toLowerCase()));
+			if (unknown !== undefined) {
+				throw new ScimError(
+					400,
+					`"members.${unknown.slice(0, 100)}" is not an attribute Roster supports`,
+					'invalidPath'
+				);
+			}
 		}
 		return id;
 	});
@@ -462,8 +475,18 @@ export async function patchGroup(ctx: ScimContext, id: string, body: unknown): P
 				}
 				continue;
 			}
-			if (root === 'displayname' || root === 'externalid') attributeOps.push(op);
-			else if (root !== 'id' && root !== 'schemas' && root !== 'meta') {
+			// Only these two reach scim-patch, by their exact names and with string values.
+			const attribute = path.trim().toLowerCase();
+			if (attribute === 'displayname' || attribute === 'externalid') {
+				if (op.op !== 'remove' && op.value !== null && typeof op.value !== 'string') {
+					throw new ScimError(400, `${path} must be a string`, 'invalidValue');
+				}
+				attributeOps.push({
+					op: op.op,
+					path: attribute === 'displayname' ? 'displayName' : 'externalId',
+					...(op.value === undefined ? {} : { value: op.value })
+				});
+			} else if (root !== 'id' && root !== 'schemas' && root !== 'meta') {
 				throw new ScimError(400, `"${path}" is not an attribute of Group`, 'invalidPath');
 			}
 		}

@@ -15,6 +15,54 @@ const READ_ONLY = new Set(['id', 'schemas', 'meta']);
 
 const syntax = (detail: string) => new ScimError(400, detail, 'invalidSyntax');
 
+// Names that reach an object's prototype when a library writes through them (scim-patch 0.8.3
+// does: `name.__proto__.domain` polluted Object.prototype for the whole process).
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+// Deeper than any SCIM value: a User is at most three levels (emails → item → value).
+const MAX_VALUE_DEPTH = 32;
+
+/** The names a path or key is made of: `emails[type eq "work"].value` → emails, type, eq, value. */
+function segments(path: string): string[] {
+	return path
+		.replace(/"(?:[^"\\]|\\.)*"/g, '""')
+		.split(/[.[\]\s:"()]+/)
+		.filter(Boolean);
+}
+
+/** Whether a path or attribute name has a segment that reaches a prototype. */
+export function reachesPrototype(path: string): boolean {
+	return segments(path).some((s) => FORBIDDEN.has(s.toLowerCase()));
+}
+
+/** Whether an attribute name (a key, never a filter) has a word that reaches a prototype. */
+export function keyReachesPrototype(key: string): boolean {
+	return key.split(/[^\w$]+/).some((w) => FORBIDDEN.has(w.toLowerCase()));
+}
+
+const unsafePath = (path: string) =>
+	new ScimError(400, `"${path.slice(0, 200)}" is not an attribute Roster supports`, 'invalidPath');
+
+/**
+ * Refuses a value holding an attribute name that reaches a prototype, at any depth (iteratively,
+ * so a deeply nested value cannot exhaust the stack).
+ */
+export function assertSafeValue(value: unknown): void {
+	const stack: [unknown, number][] = [[value, 0]];
+	while (stack.length) {
+		const [v, depth] = stack.pop()!;
+		if (!v || typeof v !== 'object') continue;
+		if (depth > MAX_VALUE_DEPTH) throw syntax('the value is nested too deeply');
+		if (Array.isArray(v)) {
+			for (const item of v) stack.push([item, depth + 1]);
+			continue;
+		}
+		for (const [k, item] of Object.entries(v)) {
+			if (keyReachesPrototype(k)) throw unsafePath(k);
+			stack.push([item, depth + 1]);
+		}
+	}
+}
+
 /** Entra sends booleans as "True"/"False" strings; the RFC wants JSON booleans. */
 function booleanOf(value: unknown): unknown {
 	if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) {
@@ -86,6 +134,8 @@ export function normalisePatch(body: unknown, coreURN: string): PatchOp[] {
 		if (o.path !== undefined && o.path !== null && typeof o.path !== 'string') {
 			throw new ScimError(400, '"path" must be a string', 'invalidPath');
 		}
+		if (typeof o.path === 'string' && reachesPrototype(o.path)) throw unsafePath(o.path);
+		assertSafeValue(o.value);
 		const path =
 			typeof o.path === 'string' && o.path.trim() ? stripCore(o.path, coreURN) : undefined;
 		if (path !== undefined) {
@@ -130,4 +180,53 @@ export function rootAttribute(path: string): string {
 /** Whether a path names an extension schema (`urn:…`) rather than a core attribute. */
 export function isExtensionPath(path: string): boolean {
 	return path.trim().toLowerCase().startsWith('urn:');
+}
+
+const COMPARISON =
+	'(?:value|type|primary|display)\\s+(?:pr|(?:eq|ne|co|sw|ew|gt|ge|lt|le)\\s+(?:"(?:[^"\\\\]|\\\\.)*"|true|false|null|-?\\d+(?:\\.\\d+)?))';
+/** A value filter on a multi-valued attribute (`type eq "work"`, `primary eq true and …`). */
+export const VALUE_FILTER = new RegExp(
+	`^\\s*${COMPARISON}(?:\\s+(?:and|or)\\s+${COMPARISON})*\\s*$`,
+	'i'
+);
+
+/**
+ * An object value checked against the sub-attributes an attribute has: known names are kept under
+ * their canonical spelling, `ignored` ones dropped, anything else is 400 invalidPath. Values must be
+ * strings (or booleans where `booleans` says), or null.
+ */
+export function subAttributes(
+	value: unknown,
+	path: string,
+	known: ReadonlyMap<string, string>,
+	ignored: ReadonlySet<string> = new Set(),
+	booleans: ReadonlySet<string> = new Set()
+): Record<string, unknown> {
+	if (!value || typeof value !== 'object' || Array.isArray(value)) {
+		throw new ScimError(400, `the value of ${path} must be an object`, 'invalidValue');
+	}
+	const out: Record<string, unknown> = {};
+	for (const [key, raw] of Object.entries(value)) {
+		const lower = key.toLowerCase();
+		const name = known.get(lower);
+		if (name === undefined) {
+			if (ignored.has(lower)) continue;
+			throw new ScimError(
+				400,
+				`"${path}.${key.slice(0, 100)}" is not an attribute Roster supports`,
+				'invalidPath'
+			);
+		}
+		const v = booleans.has(lower) ? booleanOf(raw) : raw;
+		const ok = v === null || typeof v === (booleans.has(lower) ? 'boolean' : 'string');
+		if (!ok) {
+			throw new ScimError(
+				400,
+				`${path}.${name} must be ${booleans.has(lower) ? 'true or false' : 'a string'}`,
+				'invalidValue'
+			);
+		}
+		out[name] = v;
+	}
+	return out;
 }

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { scimPatch, ScimError as PatchLibError } from 'scim-patch';
 import type { Database } from '../db/schema';
 import { seatUsage } from '../../domain/seats';
+import { emailDomain, isEffectivelyVerified } from '../../domain/domains';
 import { ScimError, scimJson } from './errors';
 import { filterToSql, type FilterSchema } from './filter';
 import {
@@ -15,7 +16,14 @@ import {
 	USER_SCHEMA,
 	type ListQuery
 } from './resource';
-import { isExtensionPath, normalisePatch, rootAttribute, type PatchOp } from './patch';
+import {
+	isExtensionPath,
+	normalisePatch,
+	rootAttribute,
+	subAttributes,
+	VALUE_FILTER,
+	type PatchOp
+} from './patch';
 import { scimWrite, type ScimWrite } from './write';
 import type { ScimContext } from './endpoint';
 
@@ -29,8 +37,8 @@ const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	'emails.value': { kind: 'string', sql: sql.ref('u.email') },
 	'emails.type': { kind: 'constant', value: 'work' },
 	'emails.primary': { kind: 'constant', value: true },
-	displayname: { kind: 'string', sql: sql.ref('u.name') },
-	'name.formatted': { kind: 'string', sql: sql.ref('u.name') },
+	displayname: { kind: 'string', sql: sql`coalesce(s.display_name, u.name)` },
+	'name.formatted': { kind: 'string', sql: sql`coalesce(s.display_name, u.name)` },
 	'name.givenname': { kind: 'string', sql: sql.ref('s.given_name') },
 	'name.familyname': { kind: 'string', sql: sql.ref('s.family_name') },
 	externalid: { kind: 'string', sql: sql.ref('s.external_id'), caseExact: true },
@@ -72,14 +80,6 @@ const IGNORED_USER_ATTRIBUTES = new Set([
 	'roles',
 	'x509certificates'
 ]);
-const KEPT_USER_ATTRIBUTES = new Set([
-	'username',
-	'name',
-	'displayname',
-	'emails',
-	'active',
-	'externalid'
-]);
 
 const EMAIL = /^[^\s@]{1,200}@[^\s@]+\.[^\s@]+$/;
 
@@ -87,7 +87,11 @@ const EMAIL = /^[^\s@]{1,200}@[^\s@]+\.[^\s@]+$/;
 interface UserRow {
 	id: string;
 	email: string;
+	/** The name this enterprise's IdP gave the person, else the account's (R25). */
 	name: string;
+	/** The account's own name, shown to every enterprise. */
+	account_name: string;
+	display_name: string | null;
 	external_id: string | null;
 	given_name: string | null;
 	family_name: string | null;
@@ -117,7 +121,9 @@ function selectUser(q: Q, enterpriseID: string) {
 	return usersOf(q, enterpriseID).select([
 		'u.id',
 		'u.email',
-		'u.name',
+		sql<string>`coalesce(s.display_name, u.name)`.as('name'),
+		'u.name as account_name',
+		's.display_name',
 		's.external_id',
 		's.given_name',
 		's.family_name',
@@ -338,10 +344,99 @@ async function emailTaken(q: Q, email: string, exceptID?: string): Promise<boole
 	return !!(await query.executeTakeFirst());
 }
 
+/** The enterprise's verified domains (R13): an email is on one when its domain is it or under it. */
+async function verifiedDomains(q: Q, enterpriseID: string): Promise<string[]> {
+	const rows = await q
+		.selectFrom('domains')
+		.select('domain')
+		.where('enterprise_id', '=', enterpriseID)
+		.where('verified_at', 'is not', null)
+		.execute();
+	return rows.map((r) => r.domain);
+}
+
+/**
+ * R25: SCIM creates, links or renames to addresses on the enterprise's effectively verified
+ * domains only. The same refusal whether or not an account exists, so it tells nothing about
+ * other tenants' people.
+ */
+async function requireOwnDomain(q: Q, enterpriseID: string, email: string): Promise<void> {
+	if (isEffectivelyVerified(emailDomain(email), await verifiedDomains(q, enterpriseID))) return;
+	throw new ScimError(
+		403,
+		`${email} is not on a verified domain of this enterprise: SCIM can only provision people on the domains verified in Roster`
+	);
+}
+
+/**
+ * R25: whether this enterprise alone manages an account, so its IdP may change the account's
+ * sign-in email and name: licensed in no other enterprise, no console role anywhere (owner,
+ * co-owner, billing or member) and no console password.
+ */
+async function managedHereAlone(q: Q, enterpriseID: string, userID: string): Promise<boolean> {
+	const [elsewhere, role, account] = await Promise.all([
+		q
+			.selectFrom('licenses')
+			.select('user_id')
+			.where('user_id', '=', userID)
+			.where('enterprise_id', '!=', enterpriseID)
+			.executeTakeFirst(),
+		q
+			.selectFrom('account_roles')
+			.select('user_id')
+			.where('user_id', '=', userID)
+			.executeTakeFirst(),
+		q.selectFrom('users').select('password_hash').where('id', '=', userID).executeTakeFirst()
+	]);
+	return !elsewhere && !role && !!account && account.password_hash === null;
+}
+
+/** Every enterprise an account belongs to: licensed, a console role, or known to its IdP. */
+async function enterprisesOf(q: Q, userID: string): Promise<string[]> {
+	const rows = await q
+		.selectFrom('licenses')
+		.select('enterprise_id')
+		.where('user_id', '=', userID)
+		.union(q.selectFrom('account_roles').select('enterprise_id').where('user_id', '=', userID))
+		.union(q.selectFrom('scim_users').select('enterprise_id').where('user_id', '=', userID))
+		.execute();
+	return rows.map((r) => r.enterprise_id);
+}
+
+/**
+ * R25: a new sign-in email ends every session of the account (whoever held the old address is
+ * signed out) and is audited in every enterprise the account belongs to.
+ */
+async function changeEmail(w: ScimWrite, row: UserRow, email: string): Promise<void> {
+	await w.trx.updateTable('users').set({ email }).where('id', '=', row.id).execute();
+	await w.trx.deleteFrom('sessions').where('user_id', '=', row.id).execute();
+	const before = { email: row.email };
+	await w.audit('changeEmail', row.email, before, { email });
+	const others = (await enterprisesOf(w.trx, row.id)).filter((id) => id !== w.enterpriseID);
+	if (others.length === 0) return;
+	await w.trx
+		.insertInto('audit_log')
+		.values(
+			others.map((enterpriseID) => ({
+				enterprise_id: enterpriseID,
+				at: w.now,
+				actor_user_id: null,
+				actor_kind: 'scim' as const,
+				action: 'changeEmail',
+				target: row.email,
+				before: JSON.stringify(before),
+				// Which enterprise did it is theirs to know, not this one's.
+				after: JSON.stringify({ email, by: "another enterprise's identity provider" })
+			}))
+		)
+		.execute();
+}
+
 /** `POST /Users`: links or creates the person, takes a seat when active (R6, R22). */
 export async function createUser(ctx: ScimContext, body: unknown): Promise<Response> {
 	const input = userInput(body);
 	const id = await scimWrite(ctx.database, ctx.enterpriseID, async (w) => {
+		await requireOwnDomain(w.trx, ctx.enterpriseID, input.email);
 		const existing = await w.store.findUserByEmail(input.email);
 		let userID: string;
 		if (existing) {
@@ -353,9 +448,14 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 					'uniqueness'
 				);
 			}
-			// Someone already in the vendor's user base: linked, never duplicated (R3).
+			// Someone already in the vendor's user base: linked, never duplicated (R3). Their name
+			// changes for everyone only when this enterprise alone manages them (R25).
 			userID = existing.id;
-			if (input.name && input.name !== existing.name) {
+			if (
+				input.name &&
+				input.name !== existing.name &&
+				(await managedHereAlone(w.trx, ctx.enterpriseID, userID))
+			) {
 				await w.trx
 					.updateTable('users')
 					.set({ name: input.name })
@@ -384,6 +484,7 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 				external_id: input.externalId,
 				given_name: input.givenName,
 				family_name: input.familyName,
+				display_name: input.name ?? null,
 				active: input.active ? 1 : 0,
 				created_at: w.now,
 				updated_at: w.now
@@ -414,27 +515,41 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 		if (!row) throw notFound(id);
 		const input = next(row);
 		const before = { userName: row.email, name: row.name, active: row.active !== 0 };
-		const emailChanged = input.email !== row.email;
-		const nameChanged = input.name !== undefined && input.name !== row.name;
-		if (emailChanged && (await emailTaken(w.trx, input.email, id))) {
-			throw new ScimError(409, `a user with userName ${input.email} already exists`, 'uniqueness');
-		}
-		if (emailChanged || nameChanged) {
-			await w.trx
-				.updateTable('users')
-				.set({ email: input.email, ...(nameChanged ? { name: input.name } : {}) })
-				.where('id', '=', id)
-				.execute();
-			if (row.licensed_at !== null) {
-				// Licensed users reach consoles through the licenses feed: re-send the row.
-				await w.trx
-					.updateTable('licenses')
-					.set({ version: w.version })
-					.where('enterprise_id', '=', ctx.enterpriseID)
-					.where('user_id', '=', id)
-					.execute();
-				w.changed();
+		// A change of case only is the same address (R3): nothing to write.
+		const emailChanged = input.email.toLowerCase() !== row.email.toLowerCase();
+		const renamed = input.name !== undefined && input.name !== row.account_name;
+		// R25: the sign-in email and the account's name belong to the person, not to one IdP.
+		const alone =
+			(emailChanged || renamed) && (await managedHereAlone(w.trx, ctx.enterpriseID, id));
+		if (emailChanged) {
+			await requireOwnDomain(w.trx, ctx.enterpriseID, input.email);
+			if (!alone) {
+				throw new ScimError(
+					403,
+					`the sign-in email of ${row.email} cannot be changed from this identity provider: the account is an administrator's or is also used by another enterprise`
+				);
 			}
+			if (await emailTaken(w.trx, input.email, id)) {
+				throw new ScimError(
+					409,
+					`a user with userName ${input.email} already exists`,
+					'uniqueness'
+				);
+			}
+			await changeEmail(w, row, input.email);
+		}
+		if (alone && renamed) {
+			await w.trx.updateTable('users').set({ name: input.name }).where('id', '=', id).execute();
+		}
+		if ((emailChanged || (alone && renamed)) && row.licensed_at !== null) {
+			// Licensed users reach consoles through the licenses feed: re-send the row.
+			await w.trx
+				.updateTable('licenses')
+				.set({ version: w.version })
+				.where('enterprise_id', '=', ctx.enterpriseID)
+				.where('user_id', '=', id)
+				.execute();
+			w.changed();
 		}
 		await w.trx
 			.insertInto('scim_users')
@@ -444,6 +559,7 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 				external_id: input.externalId,
 				given_name: input.givenName,
 				family_name: input.familyName,
+				display_name: input.name ?? row.display_name,
 				active: input.active ? 1 : 0,
 				created_at: w.now,
 				updated_at: w.now
@@ -453,18 +569,20 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 					external_id: input.externalId,
 					given_name: input.givenName,
 					family_name: input.familyName,
+					display_name: input.name ?? row.display_name,
 					active: input.active ? 1 : 0,
 					updated_at: w.now
 				})
 			)
 			.execute();
+		const email = emailChanged ? input.email : row.email;
 		if (!input.active) await releaseSeat(w, row);
 		else if (row.licensed_at === null) {
-			await settleInvite(w, input.email);
-			await takeSeat(w, id, input.email);
+			await settleInvite(w, email);
+			await takeSeat(w, id, email);
 		}
-		await w.audit('updateUser', input.email, before, {
-			userName: input.email,
+		await w.audit('updateUser', email, before, {
+			userName: email,
 			name: input.name ?? row.name,
 			active: input.active
 		});
@@ -482,14 +600,103 @@ export async function replaceUser(ctx: ScimContext, id: string, body: unknown): 
 	return updateUser(ctx, id, () => input);
 }
 
+// The attributes a PATCH may touch, in their canonical spelling; scim-patch sees nothing else.
+const STRING_ATTRIBUTES = new Map([
+	['username', 'userName'],
+	['displayname', 'displayName'],
+	['externalid', 'externalId']
+]);
+const NAME_PARTS = new Map([
+	['givenname', 'givenName'],
+	['familyname', 'familyName'],
+	['formatted', 'formatted']
+]);
+// Parts of a name the User schema defines and Roster does not keep: accepted and dropped.
+const IGNORED_NAME_PARTS = new Set(['middlename', 'honorificprefix', 'honorificsuffix']);
+const EMAIL_PARTS = new Map([
+	['value', 'value'],
+	['type', 'type'],
+	['primary', 'primary'],
+	['display', 'display']
+]);
+const EMAIL_BOOLEANS = new Set(['primary']);
+
+function invalidPath(path: string) {
+	return new ScimError(400, `"${path.slice(0, 200)}" is not an attribute of User`, 'invalidPath');
+}
+
+function scalar(op: PatchOp, path: string, kind: 'string' | 'boolean'): PatchOp {
+	const ok = op.op === 'remove' || op.value === null || typeof op.value === kind;
+	if (!ok) {
+		throw new ScimError(
+			400,
+			`${path} must be ${kind === 'boolean' ? 'true or false' : 'a string'}`,
+			'invalidValue'
+		);
+	}
+	return { op: op.op, path, ...(op.value === undefined ? {} : { value: op.value }) };
+}
+
+function emailItems(op: PatchOp, path: string): unknown {
+	if (op.value === undefined || op.value === null) return op.value;
+	const items = Array.isArray(op.value) ? op.value : [op.value];
+	return items.map((item) => subAttributes(item, path, EMAIL_PARTS, new Set(), EMAIL_BOOLEANS));
+}
+
+/**
+ * Checks one operation against the allow-list of what a User PATCH may change (R22) and returns it
+ * with canonical names and clean values, or null for an attribute Roster accepts and ignores.
+ * Anything else is 400 invalidPath, so scim-patch never walks a path Roster did not choose.
+ */
+function allowUserOp(op: PatchOp): PatchOp | null {
+	const path = op.path!.trim();
+	if (isExtensionPath(path)) return null;
+	const lower = path.toLowerCase();
+	const root = rootAttribute(path);
+	if (IGNORED_USER_ATTRIBUTES.has(root)) return null;
+	const plain = STRING_ATTRIBUTES.get(lower);
+	if (plain) return scalar(op, plain, 'string');
+	if (lower === 'active') return scalar(op, 'active', 'boolean');
+	if (lower === 'name') {
+		if (op.op === 'remove') return { op: op.op, path: 'name' };
+		return {
+			op: op.op,
+			path: 'name',
+			value: subAttributes(op.value, 'name', NAME_PARTS, IGNORED_NAME_PARTS)
+		};
+	}
+	const namePart = /^name\.(\w+)$/.exec(lower)?.[1];
+	if (namePart !== undefined) {
+		if (IGNORED_NAME_PARTS.has(namePart)) return null;
+		const part = NAME_PARTS.get(namePart);
+		if (part) return scalar(op, `name.${part}`, 'string');
+		throw invalidPath(path);
+	}
+	if (lower === 'emails') return { op: op.op, path: 'emails', value: emailItems(op, 'emails') };
+	const email = /^emails(?:\[(.*)\])?(?:\.(\w+))?$/i.exec(path);
+	if (email && (email[1] === undefined || VALUE_FILTER.test(email[1]))) {
+		const base = email[1] === undefined ? 'emails' : `emails[${email[1]}]`;
+		if (email[2] === undefined) {
+			const value = op.value === undefined || op.value === null ? op.value : emailItems(op, base);
+			// One filtered item takes an object, not a list.
+			return { op: op.op, path: base, value: Array.isArray(value) ? value[0] : value };
+		}
+		const part = EMAIL_PARTS.get(email[2].toLowerCase());
+		if (!part) throw invalidPath(path);
+		const canonical = `${base}.${part}`;
+		return scalar(op, canonical, EMAIL_BOOLEANS.has(part) ? 'boolean' : 'string');
+	}
+	throw invalidPath(path);
+}
+
 function userPatchOps(ops: PatchOp[]): PatchOp[] {
-	return ops.filter((op) => {
-		if (!op.path || isExtensionPath(op.path)) return false;
-		const root = rootAttribute(op.path);
-		if (KEPT_USER_ATTRIBUTES.has(root)) return true;
-		if (IGNORED_USER_ATTRIBUTES.has(root)) return false;
-		throw new ScimError(400, `"${op.path}" is not an attribute of User`, 'invalidPath');
-	});
+	const out: PatchOp[] = [];
+	for (const op of ops) {
+		if (!op.path) continue;
+		const allowed = allowUserOp(op);
+		if (allowed) out.push(allowed);
+	}
+	return out;
 }
 
 /** `PATCH /Users/:id`: quirks normalised, then scim-patch on the current resource, then applied. */
