@@ -387,6 +387,16 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 				400,
 				'invalidValue'
 			],
+			// A group is a team: its name and externalId never hold control characters (R26).
+			['POST', '/scim/v2/Groups', { body: { displayName: 'Line\nbreak' } }, 400, 'invalidValue'],
+			['POST', '/scim/v2/Groups', { raw: '{"displayName":"N\\u0000L"}' }, 400, 'invalidValue'],
+			[
+				'POST',
+				'/scim/v2/Groups',
+				{ body: { displayName: 'Tabs', externalId: 'a\tb' } },
+				400,
+				'invalidValue'
+			],
 			['POST', '/scim/v2/Users', { raw: 'x'.repeat(2_100_000) }, 413],
 			['PATCH', `/scim/v2/Users/${u.id}`, { body: { Operations: [] } }, 400, 'invalidSyntax'],
 			[

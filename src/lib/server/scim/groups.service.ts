@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { parse } from 'scim2-parse-filter';
 import { scimPatch } from 'scim-patch';
 import type { Database } from '../db/schema';
+import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
 import { ScimError, scimJson } from './errors';
 import { filterToSql, type FilterAttribute, type FilterSchema } from './filter';
 import {
@@ -181,7 +182,11 @@ function notFound(id: string) {
 function displayNameOf(value: unknown): string {
 	if (typeof value !== 'string')
 		throw new ScimError(400, 'displayName must be a string', 'invalidValue');
-	const name = value.replaceAll(String.fromCharCode(0), '').trim();
+	// A group is a team (R26): its name never holds a control character (PostgreSQL cannot store NUL).
+	if (hasControlCharacter(value)) {
+		throw new ScimError(400, `displayName ${NO_CONTROL_CHARACTERS}`, 'invalidValue');
+	}
+	const name = value.trim();
 	if (!name) throw new ScimError(400, 'displayName is required', 'invalidValue');
 	if (name.length > 200)
 		throw new ScimError(400, 'displayName is longer than 200 characters', 'invalidValue');
@@ -197,7 +202,10 @@ function externalIdOf(value: unknown): string | null {
 			'invalidValue'
 		);
 	}
-	return value.replaceAll(String.fromCharCode(0), '');
+	if (hasControlCharacter(value)) {
+		throw new ScimError(400, `externalId ${NO_CONTROL_CHARACTERS}`, 'invalidValue');
+	}
+	return value;
 }
 
 // The sub-attributes of a member (RFC 7643 §4.2); Roster reads only `value`.
