@@ -8,6 +8,11 @@ export const pushBodySchema = z.object({
 	enterpriseID: z.string().min(1, 'enterpriseID is required').max(100),
 	clientGroupID: z.string().min(1, 'clientGroupID is required').max(100),
 	clientID: z.string().min(1, 'clientID is required').max(100),
+	/**
+	 * The admin whose queue this is (the mirror's user). When given, a push through another admin's
+	 * session is refused whole (403). Optional while older clients are still out there.
+	 */
+	userID: z.string().min(1).max(100).optional(),
 	mutations: z
 		.array(
 			z.object({
