@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, request, test, type Page } from '@playwright/test';
 import { ADMINS, BASE_URL, signIn } from '../e2e/support/auth';
-import { controlledByServiceWorker, databaseNames } from './support/device';
+import { controlledByServiceWorker, databaseNames, fireOutboxSync } from './support/device';
 
 // One browser profile on a shared tablet: an admin signs out (offline, or removing the device's
 // data), then the next person picks the tablet up. Nothing of the previous admin may show, and the
@@ -67,11 +67,16 @@ test('signing out offline keeps the next person out of the console, and ends the
 	await expectNoConsoleOf(page, ADMINS.coOwner.email);
 	await openAndSettle(page, '/e/acme/teams');
 	await expectNoConsoleOf(page, ADMINS.coOwner.email);
+	// The console says what is going on instead of showing itself.
+	await expect(page.getByRole('heading', { level: 1, name: 'Signing out…' })).toBeVisible();
 	await openAndSettle(page, '/');
 	await expectNoConsoleOf(page, ADMINS.coOwner.email);
 
-	// Back online, the sign-in page is the sign-in page, not the previous admin's console…
+	// Back online, the page completes the sign-out and moves on to the sign-in page by itself…
 	await context.setOffline(false);
+	await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+	await expect(page).toHaveURL(/\/login$/);
+	// …which stays the sign-in page, not the previous admin's console…
 	await page.goto('/login');
 	await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 	await expect(page).toHaveURL(/\/login$/);
@@ -133,11 +138,68 @@ test('"Sign out and remove this device\'s data" warns about queued changes, then
 	await openAndSettle(page, '/e/acme/teams');
 	await expectNoConsoleOf(page, ADMINS.owner.email);
 
-	// Online: the sign-in page, and the session is over on the server.
+	// Online: the page moves on to the sign-in page by itself, and the session is over on the server.
+	await context.setOffline(false);
+	await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+	await expect(page).toHaveURL(/\/login$/);
+	expect(await meStatusWith(cookie)).toBe(401);
+	await context.close();
+});
+
+test('without a service worker, the page ends an offline sign-out once online, before anything else loads (R2)', async ({
+	browser
+}) => {
+	const context = await browser.newContext({ serviceWorkers: 'block' });
+	const page = await context.newPage();
+	await signIn(page, ADMINS.coOwner.email, ADMINS.coOwner.password);
+	await page.goto('/e/acme/teams');
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+	const cookie = await sessionCookie(page);
+
+	await context.setOffline(true);
+	// No service worker: the browser cannot open /login offline; the tablet is left like that.
+	await Promise.all([
+		page.waitForEvent('requestfailed', (r) => new URL(r.url()).pathname === '/login'),
+		page
+			.getByRole('complementary', { name: 'Sidebar' })
+			.getByRole('button', { name: 'Sign out' })
+			.click()
+	]);
+
+	// Online, the next person opens the sign-in page: the server still knows the old session and
+	// sends the page on to the console, where the recorded sign-out completes first.
 	await context.setOffline(false);
 	await page.goto('/login');
 	await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 	await expect(page).toHaveURL(/\/login$/);
+	await expectNoConsoleOf(page, ADMINS.coOwner.email);
+	expect(await meStatusWith(cookie)).toBe(401);
+	await context.close();
+});
+
+test('with Roster closed, the service worker ends an offline sign-out when the network comes back (R2)', async ({
+	browser
+}) => {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await signIn(page, ADMINS.coOwner.email, ADMINS.coOwner.password);
+	await page.goto('/e/acme/teams');
+	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
+	await controlledByServiceWorker(page);
+	const cookie = await sessionCookie(page);
+
+	await context.setOffline(true);
+	await page
+		.getByRole('complementary', { name: 'Sidebar' })
+		.getByRole('button', { name: 'Sign out' })
+		.click();
+	await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+	expect(await meStatusWith(cookie)).toBe(200);
+
+	// The admin closes Roster; later the network comes back and the browser fires Background Sync.
+	await page.close();
+	await context.setOffline(false);
+	expect(await fireOutboxSync(context, BASE_URL)).toBe('done');
 	expect(await meStatusWith(cookie)).toBe(401);
 	await context.close();
 });
