@@ -6,6 +6,7 @@ import {
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { pushQueuedChanges } from '$lib/client/pwa/background-push';
+import { SIGNING_OUT } from '$lib/client/profile';
 import { settleSignOut } from '$lib/client/sign-out';
 import { OUTBOX_SYNC_TAG, SHELL_URL, SKIP_WAITING } from '$lib/client/pwa/constants';
 
@@ -58,9 +59,7 @@ registerRoute(
 			});
 		// While a sign-out waits for the server, no page data is asked for with its session.
 		if (!(await settleSignOut().catch(() => false))) {
-			return unavailable(
-				"This device is finishing a sign-out. It completes as soon as the device reaches Roster's server; then you can sign in."
-			);
+			return unavailable(SIGNING_OUT.message);
 		}
 		try {
 			return await fetch(request);
