@@ -52,14 +52,15 @@ registerRoute(
 registerRoute(
 	({ url }) => url.pathname.endsWith('/__data.json'),
 	async ({ request }) => {
-		const unavailable = (message: string) =>
-			new Response(JSON.stringify(message), {
+		// The JSON body becomes the page's error (App.Error): a message, or the sign-out state.
+		const unavailable = (body: App.Error | string) =>
+			new Response(JSON.stringify(body), {
 				status: 503,
 				headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }
 			});
 		// While a sign-out waits for the server, no page data is asked for with its session.
 		if (!(await settleSignOut().catch(() => false))) {
-			return unavailable(SIGNING_OUT.message);
+			return unavailable(SIGNING_OUT);
 		}
 		try {
 			return await fetch(request);

@@ -65,6 +65,7 @@ test('signing out offline keeps the next person out of the console, and ends the
 	// The next person, still offline: the sign-in page and the console's address show nothing of it.
 	await openAndSettle(page, '/login');
 	await expectNoConsoleOf(page, ADMINS.coOwner.email);
+	await expect(page.getByRole('heading', { level: 1, name: 'Signing out…' })).toBeVisible();
 	await openAndSettle(page, '/e/acme/teams');
 	await expectNoConsoleOf(page, ADMINS.coOwner.email);
 	// The console says what is going on instead of showing itself.
