@@ -10,6 +10,8 @@ declare global {
 		interface Error {
 			message: string;
 			requestID?: string;
+			/** A sign-out made on this device is waiting for the server (the page says so). */
+			signingOut?: boolean;
 		}
 	}
 }

@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { loadProfile } from '$lib/client/profile';
+import { loadProfile, SIGNING_OUT } from '$lib/client/profile';
 import { canUseConsole } from '$lib/domain/roles';
 import type { PageLoad } from './$types';
 
@@ -10,6 +10,7 @@ export const ssr = false;
 export const load: PageLoad = async ({ fetch }) => {
 	const profile = await loadProfile(fetch);
 	if (profile === null) redirect(303, '/login');
+	if (profile === 'signingOut') error(503, SIGNING_OUT);
 	if (profile === 'unknown') {
 		error(
 			503,
@@ -18,5 +19,5 @@ export const load: PageLoad = async ({ fetch }) => {
 	}
 	const first = profile.enterprises.find((e) => canUseConsole(e.role));
 	if (first) redirect(303, `/e/${first.slug}/licenses`);
-	return { email: profile.user.email };
+	return { email: profile.user.email, userID: profile.user.id };
 };

@@ -6,6 +6,8 @@ import {
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { pushQueuedChanges } from '$lib/client/pwa/background-push';
+import { SIGNING_OUT } from '$lib/client/profile';
+import { settleSignOut } from '$lib/client/sign-out';
 import { OUTBOX_SYNC_TAG, SHELL_URL, SKIP_WAITING } from '$lib/client/pwa/constants';
 
 const sw = globalThis.self as unknown as ServiceWorkerGlobalScope;
@@ -32,10 +34,17 @@ cleanupOutdatedCaches();
 // boots the client router, which renders the URL from the mirror. The API, SCIM and health
 // endpoints are never answered from a cache; other requests (API calls, form posts) are not
 // routed here at all and go to the network untouched.
+// A sign-out this device recorded offline is completed first, before anything reaches the server
+// with the session it ends (the shell itself holds no data, so it opens either way).
+const shell = createHandlerBoundToURL(SHELL_URL);
 registerRoute(
-	new NavigationRoute(createHandlerBoundToURL(SHELL_URL), {
-		denylist: [/^\/api\//, /^\/scim\//, /^\/healthz(?:\/|$)/, /\/__data\.json$/]
-	})
+	new NavigationRoute(
+		async (options) => {
+			await settleSignOut().catch(() => false);
+			return shell(options);
+		},
+		{ denylist: [/^\/api\//, /^\/scim\//, /^\/healthz(?:\/|$)/, /\/__data\.json$/] }
+	)
 );
 
 // Pages that still load data from the server get it straight from the network, never from a
@@ -43,15 +52,22 @@ registerRoute(
 registerRoute(
 	({ url }) => url.pathname.endsWith('/__data.json'),
 	async ({ request }) => {
-		try {
-			return await fetch(request);
-		} catch {
-			const message =
-				"You are offline, and this page needs Roster's server. It opens again once you are back online.";
-			return new Response(JSON.stringify(message), {
+		// The JSON body becomes the page's error (App.Error): a message, or the sign-out state.
+		const unavailable = (body: App.Error | string) =>
+			new Response(JSON.stringify(body), {
 				status: 503,
 				headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }
 			});
+		// While a sign-out waits for the server, no page data is asked for with its session.
+		if (!(await settleSignOut().catch(() => false))) {
+			return unavailable(SIGNING_OUT);
+		}
+		try {
+			return await fetch(request);
+		} catch {
+			return unavailable(
+				"You are offline, and this page needs Roster's server. It opens again once you are back online."
+			);
 		}
 	}
 );
@@ -71,6 +87,9 @@ sw.addEventListener('sync', (event) => {
 	if (sync.tag !== OUTBOX_SYNC_TAG) return;
 	sync.waitUntil(
 		(async () => {
+			// A sign-out made offline ends the session on the server as soon as the network is back,
+			// whether or not Roster is open.
+			if (!(await settleSignOut())) throw new Error('the sign-out has not reached the server yet');
 			// An open Roster window pushes by itself when the network comes back; the worker only
 			// stands in for an app that is closed.
 			const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });

@@ -225,7 +225,4 @@ export class RosterDB extends Dexie {
 	}
 }
 
-/** The mirror's database name for an admin and an enterprise (R1: each enterprise apart). */
-export function mirrorName(userID: string, enterpriseID: string): string {
-	return `roster:${userID}:${enterpriseID}`;
-}
+export { mirrorName } from './mirror-name';

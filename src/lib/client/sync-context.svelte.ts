@@ -3,6 +3,7 @@ import type { MutationResult } from '../domain/mutations';
 import type { AccountRole } from '../domain/roles';
 import { mirrorName, RosterDB, type OutboxRow, type RejectionRow } from './db';
 import { Live } from './live.svelte';
+import { pendingSignOut } from './sign-out';
 import { SyncEngine, type SyncState } from './sync-engine';
 
 const KEY = Symbol('sync');
@@ -15,6 +16,7 @@ export class SyncController {
 	ready = $state(false);
 	#outbox = $state.raw<Live<OutboxRow[]> | null>(null);
 	#rejections = $state.raw<Live<RejectionRow[]> | null>(null);
+	#stop: () => void = () => {};
 
 	/** Opens the mirror of one enterprise for one admin and starts syncing; returns the stop function. */
 	connect(user: { id: string }, enterprise: { id: string }, role: AccountRole): () => void {
@@ -25,7 +27,9 @@ export class SyncController {
 			userID: user.id,
 			role,
 			// On demand: the mutators (and their schemas) stay out of the first page's scripts.
-			mutations: () => import('../domain/mutations')
+			mutations: () => import('../domain/mutations'),
+			// Signed out on this device (in this tab or another): nothing more goes out as this admin.
+			halted: async () => (await pendingSignOut()) !== null
 		});
 		this.engine = engine;
 		this.ready = false;
@@ -41,13 +45,23 @@ export class SyncController {
 			if (s.lastSyncedAt) this.ready = true;
 		});
 		engine.start(`/api/sync/poke?enterpriseID=${encodeURIComponent(enterprise.id)}`);
-		return () => {
+		let open = true;
+		const stop = () => {
+			if (!open) return;
+			open = false;
 			off();
 			onReady();
 			engine.stop();
 			db.close();
 			if (this.engine === engine) this.engine = null;
 		};
+		this.#stop = stop;
+		return stop;
+	}
+
+	/** Stops syncing and closes the mirror now (before the device's data is removed). */
+	disconnect(): void {
+		this.#stop();
 	}
 
 	/** Queued changes not yet confirmed by the server. */

@@ -145,6 +145,7 @@ export class SyncEngine {
 	#stoppers: (() => void)[] = [];
 	#loadMutations: MutationsLoader;
 	#runner: Promise<MutationRunner> | null = null;
+	#halted: (() => Promise<boolean>) | undefined;
 
 	constructor(opts: {
 		db: RosterDB;
@@ -154,6 +155,8 @@ export class SyncEngine {
 		transport?: SyncTransport;
 		now?: () => number;
 		mutations: MutationsLoader;
+		/** True when nothing may be sent as this admin any more (signed out on this device). */
+		halted?: () => Promise<boolean>;
 	}) {
 		this.db = opts.db;
 		this.enterpriseID = opts.enterpriseID;
@@ -162,6 +165,7 @@ export class SyncEngine {
 		this.#transport = opts.transport ?? fetchTransport;
 		this.#now = opts.now ?? Date.now;
 		this.#loadMutations = opts.mutations;
+		this.#halted = opts.halted;
 		this.state = {
 			online: typeof navigator === 'undefined' ? true : navigator.onLine,
 			syncing: false,
@@ -311,6 +315,10 @@ export class SyncEngine {
 
 	async #syncOnce(): Promise<void> {
 		if (this.state.signedOut || this.state.forbidden || this.state.blocked) return;
+		if (await this.#halted?.().catch(() => false)) {
+			this.#set({ signedOut: true, lastError: 'Signed out on this device.' });
+			return;
+		}
 		this.#set({ syncing: true });
 		try {
 			await this.#pushAll();
@@ -350,6 +358,8 @@ export class SyncEngine {
 				enterpriseID: this.enterpriseID,
 				clientGroupID,
 				clientID,
+				// The mirror's admin: the server refuses the queue when the session is someone else's.
+				userID: this.userID,
 				mutations: rows.map((r) => ({
 					id: r.mutationID,
 					name: r.name,

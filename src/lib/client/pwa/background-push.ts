@@ -1,15 +1,12 @@
 import { isAccountRole } from '../../domain/roles';
 import { RosterDB } from '../db';
+import { parseMirrorName } from '../mirror-name';
+import { pendingSignOut, settleSignOut } from '../sign-out';
 import { SyncEngine } from '../sync-engine';
 // A service worker cannot import() on demand: the mutators come in statically.
 import { runMutation } from '../../domain/mutations';
 
-/** The admin and enterprise of a mirror database, from its name (`roster:<userID>:<enterpriseID>`). */
-export function parseMirrorName(name: string): { userID: string; enterpriseID: string } | null {
-	const [prefix, userID, enterpriseID, ...rest] = name.split(':');
-	if (prefix !== 'roster' || !userID || !enterpriseID || rest.length > 0) return null;
-	return { userID, enterpriseID };
-}
+export { parseMirrorName };
 
 async function pushMirror(name: string, userID: string, enterpriseID: string): Promise<boolean> {
 	const db = new RosterDB(name);
@@ -23,7 +20,8 @@ async function pushMirror(name: string, userID: string, enterpriseID: string): P
 			enterpriseID,
 			userID,
 			role,
-			mutations: async () => ({ runMutation })
+			mutations: async () => ({ runMutation }),
+			halted: async () => (await pendingSignOut()) !== null
 		});
 		try {
 			await engine.sync();
@@ -41,18 +39,32 @@ async function pushMirror(name: string, userID: string, enterpriseID: string): P
 	}
 }
 
+/** The id of the admin the browser's session cookie belongs to, or null when signed out. */
+async function signedInUser(): Promise<string | null> {
+	const res = await fetch('/api/me', { cache: 'no-store', credentials: 'same-origin' });
+	if (res.status === 401) return null;
+	if (!res.ok) throw new Error(`who is signed in is unknown (${res.status})`);
+	return ((await res.json()) as { user: { id: string } }).user.id;
+}
+
 /**
- * Pushes the queued changes of every mirror on this device, for the service worker's Background
- * Sync event while no Roster window is open. Pushes run under the same Web Lock as the app's, so a
- * window opened meanwhile never pushes the same rows at the same time. Rejects when a push failed
- * for a reason that may pass (the network), so that the browser fires the event again later.
+ * Pushes the queued changes of the signed-in admin's mirrors on this device, for the service
+ * worker's Background Sync event while no Roster window is open. Another admin's queue waits for
+ * them (R2: the session pushes only what its own admin queued; the server refuses the rest too).
+ * A sign-out recorded on the device is completed first, and nothing is pushed while it waits.
+ * Pushes run under the same Web Lock as the app's, so a window opened meanwhile never pushes the
+ * same rows at the same time. Rejects when a push failed for a reason that may pass (the
+ * network), so that the browser fires the event again later.
  */
 export async function pushQueuedChanges(): Promise<void> {
+	if (!(await settleSignOut())) throw new Error('the sign-out has not reached the server yet');
+	const userID = await signedInUser();
+	if (!userID) return;
 	const databases = (await indexedDB.databases?.()) ?? [];
 	let retry = false;
 	for (const { name } of databases) {
 		const mirror = name ? parseMirrorName(name) : null;
-		if (!name || !mirror) continue;
+		if (!name || !mirror || mirror.userID !== userID) continue;
 		if (!(await pushMirror(name, mirror.userID, mirror.enterpriseID))) retry = true;
 	}
 	if (retry) throw new Error('some queued changes could not be pushed yet');

@@ -21,6 +21,11 @@ export const pushBodySchema = z.object({
 	enterpriseID: syncID('enterpriseID'),
 	clientGroupID: syncID('clientGroupID'),
 	clientID: syncID('clientID'),
+	/**
+	 * The admin whose queue this is (the mirror's user). When given, a push through another admin's
+	 * session is refused whole (403). Optional while older clients are still out there.
+	 */
+	userID: syncID('userID').optional(),
 	mutations: z
 		.array(
 			z.object({

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { sql } from 'kysely';
 import type { Db } from '../db';
 import { log } from '../log';
+import { resolveSession } from '../auth/session';
+import { membershipIn } from '../enterprises.service';
+import { canAccess, canUseConsole } from '../../domain/roles';
 
 /** The PostgreSQL NOTIFY channel of pokes; the payload is an enterprise id. */
 export const POKE_CHANNEL = 'roster_poke';
@@ -31,6 +35,52 @@ export function poke(enterpriseID: string): void {
 export function onPoke(enterpriseID: string, listener: () => void): () => void {
 	bus.on(enterpriseID, listener);
 	return () => bus.off(enterpriseID, listener);
+}
+
+// Open poke streams by session (its secret's hash), so signing out ends them at once.
+const streamsBySession = new Map<string, Set<() => void>>();
+
+function sessionKey(secret: string): string {
+	return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Registers the function that ends a poke stream of a session; returns the one that forgets it. */
+export function onSessionEnd(secret: string, end: () => void): () => void {
+	const key = sessionKey(secret);
+	const ends = streamsBySession.get(key) ?? new Set();
+	ends.add(end);
+	streamsBySession.set(key, ends);
+	return () => {
+		ends.delete(end);
+		if (ends.size === 0 && streamsBySession.get(key) === ends) streamsBySession.delete(key);
+	};
+}
+
+/**
+ * Ends every poke stream of a session open on this instance (sign-out). Streams on other
+ * instances end at their next check (streamAllowed), on their next poke or heartbeat.
+ */
+export function endSessionStreams(secret: string): void {
+	for (const end of [...(streamsBySession.get(sessionKey(secret)) ?? [])]) end();
+}
+
+/**
+ * Whether a poke stream may go on: its session is still live and its admin still holds a console
+ * role in the enterprise (R2). A failed check ends the stream too; the console reconnects.
+ */
+export async function streamAllowed(
+	database: Db,
+	secret: string,
+	enterpriseID: string
+): Promise<boolean> {
+	try {
+		const session = await resolveSession(database, secret);
+		if (!session) return false;
+		const membership = await membershipIn(database, session.user.id, { id: enterpriseID });
+		return canUseConsole(membership?.role) && canAccess(membership?.role, 'settings');
+	} catch {
+		return false;
+	}
 }
 
 /**

@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { loadProfile } from '$lib/client/profile';
+import { loadProfile, SIGNING_OUT } from '$lib/client/profile';
 import { canUseConsole } from '$lib/domain/roles';
 import type { LayoutLoad } from './$types';
 
@@ -11,6 +11,7 @@ export const load: LayoutLoad = async ({ fetch, params, url }) => {
 	const profile = await loadProfile(fetch);
 	if (profile === null)
 		redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+	if (profile === 'signingOut') error(503, SIGNING_OUT);
 	if (profile === 'unknown') {
 		error(
 			503,

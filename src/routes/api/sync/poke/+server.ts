@@ -1,5 +1,6 @@
+import { getDb } from '$lib/server/db';
 import { api, requireArea } from '$lib/server/http';
-import { onPoke } from '$lib/server/sync/poke';
+import { onPoke, onSessionEnd, streamAllowed } from '$lib/server/sync/poke';
 import { onShutdown } from '$lib/server/lifecycle';
 import type { RequestHandler } from './$types';
 
@@ -12,13 +13,14 @@ export const GET: RequestHandler = api(async ({ url, locals, request }) => {
 		{ id: url.searchParams.get('enterpriseID') ?? '' },
 		'settings'
 	);
+	const secret = locals.sessionSecret!;
 	let stop = () => {};
 	const stream = new ReadableStream<string>({
 		start(controller) {
-			controller.enqueue(': connected\n\n');
-			const off = onPoke(enterprise.id, () => controller.enqueue('data: {}\n\n'));
-			const beat = setInterval(() => controller.enqueue(': keep-alive\n\n'), HEARTBEAT_MS);
+			let closed = false;
 			const close = () => {
+				if (closed) return;
+				closed = true;
 				stop();
 				try {
 					controller.close();
@@ -26,9 +28,36 @@ export const GET: RequestHandler = api(async ({ url, locals, request }) => {
 					// already closed
 				}
 			};
+			const send = (text: string) => {
+				if (!closed) controller.enqueue(text);
+			};
+			// Before each poke and heartbeat the session and the role are checked again (R2): a
+			// signed-out admin, or one whose role was removed, hears nothing more. One check runs at a
+			// time; pokes arriving meanwhile share the one after it, which sees their commits.
+			let running: Promise<boolean> | null = null;
+			let queued: Promise<boolean> | null = null;
+			const check = (): Promise<boolean> => {
+				if (!running) {
+					running = streamAllowed(getDb(), secret, enterprise.id).finally(() => (running = null));
+					return running;
+				}
+				queued ??= running.then(() => {
+					queued = null;
+					return check();
+				});
+				return queued;
+			};
+			const sendIfAllowed = (text: string) =>
+				void check().then((allowed) => (allowed ? send(text) : close()));
+			send(': connected\n\n');
+			const off = onPoke(enterprise.id, () => sendIfAllowed('data: {}\n\n'));
+			const beat = setInterval(() => sendIfAllowed(': keep-alive\n\n'), HEARTBEAT_MS);
+			// Signing out on this instance ends the session's streams at once.
+			const offSession = onSessionEnd(secret, close);
 			let offShutdown = () => {};
 			stop = () => {
 				off();
+				offSession();
 				offShutdown();
 				clearInterval(beat);
 			};

@@ -10,6 +10,12 @@ export const POST: RequestHandler = api(async ({ request, locals }) => {
 	const body = await readJson(request, pushBodySchema);
 	// Every console role may push; each mutation then checks the role for its own area (R2).
 	const member = await requireArea(locals, { id: body.enterpriseID }, 'settings');
+	// A queue is its own admin's (R2): one planted in another admin's mirror on a shared browser
+	// is never applied under this session's name. (push() also refuses a client another admin
+	// registered.)
+	if (body.userID !== undefined && body.userID !== locals.user!.id) {
+		throw new ApiError(403, 'forbidden', 'these changes were queued by another admin');
+	}
 	let outcome;
 	try {
 		outcome = await push(getDb(), body, { userID: locals.user!.id, role: member.role });
