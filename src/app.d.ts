@@ -9,6 +9,8 @@ declare global {
 		}
 		interface Error {
 			message: string;
+			/** A machine-readable code, as API errors carry (`unavailable`, `payloadTooLarge`). */
+			error?: string;
 			requestID?: string;
 		}
 	}

@@ -6,6 +6,7 @@ import { getDb } from '$lib/server/db';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
+import { databaseUnavailableHandle, describeServerError } from '$lib/server/unavailable-handle';
 
 export const init: ServerInit = async () => {
 	// Vite's dev server handles its own signals; the adapter-node build shuts down gracefully.
@@ -61,16 +62,18 @@ const session: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(requestContext, session);
+export const handle = sequence(requestContext, databaseUnavailableHandle, session);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status === 404) return { message: 'Not found' };
-	log('error', 'unhandled error', {
+	const described = describeServerError(error, status);
+	log(described.level, described.msg, {
 		requestID: event.locals.requestID,
 		path: event.url.pathname,
 		status,
-		err: error instanceof Error ? error.stack : String(error)
+		...described.fields
 	});
+	if (described.body) return { ...described.body, requestID: event.locals.requestID };
 	return {
 		message: status >= 500 ? 'Something went wrong on our side' : message,
 		requestID: event.locals.requestID

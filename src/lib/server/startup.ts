@@ -1,4 +1,4 @@
-import { getDb, migrate } from './db';
+import { DatabaseOpenError, getDb, migrate, type Db } from './db';
 import { seedDemoIfEmpty } from './seed';
 import { log } from './log';
 import { startPokeRelay } from './sync/poke';
@@ -13,7 +13,15 @@ import { installGracefulShutdown } from './lifecycle';
  */
 export async function startServer({ gracefulShutdown = false } = {}): Promise<void> {
 	announceIngestKey();
-	const database = getDb();
+	let database: Db;
+	try {
+		database = getDb();
+	} catch (err) {
+		if (!(err instanceof DatabaseOpenError)) throw err;
+		// A deployment mistake, not a bug: one line saying what to fix, no stack, and a failed exit.
+		log('error', err.message);
+		process.exit(1);
+	}
 	const started = performance.now();
 	await migrate(database);
 	const stops = [startPokeRelay(database), startActivityPurge(database)];
