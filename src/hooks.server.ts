@@ -6,7 +6,11 @@ import { getDb } from '$lib/server/db';
 import { resolveSession, SESSION_COOKIE } from '$lib/server/auth/session';
 import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
-import { databaseUnavailableHandle, describeServerError } from '$lib/server/unavailable-handle';
+import {
+	closeAfterRefusedBody,
+	databaseUnavailableHandle,
+	describeServerError
+} from '$lib/server/error-handles';
 
 export const init: ServerInit = async () => {
 	// Vite's dev server handles its own signals; the adapter-node build shuts down gracefully.
@@ -62,7 +66,12 @@ const session: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(requestContext, databaseUnavailableHandle, session);
+export const handle = sequence(
+	requestContext,
+	closeAfterRefusedBody,
+	databaseUnavailableHandle,
+	session
+);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status === 404) return { message: 'Not found' };

@@ -68,6 +68,31 @@ function isAdapterTooLarge(err: unknown): boolean {
 	return (err as { status?: unknown } | null)?.status === 413;
 }
 
+/** How much more of a body over its limit is read and dropped so the client sees the 413. */
+const DRAIN_BYTES = 1_000_000;
+
+/**
+ * Reads and drops what is left of a refused body, up to `until` more bytes: closing the
+ * connection (a 413 always does) while a client is still sending resets it before it reads the
+ * answer. Beyond that, the connection is dropped.
+ */
+async function discardRest(
+	reader: ReadableStreamDefaultReader<Uint8Array>,
+	until: number
+): Promise<void> {
+	try {
+		for (let size = 0; ;) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			size += value.byteLength;
+			if (size > until) break;
+		}
+	} catch {
+		return;
+	}
+	await reader.cancel().catch(() => {});
+}
+
 /**
  * Reads a request body as UTF-8 text, at most `limit` bytes: it stops reading as soon as the body
  * is over (a declared length over it is refused before reading). Over the limit, ours or the
@@ -75,9 +100,13 @@ function isAdapterTooLarge(err: unknown): boolean {
  */
 export async function readBodyText(request: Request, limit: number, hint = ''): Promise<string> {
 	const declared = Number(request.headers.get('content-length') ?? NaN);
-	if (declared > limit) throw payloadTooLarge(limit, hint);
 	if (!request.body) return '';
 	const reader = request.body.getReader();
+	if (declared > limit) {
+		// Not worth reading; a little over is drained so the client is done sending when it is told.
+		if (declared <= limit + DRAIN_BYTES) await discardRest(reader, DRAIN_BYTES + limit);
+		throw payloadTooLarge(limit, hint);
+	}
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
@@ -85,13 +114,19 @@ export async function readBodyText(request: Request, limit: number, hint = ''): 
 		try {
 			chunk = await reader.read();
 		} catch (err) {
-			if (isAdapterTooLarge(err)) throw payloadTooLarge(limit, hint);
+			if (isAdapterTooLarge(err)) {
+				throw new ApiError(
+					413,
+					'payloadTooLarge',
+					"the request body is larger than the server's BODY_SIZE_LIMIT allows"
+				);
+			}
 			throw err;
 		}
 		if (chunk.done) break;
 		size += chunk.value.byteLength;
 		if (size > limit) {
-			await reader.cancel().catch(() => {});
+			await discardRest(reader, DRAIN_BYTES);
 			throw payloadTooLarge(limit, hint);
 		}
 		chunks.push(chunk.value);

@@ -25,7 +25,15 @@ export async function startServer({ gracefulShutdown = false } = {}): Promise<vo
 	const started = performance.now();
 	await migrate(database);
 	const stops = [startPokeRelay(database), startActivityPurge(database)];
-	if (gracefulShutdown) installGracefulShutdown(database, stops);
+	if (gracefulShutdown) {
+		installGracefulShutdown(database, stops);
+		if (!process.env.BODY_SIZE_LIMIT) {
+			log(
+				'warn',
+				"BODY_SIZE_LIMIT is not set: adapter-node refuses request bodies over 512 KB before Roster's own limits (5 MB API, 2 MB SCIM); set BODY_SIZE_LIMIT=Infinity (npm start does)"
+			);
+		}
+	}
 	const demo = process.env.ROSTER_NO_DEMO === 'true' ? false : await seedDemoIfEmpty(database);
 	log('info', 'database ready', {
 		dialect: database.dialect,

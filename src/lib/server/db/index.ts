@@ -148,11 +148,14 @@ function openFailure(file: string, err: unknown): Error {
 	const code = (err as { code?: unknown })?.code;
 	if (typeof code !== 'string' || !NOT_WRITABLE.has(code)) return err as Error;
 	const folder = dirname(file);
+	const problem =
+		code === 'ENOTDIR' || code === 'EEXIST'
+			? `${folder} (or a folder above it) is a file, not a folder`
+			: `the folder ${folder} must exist or be creatable, and be writable by this process (user id ${process.getuid?.() ?? 'unknown'})`;
 	return new DatabaseOpenError(
-		`cannot open the SQLite database ${file} (${code}): the folder ${folder} must exist or be ` +
-			`creatable, and be writable by this process (user id ${process.getuid?.() ?? 'unknown'}). ` +
-			`Set DATA_DIR to a writable folder, or make ${folder} writable (the database file and its ` +
-			`-wal and -shm files are created there).`,
+		`cannot open the SQLite database ${file} (${code}): ${problem}. Set DATA_DIR to a writable ` +
+			`folder, or make ${folder} writable (the database file and its -wal and -shm files are ` +
+			`created there).`,
 		err
 	);
 }

@@ -45,6 +45,16 @@ export const databaseUnavailableHandle: Handle = async ({ event, resolve }) => {
 };
 
 /**
+ * A refused body (413) may be partly unread: the connection cannot carry another request after
+ * it, so the client is told to open a new one instead of meeting a reset on its next request.
+ */
+export const closeAfterRefusedBody: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	if (response.status === 413) response.headers.set('connection', 'close');
+	return response;
+};
+
+/**
  * What `handleError` says and logs about an error SvelteKit caught: a full or unreachable database
  * and a body over adapter-node's BODY_SIZE_LIMIT are not bugs, so they get a plain message and a log
  * line without a stack; anything else is logged as an unhandled error.
