@@ -6,6 +6,7 @@ import {
 } from './db/unavailable';
 import { ERROR_SCHEMA, SCIM_CONTENT_TYPE } from './scim/errors';
 import { log } from './log';
+import { bodyLeftUnread } from './http';
 
 /**
  * A full or unreachable database met by a hook (the session lookup that slides the session's
@@ -45,12 +46,14 @@ export const databaseUnavailableHandle: Handle = async ({ event, resolve }) => {
 };
 
 /**
- * A refused body (413) may be partly unread: the connection cannot carry another request after
- * it, so the client is told to open a new one instead of meeting a reset on its next request.
+ * A refused body left partly unread (far over its limit) leaves the connection mid-request: the
+ * client is told to open a new one for its next request.
  */
 export const closeAfterRefusedBody: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
-	if (response.status === 413) response.headers.set('connection', 'close');
+	if (response.status === 413 && bodyLeftUnread(event.request)) {
+		response.headers.set('connection', 'close');
+	}
 	return response;
 };
 

@@ -71,26 +71,36 @@ function isAdapterTooLarge(err: unknown): boolean {
 /** How much more of a body over its limit is read and dropped so the client sees the 413. */
 const DRAIN_BYTES = 1_000_000;
 
+/** Requests whose refused body was left partly unread: their connection cannot be reused. */
+const leftUnread = new WeakSet<Request>();
+
+/** Whether a refused body was left partly unread, so the response must close the connection. */
+export function bodyLeftUnread(request: Request): boolean {
+	return leftUnread.has(request);
+}
+
 /**
- * Reads and drops what is left of a refused body, up to `until` more bytes: closing the
- * connection (a 413 always does) while a client is still sending resets it before it reads the
- * answer. Beyond that, the connection is dropped.
+ * Reads and drops what is left of a refused body, up to `until` more bytes, so a client that sent a
+ * little too much has finished sending when it gets the 413 (closing the connection under a client
+ * still sending resets it before it reads the answer). Beyond that it stops: false.
  */
 async function discardRest(
 	reader: ReadableStreamDefaultReader<Uint8Array>,
 	until: number
-): Promise<void> {
+): Promise<boolean> {
 	try {
 		for (let size = 0; ;) {
 			const { done, value } = await reader.read();
-			if (done) return;
+			if (done) return true;
 			size += value.byteLength;
 			if (size > until) break;
 		}
 	} catch {
-		return;
+		// adapter-node's own limit: it keeps reading and dropping the rest itself.
+		return true;
 	}
 	await reader.cancel().catch(() => {});
+	return false;
 }
 
 /**
@@ -103,8 +113,10 @@ export async function readBodyText(request: Request, limit: number, hint = ''): 
 	if (!request.body) return '';
 	const reader = request.body.getReader();
 	if (declared > limit) {
-		// Not worth reading; a little over is drained so the client is done sending when it is told.
-		if (declared <= limit + DRAIN_BYTES) await discardRest(reader, DRAIN_BYTES + limit);
+		// A little over is drained so the client is done sending when it is told; more is not read.
+		const drained =
+			declared <= limit + DRAIN_BYTES && (await discardRest(reader, DRAIN_BYTES + limit));
+		if (!drained) leftUnread.add(request);
 		throw payloadTooLarge(limit, hint);
 	}
 	const chunks: Uint8Array[] = [];
@@ -126,7 +138,7 @@ export async function readBodyText(request: Request, limit: number, hint = ''): 
 		if (chunk.done) break;
 		size += chunk.value.byteLength;
 		if (size > limit) {
-			await discardRest(reader, DRAIN_BYTES);
+			if (!(await discardRest(reader, DRAIN_BYTES))) leftUnread.add(request);
 			throw payloadTooLarge(limit, hint);
 		}
 		chunks.push(chunk.value);
