@@ -65,7 +65,7 @@ async function fillDisk(): Promise<void> {
 	// No free pages left inside the file either: the next write that needs a page fails.
 	await sql`vacuum`.execute(t.database.db);
 	const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(t.database.db);
-	await sql.raw(`pragma max_page_count = ${rows[0].page_count}`).execute(t.database.db);
+	await sql.raw(`pragma max_page_count = ${rows[0]!.page_count}`).execute(t.database.db);
 }
 
 /** Sends requests until one is refused (the pages' free space runs out), returning that answer. */
