@@ -37,5 +37,8 @@ process.env.PORT ??= '3000';
 // adapter-node takes the app for https unless told its origin; without this, plain-http sign-in
 // forms are refused as cross-site and the session cookie is marked Secure.
 process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
+// Roster limits each request body itself (5 MB JSON API, 2 MB SCIM, 400 KB activity) and answers
+// one 413 shape; adapter-node's own 512 KB default would refuse large SCIM groups and pushes first.
+process.env.BODY_SIZE_LIMIT ??= 'Infinity';
 console.log(`Roster on http://localhost:${process.env.PORT} (demo: owner@acme.test / roster-demo)`);
 await import(join(root, 'build/index.js'));

@@ -9,6 +9,8 @@ declare global {
 		}
 		interface Error {
 			message: string;
+			/** A machine-readable code, as API errors carry (`unavailable`, `payloadTooLarge`). */
+			error?: string;
 			requestID?: string;
 			/** A sign-out made on this device is waiting for the server (the page says so). */
 			signingOut?: boolean;

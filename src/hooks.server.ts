@@ -8,6 +8,11 @@ import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
 import { warnUntrustedForwarding } from '$lib/server/proxy-address';
 import { hardenPrototypes } from '$lib/server/harden';
+import {
+	closeAfterRefusedBody,
+	databaseUnavailableHandle,
+	describeServerError
+} from '$lib/server/error-handles';
 
 export const init: ServerInit = async () => {
 	// The built server freezes the shared prototypes before it serves anything (defence in depth
@@ -69,16 +74,24 @@ const session: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(requestContext, warnUntrustedForwarding, session);
+export const handle = sequence(
+	requestContext,
+	closeAfterRefusedBody,
+	databaseUnavailableHandle,
+	warnUntrustedForwarding,
+	session
+);
 
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status === 404) return { message: 'Not found' };
-	log('error', 'unhandled error', {
+	const described = describeServerError(error, status);
+	log(described.level, described.msg, {
 		requestID: event.locals.requestID,
 		path: event.url.pathname,
 		status,
-		err: error instanceof Error ? error.stack : String(error)
+		...described.fields
 	});
+	if (described.body) return { ...described.body, requestID: event.locals.requestID };
 	return {
 		message: status >= 500 ? 'Something went wrong on our side' : message,
 		requestID: event.locals.requestID

@@ -37,6 +37,19 @@ describe('toCsv (R21)', () => {
 		]);
 	});
 
+	it('quotes cells holding ";", the separator Excel uses in many locales', () => {
+		expect(csvCell('Smith; Jo')).toBe('"Smith; Jo"');
+		expect(csvCell('=A1;B1')).toBe('"\'=A1;B1"');
+		const csv = toCsv([{ name: 'Smith; Jo', team: 'a;b' }], ['name', 'team']);
+		expect(csv).toBe('name,team\r\n"Smith; Jo","a;b"\r\n');
+		// Outside quotes no ";" is left for a spreadsheet to split on, and a CSV reader gets the values.
+		expect(csv.replace(/"(?:[^"]|"")*"/g, '')).not.toContain(';');
+		expect(Papa.parse<string[]>(csv.trimEnd(), { newline: '\r\n' }).data[1]).toEqual([
+			'Smith; Jo',
+			'a;b'
+		]);
+	});
+
 	it('writes just the header for no rows', () => {
 		expect(toCsv([] as { a: string }[], ['a'])).toBe('a\r\n');
 	});

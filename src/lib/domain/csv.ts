@@ -8,14 +8,20 @@ export interface CsvColumn<T> {
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
+ * Characters that make a cell quoted (R21): RFC 4180's comma, quote, CR and LF, and `;`, the
+ * separator Excel uses in locales where the comma is the decimal mark.
+ */
+export const CSV_NEEDS_QUOTES = /[",;\r\n]/;
+
+/**
  * One CSV cell (R21): a cell starting with `=`, `+`, `-`, `@`, tab or carriage return is prefixed
- * with `'` so spreadsheets show it as text; then quoted as RFC 4180 says when it holds a comma, a
+ * with `'` so spreadsheets show it as text; then quoted when it holds a comma, a semicolon, a
  * quote, CR or LF (quotes doubled). null and undefined are empty.
  */
 export function csvCell(value: string | number | boolean | null | undefined): string {
 	let text = value == null ? '' : String(value);
 	if (FORMULA_START.test(text)) text = `'${text}`;
-	return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+	return CSV_NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**

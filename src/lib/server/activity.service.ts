@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from './db';
-import { ApiError, describeIssues } from './http';
+import { ApiError, describeIssues, readBodyText } from './http';
 import { log } from './log';
 import { RETENTION_DAYS } from '../domain/activity';
 import { DAY_MS } from '../domain/seats';
@@ -9,7 +9,7 @@ import { DAY_MS } from '../domain/seats';
 /** Most events one request may carry; a client with more splits them. */
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
-/** Largest request body accepted (below adapter-node's 512K BODY_SIZE_LIMIT, so ours answers). */
+/** Largest request body accepted. */
 export const MAX_BODY_BYTES = 400_000;
 
 /** How far ahead of the server's clock an event may be; such events count as "now". */
@@ -69,39 +69,16 @@ function badRequest(path: string, message: string): ApiError {
 	});
 }
 
-/** Reads a request body up to `limit` bytes; a larger one is a 413 before it is all read. */
-async function readBounded(request: Request, limit: number): Promise<string> {
-	const declared = Number(request.headers.get('content-length') ?? NaN);
-	const tooLarge = () =>
-		new ApiError(
-			413,
-			'payloadTooLarge',
-			`the request body is larger than ${limit} bytes; send at most ${MAX_EVENTS_PER_REQUEST} events per request`
-		);
-	if (declared > limit) throw tooLarge();
-	if (!request.body) return '';
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel().catch(() => {});
-			throw tooLarge();
-		}
-		chunks.push(value);
-	}
-	return Buffer.concat(chunks, size).toString('utf8');
-}
-
 /**
  * Reads and validates an activity body (R19): 413 when too large, 400 naming the field otherwise.
  * Instants become epoch ms; those up to a day ahead of `now` (client clock skew) become `now`.
  */
 export async function readActivityBody(request: Request, now: number): Promise<ActivityEvent[]> {
-	const text = await readBounded(request, MAX_BODY_BYTES);
+	const text = await readBodyText(
+		request,
+		MAX_BODY_BYTES,
+		`send at most ${MAX_EVENTS_PER_REQUEST} events per request`
+	);
 	let body: unknown;
 	try {
 		body = JSON.parse(text);

@@ -4,6 +4,12 @@ import { getDb } from './db';
 import { membershipIn, type EnterpriseMembership } from './enterprises.service';
 import { canAccess, canUseConsole, type ConsoleArea } from '../domain/roles';
 import type { SessionUser } from './auth/session';
+import {
+	databaseCause,
+	DATABASE_UNAVAILABLE_MESSAGE,
+	isDatabaseUnavailable
+} from './db/unavailable';
+import { log } from './log';
 
 /** An error a handler returns to the client as `{error, message, details?}` with a status. */
 export class ApiError extends Error {
@@ -45,15 +51,108 @@ export function cleanText(value: string): string {
 	return value.replaceAll(String.fromCharCode(0), '');
 }
 
+/** The largest JSON body the console API reads (a push of a long offline session). */
+export const MAX_JSON_BODY_BYTES = 5_000_000;
+
+/** The 413 every body reader answers: `{error: 'payloadTooLarge', message}`. */
+export function payloadTooLarge(limit: number, hint = ''): ApiError {
+	return new ApiError(
+		413,
+		'payloadTooLarge',
+		`the request body is larger than ${limit} bytes${hint ? `; ${hint}` : ''}`
+	);
+}
+
+/** adapter-node's own size check (BODY_SIZE_LIMIT) fails the body stream with a 413 of its own. */
+function isAdapterTooLarge(err: unknown): boolean {
+	return (err as { status?: unknown } | null)?.status === 413;
+}
+
+/** How much more of a body over its limit is read and dropped so the client sees the 413. */
+const DRAIN_BYTES = 1_000_000;
+
+/** Requests whose refused body was left partly unread: their connection cannot be reused. */
+const leftUnread = new WeakSet<Request>();
+
+/** Whether a refused body was left partly unread, so the response must close the connection. */
+export function bodyLeftUnread(request: Request): boolean {
+	return leftUnread.has(request);
+}
+
+/**
+ * Reads and drops what is left of a refused body, up to `until` more bytes, so a client that sent a
+ * little too much has finished sending when it gets the 413 (closing the connection under a client
+ * still sending resets it before it reads the answer). Beyond that it stops: false.
+ */
+async function discardRest(
+	reader: ReadableStreamDefaultReader<Uint8Array>,
+	until: number
+): Promise<boolean> {
+	try {
+		for (let size = 0; ;) {
+			const { done, value } = await reader.read();
+			if (done) return true;
+			size += value.byteLength;
+			if (size > until) break;
+		}
+	} catch {
+		// adapter-node's own limit: it keeps reading and dropping the rest itself.
+		return true;
+	}
+	await reader.cancel().catch(() => {});
+	return false;
+}
+
+/**
+ * Reads a request body as UTF-8 text, at most `limit` bytes: it stops reading as soon as the body
+ * is over (a declared length over it is refused before reading). Over the limit, ours or the
+ * adapter's BODY_SIZE_LIMIT, it is the same 413.
+ */
+export async function readBodyText(request: Request, limit: number, hint = ''): Promise<string> {
+	const declared = Number(request.headers.get('content-length') ?? NaN);
+	if (!request.body) return '';
+	const reader = request.body.getReader();
+	if (declared > limit) {
+		// A little over is drained so the client is done sending when it is told; more is not read.
+		const drained =
+			declared <= limit + DRAIN_BYTES && (await discardRest(reader, DRAIN_BYTES + limit));
+		if (!drained) leftUnread.add(request);
+		throw payloadTooLarge(limit, hint);
+	}
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		let chunk: ReadableStreamReadResult<Uint8Array>;
+		try {
+			chunk = await reader.read();
+		} catch (err) {
+			if (isAdapterTooLarge(err)) {
+				throw new ApiError(
+					413,
+					'payloadTooLarge',
+					"the request body is larger than the server's BODY_SIZE_LIMIT allows"
+				);
+			}
+			throw err;
+		}
+		if (chunk.done) break;
+		size += chunk.value.byteLength;
+		if (size > limit) {
+			if (!(await discardRest(reader, DRAIN_BYTES))) leftUnread.add(request);
+			throw payloadTooLarge(limit, hint);
+		}
+		chunks.push(chunk.value);
+	}
+	return Buffer.concat(chunks, size).toString('utf8');
+}
+
 /** Parses a JSON body with a schema; bad JSON or fields become a 400 that names the field. */
 export async function readJson<S extends z.ZodType>(
 	request: Request,
 	schema: S
 ): Promise<z.infer<S>> {
 	let body: unknown;
-	const text = await request.text();
-	if (text.length > 5_000_000)
-		throw new ApiError(413, 'payloadTooLarge', 'request body is too large');
+	const text = await readBodyText(request, MAX_JSON_BODY_BYTES);
 	try {
 		body = JSON.parse(text);
 	} catch {
@@ -99,7 +198,16 @@ export async function requireArea(
 	return membership;
 }
 
-/** Wraps an API handler so ApiErrors become JSON responses. */
+/** The 503 of a database that is full or unreachable, with the cause logged (not as a bug). */
+export function databaseUnavailable(err: unknown, requestID?: string): ApiError {
+	log('error', 'database unavailable', { requestID, cause: databaseCause(err) });
+	return new ApiError(503, 'unavailable', DATABASE_UNAVAILABLE_MESSAGE);
+}
+
+/**
+ * Wraps an API handler so ApiErrors become JSON responses, and a full or unreachable database a
+ * 503 (the client may retry) instead of a 500.
+ */
 export function api<E extends { locals: App.Locals }>(
 	handler: (event: E) => Promise<Response>
 ): (event: E) => Promise<Response> {
@@ -108,6 +216,9 @@ export function api<E extends { locals: App.Locals }>(
 			return await handler(event);
 		} catch (err) {
 			if (err instanceof ApiError) return errorResponse(err);
+			if (isDatabaseUnavailable(err)) {
+				return errorResponse(databaseUnavailable(err, event.locals?.requestID));
+			}
 			throw err;
 		}
 	};

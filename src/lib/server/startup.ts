@@ -1,4 +1,4 @@
-import { getDb, migrate } from './db';
+import { DatabaseOpenError, getDb, migrate, type Db } from './db';
 import { seedDemoIfEmpty } from './seed';
 import { log } from './log';
 import { startPokeRelay } from './sync/poke';
@@ -15,11 +15,27 @@ import { startAuthPurge } from './auth/purge';
  */
 export async function startServer({ gracefulShutdown = false } = {}): Promise<void> {
 	announceIngestKey();
-	const database = getDb();
+	let database: Db;
+	try {
+		database = getDb();
+	} catch (err) {
+		if (!(err instanceof DatabaseOpenError)) throw err;
+		// A deployment mistake, not a bug: one line saying what to fix, no stack, and a failed exit.
+		log('error', err.message);
+		process.exit(1);
+	}
 	const started = performance.now();
 	await migrate(database);
 	const stops = [startPokeRelay(database), startActivityPurge(database), startAuthPurge(database)];
-	if (gracefulShutdown) installGracefulShutdown(database, stops);
+	if (gracefulShutdown) {
+		installGracefulShutdown(database, stops);
+		if (!process.env.BODY_SIZE_LIMIT) {
+			log(
+				'warn',
+				"BODY_SIZE_LIMIT is not set: adapter-node refuses request bodies over 512 KB before Roster's own limits (5 MB API, 2 MB SCIM); set BODY_SIZE_LIMIT=Infinity (npm start does)"
+			);
+		}
+	}
 	const demo = process.env.ROSTER_NO_DEMO === 'true' ? false : await seedDemoIfEmpty(database);
 	log('info', 'database ready', {
 		dialect: database.dialect,

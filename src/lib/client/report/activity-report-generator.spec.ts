@@ -32,6 +32,7 @@ async function text(blob: Blob): Promise<string> {
 const NAMES = [
 	'Ada',
 	'Lovelace, Ada',
+	'Lovelace; Ada',
 	'Say "hi"',
 	'Multi\nline',
 	'👩‍💻 Zoë',
@@ -155,6 +156,14 @@ describe('generateActivityReport (R20, R21): the worker reads the mirror and wri
 		);
 		const { progress } = await expectSameAsReference(db, { now: NOW, filter: 'all' });
 		expect(progress.length).toBeGreaterThan(2);
+	});
+
+	it('quotes a name holding ";", so Excel with a ";" separator keeps it in one cell', async () => {
+		const db = await mirror(40);
+		const csv = await text((await generateActivityReport(db, { now: NOW, filter: 'all' })).blob);
+		expect(csv).toContain(',"Lovelace; Ada 2",');
+		// Outside quotes no ";" is left for a spreadsheet (Excel in much of Europe) to split on.
+		expect(csv.replace(/"(?:[^"]|"")*"/g, '')).not.toContain(';');
 	});
 
 	it('writes just the header for an empty mirror', async () => {

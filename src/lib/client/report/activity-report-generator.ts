@@ -1,6 +1,6 @@
 import type Dexie from 'dexie';
 import type { LicenseOverlayRow, MetaRow, RosterChunk } from '../db';
-import { csvCell } from '../../domain/csv';
+import { CSV_NEEDS_QUOTES, csvCell } from '../../domain/csv';
 import { DAY_MS } from '../../domain/seats';
 import { NA_AFTER_DAYS, RETENTION_DAYS, utcDate } from '../../domain/activity';
 import {
@@ -21,9 +21,6 @@ export interface ActivityReport {
 /** Rows written per Blob part (the roster's chunk size), so memory stays flat for 1M users. */
 const PART_ROWS = 10_000;
 
-/** Characters that make RFC 4180 quote a cell. */
-const NEEDS_QUOTES = /[",\r\n]/;
-
 /**
  * One CSV cell of free text, as the shared writer writes it (R21): most emails and names need
  * nothing, so they are returned as they are after a character test and a regex, and the rest go
@@ -33,7 +30,7 @@ function textCell(value: string): string {
 	const c = value.charCodeAt(0);
 	// = + - @ tab CR start a formula.
 	if (c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13) return csvCell(value);
-	return NEEDS_QUOTES.test(value) ? csvCell(value) : value;
+	return CSV_NEEDS_QUOTES.test(value) ? csvCell(value) : value;
 }
 
 /**

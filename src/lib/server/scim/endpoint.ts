@@ -1,6 +1,12 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { getDb, type Db } from '../db';
 import { log } from '../log';
+import { ApiError, readBodyText } from '../http';
+import {
+	databaseCause,
+	DATABASE_UNAVAILABLE_MESSAGE,
+	isDatabaseUnavailable
+} from '../db/unavailable';
 import { ScimError, scimErrorResponse } from './errors';
 import { authenticate, REQUEST_LOG_SIZE } from './tokens.service';
 import { keyReachesPrototype } from './patch';
@@ -21,13 +27,12 @@ const MAX_BODY_BYTES = 2_000_000;
 
 /** Reads a JSON body (application/scim+json or application/json); 400/413 as SCIM errors. */
 export async function readScimBody(request: Request): Promise<unknown> {
-	const length = Number(request.headers.get('content-length') ?? '0');
-	if (length > MAX_BODY_BYTES) {
-		throw new ScimError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-	}
-	const text = await request.text();
-	if (text.length > MAX_BODY_BYTES) {
-		throw new ScimError(413, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+	let text: string;
+	try {
+		text = await readBodyText(request, MAX_BODY_BYTES);
+	} catch (err) {
+		if (err instanceof ApiError && err.status === 413) throw new ScimError(413, err.message);
+		throw err;
 	}
 	if (!text.trim()) throw new ScimError(400, 'the request needs a JSON body', 'invalidSyntax');
 	let unsafe: string | undefined;
@@ -100,6 +105,7 @@ export function scimEndpoint(
 			auth = await authenticate(database, event.request.headers.get('authorization'), started);
 		} catch (err) {
 			if (err instanceof ScimError) return scimErrorResponse(err);
+			if (isDatabaseUnavailable(err)) return unavailable(err);
 			throw err;
 		}
 		let response: Response;
@@ -118,6 +124,8 @@ export function scimEndpoint(
 				response = scimErrorResponse(
 					new ScimError(409, 'the change conflicts with the current data', 'uniqueness')
 				);
+			} else if (isDatabaseUnavailable(err)) {
+				response = unavailable(err);
 			} else {
 				log('error', 'scim handler failed', {
 					path: event.url.pathname,
@@ -146,6 +154,12 @@ export function scimEndpoint(
 		).catch((err: Error) => log('warn', 'scim request log failed', { err: err.message }));
 		return response;
 	};
+}
+
+/** A full or unreachable database: a SCIM 503 the IdP retries, with the cause logged. */
+function unavailable(err: unknown): Response {
+	log('error', 'database unavailable', { cause: databaseCause(err) });
+	return scimErrorResponse(new ScimError(503, DATABASE_UNAVAILABLE_MESSAGE));
 }
 
 function isConstraintError(err: unknown): boolean {

@@ -4,6 +4,7 @@ import { api, ApiError, readJson, requireArea } from '$lib/server/http';
 import { pushBodySchema } from '$lib/domain/sync/protocol';
 import { push } from '$lib/server/sync/push';
 import { log } from '$lib/server/log';
+import { databaseCause } from '$lib/server/db/unavailable';
 import type { RequestHandler } from './$types';
 
 export const POST: RequestHandler = api(async ({ request, locals }) => {
@@ -23,7 +24,7 @@ export const POST: RequestHandler = api(async ({ request, locals }) => {
 		// Nothing past the last committed mutation advanced; the client retries with backoff.
 		log('error', 'push failed', {
 			requestID: locals.requestID,
-			err: err instanceof Error ? err.message : String(err)
+			err: databaseCause(err)
 		});
 		throw new ApiError(
 			503,
