@@ -475,6 +475,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0004_account_role_versions': accountRoleVersions,
 		'0005_cookie_floor': cookieFloor,
 		'0006_scim_display_name': scimDisplayName,
-		'0009_purge_indexes': purgeIndexes
+		'0007_purge_indexes': purgeIndexes
 	};
 }
