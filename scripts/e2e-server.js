@@ -15,7 +15,7 @@ const env = {
 	ORIGIN: `http://localhost:${port}`,
 	DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-')),
 	// As `npm start`: the app's own body limits are the only ones (scripts/start.js).
-	BODY_SIZE_LIMIT: process.env.BODY_SIZE_LIMIT ?? 'Infinity',
+	BODY_SIZE_LIMIT: process.env.BODY_SIZE_LIMIT ?? '6M',
 	// One access line per request would bury the test output; warnings and errors still show.
 	LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
 };

@@ -39,6 +39,8 @@ process.env.PORT ??= '3000';
 process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
 // Roster limits each request body itself (5 MB JSON API, 2 MB SCIM, 400 KB activity) and answers
 // one 413 shape; adapter-node's own 512 KB default would refuse large SCIM groups and pushes first.
-process.env.BODY_SIZE_LIMIT ??= 'Infinity';
+// Just above the app's largest own limit (5 MB): the app answers every oversize body itself, and
+// no handler that reads a body whole (the sign-in form) can be made to buffer without end.
+process.env.BODY_SIZE_LIMIT ??= '6M';
 console.log(`Roster on http://localhost:${process.env.PORT} (demo: owner@acme.test / roster-demo)`);
 await import(join(root, 'build/index.js'));

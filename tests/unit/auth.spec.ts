@@ -17,8 +17,9 @@ import {
 import { clear, hit, isLimited, passGate } from '../../src/lib/server/auth/rate-limit';
 import { purgeAuthRows, startAuthPurge } from '../../src/lib/server/auth/purge';
 import { safeNext } from '../../src/lib/server/auth/next';
+import { streamAllowed } from '../../src/lib/server/sync/poke';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { NOW, makeUser, tag } from './support/factories';
+import { NOW, makeEnterprise, makeUser, tag } from './support/factories';
 
 const PASSWORD = 'correct horse battery staple';
 const MINUTE = 60_000;
@@ -166,6 +167,20 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			// Still alive after the original 30 days because it was used on day 20.
 			const pastOriginalExpiry = NOW + SESSION_TTL_MS + MINUTE;
 			expect((await resolveSession(t.database, secret, pastOriginalExpiry))?.user.id).toBe(user.id);
+		});
+
+		it('an open change stream re-checking its session does not keep the session alive (R2)', async () => {
+			const user = await admin();
+			const hoursAgo = Date.now() - 3 * 60 * MINUTE;
+			const { secret, expiresAt } = await createSession(t.database, user.id, {}, hoursAgo);
+			const enterprise = await makeEnterprise(t.database);
+			await streamAllowed(t.database, secret, enterprise.id);
+			const row = await t.database.db
+				.selectFrom('sessions')
+				.select('expires_at')
+				.where('user_id', '=', user.id)
+				.executeTakeFirstOrThrow();
+			expect(Number(row.expires_at)).toBe(expiresAt);
 		});
 
 		it('signing out revokes that session only; revoking all ends every session', async () => {

@@ -48,6 +48,14 @@ describe('request bodies', () => {
 		expect(body).toEqual({ email: 'owner@acme.test', password: 'pw' });
 	});
 
+	it('a body that starts with a byte-order mark is parsed like one without', async () => {
+		const body = await readJson(
+			post('\uFEFF' + JSON.stringify({ email: 'owner@acme.test', password: 'pw' })),
+			loginSchema
+		);
+		expect(body).toEqual({ email: 'owner@acme.test', password: 'pw' });
+	});
+
 	it('an oversized body is refused with 413 before parsing', async () => {
 		const err = await apiErrorOf(readJson(post('"' + 'x'.repeat(5_000_001) + '"'), z.string()));
 		expect(err.status).toBe(413);

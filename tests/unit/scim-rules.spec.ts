@@ -387,6 +387,27 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 				400,
 				'invalidValue'
 			],
+			// The work email may become the sign-in email: no control characters in it either (R26).
+			[
+				'PATCH',
+				`/scim/v2/Users/${u.id}`,
+				{
+					body: {
+						Operations: [
+							{ op: 'replace', path: 'emails[type eq "work"].value', value: 'a\u0001b@acme.test' }
+						]
+					}
+				},
+				400,
+				'invalidValue'
+			],
+			[
+				'POST',
+				'/scim/v2/Users',
+				{ body: { userName: 'c1\u0085x@acme.test' } },
+				400,
+				'invalidValue'
+			],
 			// A group is a team: its name and externalId never hold control characters (R26).
 			['POST', '/scim/v2/Groups', { body: { displayName: 'Line\nbreak' } }, 400, 'invalidValue'],
 			['POST', '/scim/v2/Groups', { raw: '{"displayName":"N\\u0000L"}' }, 400, 'invalidValue'],

@@ -143,7 +143,8 @@ export async function readBodyText(request: Request, limit: number, hint = ''): 
 		}
 		chunks.push(chunk.value);
 	}
-	return Buffer.concat(chunks, size).toString('utf8');
+	// As request.text() does: UTF-8, a leading byte-order mark dropped (some clients send one).
+	return new TextDecoder().decode(Buffer.concat(chunks, size));
 }
 
 /** Parses a JSON body with a schema; bad JSON or fields become a 400 that names the field. */

@@ -32,7 +32,7 @@ export async function startServer({ gracefulShutdown = false } = {}): Promise<vo
 		if (!process.env.BODY_SIZE_LIMIT) {
 			log(
 				'warn',
-				"BODY_SIZE_LIMIT is not set: adapter-node refuses request bodies over 512 KB before Roster's own limits (5 MB API, 2 MB SCIM); set BODY_SIZE_LIMIT=Infinity (npm start does)"
+				"BODY_SIZE_LIMIT is not set: adapter-node refuses request bodies over 512 KB before Roster's own limits (5 MB API, 2 MB SCIM); set BODY_SIZE_LIMIT=6M (npm start does)"
 			);
 		}
 	}

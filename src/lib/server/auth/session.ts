@@ -50,7 +50,8 @@ export async function createSession(
 export async function resolveSession(
 	{ db }: Db,
 	secret: string,
-	now = Date.now()
+	now = Date.now(),
+	{ slide = true }: { slide?: boolean } = {}
 ): Promise<{ user: SessionUser; expiresAt: number } | null> {
 	if (!/^[A-Za-z0-9_-]{20,100}$/.test(secret)) return null;
 	const id = idOf(secret);
@@ -72,7 +73,7 @@ export async function resolveSession(
 		return null;
 	}
 	let expiresAt = row.expires_at;
-	if (now - row.last_seen_at > TOUCH_EVERY_MS) {
+	if (slide && now - row.last_seen_at > TOUCH_EVERY_MS) {
 		expiresAt = now + SESSION_TTL_MS;
 		await db
 			.updateTable('sessions')

@@ -4,6 +4,7 @@ import { scimPatch, ScimError as PatchLibError } from 'scim-patch';
 import type { Database } from '../db/schema';
 import { seatUsage } from '../../domain/seats';
 import { emailDomain, isEffectivelyVerified } from '../../domain/domains';
+import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
 import { ScimError, scimJson } from './errors';
 import { filterToSql, type FilterSchema } from './filter';
 import {
@@ -216,9 +217,8 @@ function text(value: unknown, field: string, max = 200): string | null {
 	if (value === undefined || value === null) return null;
 	if (typeof value !== 'string')
 		throw new ScimError(400, `${field} must be a string`, 'invalidValue');
-	// eslint-disable-next-line no-control-regex
-	if (/[\u0000-\u001f\u007f]/.test(value)) {
-		throw new ScimError(400, `${field} must not contain control characters`, 'invalidValue');
+	if (hasControlCharacter(value)) {
+		throw new ScimError(400, `${field} ${NO_CONTROL_CHARACTERS}`, 'invalidValue');
 	}
 	const clean = value.trim();
 	if (clean.length > max)
@@ -257,7 +257,8 @@ function userInput(body: unknown, previous?: UserRow): UserInput {
 	};
 	let userName = text(get('userName'), 'userName', 320);
 	// A patch that changed only the work email changes the address (userName stays the email).
-	const email = primaryEmail(get('emails'));
+	// The work email may become the sign-in email: it passes the same checks as userName (R26).
+	const email = text(primaryEmail(get('emails')), 'emails.value', 320);
 	if (previous && userName?.toLowerCase() === previous.email.toLowerCase() && email) {
 		if (email.toLowerCase() !== previous.email.toLowerCase()) userName = email.trim();
 	}

@@ -74,7 +74,8 @@ export async function streamAllowed(
 	enterpriseID: string
 ): Promise<boolean> {
 	try {
-		const session = await resolveSession(database, secret);
+		// Not a use of the session: an open stream alone must not keep it alive for ever.
+		const session = await resolveSession(database, secret, Date.now(), { slide: false });
 		if (!session) return false;
 		const membership = await membershipIn(database, session.user.id, { id: enterpriseID });
 		return canUseConsole(membership?.role) && canAccess(membership?.role, 'settings');

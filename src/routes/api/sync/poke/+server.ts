@@ -15,6 +15,7 @@ export const GET: RequestHandler = api(async ({ url, locals, request }) => {
 	);
 	const secret = locals.sessionSecret!;
 	let stop = () => {};
+	let cancelled = false;
 	const stream = new ReadableStream<string>({
 		start(controller) {
 			let closed = false;
@@ -29,7 +30,12 @@ export const GET: RequestHandler = api(async ({ url, locals, request }) => {
 				}
 			};
 			const send = (text: string) => {
-				if (!closed) controller.enqueue(text);
+				if (closed || cancelled) return;
+				try {
+					controller.enqueue(text);
+				} catch {
+					// the client went away between a check and its answer
+				}
 			};
 			// Before each poke and heartbeat the session and the role are checked again (R2): a
 			// signed-out admin, or one whose role was removed, hears nothing more. One check runs at a
@@ -67,6 +73,7 @@ export const GET: RequestHandler = api(async ({ url, locals, request }) => {
 			offShutdown = onShutdown(close);
 		},
 		cancel() {
+			cancelled = true;
 			stop();
 		}
 	});
