@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { pgURL, startServer, type Server } from './support/server';
-import { enterpriseID, pushRaw } from './support/mutations';
+import { pushRaw, seedTenant } from './support/mutations';
 import type { PushResult } from '../../src/lib/domain/sync/protocol';
 
 // PostgreSQL refuses NUL in text, where SQLite stores it: a NUL that reached a query made every retry
@@ -21,20 +21,13 @@ test.skip(!pgURL, 'needs TEST_DATABASE_URL (PostgreSQL)');
 test.beforeAll(async () => {
 	test.setTimeout(180_000);
 	server = await startServer({ database: 'postgres', env: { INGEST_KEY } });
-	server.seed([
-		'--enterprise',
-		'Acme',
-		'--users',
-		'20',
-		'--domains',
-		'acme.test',
-		'--owner',
-		'owner@acme.test',
-		'--password',
-		'roster-demo'
-	]);
-	owner = await server.signIn('owner@acme.test', 'roster-demo');
-	acme = await enterpriseID(owner, 'acme');
+	({ owner, id: acme } = await seedTenant(server, {
+		name: 'Acme',
+		users: 20,
+		domains: 'acme.test',
+		owner: 'owner@acme.test',
+		password: 'roster-demo'
+	}));
 });
 
 test.afterAll(async () => {

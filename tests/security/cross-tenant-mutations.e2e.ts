@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { startServer, type Server } from './support/server';
-import { enterpriseID, fullPull, push, rows } from './support/mutations';
+import { fullPull, push, rows, seedTenant } from './support/mutations';
 
 // Pushed mutations name rows by id, and ids are global: an admin of one enterprise must not reach
 // another enterprise's teams, users or ids through them (R1, R2). Two small tenants on a server of
@@ -16,34 +16,20 @@ let initech: string;
 test.beforeAll(async () => {
 	test.setTimeout(180_000);
 	server = await startServer();
-	server.seed([
-		'--enterprise',
-		'Acme',
-		'--users',
-		'30',
-		'--domains',
-		'acme.test',
-		'--owner',
-		'owner@acme.test',
-		'--password',
-		'roster-demo'
-	]);
-	server.seed([
-		'--enterprise',
-		'Initech',
-		'--users',
-		'30',
-		'--domains',
-		'initech.test',
-		'--owner',
-		'owner@initech.test',
-		'--password',
-		'initech-pass'
-	]);
-	acmeOwner = await server.signIn('owner@acme.test', 'roster-demo');
-	initechOwner = await server.signIn('owner@initech.test', 'initech-pass');
-	acme = await enterpriseID(acmeOwner, 'acme');
-	initech = await enterpriseID(initechOwner, 'initech');
+	({ owner: acmeOwner, id: acme } = await seedTenant(server, {
+		name: 'Acme',
+		users: 30,
+		domains: 'acme.test',
+		owner: 'owner@acme.test',
+		password: 'roster-demo'
+	}));
+	({ owner: initechOwner, id: initech } = await seedTenant(server, {
+		name: 'Initech',
+		users: 30,
+		domains: 'initech.test',
+		owner: 'owner@initech.test',
+		password: 'initech-pass'
+	}));
 });
 
 test.afterAll(async () => {

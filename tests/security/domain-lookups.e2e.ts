@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import { startServer, type Server } from './support/server';
-import { enterpriseID, fullPull, push, rows } from './support/mutations';
+import { fullPull, push, rows, seedTenant } from './support/mutations';
 import { startDnsServer, type TestDnsServer } from '../unit/support/dns-server';
 
 // Domain verification (R13) makes the server ask DNS on an admin's behalf. It must not become a way
@@ -20,34 +20,20 @@ test.beforeAll(async () => {
 	test.setTimeout(180_000);
 	dns = await startDnsServer();
 	server = await startServer({ env: { DNS_SERVERS: dns.address } });
-	server.seed([
-		'--enterprise',
-		'Acme',
-		'--users',
-		'10',
-		'--domains',
-		'acme.test',
-		'--owner',
-		'owner@acme.test',
-		'--password',
-		'roster-demo'
-	]);
-	server.seed([
-		'--enterprise',
-		'Initech',
-		'--users',
-		'10',
-		'--domains',
-		'initech.test,lab.initech.test',
-		'--owner',
-		'owner@initech.test',
-		'--password',
-		'initech-pass'
-	]);
-	acmeOwner = await server.signIn('owner@acme.test', 'roster-demo');
-	initechOwner = await server.signIn('owner@initech.test', 'initech-pass');
-	acme = await enterpriseID(acmeOwner, 'acme');
-	initech = await enterpriseID(initechOwner, 'initech');
+	({ owner: acmeOwner, id: acme } = await seedTenant(server, {
+		name: 'Acme',
+		users: 10,
+		domains: 'acme.test',
+		owner: 'owner@acme.test',
+		password: 'roster-demo'
+	}));
+	({ owner: initechOwner, id: initech } = await seedTenant(server, {
+		name: 'Initech',
+		users: 10,
+		domains: 'initech.test,lab.initech.test',
+		owner: 'owner@initech.test',
+		password: 'initech-pass'
+	}));
 });
 
 test.afterAll(async () => {

@@ -1,6 +1,7 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import type { Change, PullResponse, PushResult } from '../../../src/lib/domain/sync/protocol';
+import type { Server } from './server';
 
 /** A mutation as a test pushes it: its name and args (ids and timestamps are filled in). */
 export interface TestMutation {
@@ -74,4 +75,28 @@ export async function fullPull(
 /** The rows of one mirrored table in a pull. */
 export function rows<T>(pull: PullResponse, table: Change['table']): T[] {
 	return pull.changes.filter((c) => c.table === table && c.op === 'put').map((c) => c.value as T);
+}
+
+/**
+ * Seeds a small enterprise on a server of the test's own, signs its owner in and answers the owner's
+ * API context with the enterprise's id.
+ */
+export async function seedTenant(
+	server: Server,
+	tenant: { name: string; users: number; domains: string; owner: string; password: string }
+): Promise<{ owner: APIRequestContext; id: string }> {
+	server.seed([
+		'--enterprise',
+		tenant.name,
+		'--users',
+		String(tenant.users),
+		'--domains',
+		tenant.domains,
+		'--owner',
+		tenant.owner,
+		'--password',
+		tenant.password
+	]);
+	const owner = await server.signIn(tenant.owner, tenant.password);
+	return { owner, id: await enterpriseID(owner, tenant.name.toLowerCase()) };
 }
