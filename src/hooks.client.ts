@@ -1,5 +1,10 @@
 import type { ClientInit } from '@sveltejs/kit';
-import { SESSION_CHANNEL, pendingSignOut, settleSignOut } from '$lib/client/sign-out';
+import {
+	SESSION_CHANNEL,
+	pendingSignOut,
+	settleSignOut,
+	signOutMayBePending
+} from '$lib/client/sign-out';
 
 /** Whether the page shows (or is about to show) an admin's console or the start page. */
 function inConsole(): boolean {
@@ -8,8 +13,10 @@ function inConsole(): boolean {
 }
 
 export const init: ClientInit = async () => {
-	// A sign-out this device recorded while offline completes before any page loads its data.
-	await settleSignOut().catch(() => false);
+	// A sign-out this device recorded while offline completes before any page loads its data. Only
+	// when one may be pending: the check holds up hydration, and a form typed into before hydration
+	// would lose its input.
+	if (signOutMayBePending()) await settleSignOut().catch(() => false);
 	addEventListener('online', () => {
 		void (async () => {
 			if (!(await pendingSignOut().catch(() => null))) return;

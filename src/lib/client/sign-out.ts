@@ -62,8 +62,34 @@ export async function pendingSignOut(): Promise<PendingSignOut | null> {
 	return value && typeof value.userID === 'string' ? value : null;
 }
 
+/**
+ * A page's quick hint that a sign-out may be pending (localStorage answers at once, IndexedDB does
+ * not): a page load waits for the sign-out only when the hint says so, so an ordinary load is not
+ * held up. The record in IndexedDB stays the truth; a stale hint costs one check.
+ */
+const HINT = 'roster:sign-out-pending';
+
+/** Whether this page should check for a pending sign-out before it loads anything. */
+export function signOutMayBePending(): boolean {
+	try {
+		return localStorage.getItem(HINT) !== null;
+	} catch {
+		return true;
+	}
+}
+
+function setHint(pending: boolean): void {
+	try {
+		if (pending) localStorage.setItem(HINT, '1');
+		else localStorage.removeItem(HINT);
+	} catch {
+		// no localStorage (the service worker): pages check IndexedDB themselves
+	}
+}
+
 /** Records a sign-out on the device before anything else happens, so it survives a failed request. */
 export async function recordSignOut(signOut: PendingSignOut): Promise<void> {
+	setHint(true);
 	await withStore('readwrite', (s) => s.put(signOut, KEY));
 }
 
@@ -132,7 +158,10 @@ export async function removeDeviceData(userID: string): Promise<void> {
  */
 export async function settleSignOut(fetcher: typeof fetch = fetch): Promise<boolean> {
 	const pending = await pendingSignOut();
-	if (!pending) return true;
+	if (!pending) {
+		setHint(false);
+		return true;
+	}
 	if (pending.removeData) {
 		await removeDeviceData(pending.userID);
 		await recordSignOut({ ...pending, removeData: false });
@@ -150,6 +179,7 @@ export async function settleSignOut(fetcher: typeof fetch = fetch): Promise<bool
 		return false;
 	}
 	await clearSignOut(pending.userID);
+	if (!(await pendingSignOut())) setHint(false);
 	return true;
 }
 
