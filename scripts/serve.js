@@ -14,6 +14,9 @@ import http from 'node:http';
 import https from 'node:https';
 import process from 'node:process';
 
+// Roster limits request bodies itself (see scripts/start.js); adapter-node's 512 KB would come first.
+process.env.BODY_SIZE_LIMIT ??= '6M';
+
 const SERVED_OVER = 'x-roster-served-over';
 const ownProtocol = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 if (ownProtocol) process.env.PROTOCOL_HEADER = SERVED_OVER;

@@ -15,8 +15,8 @@ const FORM_TYPES = new Set([
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function isFormContentType(request: Request): boolean {
-	const type = request.headers.get('content-type')?.split(';', 1)[0].trim().toLowerCase() ?? '';
-	return FORM_TYPES.has(type);
+	const type = (request.headers.get('content-type') ?? '').split(';', 1)[0]?.trim().toLowerCase();
+	return FORM_TYPES.has(type ?? '');
 }
 
 /** What went wrong and what to do, in plain words (a line each). */

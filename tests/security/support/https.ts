@@ -46,7 +46,11 @@ export interface EntryServer {
 }
 
 function probe(url: string, ca?: Buffer): Promise<boolean> {
-	if (!url.startsWith('https:')) return fetch(url).then((r) => r.ok, () => false);
+	if (!url.startsWith('https:'))
+		return fetch(url).then(
+			(r) => r.ok,
+			() => false
+		);
 	return new Promise((resolve) => {
 		const req = https.get(url, { ca }, (res) => {
 			res.resume();
