@@ -11,7 +11,7 @@
 // operator behind a TLS proxy sets PROTOCOL_HEADER (or ORIGIN) themselves and this stays out of it.
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import http2 from 'node:http2';
 import process from 'node:process';
 
 // Roster limits request bodies itself (see scripts/start.js); adapter-node's 512 KB would come first.
@@ -44,8 +44,41 @@ const { handler } = await import(
 	existsSync(here) ? here.href : new URL('../build/handler.js', import.meta.url).href
 );
 
-/** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
+// Headers HTTP/2 forbids (its compatibility layer throws on them); HTTP/2 has its own framing.
+const CONNECTION_HEADERS = new Set([
+	'connection',
+	'keep-alive',
+	'proxy-connection',
+	'transfer-encoding',
+	'upgrade'
+]);
+
+/** Open HTTP/1.1 connections (plain or over TLS) and how many requests each is serving. */
+const connections = new Map();
+/** Open HTTP/2 sessions. */
+const sessions = new Set();
+let stopping;
+
+/** @param {any} req @param {any} res */
 function serve(req, res) {
+	if (req.httpVersionMajor === 2) {
+		// adapter-node finds the host in `host`; HTTP/2 sends it as `:authority`.
+		req.headers.host ??= req.headers[':authority'];
+		const setHeader = res.setHeader.bind(res);
+		res.setHeader = (name, value) =>
+			CONNECTION_HEADERS.has(name.toLowerCase()) ? res : setHeader(name, value);
+	} else {
+		const socket = req.socket;
+		connections.set(socket, (connections.get(socket) ?? 0) + 1);
+		res.on('close', () => {
+			const left = (connections.get(socket) ?? 1) - 1;
+			if (!connections.has(socket)) return;
+			connections.set(socket, left);
+			// Once shutdown began, a keep-alive connection closes as soon as it is idle.
+			if (stopping && left === 0) socket.destroySoon();
+		});
+		if (stopping) res.setHeader('connection', 'close');
+	}
 	if (ownProtocol) req.headers[SERVED_OVER] = tls ? 'https' : 'http';
 	if (hsts) res.setHeader('strict-transport-security', 'max-age=31536000');
 	handler(req, res, () => {
@@ -54,7 +87,20 @@ function serve(req, res) {
 	});
 }
 
-const server = tls ? https.createServer(tls, serve) : http.createServer(serve);
+// HTTPS is HTTP/2 with HTTP/1.1 for clients that do not offer it; plain HTTP is HTTP/1.1.
+const server = tls
+	? http2.createSecureServer({ ...tls, allowHTTP1: true }, serve)
+	: http.createServer(serve);
+server.on(tls ? 'secureConnection' : 'connection', (socket) => {
+	// An HTTP/2 connection is a session (below), not an HTTP/1.1 connection to track.
+	if (socket.alpnProtocol === 'h2') return;
+	connections.set(socket, 0);
+	socket.on('close', () => connections.delete(socket));
+});
+server.on('session', (session) => {
+	sessions.add(session);
+	session.on('close', () => sessions.delete(session));
+});
 
 /** @param {string} name */
 function seconds(name) {
@@ -67,9 +113,9 @@ function seconds(name) {
 	return Number(raw) * 1000;
 }
 const keepAlive = seconds('KEEP_ALIVE_TIMEOUT');
-if (keepAlive !== undefined) server.keepAliveTimeout = keepAlive;
+if (keepAlive !== undefined && 'keepAliveTimeout' in server) server.keepAliveTimeout = keepAlive;
 const headers = seconds('HEADERS_TIMEOUT');
-if (headers !== undefined) server.headersTimeout = headers;
+if (headers !== undefined && 'headersTimeout' in server) server.headersTimeout = headers;
 
 const host = process.env.HOST || '0.0.0.0';
 const port = Number(process.env.PORT || 3000);
@@ -78,28 +124,26 @@ server.listen({ host, port }, () => {
 	console.log(`Listening on ${scheme}://${host}:${port}`);
 });
 
-// As adapter-node: stop accepting, let in-flight requests finish, then `sveltekit:shutdown`; after
+// As adapter-node: stop accepting, let in-flight requests finish (idle connections close at once,
+// HTTP/2 sessions are told to go away after their open streams), then `sveltekit:shutdown`; after
 // SHUTDOWN_TIMEOUT seconds the connections still open are closed.
-let stopping;
 /** @param {string} reason */
 function gracefulShutdown(reason) {
 	if (stopping) return;
-	server.closeIdleConnections();
+	const timeout = Number.parseInt(process.env.SHUTDOWN_TIMEOUT || '30', 10);
+	stopping = setTimeout(() => {
+		for (const session of sessions) session.destroy();
+		for (const socket of connections.keys()) socket.destroy();
+	}, timeout * 1000);
+	stopping.unref();
 	server.close((error) => {
 		if (error) return;
 		clearTimeout(stopping);
 		// @ts-expect-error custom events cannot be typed
 		process.emit('sveltekit:shutdown', reason);
 	});
-	const timeout = Number.parseInt(process.env.SHUTDOWN_TIMEOUT || '30', 10);
-	stopping = setTimeout(() => server.closeAllConnections(), timeout * 1000);
-	stopping.unref();
+	for (const session of sessions) session.close();
+	for (const [socket, busy] of connections) if (busy === 0) socket.destroySoon();
 }
-server.on('request', (req) => {
-	// Keep-alive connections close as soon as they are idle once shutdown began.
-	req.on('close', () => {
-		if (stopping) server.closeIdleConnections();
-	});
-});
 process.on('SIGTERM', () => gracefulShutdown('SIGTERM'));
 process.on('SIGINT', () => gracefulShutdown('SIGINT'));

@@ -37,6 +37,14 @@ test('over HTTPS on 127.0.0.2 with a certificate from npm run cert: sign-in, ser
 			timeout: 30_000
 		});
 		expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+		// HTTP/2 where the browser offers it.
+		expect(
+			await page.evaluate(
+				() =>
+					(performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
+						.nextHopProtocol
+			)
+		).toBe('h2');
 		// The session cookie is Secure over HTTPS.
 		const session = (await context.cookies()).find((c) => c.name === 'roster_session');
 		expect(session?.secure).toBe(true);
@@ -82,6 +90,8 @@ test('over HTTPS on 127.0.0.2 with a certificate from npm run cert: sign-in, ser
 	} finally {
 		await browser.close();
 		await server.stop();
+		// SIGTERM: the HTTPS server closes and the app shuts down cleanly.
+		expect(server.process.exitCode).toBe(0);
 		rmSync(tls.dir, { recursive: true, force: true });
 	}
 });
