@@ -11,6 +11,9 @@ const config = {
 		paths: { relative: false },
 		// The PWA registers its own Workbox service worker (see ARCHITECTURE.md).
 		serviceWorker: { register: false },
+		// SvelteKit's cross-site form check answers a bare 403; Roster runs the same check itself
+		// (src/lib/server/origin-check.ts) and answers with what went wrong and what to set.
+		csrf: { trustedOrigins: ['*'] },
 		// Content-Security-Policy on every page: only this origin's scripts, styles, workers and API.
 		// Hashes, not nonces: the service worker serves one cached app-shell page (with the header it
 		// was fetched with) for every URL, and a hash stays true for it where a nonce would be reused.

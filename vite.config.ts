@@ -1,8 +1,29 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { defineConfig } from 'vitest/config';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/**
+ * After adapter-node has written build/, makes Roster's own entry (scripts/serve.js: HTTPS with
+ * TLS_CERT/TLS_KEY, the request's own protocol when ORIGIN is unset) the one `node build` runs.
+ */
+function serverEntry(): Plugin {
+	return {
+		name: 'roster-server-entry',
+		apply: 'build',
+		closeBundle: {
+			sequential: true,
+			order: 'post',
+			handler() {
+				if (!existsSync('build/handler.js')) return;
+				copyFileSync('scripts/serve.js', 'build/serve.js');
+				writeFileSync('build/package.json', '{ "type": "module", "main": "serve.js" }\n');
+			}
+		}
+	};
+}
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [sveltekit(), serverEntry()],
 	server: { port: 5173 },
 	test: {
 		include: ['src/**/*.spec.ts', 'tests/unit/**/*.spec.ts', 'tests/sync/**/*.spec.ts'],

@@ -21,7 +21,8 @@ const env = {
 };
 delete env.DATABASE_URL;
 
-const server = spawn(process.execPath, [join(root, 'build/index.js')], { env, stdio: 'inherit' });
+// `node build` runs Roster's own entry (build/serve.js), as `npm start` does.
+const server = spawn(process.execPath, [join(root, 'build')], { env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));
 

@@ -34,13 +34,15 @@ if (built === 0 || Math.max(...inputs.filter(existsSync).map(newest)) > built) {
 }
 
 process.env.PORT ??= '3000';
-// adapter-node takes the app for https unless told its origin; without this, plain-http sign-in
-// forms are refused as cross-site and the session cookie is marked Secure.
-process.env.ORIGIN ??= `http://localhost:${process.env.PORT}`;
+// ORIGIN is not set here: unset, the app answers on any address it is reached at (localhost,
+// 127.0.0.1, a LAN address) with the protocol it was served on (scripts/serve.js).
 // Roster limits each request body itself (5 MB JSON API, 2 MB SCIM, 400 KB activity) and answers
 // one 413 shape; adapter-node's own 512 KB default would refuse large SCIM groups and pushes first.
 // Just above the app's largest own limit (5 MB): the app answers every oversize body itself, and
 // no handler that reads a body whole (the sign-in form) can be made to buffer without end.
 process.env.BODY_SIZE_LIMIT ??= '6M';
-console.log(`Roster on http://localhost:${process.env.PORT} (demo: owner@acme.test / roster-demo)`);
-await import(join(root, 'build/index.js'));
+const scheme = process.env.TLS_CERT ? 'https' : 'http';
+console.log(
+	`Roster on ${scheme}://localhost:${process.env.PORT} (demo: owner@acme.test / roster-demo)`
+);
+await import(join(root, 'scripts/serve.js'));

@@ -8,6 +8,7 @@ import { startServer } from '$lib/server/startup';
 import { log } from '$lib/server/log';
 import { warnUntrustedForwarding } from '$lib/server/proxy-address';
 import { hardenPrototypes } from '$lib/server/harden';
+import { originCheck } from '$lib/server/origin-check';
 import {
 	closeAfterRefusedBody,
 	databaseUnavailableHandle,
@@ -76,6 +77,7 @@ const session: Handle = async ({ event, resolve }) => {
 
 export const handle = sequence(
 	requestContext,
+	originCheck,
 	closeAfterRefusedBody,
 	databaseUnavailableHandle,
 	warnUntrustedForwarding,
