@@ -16,6 +16,10 @@ const env = {
 	DATA_DIR: mkdtempSync(join(tmpdir(), 'roster-e2e-')),
 	// As `npm start`: the app's own body limits are the only ones (scripts/start.js).
 	BODY_SIZE_LIMIT: process.env.BODY_SIZE_LIMIT ?? '6M',
+	// Idle keep-alive connections stay open longer than a test's pause between two requests on one
+	// API context: with Node's 5 s, a request now and then met a socket the server was closing
+	// (ECONNRESET), the race every client of a keep-alive server has.
+	KEEP_ALIVE_TIMEOUT: process.env.KEEP_ALIVE_TIMEOUT ?? '30',
 	// One access line per request would bury the test output; warnings and errors still show.
 	LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn'
 };
