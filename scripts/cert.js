@@ -52,7 +52,8 @@ function keyPair() {
 function serial() {
 	// Positive, 16 random bytes.
 	const bytes = randomBytes(16);
-	bytes[0] &= 0x7f;
+	// Positive and without a leading zero byte (DER: strict parsers refuse a padded serial).
+	bytes[0] = (bytes[0] & 0x7f) | 0x40;
 	return bytes.toString('hex');
 }
 
@@ -66,6 +67,13 @@ mkdirSync(dir, { recursive: true, mode: 0o700 });
 const caFile = `${dir}/ca.pem`;
 const caKeyFile = `${dir}/ca-key.pem`;
 
+if (existsSync(caFile) !== existsSync(caKeyFile)) {
+	// A new CA would replace the one devices already trust; say so instead of doing it.
+	console.error(
+		`Only one of ${caFile} and ${caKeyFile} exists. Put the missing one back, or remove both to make a new certificate authority (every device must then trust the new one).`
+	);
+	process.exit(1);
+}
 let ca;
 if (existsSync(caFile) && existsSync(caKeyFile)) {
 	ca = {

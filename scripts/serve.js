@@ -63,7 +63,7 @@ let stopping;
 function serve(req, res) {
 	if (req.httpVersionMajor === 2) {
 		// adapter-node finds the host in `host`; HTTP/2 sends it as `:authority`.
-		req.headers.host ??= req.headers[':authority'];
+		req.headers.host = req.headers[':authority'] ?? req.headers.host;
 		const setHeader = res.setHeader.bind(res);
 		res.setHeader = (name, value) =>
 			CONNECTION_HEADERS.has(name.toLowerCase()) ? res : setHeader(name, value);
@@ -97,8 +97,16 @@ server.on(tls ? 'secureConnection' : 'connection', (socket) => {
 	connections.set(socket, 0);
 	socket.on('close', () => connections.delete(socket));
 });
+/** Every socket, TLS handshake not done yet included, so the shutdown timer can end them all. */
+const sockets = new Set();
+server.on('connection', (socket) => {
+	sockets.add(socket);
+	socket.on('close', () => sockets.delete(socket));
+});
 server.on('session', (session) => {
 	sessions.add(session);
+	// An idle HTTP/2 session closes (the poke stream's 25 s heartbeat keeps a live one busy).
+	session.setTimeout(120_000, () => session.close());
 	session.on('close', () => sessions.delete(session));
 });
 
@@ -113,7 +121,9 @@ function seconds(name) {
 	return Number(raw) * 1000;
 }
 const keepAlive = seconds('KEEP_ALIVE_TIMEOUT');
-if (keepAlive !== undefined && 'keepAliveTimeout' in server) server.keepAliveTimeout = keepAlive;
+// Set on the HTTP/2 server too: its HTTP/1.1 connections otherwise never time out when idle.
+/** @type {{ keepAliveTimeout: number }} */ (/** @type {unknown} */ (server)).keepAliveTimeout =
+	keepAlive ?? 5000;
 const headers = seconds('HEADERS_TIMEOUT');
 if (headers !== undefined && 'headersTimeout' in server) server.headersTimeout = headers;
 
@@ -134,6 +144,7 @@ function gracefulShutdown(reason) {
 	stopping = setTimeout(() => {
 		for (const session of sessions) session.destroy();
 		for (const socket of connections.keys()) socket.destroy();
+		for (const socket of sockets) socket.destroy();
 	}, timeout * 1000);
 	stopping.unref();
 	server.close((error) => {

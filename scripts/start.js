@@ -26,7 +26,15 @@ if (!existsSync('node_modules/.package-lock.json')) {
 	run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-const inputs = ['src', 'static', 'package.json', 'svelte.config.js', 'vite.config.ts'];
+// scripts/serve.js is copied into the build as build/serve.js (what `node build` runs).
+const inputs = [
+	'src',
+	'static',
+	'package.json',
+	'svelte.config.js',
+	'vite.config.ts',
+	'scripts/serve.js'
+];
 const built = existsSync('build/index.js') ? statSync('build/index.js').mtimeMs : 0;
 if (built === 0 || Math.max(...inputs.filter(existsSync).map(newest)) > built) {
 	console.log('Building Roster…');

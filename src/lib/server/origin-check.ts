@@ -10,7 +10,9 @@ import { dev } from '$app/environment';
 const FORM_TYPES = new Set([
 	'application/x-www-form-urlencoded',
 	'multipart/form-data',
-	'text/plain'
+	'text/plain',
+	// SvelteKit's own form data type (remote functions), as kit's check has it
+	'application/x-sveltekit-formdata'
 ]);
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
