@@ -51,6 +51,8 @@ export function buildWithMirrorSchemaBump(): string {
 	for (const folder of ['src', 'static']) {
 		cpSync(join(root, folder), join(dir, folder), { recursive: true });
 	}
+	// The build copies Roster's server entry into build/ (vite.config.ts).
+	cpSync(join(root, 'scripts/serve.js'), join(dir, 'scripts/serve.js'));
 	const dbFile = join(dir, 'src/lib/client/db.ts');
 	const source = readFileSync(dbFile, 'utf8');
 	const versions = [...source.matchAll(/this\.version\((\d+)\)/g)].map((m) => Number(m[1]));
