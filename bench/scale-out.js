@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Scale-out (issue 8): the server's load figures through the real production build, side by side
+// Scale-out: the server's load figures through the real production build, side by side
 // in one run for SQLite with one instance, PostgreSQL with one instance and PostgreSQL with two
 // instances over the same database (load sent to both at once, figures summed). SQLite ×1 is the
 // baseline: every figure prints its ratio to the SQLite ×1 figure measured in the same run. Each

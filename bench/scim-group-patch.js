@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// SCIM group membership PATCH on a 10,000-member group (issue 7: ≤ 1 s for 500 members added or
+// SCIM group membership PATCH on a 10,000-member group (target: ≤ 1 s for 500 members added or
 // removed): the server's PATCH handler (token check, row inserts/deletes with tombstones, version
 // bump, request log) against a naive baseline that loads the whole group and rewrites all of its
 // membership rows, measured in the same process on the same SQLite database.

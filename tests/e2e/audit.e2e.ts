@@ -4,7 +4,7 @@ import { expect, test } from '@playwright/test';
 import Papa from 'papaparse';
 import { ADMINS, signIn } from './support/auth';
 
-// Issue 4, item 8 (R24): a change queued offline reaches the audit log marked as such; the log
+// R24: a change queued offline reaches the audit log marked as such; the log
 // filters by actor, target, action and source, and exports as CSV (R21).
 test('R24: a team created offline shows in the audit log as queued offline; filter and export it', async ({
 	browser

@@ -5,7 +5,7 @@ import { LicensesPage } from './support/licenses-page';
 
 const num = (text: string) => Number(text.replace(/,/g, ''));
 
-// Issue 4, item 2 (R5, R6): a CSV of invites is read in a worker and previewed with its row errors and
+// R5, R6: a CSV of invites is read in a worker and previewed with its row errors and
 // the seat math before anything is queued; too few seats leads to the seat count. Initech is used
 // (not Globex: invites-seats and scim change Globex's seat usage and may run at the same time, and a
 // seat count read there could be stale) and left with the seat count it had.

@@ -4,7 +4,7 @@ import { ADMINS, signIn, type Me } from './support/auth';
 import { LicensesPage } from './support/licenses-page';
 import { VIEWPORTS } from './support/viewports';
 
-// Issue 4 journeys on a laptop and on a touch tablet (R4, R7, R14): with capture on for a verified
+// Journeys on a laptop and on a touch tablet (R4, R7, R14): with capture on for a verified
 // domain, a new sign-up in the API client becomes licensed and the open console shows it without a
 // reload; removing that license frees its seat, here and on the server.
 const DEV_INGEST_KEY = 'roster-dev-ingest-key';

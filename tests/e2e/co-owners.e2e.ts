@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
 
-// Issue 4, item 7 (R2, R8): the owner names and removes co-owners and billing admins, offline too;
+// R2, R8: the owner names and removes co-owners and billing admins, offline too;
 // the server refuses what the browser could not know (someone not licensed here).
 test('R2: the owner adds a billing admin offline and removes them; an unlicensed email comes back as a sync issue', async ({
 	browser

@@ -6,7 +6,7 @@ import { ADMINS, signIn } from './support/auth';
 import { VIEWPORTS } from './support/viewports';
 import { startDnsServer, type TestDnsServer } from '../unit/support/dns-server';
 
-// Issue 4, domains (R13–R16). The server asks the DNS servers `DNS_SERVERS` names; when that is a
+// Domains (R13–R16). The server asks the DNS servers `DNS_SERVERS` names; when that is a
 // loopback `127.0.0.1:<port>` (playwright.config.ts sets one), this file answers there, so
 // verification succeeds once the TXT record is published. Pointed elsewhere, only the failure path
 // is asserted here (success is covered by tests/unit/domains.spec.ts).

@@ -6,7 +6,7 @@ import { VIEWPORTS } from './support/viewports';
 
 const num = (text: string) => Number(text.replace(/,/g, ''));
 
-// Issue 4, items 1–2 (R4–R6): pending invites are resent, re-roled and revoked; with no free seat an
+// R4–R6: pending invites are resent, re-roled and revoked; with no free seat an
 // invite says how many seats are missing and leads to the seat count, which never goes below use.
 // Globex (owned by the demo owner) is used so the Acme journeys elsewhere keep their seat numbers.
 for (const [label, options] of VIEWPORTS) {

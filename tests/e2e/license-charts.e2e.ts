@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { ADMINS, apiAs, enterpriseID, fmt, licensesOf, signIn } from './support/auth';
 import { LicensesPage } from './support/licenses-page';
 
-// Issue 4, item 9 (R4, R19): the Licenses page draws seat usage over time (from the server) and the
+// R4, R19: the Licenses page draws seat usage over time (from the server) and the
 // active users of the last 7/30/90 days (from the mirror), each with the numbers as text.
 test('R4/R19: seat usage over time and active users 7/30/90 days, with text alternatives', async ({
 	page
@@ -30,7 +30,7 @@ test('R4/R19: seat usage over time and active users 7/30/90 days, with text alte
 	);
 });
 
-// Issue 4, item 9: the chart follows the mirror. Today's point is this device's count, so removing a
+// The chart follows the mirror. Today's point is this device's count, so removing a
 // license (offline too) moves it at once; a seat-count change made elsewhere moves it once synced,
 // and the past days are asked for again, once, after the figures settle — not on every mirror write.
 test('R4/R7: the seat chart’s last point follows a license removal offline and a seat-count change from another device, without a reload', async ({

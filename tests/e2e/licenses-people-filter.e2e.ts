@@ -10,7 +10,7 @@ import { ADMINS, enterpriseID, fmt, licensesOf, signIn } from './support/auth';
 import { seriousViolations } from './support/axe';
 import { LicensesPage } from './support/licenses-page';
 
-// Issue 4, item 1: the Licenses page's people list filters managed (licensed) users, unmanaged users
+// The Licenses page's people list filters managed (licensed) users, unmanaged users
 // across every verified domain (R3, R15: each person once) and pending invites (R5), with counts, a
 // search for each, `?show=` in the address, and Claim from the unmanaged list (R6). On Globex, which
 // no other journey changes; its root domain globex.test is verified.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { expect, request, test, type APIRequestContext } from '@playwright/test';
 
-// Issue 8: two production-build processes over one PostgreSQL behave as one server: a session made
+// Two production-build processes over one PostgreSQL behave as one server: a session made
 // on one works on the other, a push through one pokes consoles on the other (LISTEN/NOTIFY), seat
 // limits hold under concurrent pushes through both, and stopping one finishes its in-flight push.
 const pgURL = process.env.TEST_DATABASE_URL?.trim();

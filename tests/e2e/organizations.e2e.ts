@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
 
-// Issue 4, organizations (R9–R12), all usable offline: the page reads the mirror and every change
+// Organizations (R9–R12), all usable offline: the page reads the mirror and every change
 // is a queued sync mutation the server re-checks.
 test('R9–R12: offline, create an organization, link a team with a role, see effective roles and who would lose access, rename; online, it lands for every device', async ({
 	browser

@@ -1,7 +1,7 @@
 import { seriousViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 
-// Issue 6: zero serious or critical axe violations on every page, at tablet and laptop sizes, in
+// Zero serious or critical axe violations on every page, at tablet and laptop sizes, in
 // light and dark mode.
 const SIZES = {
 	'tablet portrait': { width: 820, height: 1180 },

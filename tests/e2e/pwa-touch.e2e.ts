@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
 
-// Issue 6: on a touch screen every control is a finger-sized target (WCAG 2.5.5: 44×44 CSS px),
+// On a touch screen every control is a finger-sized target (WCAG 2.5.5: 44×44 CSS px),
 // and the console is usable from the keyboard with a focus indicator that can be seen.
 const TABLET = {
 	deviceScaleFactor: 2,

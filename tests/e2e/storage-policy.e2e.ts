@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
 
-// Issue 4, item 6 (R17), usable offline: the global rule and per-organization overrides are sync
+// R17, usable offline: the global rule and per-organization overrides are sync
 // mutations; API clients read the effective policy from the server.
 test('R17: offline, block cloud sync globally and override one organization; online, API clients get the effective policy', async ({
 	browser

@@ -19,7 +19,7 @@ async function openMembers(page: Page, team: string) {
 	await expect(membersPanel(page, team)).toBeVisible();
 }
 
-// Issue 4, item 3 (R6, R7, R10): team members are added and removed offline, queued, shown as
+// R6, R7, R10: team members are added and removed offline, queued, shown as
 // pending, and reach another admin's console once synced.
 test('R6/R10: add and remove a team member offline; pending badge; synced; another admin sees it', async ({
 	page,

@@ -4,7 +4,7 @@ import { ADMINS, apiAs, enterpriseID, licensesOf } from './support/auth';
 import { seriousViolations } from './support/axe';
 import { VIEWPORTS } from './support/viewports';
 
-// Issue 4, item 3 (R10–R12): a team is linked to organizations from the Teams page, offline too:
+// R10–R12: a team is linked to organizations from the Teams page, offline too:
 // link with a role, change the role, and unlink after seeing who loses access.
 
 /** The server's links of one team, `orgID → role`, read through a fresh full pull. */

@@ -310,7 +310,7 @@ describe.each(dialects)('POST /api/client/activity (R19) on %s', (dialect) => {
 		});
 
 		it('two instances writing the same users at once, in opposite orders, both commit (no deadlock)', async () => {
-			// Issue 8: each instance has its own writer; on PostgreSQL their transactions overlap.
+			// Each instance has its own writer; on PostgreSQL their transactions overlap.
 			const users = Array.from({ length: 2000 }, (_, i) => ({
 				id: randomUUID(),
 				email: `pair.${i}.${randomUUID().slice(0, 8)}@example.test`

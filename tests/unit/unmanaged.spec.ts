@@ -25,7 +25,7 @@ interface Body {
 	message?: string;
 }
 
-// Issue 4: the Licenses page's "Unmanaged" filter lists every unmanaged user once (R3, R15).
+// The Licenses page's "Unmanaged" filter lists every unmanaged user once (R3, R15).
 describe.each(dialects)('GET /api/enterprises/:id/unmanaged on %s', (dialect) => {
 	let t: TestDb;
 	let ent: { id: string; slug: string };

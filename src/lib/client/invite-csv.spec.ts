@@ -23,7 +23,7 @@ const ctx: InviteCheckContext = {
 const codes = (csv: string) =>
 	previewInviteCsv(csv, ctx).rows.map((r) => [r.email, r.errors.map((e) => e.code)]);
 
-describe('invite CSV preview (issue 4 item 2)', () => {
+describe('invite CSV preview', () => {
 	it('R5/R6: reads email, role and teams; a valid row is one invite with its team ids', () => {
 		const preview = previewInviteCsv(
 			'email,role,teams\r\nAda@Acme.test,admin,Platform;design\r\nbob@acme.test,,\r\n',
