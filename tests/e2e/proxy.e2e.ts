@@ -2,11 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { expect, test } from '@playwright/test';
+import { freePort, pgAdmin as admin } from '../security/support/server';
 
 // The README's "Behind a proxy" configuration, run as written: nginx from Debian terminating TLS in
 // front of two production instances over one PostgreSQL database, with the README's nginx.conf and
@@ -36,27 +35,6 @@ let origin = '';
 let cookieHeader = '';
 let enterpriseID = '';
 const instances: Instance[] = [];
-
-async function admin(text: string): Promise<void> {
-	const client = new pg.Client({ connectionString: pgURL });
-	await client.connect();
-	try {
-		await client.query(text);
-	} finally {
-		await client.end();
-	}
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = createServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const { port } = probe.address() as AddressInfo;
-			probe.close(() => resolve(port));
-		});
-	});
-}
 
 /** The README's nginx.conf, with its listen port and upstream addresses replaced. */
 function nginxConf(listen: number, upstreams: number[]): string {

@@ -42,7 +42,8 @@ export function freePort(): Promise<number> {
 	});
 }
 
-async function pgAdmin(statement: string): Promise<void> {
+/** Runs one statement on the PostgreSQL server's maintenance database (create, drop). */
+export async function pgAdmin(statement: string): Promise<void> {
 	const client = new pg.Client({ connectionString: pgURL });
 	await client.connect();
 	try {
