@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
 import { push, type Pusher } from '../../src/lib/server/sync/push';
 import { pull } from '../../src/lib/server/sync/pull';
-import { signUp, SignUpRefused } from '../../src/lib/server/domains/capture';
+import { signUp, SignUpRefused } from '../../src/lib/server/sync/capture';
 import { listUnclaimed, unclaimedCsv } from '../../src/lib/server/domains/unclaimed';
 import { lookupTxt } from '../../src/lib/server/domains/dns';
 import { login } from '../../src/lib/server/auth/login';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDb } from '../../src/lib/server/db';
-import { hashToken } from '../../src/lib/server/seed';
+import { hashToken } from '../../src/lib/server/auth/tokens';
 import { GET, POST } from '../../src/routes/api/enterprises/[enterpriseID]/scim/+server';
 import type { AccountRole } from '../../src/lib/domain/roles';
 import { createTestDb, dialects, type TestDb } from './support/databases';

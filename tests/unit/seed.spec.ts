@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { hashToken, seedDemoIfEmpty, seedEnterprise } from '../../src/lib/server/seed';
+import { seedDemoIfEmpty, seedEnterprise } from '../../src/lib/server/seed';
+import { hashToken } from '../../src/lib/server/auth/tokens';
 import { seatUsageOf, listLicensedUsers } from '../../src/lib/server/licenses.service';
-import {
-	listDomains,
-	listOrganizations,
-	listStoragePolicies,
-	listTeams
-} from '../../src/lib/server/overview.service';
+import { domainMirrorRows } from '../../src/lib/server/domains/sql';
 import { enterprisesOf } from '../../src/lib/server/enterprises.service';
 import { login } from '../../src/lib/server/auth/login';
 import { lastActiveAt, RETENTION_DAYS } from '../../src/lib/domain/activity';
@@ -15,6 +11,35 @@ import { DAY_MS } from '../../src/lib/domain/seats';
 import type { Db } from '../../src/lib/server/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { NOW, tag } from './support/factories';
+
+/** The enterprise's teams by name, with their member counts and organization links (R10). */
+async function teamsWithLinks({ db }: Db, enterpriseID: string) {
+	const [teams, members, links] = await Promise.all([
+		db
+			.selectFrom('teams')
+			.select(['id', 'name'])
+			.where('enterprise_id', '=', enterpriseID)
+			.orderBy('name')
+			.execute(),
+		db
+			.selectFrom('team_members')
+			.select('team_id')
+			.where('enterprise_id', '=', enterpriseID)
+			.execute(),
+		db
+			.selectFrom('team_org_links')
+			.innerJoin('organizations', 'organizations.id', 'team_org_links.org_id')
+			.select(['team_org_links.team_id', 'organizations.name as org', 'team_org_links.role'])
+			.where('team_org_links.enterprise_id', '=', enterpriseID)
+			.orderBy('organizations.name')
+			.execute()
+	]);
+	return teams.map((team) => ({
+		name: team.name,
+		members: members.filter((m) => m.team_id === team.id).length,
+		links: links.filter((l) => l.team_id === team.id).map((l) => ({ org: l.org, role: l.role }))
+	}));
+}
 
 async function count(
 	{ db }: Db,
@@ -94,14 +119,14 @@ describe.each(dialects)('seeding on %s', (dialect) => {
 		});
 
 		it('R13, R15: the first domain is verified, the rest wait; unmanaged users are unclaimed', async () => {
-			const listed = await listDomains(t.database, enterpriseID);
+			const listed = await domainMirrorRows(t.database.db, enterpriseID);
 			// Listed by name: the subdomain sorts first; it is covered by its verified root (R13).
-			expect(listed.map((d) => [d.domain, d.verified, d.captureEnabled])).toEqual([
+			expect(listed.map((d) => [d.domain, d.effectiveVerified, d.captureEnabled])).toEqual([
 				[sub, true, false],
 				[root, true, false]
 			]);
 			// The 20 unmanaged users alternate between the two domains; the root also counts the subdomain.
-			expect(Object.fromEntries(listed.map((d) => [d.domain, d.unclaimed]))).toEqual({
+			expect(Object.fromEntries(listed.map((d) => [d.domain, d.unclaimedCount]))).toEqual({
 				[root]: 20,
 				[sub]: 10
 			});
@@ -111,7 +136,7 @@ describe.each(dialects)('seeding on %s', (dialect) => {
 			expect(await count(t.database, 'organizations', enterpriseID)).toBe(4);
 			expect(await count(t.database, 'org_members', enterpriseID)).toBe(4); // the owner in each
 			expect(await count(t.database, 'team_org_links', enterpriseID)).toBe(9);
-			const teams = await listTeams(t.database, enterpriseID);
+			const teams = await teamsWithLinks(t.database, enterpriseID);
 			expect(teams.map((team) => team.name)).toEqual([
 				'Analytics',
 				'Customer Success',
@@ -125,19 +150,21 @@ describe.each(dialects)('seeding on %s', (dialect) => {
 				{ org: 'Data', role: 'member' },
 				{ org: 'Engineering', role: 'admin' }
 			]);
-			const orgs = await listOrganizations(t.database, enterpriseID);
-			expect(orgs.find((o) => o.name === 'Engineering')?.teams.map((x) => x.team)).toEqual([
-				'Mobile',
-				'Platform',
-				'Security'
-			]);
+			const engineering = teams.filter((team) => team.links.some((l) => l.org === 'Engineering'));
+			expect(engineering.map((team) => team.name)).toEqual(['Mobile', 'Platform', 'Security']);
 		});
 
 		it('R17: a global storage policy allowing everything', async () => {
 			expect(await count(t.database, 'storage_policies', enterpriseID)).toBe(1);
-			const policies = await listStoragePolicies(t.database, enterpriseID);
-			expect(policies.global).toEqual({ local: true, cloud: true, git: true });
-			expect(policies.orgs.every((o) => !o.overridden && o.local && o.cloud && o.git)).toBe(true);
+			// The one rule is the global one (no organization overrides it) and allows every type.
+			const policies = await t.database.db
+				.selectFrom('storage_policies')
+				.select(['org_id', 'local', 'cloud', 'git'])
+				.where('enterprise_id', '=', enterpriseID)
+				.execute();
+			expect(
+				policies.map((p) => ({ ...p, local: +p.local, cloud: +p.cloud, git: +p.git }))
+			).toEqual([{ org_id: null, local: 1, cloud: 1, git: 1 }]);
 		});
 
 		it('R24: the seeding is in the audit log', async () => {
@@ -286,8 +313,8 @@ describe.each(dialects)('seeding on %s', (dialect) => {
 			const id = enterprises[0]!.id;
 
 			expect(await count(empty.database, 'licenses', id)).toBe(5001);
-			const domains = await listDomains(empty.database, id);
-			expect(domains.map((d) => [d.domain, d.verified])).toEqual([
+			const domains = await domainMirrorRows(empty.database.db, id);
+			expect(domains.map((d) => [d.domain, d.effectiveVerified])).toEqual([
 				['acme-corp.test', false],
 				['acme.test', true],
 				['labs.acme.test', true]

@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from './db';
 import type { Database } from './db/schema';
 import { hashPassword } from './auth/password';
+import { hashToken } from './auth/tokens';
 import { slugify } from '../domain/slug';
 import { ACTIVITY_TRACKING_START, RETENTION_DAYS } from '../domain/activity';
 import { DAY_MS, inviteExpiresAt } from '../domain/seats';
@@ -117,11 +118,6 @@ function prng(seed: number): () => number {
 
 function seedOf(text: string): number {
 	return createHash('sha256').update(text).digest().readUInt32LE(0);
-}
-
-/** The stored form of a SCIM token (R23: stored hashed). */
-export function hashToken(token: string): string {
-	return createHash('sha256').update(token).digest('hex');
 }
 
 // Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../src/lib/server/db';
-import { hashToken } from '../../../src/lib/server/seed';
+import { hashToken } from '../../../src/lib/server/auth/tokens';
 import * as users from '../../../src/routes/scim/v2/Users/+server';
 import * as user from '../../../src/routes/scim/v2/Users/[id]/+server';
 import * as groups from '../../../src/routes/scim/v2/Groups/+server';

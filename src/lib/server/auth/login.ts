@@ -4,7 +4,7 @@ import { dummyHash, verifyPassword } from './password';
 import { clear, hit, isMarked, mark, passGate, release } from './rate-limit';
 import { createSession } from './session';
 import { sql } from 'kysely';
-import { captureOnSignIn } from '../domains/capture';
+import { captureOnSignIn } from '../sync/capture';
 import { log } from '../log';
 import { DAY_MS } from '../../domain/seats';
 

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { POKE_CHANNEL } from '../sync/poke';
-import type { Db } from './index';
+import { POKE_CHANNEL, type Db } from './index';
 
 /**
  * How far past its restored version (and past the clock) each enterprise's version jumps. Cookies

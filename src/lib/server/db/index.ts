@@ -30,6 +30,12 @@ export interface Db {
 }
 
 /**
+ * The PostgreSQL NOTIFY channel of pokes (the payload is an enterprise id): the poke stream listens
+ * on it and a restore (after-restore.ts) notifies every enterprise on it.
+ */
+export const POKE_CHANNEL = 'roster_poke';
+
+/**
  * Where to find the database: a PostgreSQL URL, or a SQLite file path (`readonly`: an existing file,
  * opened for reading only, as a migration source).
  */

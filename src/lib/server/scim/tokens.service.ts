@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db';
-import { hashToken } from '../seed';
+import { hashToken } from '../auth/tokens';
 import { DAY_MS } from '../../domain/seats';
 import { ScimError } from './errors';
 import {

@@ -2,14 +2,12 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { sql } from 'kysely';
-import type { Db } from '../db';
+import { POKE_CHANNEL, type Db } from '../db';
 import { log } from '../log';
 import { resolveSession } from '../auth/session';
 import { membershipIn } from '../enterprises.service';
 import { canAccess, canUseConsole } from '../../domain/roles';
 
-/** The PostgreSQL NOTIFY channel of pokes; the payload is an enterprise id. */
-export const POKE_CHANNEL = 'roster_poke';
 const bus = new EventEmitter();
 bus.setMaxListeners(0);
 let shared: Db | null = null;

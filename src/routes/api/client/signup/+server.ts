@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, errorResponse, readJson } from '$lib/server/http';
 import { requireIngestKey } from '$lib/server/ingest-key';
-import { signUp, SignUpRefused } from '$lib/server/domains/capture';
+import { signUp, SignUpRefused } from '$lib/server/sync/capture';
 import { normalizeEmail } from '$lib/domain/email';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '$lib/domain/text';
 import type { RequestHandler } from './$types';

@@ -5,8 +5,8 @@ import type { Database } from '../db/schema';
 import { normalizeEmail } from '../../domain/auth';
 import { capturingDomains, emailDomain } from '../../domain/domains';
 import { seatUsage } from '../../domain/seats';
-import { SqlMutationStore } from '../sync/sql-store';
-import { poke } from '../sync/poke';
+import { SqlMutationStore } from './sql-store';
+import { poke } from './poke';
 
 /** The domain rows, of every enterprise, that an email's domain is on or under (R14, R15). */
 async function domainsAbove(database: Db, email: string) {
