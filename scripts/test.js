@@ -63,8 +63,9 @@ function read(path) {
 
 const v = read(vitestJson);
 const p = read(playwrightJson);
-const passed = (v?.numPassedTests ?? 0) + (p?.stats?.expected ?? 0);
-const failed = (v?.numFailedTests ?? 0) + (p?.stats?.unexpected ?? 0) + (p?.stats?.flaky ?? 0) * 0;
+// Playwright counts a test that failed and then passed on retry as flaky, not expected: it passed.
+const passed = (v?.numPassedTests ?? 0) + (p?.stats?.expected ?? 0) + (p?.stats?.flaky ?? 0);
+const failed = (v?.numFailedTests ?? 0) + (p?.stats?.unexpected ?? 0);
 const skipped = (v?.numPendingTests ?? 0) + (v?.numTodoTests ?? 0) + (p?.stats?.skipped ?? 0);
 console.log(`\nunit: ${v?.numPassedTests ?? 0} passed, ${v?.numFailedTests ?? 0} failed`);
 console.log(

@@ -17,7 +17,4 @@ export const loginSchema = z.object(
 	{ error: 'the body must be a JSON object with email and password' }
 );
 
-/** Parsed login credentials. */
-export type LoginInput = z.infer<typeof loginSchema>;
-
 export { normalizeEmail } from './email';

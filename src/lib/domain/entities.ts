@@ -19,12 +19,6 @@ export type TeamOrgRole = 'admin' | 'member';
 /** Organization roles, highest first (R9, R11). */
 export type OrgRole = 'owner' | 'admin' | 'member';
 
-/** A user's membership of a team. */
-export interface TeamMember {
-	teamID: string;
-	userID: string;
-}
-
 /** A user of the vendor's API client, as an enterprise sees them (R3). */
 export interface User {
 	id: string;

@@ -3,27 +3,21 @@ import Dexie from 'dexie';
 import type { ReportOptions } from '../../domain/activity-report';
 import { generateActivityReport, type ReportProgress } from './activity-report-generator';
 
-let cancelled = { aborted: false };
-
 /**
  * The activity report in a worker (R20): it opens the mirror itself by name, read only, so a
- * million rows never cross postMessage; only progress and the finished Blob do.
+ * million rows never cross postMessage; only progress and the finished Blob do. Cancelling is
+ * terminating the worker (report-client.ts).
  */
 const api = {
 	async generate(mirror: string, options: ReportOptions, onProgress?: ReportProgress) {
-		cancelled = { aborted: false };
 		// No schema declared: Dexie opens the mirror at whatever version it has and never creates it.
 		const db = new Dexie(mirror);
 		await db.open();
 		try {
-			return await generateActivityReport(db, options, onProgress, cancelled);
+			return await generateActivityReport(db, options, onProgress);
 		} finally {
 			db.close();
 		}
-	},
-	/** Stops the report running at its next chunk. */
-	cancel() {
-		cancelled.aborted = true;
 	}
 };
 
