@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { freePort, pgAdmin as admin } from '../security/support/server';
 
-// The README's "Behind a proxy" configuration, run as written: nginx from Debian terminating TLS in
-// front of two production instances over one PostgreSQL database, with the README's nginx.conf and
-// environment (ports and certificate substituted). Clients reach nginx as roster.test.
+// The "Behind a proxy" configuration of docs/operations.md, run as written: nginx from Debian
+// terminating TLS in front of two production instances over one PostgreSQL database, with that
+// section's nginx.conf and environment (ports and certificate substituted). Clients reach nginx as
+// roster.test.
 const NGINX = '/usr/sbin/nginx';
 const pgURL = process.env.TEST_DATABASE_URL?.trim();
 const root = new URL('../..', import.meta.url).pathname;
@@ -36,7 +37,7 @@ let cookieHeader = '';
 let enterpriseID = '';
 const instances: Instance[] = [];
 
-/** The README's nginx.conf, with its listen port and upstream addresses replaced. */
+/** The nginx.conf of docs/operations.md ("Behind a proxy"), its listen port and upstreams replaced. */
 function nginxConf(listen: number, upstreams: number[]): string {
 	return `worker_processes 1;
 pid logs/nginx.pid;

@@ -22,7 +22,7 @@ import { afterRestore, RESTORE_JUMP } from '../../src/lib/server/db/after-restor
 import { createTestDb, pgURL } from './support/databases';
 
 // ARCHITECTURE.md, sync: "a cookie from the future (restored backup) → reset and full resync,
-// keeping pending mutations". README, "Backup and restore", done here as an operator would.
+// keeping pending mutations". docs/operations.md, "Backup and restore", done here as an operator would.
 
 const run = promisify(execFile);
 const PG_DUMP = '/usr/bin/pg_dump';
