@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDb, type Db } from '../db';
-import { seedEnterprise } from '../seed';
-import { push, type Pusher } from './push';
-import { pull } from './pull';
-import { onPoke, startPokeRelay } from './poke';
-import { afterRestore, RESTORE_JUMP } from '../db/after-restore';
-import type { PushBody } from '../../domain/sync/protocol';
+import { migrate, openDb, type Db } from '../../src/lib/server/db';
+import { seedEnterprise } from '../../src/lib/server/seed';
+import { push, type Pusher } from '../../src/lib/server/sync/push';
+import { pull } from '../../src/lib/server/sync/pull';
+import { onPoke, startPokeRelay } from '../../src/lib/server/sync/poke';
+import { afterRestore, RESTORE_JUMP } from '../../src/lib/server/db/after-restore';
+import type { PushBody } from '../../src/lib/domain/sync/protocol';
 
 interface Harness {
 	name: string;

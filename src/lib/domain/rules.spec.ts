@@ -6,17 +6,17 @@ import {
 	canUseConsole,
 	isAccountRole,
 	type ConsoleArea
-} from '../../src/lib/domain/roles';
-import { DAY_MS, INVITE_TTL_DAYS, inviteExpiresAt, seatUsage } from '../../src/lib/domain/seats';
+} from './roles';
+import { DAY_MS, INVITE_TTL_DAYS, inviteExpiresAt, seatUsage } from './seats';
 import {
 	ACTIVITY_TRACKING_START,
 	lastActiveAt,
 	lastActiveLabel,
 	utcDate,
 	utcDaysBetween
-} from '../../src/lib/domain/activity';
-import { slugify } from '../../src/lib/domain/slug';
-import { loginSchema, normalizeEmail } from '../../src/lib/domain/auth';
+} from './activity';
+import { slugify } from './slug';
+import { loginSchema, normalizeEmail } from './auth';
 
 const AREAS: ConsoleArea[] = [
 	'licenses',
