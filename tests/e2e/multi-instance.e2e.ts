@@ -289,7 +289,7 @@ test('a push through instance 2 pokes a console connected to instance 1, whose p
 			}
 		]);
 		expect(pushed.results).toEqual([{ id: 1, status: 'applied' }]);
-		// The issue's "within a second" is measured by bench/scale-out.js; here a busy CI machine
+		// A poke within a second is measured by bench/scale-out.js; here a busy CI machine
 		// gets a generous wait.
 		await expect.poll(() => subscriber.state.pokes, { timeout: 15_000 }).toBeGreaterThan(0);
 		const after = await pullFrom(one, 'console-on-1', before.cookie);

@@ -5,7 +5,7 @@ import type { Db } from '../../src/lib/server/db';
 import { push, type Pusher } from '../../src/lib/server/sync/push';
 import { pull } from '../../src/lib/server/sync/pull';
 import { pushBodySchema, type PushBody, type PushResult } from '../../src/lib/domain/sync/protocol';
-import { makeEnterprise, type SmallEnterprise } from './support/enterprise';
+import { makeSmallEnterprise, type SmallEnterprise } from './support/enterprise';
 import {
 	applyPatch,
 	openServer,
@@ -644,7 +644,7 @@ async function convergence(r: Run) {
 }
 
 async function newRun(opts: { seats: number; licensed: number; unlicensed: number }) {
-	const ent = await makeEnterprise(server.database, { ...opts, teams: 3 });
+	const ent = await makeSmallEnterprise(server.database, { ...opts, teams: 3 });
 	const teamPool = [...ent.teams, randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 	const userPool = [ent.ownerID, ...ent.licensed, ...ent.unlicensed];
 	return new Run(server.database, ent, teamPool, userPool);

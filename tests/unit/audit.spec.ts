@@ -3,7 +3,7 @@ import { setDb } from '../../src/lib/server/db';
 import { GET } from '../../src/routes/api/enterprises/[enterpriseID]/audit/+server';
 import type { AccountRole } from '../../src/lib/domain/roles';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { NOW, grantRole, makeEnterprise, makeUser } from './support/factories';
+import { NOW, grantRole, makeEmptyEnterprise, makeUser } from './support/factories';
 
 describe.each(dialects)('the audit log API on %s (R24)', (dialect) => {
 	let t: TestDb;
@@ -24,7 +24,7 @@ describe.each(dialects)('the audit log API on %s (R24)', (dialect) => {
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database);
+		ent = await makeEmptyEnterprise(t.database);
 		for (const who of ['owner', 'billing'] as const) {
 			const user = await makeUser(t.database);
 			await grantRole(t.database, ent.id, user.id, who);

@@ -19,7 +19,7 @@ import { purgeAuthRows, startAuthPurge } from '../../src/lib/server/auth/purge';
 import { safeNext } from '../../src/lib/server/auth/next';
 import { streamAllowed } from '../../src/lib/server/sync/poke';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { NOW, makeEnterprise, makeUser, tag } from './support/factories';
+import { NOW, makeEmptyEnterprise, makeUser, tag } from './support/factories';
 
 const PASSWORD = 'correct horse battery staple';
 const MINUTE = 60_000;
@@ -173,7 +173,7 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			const user = await admin();
 			const hoursAgo = Date.now() - 3 * 60 * MINUTE;
 			const { secret, expiresAt } = await createSession(t.database, user.id, {}, hoursAgo);
-			const enterprise = await makeEnterprise(t.database);
+			const enterprise = await makeEmptyEnterprise(t.database);
 			await streamAllowed(t.database, secret, enterprise.id);
 			const row = await t.database.db
 				.selectFrom('sessions')

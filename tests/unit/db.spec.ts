@@ -6,7 +6,7 @@ import {
 	NOW,
 	addDomain,
 	grantRole,
-	makeEnterprise,
+	makeEmptyEnterprise,
 	makeOrg,
 	makeUser,
 	setStoragePolicy,
@@ -59,14 +59,14 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R2: an enterprise has at most one owner, but any number of co-owners', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => makeUser(t.database)));
 			await grantRole(t.database, ent.id, a!.id, 'owner');
 			await expect(grantRole(t.database, ent.id, b!.id, 'owner')).rejects.toThrow(UNIQUE);
 			await grantRole(t.database, ent.id, c!.id, 'co-owner');
 			await grantRole(t.database, ent.id, d!.id, 'co-owner');
 			// The same person may own another enterprise.
-			const other = await makeEnterprise(t.database);
+			const other = await makeEmptyEnterprise(t.database);
 			await grantRole(t.database, other.id, a!.id, 'owner');
 			const owners = await t.database.db
 				.selectFrom('account_roles')
@@ -78,7 +78,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it("R2: a role other than the four account roles is refused ('superuser')", async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const user = await makeUser(t.database);
 			await expect(
 				t.database.db
@@ -94,7 +94,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R4: a license must belong to an existing user and enterprise', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const user = await makeUser(t.database);
 			const insert = (enterprise_id: string, user_id: string) =>
 				t.database.db
@@ -109,7 +109,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R1: deleting an enterprise removes its licenses and roles, not the people', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const user = await makeUser(t.database);
 			await grantRole(t.database, ent.id, user.id, 'billing');
 			await t.database.db
@@ -138,7 +138,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R14: a subdomain verified through its root may capture (0003 dropped the row-level check; the mutators refuse an unverified domain, see domains.spec)', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const root = `${tag()}.test`;
 			await addDomain(t.database, ent.id, root);
 			const sub = await addDomain(t.database, ent.id, `eu.${root}`, { verified: false });
@@ -159,7 +159,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R13: a domain is stored lower-case and once per enterprise', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const name = `${tag()}.test`;
 			await expect(addDomain(t.database, ent.id, name.toUpperCase())).rejects.toThrow(CHECK);
 			await addDomain(t.database, ent.id, name);
@@ -167,7 +167,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R17: one global storage policy per enterprise, one override per organization', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const all = { local: true, cloud: true, git: true };
 			await setStoragePolicy(t.database, ent.id, null, all);
 			await expect(setStoragePolicy(t.database, ent.id, null, all)).rejects.toThrow(UNIQUE);
@@ -181,8 +181,8 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R4: the purchased seat count cannot be negative', async () => {
-			await expect(makeEnterprise(t.database, { seats: -1 })).rejects.toThrow(CHECK);
-			const zero = await makeEnterprise(t.database, { seats: 0 });
+			await expect(makeEmptyEnterprise(t.database, { seats: -1 })).rejects.toThrow(CHECK);
+			const zero = await makeEmptyEnterprise(t.database, { seats: 0 });
 			await expect(
 				t.database.db
 					.updateTable('enterprises')
@@ -193,7 +193,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R5: an invite must expire after it was sent', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			await expect(
 				t.database.db
 					.insertInto('invites')
@@ -212,7 +212,7 @@ describe.each(dialects)('database schema on %s', (dialect) => {
 		});
 
 		it('R1: enterprise slugs are unique', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			await expect(
 				t.database.db
 					.insertInto('enterprises')

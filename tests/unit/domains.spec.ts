@@ -12,7 +12,14 @@ import type { Change } from '../../src/lib/domain/sync/protocol';
 import type { MirrorDomain } from '../../src/lib/client/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { startDnsServer, type TestDnsServer } from './support/dns-server';
-import { addDomain, grantRole, license, makeEnterprise, makeUser, tag } from './support/factories';
+import {
+	addDomain,
+	grantRole,
+	license,
+	makeEmptyEnterprise,
+	makeUser,
+	tag
+} from './support/factories';
 
 let dns: TestDnsServer;
 const savedServers = process.env.DNS_SERVERS;
@@ -53,7 +60,7 @@ describe.each(dialects)('domains on %s', (dialect) => {
 
 	/** An enterprise with an owner who pushes from one client. */
 	async function setup(seats = 10) {
-		const ent = await makeEnterprise(t.database, { seats });
+		const ent = await makeEmptyEnterprise(t.database, { seats });
 		const owner = await makeUser(t.database);
 		await grantRole(t.database, ent.id, owner.id, 'owner');
 		await license(t.database, ent.id, owner.id);

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainMirrorRows } from '../../src/lib/server/domains/sql';
 import { enterprisesOf, membershipIn } from '../../src/lib/server/enterprises.service';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { addDomain, grantRole, license, makeEnterprise, makeUser, tag } from './support/factories';
+import {
+	addDomain,
+	grantRole,
+	license,
+	makeEmptyEnterprise,
+	makeUser,
+	tag
+} from './support/factories';
 
 describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 	let t: TestDb;
@@ -15,8 +22,8 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 
 	describe('domains as the mirror receives them', () => {
 		it('R15: unclaimed accounts of a root domain include its subdomains and exclude licensed users', async () => {
-			const ent = await makeEnterprise(t.database);
-			const other = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
+			const other = await makeEmptyEnterprise(t.database);
 			const root = `acme-${tag()}.test`;
 			await addDomain(t.database, ent.id, root);
 			await addDomain(t.database, ent.id, `labs.${root}`);
@@ -47,7 +54,7 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 		// R3 defines unmanaged users by the enterprise's verified domains: adding someone else's domain
 		// must not reveal how many of the vendor's users are on it.
 		it('R3, R15: an unverified domain has no unclaimed accounts until it is verified', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const domain = `someone-else-${tag()}.test`;
 			await addDomain(t.database, ent.id, domain, { verified: false });
 			await makeUser(t.database, { email: `ceo@${domain}` });
@@ -57,7 +64,7 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 		});
 
 		it('R13: shows which domains are verified, the value to publish and capture state', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const verified = `v-${tag()}.test`;
 			const pending = `p-${tag()}.test`;
 			await addDomain(t.database, ent.id, verified);
@@ -76,9 +83,9 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 			});
 			expect(byName[pending]).toMatchObject({ effectiveVerified: false, captureEnabled: false });
 			expect(byName[pending]?.verificationValue).toMatch(/^roster-verification=[0-9a-f]{32}$/);
-			expect(await domainMirrorRows(t.database.db, (await makeEnterprise(t.database)).id)).toEqual(
-				[]
-			);
+			expect(
+				await domainMirrorRows(t.database.db, (await makeEmptyEnterprise(t.database)).id)
+			).toEqual([]);
 		});
 	});
 
@@ -86,10 +93,10 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 		it('R1: an admin sees exactly the enterprises where they hold a role, with that role', async () => {
 			const admin = await makeUser(t.database);
 			const t1 = tag();
-			const beta = await makeEnterprise(t.database, { name: `Beta ${t1}` });
-			const alpha = await makeEnterprise(t.database, { name: `Alpha ${t1}` });
-			const gamma = await makeEnterprise(t.database, { name: `Gamma ${t1}` });
-			const stranger = await makeEnterprise(t.database, { name: `Stranger ${t1}` });
+			const beta = await makeEmptyEnterprise(t.database, { name: `Beta ${t1}` });
+			const alpha = await makeEmptyEnterprise(t.database, { name: `Alpha ${t1}` });
+			const gamma = await makeEmptyEnterprise(t.database, { name: `Gamma ${t1}` });
+			const stranger = await makeEmptyEnterprise(t.database, { name: `Stranger ${t1}` });
 			await grantRole(t.database, alpha.id, admin.id, 'owner');
 			await grantRole(t.database, beta.id, admin.id, 'billing');
 			await grantRole(t.database, gamma.id, admin.id, 'member');
@@ -106,8 +113,8 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 
 		it('R1: membershipIn finds the role by id or slug, and nothing for another enterprise', async () => {
 			const admin = await makeUser(t.database);
-			const mine = await makeEnterprise(t.database);
-			const theirs = await makeEnterprise(t.database);
+			const mine = await makeEmptyEnterprise(t.database);
+			const theirs = await makeEmptyEnterprise(t.database);
 			await grantRole(t.database, mine.id, admin.id, 'co-owner');
 			await grantRole(t.database, theirs.id, (await makeUser(t.database)).id, 'owner');
 

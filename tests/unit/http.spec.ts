@@ -5,7 +5,7 @@ import { setDb } from '../../src/lib/server/db';
 import { loginSchema } from '../../src/lib/domain/auth';
 import type { AccountRole } from '../../src/lib/domain/roles';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { grantRole, makeEnterprise, makeUser } from './support/factories';
+import { grantRole, makeEmptyEnterprise, makeUser } from './support/factories';
 
 const post = (body: string) => new Request('http://localhost/api/x', { method: 'POST', body });
 
@@ -87,7 +87,7 @@ describe.each(dialects)('server-side role checks on %s', (dialect) => {
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database);
+		ent = await makeEmptyEnterprise(t.database);
 		for (const who of ['owner', 'co-owner', 'billing', 'member', 'stranger'] as const) {
 			const user = await makeUser(t.database);
 			if (who !== 'stranger') await grantRole(t.database, ent.id, user.id, who);
@@ -131,7 +131,7 @@ describe.each(dialects)('server-side role checks on %s', (dialect) => {
 	});
 
 	it("R1: another enterprise's data is a 403 that does not reveal whether it exists", async () => {
-		const other = await makeEnterprise(t.database);
+		const other = await makeEmptyEnterprise(t.database);
 		const theirs = await apiErrorOf(requireArea(localsOf('owner'), { id: other.id }, 'licenses'));
 		const missing = await apiErrorOf(
 			requireArea(localsOf('owner'), { slug: 'no-such-enterprise' }, 'licenses')

@@ -7,7 +7,7 @@ import {
 	NOW,
 	invite,
 	license,
-	makeEnterprise,
+	makeEmptyEnterprise,
 	makeUser,
 	recordActivity,
 	tag
@@ -41,8 +41,8 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 
 	describe('seat usage', () => {
 		it('R4: seats used = licensed users + pending invites of this enterprise only', async () => {
-			const ent = await makeEnterprise(t.database, { seats: 10 });
-			const other = await makeEnterprise(t.database, { seats: 10 });
+			const ent = await makeEmptyEnterprise(t.database, { seats: 10 });
+			const other = await makeEmptyEnterprise(t.database, { seats: 10 });
 			for (let i = 0; i < 3; i++) await licensedUser(t.database, ent.id, { name: `Licensed ${i}` });
 			await invite(t.database, ent.id, { sentAt: NOW - DAY_MS });
 			await invite(t.database, ent.id, { sentAt: NOW - 10 * DAY_MS });
@@ -62,7 +62,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it('R5: an invite frees its seat once 30 days have passed since it was sent', async () => {
-			const ent = await makeEnterprise(t.database, { seats: 5 });
+			const ent = await makeEmptyEnterprise(t.database, { seats: 5 });
 			await licensedUser(t.database, ent.id, { name: 'Only User' });
 			await invite(t.database, ent.id, { sentAt: NOW - 29 * DAY_MS }); // pending one more day
 			await invite(t.database, ent.id, { sentAt: NOW - 30 * DAY_MS }); // expires right now
@@ -74,7 +74,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it('R4: an over-full enterprise shows zero free seats, not a negative number', async () => {
-			const ent = await makeEnterprise(t.database, { seats: 1 });
+			const ent = await makeEmptyEnterprise(t.database, { seats: 1 });
 			await licensedUser(t.database, ent.id, { name: 'First' });
 			await licensedUser(t.database, ent.id, { name: 'Second' });
 			expect(await seatUsageOf(t.database, ent.id, NOW)).toMatchObject({ used: 2, free: 0 });
@@ -85,8 +85,8 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		const day = (n: number) => NOW - n * DAY_MS;
 
 		it('R4: lists only this enterprise’s licensed users, with a total and pages', async () => {
-			const ent = await makeEnterprise(t.database);
-			const other = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
+			const other = await makeEmptyEnterprise(t.database);
 			const users = [];
 			for (let i = 0; i < 5; i++) {
 				users.push(
@@ -112,7 +112,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it('search is case-insensitive over email and name, and the total follows it', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			await licensedUser(t.database, ent.id, {
 				name: 'Grace Hopper',
 				email: `ghopper.${tag()}@navy.test`
@@ -141,7 +141,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it("'%', '_' and '\\' in a search are literal characters, not wildcards", async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			await licensedUser(t.database, ent.id, {
 				name: 'Ada Lovelace',
 				email: `ada.${tag()}@corp.test`
@@ -170,7 +170,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 
 		// SQLite's built-in lower() folds ASCII only; the app registers a Unicode one.
 		it('search finds names with an upper-case accented letter (Émile)', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			await licensedUser(t.database, ent.id, {
 				name: 'Émile Zola',
 				email: `ez.${tag()}@corp.test`
@@ -180,7 +180,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it('R4: sorted by Last Active, most recent first, never-active users last', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			await licensedUser(t.database, ent.id, {
 				name: 'Never',
 				email: `a.never.${tag()}@corp.test`
@@ -210,7 +210,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it('sorted by email when asked', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const t1 = tag();
 			for (const local of ['carol', 'alice', 'bob']) {
 				await licensedUser(t.database, ent.id, { name: local, email: `${local}.${t1}@corp.test` });
@@ -220,7 +220,7 @@ describe.each(dialects)('licenses on %s', (dialect) => {
 		});
 
 		it('R19: a user last active before 2025-05-20 shows their last login instead', async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			const lastLogin = Date.UTC(2025, 3, 2, 9);
 			const legacy = await licensedUser(t.database, ent.id, {
 				name: 'Legacy',

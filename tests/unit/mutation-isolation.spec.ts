@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { addDomain, grantRole, license, makeEnterprise, makeUser, tag } from './support/factories';
+import {
+	addDomain,
+	grantRole,
+	license,
+	makeEmptyEnterprise,
+	makeUser,
+	tag
+} from './support/factories';
 import { startDnsServer, type TestDnsServer } from './support/dns-server';
 import { push, type Pusher } from '../../src/lib/server/sync/push';
 import { prefetchTxt } from '../../src/lib/server/domains/sql';
@@ -25,7 +32,7 @@ describe.each(dialects)('mutations stay in their enterprise on %s', (dialect) =>
 	let dns: TestDnsServer;
 
 	async function enterprise() {
-		const e = await makeEnterprise(t.database, { seats: 20 });
+		const e = await makeEmptyEnterprise(t.database, { seats: 20 });
 		const domain = `${e.slug}.test`;
 		const owner = await makeUser(t.database, { email: `owner@${domain}` });
 		await grantRole(t.database, e.id, owner.id, 'owner');

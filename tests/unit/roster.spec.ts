@@ -9,7 +9,7 @@ import {
 	NOW,
 	grantRole,
 	license,
-	makeEnterprise,
+	makeEmptyEnterprise,
 	makeUser,
 	recordActivity
 } from './support/factories';
@@ -39,8 +39,8 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database);
-		other = await makeEnterprise(t.database);
+		ent = await makeEmptyEnterprise(t.database);
+		other = await makeEmptyEnterprise(t.database);
 		for (const who of ['owner', 'co-owner', 'billing', 'member', 'stranger'] as const) {
 			const user = await makeUser(t.database);
 			if (who !== 'stranger') await grantRole(t.database, ent.id, user.id, who);

@@ -4,7 +4,7 @@ import { hashToken } from '../../src/lib/server/auth/tokens';
 import { GET, POST } from '../../src/routes/api/enterprises/[enterpriseID]/scim/+server';
 import type { AccountRole } from '../../src/lib/domain/roles';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { addDomain, grantRole, makeEnterprise, makeUser } from './support/factories';
+import { addDomain, grantRole, makeEmptyEnterprise, makeUser } from './support/factories';
 import { ORIGIN, scim } from './support/scim-client';
 
 const DAY = 86_400_000;
@@ -36,8 +36,8 @@ describe.each(dialects)('the console SCIM API (R23) on %s', (dialect) => {
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database);
-		bare = await makeEnterprise(t.database);
+		ent = await makeEmptyEnterprise(t.database);
+		bare = await makeEmptyEnterprise(t.database);
 		await addDomain(t.database, ent.id, `scim-${ent.id.slice(0, 8)}.test`);
 		await addDomain(t.database, bare.id, `unverified-${bare.id.slice(0, 8)}.test`, {
 			verified: false

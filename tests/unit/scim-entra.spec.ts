@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDb } from '../../src/lib/server/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { makeEnterprise } from './support/factories';
+import { makeEmptyEnterprise } from './support/factories';
 import { installToken, scim } from './support/scim-client';
 
 // Request bodies in the shapes of Microsoft's "Tutorial: Develop and plan provisioning for a SCIM
@@ -36,7 +36,7 @@ describe.each(dialects)('SCIM as Microsoft Entra ID sends it, on %s', (dialect) 
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database, { seats: 50 });
+		ent = await makeEmptyEnterprise(t.database, { seats: 50 });
 		token = await installToken(t.database, ent.id, { domains: ['testuser.com', 'microsoft.com'] });
 	});
 	afterAll(async () => {

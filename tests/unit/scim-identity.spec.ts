@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDb } from '../../src/lib/server/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { addDomain, grantRole, license, makeEnterprise, makeUser, tag } from './support/factories';
+import {
+	addDomain,
+	grantRole,
+	license,
+	makeEmptyEnterprise,
+	makeUser,
+	tag
+} from './support/factories';
 import { installToken, scim } from './support/scim-client';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -43,7 +50,7 @@ describe.each(dialects)('SCIM and identity (R25) on %s', (dialect) => {
 
 	/** An enterprise with a SCIM token and its own verified domain `<tag>.test`. */
 	async function scimEnterprise() {
-		const ent = await makeEnterprise(t.database, { seats: 50 });
+		const ent = await makeEmptyEnterprise(t.database, { seats: 50 });
 		const domain = `${tag()}.test`;
 		const token = await installToken(t.database, ent.id, { domains: [domain] });
 		return { ...ent, domain, token };
@@ -94,7 +101,7 @@ describe.each(dialects)('SCIM and identity (R25) on %s', (dialect) => {
 
 	it('R25: for an admin, someone licensed elsewhere or a console account, SCIM renames only its own view and never the sign-in email', async () => {
 		const ent = await scimEnterprise();
-		const other = await makeEnterprise(t.database);
+		const other = await makeEmptyEnterprise(t.database);
 		const coOwner = await makeUser(t.database, { email: `co@${ent.domain}`, name: 'Co Owner' });
 		await grantRole(t.database, ent.id, coOwner.id, 'co-owner');
 		const billingElsewhere = await makeUser(t.database, { email: `bill@${ent.domain}` });
@@ -183,7 +190,7 @@ describe.each(dialects)('SCIM and identity (R25) on %s', (dialect) => {
 		expect(made.status).toBe(201);
 		const id = made.body.id as string;
 		// Another enterprise on the same domain knows the person through its IdP, unlicensed.
-		const sibling = await makeEnterprise(t.database);
+		const sibling = await makeEmptyEnterprise(t.database);
 		const siblingToken = await installToken(t.database, sibling.id, { domains: [ent.domain] });
 		const siblingLink = await scim('POST', '/scim/v2/Users', {
 			token: siblingToken,

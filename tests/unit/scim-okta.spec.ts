@@ -4,7 +4,7 @@ import { setDb } from '../../src/lib/server/db';
 import { pull } from '../../src/lib/server/sync/pull';
 import { onPoke } from '../../src/lib/server/sync/poke';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { grantRole, makeEnterprise, makeUser } from './support/factories';
+import { grantRole, makeEmptyEnterprise, makeUser } from './support/factories';
 import { installToken, ORIGIN, scim } from './support/scim-client';
 
 // Request bodies in the shapes of Okta's "SCIM 2.0 protocol reference" (developer.okta.com).
@@ -40,7 +40,7 @@ describe.each(dialects)('SCIM as Okta sends it, on %s', (dialect) => {
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database, { seats: 50 });
+		ent = await makeEmptyEnterprise(t.database, { seats: 50 });
 		const owner = await makeUser(t.database, { email: `owner.${randomUUID()}@okta.test` });
 		ownerID = owner.id;
 		await grantRole(t.database, ent.id, owner.id, 'owner');

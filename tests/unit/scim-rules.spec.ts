@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setDb } from '../../src/lib/server/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { grantRole, invite, license, makeEnterprise, makeUser } from './support/factories';
+import { grantRole, invite, license, makeEmptyEnterprise, makeUser } from './support/factories';
 import { installToken, scim } from './support/scim-client';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -34,7 +34,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R6: with no free seat, creating a user is a SCIM error that says how many seats are needed and free', async () => {
-		const ent = await makeEnterprise(t.database, { seats: 2 });
+		const ent = await makeEmptyEnterprise(t.database, { seats: 2 });
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const licensed = await makeUser(t.database);
 		await license(t.database, ent.id, licensed.id);
@@ -68,7 +68,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R6: an invitee provisioned by SCIM takes the seat their invite held', async () => {
-		const ent = await makeEnterprise(t.database, { seats: 1 });
+		const ent = await makeEmptyEnterprise(t.database, { seats: 1 });
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const email = `invited.${randomUUID()}@acme.test`;
 		await invite(t.database, ent.id, { email, sentAt: Date.now() });
@@ -83,7 +83,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R22, R3: a person already in the user base is linked, not duplicated; a manually licensed one is 409', async () => {
-		const ent = await makeEnterprise(t.database);
+		const ent = await makeEmptyEnterprise(t.database);
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const existing = await makeUser(t.database, { email: `Known.${randomUUID()}@acme.test` });
 		const res = await scim('POST', '/scim/v2/Users', {
@@ -100,7 +100,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R22, R8: SCIM never removes a license given by hand, nor the owner', async () => {
-		const ent = await makeEnterprise(t.database);
+		const ent = await makeEmptyEnterprise(t.database);
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const manual = await makeUser(t.database);
 		await license(t.database, ent.id, manual.id);
@@ -124,8 +124,8 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R1: a token reaches only its own enterprise: users, groups, filters, patches, deletes', async () => {
-		const mine = await makeEnterprise(t.database);
-		const theirs = await makeEnterprise(t.database);
+		const mine = await makeEmptyEnterprise(t.database);
+		const theirs = await makeEmptyEnterprise(t.database);
 		const myToken = await installToken(t.database, mine.id, { domains: DOMAINS });
 		const theirToken = await installToken(t.database, theirs.id, { domains: DOMAINS });
 		const theirUser = (
@@ -197,7 +197,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R23: missing, wrong, revoked and expired tokens, and a disabled SCIM, get 401 with a SCIM error body', async () => {
-		const ent = await makeEnterprise(t.database);
+		const ent = await makeEmptyEnterprise(t.database);
 		const expired = await installToken(t.database, ent.id, { expiresAt: Date.now() - 1000 });
 		const revoked = await installToken(t.database, ent.id, { revoked: true });
 		const live = await installToken(t.database, ent.id, { expiresAt: Date.now() + 30 * DAY });
@@ -234,7 +234,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('R23: every request is logged (method, path, status, time), the last 100 per enterprise', async () => {
-		const ent = await makeEnterprise(t.database);
+		const ent = await makeEmptyEnterprise(t.database);
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		for (let i = 0; i < 104; i++)
 			await scim('GET', `/scim/v2/Users?count=1&startIndex=${i + 1}`, { token });
@@ -265,7 +265,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 				.sort();
 		};
 		beforeAll(async () => {
-			const ent = await makeEnterprise(t.database);
+			const ent = await makeEmptyEnterprise(t.database);
 			token = await installToken(t.database, ent.id, { domains: DOMAINS });
 			for (const [local, given, display, active, ext] of [
 				['alice', 'Alice', 'Alice Admin', true, 'ext-1'],
@@ -352,7 +352,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 	});
 
 	it('malformed bodies, paths and parameters are 4xx SCIM errors, never 500', async () => {
-		const ent = await makeEnterprise(t.database);
+		const ent = await makeEmptyEnterprise(t.database);
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
 		const u = (
 			await scim('POST', '/scim/v2/Users', { token, body: userBody(`m.${randomUUID()}@acme.test`) })

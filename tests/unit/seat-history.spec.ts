@@ -4,7 +4,7 @@ import { DAY_MS } from '../../src/lib/domain/seats';
 import { GET } from '../../src/routes/api/enterprises/[enterpriseID]/seat-history/+server';
 import { setDb, type Db } from '../../src/lib/server/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { grantRole, invite, makeEnterprise, makeUser, tag } from './support/factories';
+import { grantRole, invite, makeEmptyEnterprise, makeUser, tag } from './support/factories';
 
 /** Noon UTC, so "end of day" points fall clearly before or after each event. */
 const NOW = Date.UTC(2026, 5, 30, 12);
@@ -48,7 +48,7 @@ describe.each(dialects)('seat usage over time (R4, R5, R7), on %s', (dialect) =>
 
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
-		ent = await makeEnterprise(t.database, { seats: 20 });
+		ent = await makeEmptyEnterprise(t.database, { seats: 20 });
 		// Two licenses from long ago, one created 2 days ago, one today.
 		await licensedAt(t.database, ent.id, NOW - 200 * DAY_MS);
 		await licensedAt(t.database, ent.id, NOW - 100 * DAY_MS);
@@ -64,7 +64,7 @@ describe.each(dialects)('seat usage over time (R4, R5, R7), on %s', (dialect) =>
 		// The seat count was 12 until 5 days ago, then 20.
 		await audit(t.database, ent.id, 'setSeatCount', NOW - 5 * DAY_MS, { seats: 12 });
 		// Another enterprise's rows never count.
-		const other = await makeEnterprise(t.database);
+		const other = await makeEmptyEnterprise(t.database);
 		await licensedAt(t.database, other.id, NOW - 2 * DAY_MS);
 	});
 	afterAll(() => t?.drop());

@@ -3,7 +3,13 @@ import { setDb } from '../../src/lib/server/db';
 import { GET } from '../../src/routes/api/client/storage-policy/+server';
 import { DEV_INGEST_KEY } from '../../src/lib/server/ingest-key';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { license, makeEnterprise, makeOrg, makeUser, setStoragePolicy } from './support/factories';
+import {
+	license,
+	makeEmptyEnterprise,
+	makeOrg,
+	makeUser,
+	setStoragePolicy
+} from './support/factories';
 
 describe.each(dialects)('GET /api/client/storage-policy on %s (R16, R17)', (dialect) => {
 	let t: TestDb;
@@ -24,7 +30,7 @@ describe.each(dialects)('GET /api/client/storage-policy on %s (R16, R17)', (dial
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		const ent = await makeEnterprise(t.database);
+		const ent = await makeEmptyEnterprise(t.database);
 		orgA = await makeOrg(t.database, ent.id, 'A');
 		orgB = await makeOrg(t.database, ent.id, 'B');
 		const user = await makeUser(t.database, { email: 'Mixed.Case@policy.test' });

@@ -11,7 +11,7 @@ import {
 	addDomain,
 	grantRole,
 	license,
-	makeEnterprise,
+	makeEmptyEnterprise,
 	makeUser,
 	recordActivity,
 	tag
@@ -66,7 +66,7 @@ describe.each(dialects)('GET /api/enterprises/:id/unmanaged on %s', (dialect) =>
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
 		setDb(t.database);
-		ent = await makeEnterprise(t.database, { seats: 50 });
+		ent = await makeEmptyEnterprise(t.database, { seats: 50 });
 		const x = tag();
 		root = `acme-${x}.test`;
 		sub = `labs.acme-${x}.test`;
@@ -176,7 +176,7 @@ describe.each(dialects)('GET /api/enterprises/:id/unmanaged on %s', (dialect) =>
 	});
 
 	it("R1: another enterprise's owner sees only their own unmanaged users, and not this one's at all", async () => {
-		const other = await makeEnterprise(t.database);
+		const other = await makeEmptyEnterprise(t.database);
 		const x = tag();
 		const otherOwner = await makeUser(t.database);
 		await grantRole(t.database, other.id, otherOwner.id, 'owner');
@@ -192,7 +192,7 @@ describe.each(dialects)('GET /api/enterprises/:id/unmanaged on %s', (dialect) =>
 		expect((await get('', 'stranger', ent.id)).status).toBe(403);
 		expect((await get('')).body.users.map((u) => u.email)).not.toContain(theirs.email);
 		// An enterprise without a verified domain has nobody to list.
-		const bare = await makeEnterprise(t.database);
+		const bare = await makeEmptyEnterprise(t.database);
 		await grantRole(t.database, bare.id, otherOwner.id, 'owner');
 		expect((await get('', 'stranger', bare.id)).body).toEqual({ total: 0, users: [], next: null });
 	});

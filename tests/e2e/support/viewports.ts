@@ -1,6 +1,6 @@
 import type { BrowserContextOptions } from '@playwright/test';
 
-/** A tablet as the issue names it (iPad Air portrait, touch) and a laptop, for the admin journeys. */
+/** A tablet (iPad Air portrait, touch) and a laptop: the two screens the admin journeys run on. */
 export const VIEWPORTS: [label: string, options: BrowserContextOptions][] = [
 	['laptop 1366×768', { viewport: { width: 1366, height: 768 } }],
 	[

@@ -16,8 +16,8 @@ export interface SmallEnterprise {
 	seats: number;
 }
 
-/** Inserts an enterprise with an owner, a billing admin, users, teams with one member each. */
-export async function makeEnterprise(
+/** Inserts a small enterprise: an owner, a billing admin, licensed and unlicensed users, teams with one member each. */
+export async function makeSmallEnterprise(
 	{ db }: Db,
 	opts: { licensed: number; unlicensed: number; teams: number; seats: number }
 ): Promise<SmallEnterprise> {

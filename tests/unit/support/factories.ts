@@ -11,8 +11,8 @@ export function tag(): string {
 	return randomBytes(4).toString('hex');
 }
 
-/** Inserts an enterprise; returns its id and slug. */
-export async function makeEnterprise(
+/** Inserts an enterprise with no people, teams or domains; returns its id, slug and name. */
+export async function makeEmptyEnterprise(
 	{ db }: Db,
 	opts: { name?: string; seats?: number } = {}
 ): Promise<{ id: string; slug: string; name: string }> {
