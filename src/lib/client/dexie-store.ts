@@ -3,7 +3,6 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../domain/en
 import { GLOBAL_POLICY, type RosterDB } from './db';
 import type { StoragePolicy } from '../domain/storage-policy';
 import type { AccountRole } from '../domain/roles';
-import type { DomainStore } from '../domain/mutations/domains';
 import { isEffectivelyVerified, type DomainState } from '../domain/domains';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
@@ -11,7 +10,7 @@ import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './
  * The browser's MutationStore over the mirror: mutators run here optimistically, inside the
  * caller's Dexie transaction.
  */
-export class DexieMutationStore implements MutationStore, DomainStore {
+export class DexieMutationStore implements MutationStore {
 	constructor(private readonly db: RosterDB) {}
 
 	async seats() {

@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import type { User } from '../entities';
 import { seatUsage } from '../seats';
 import {
 	isEffectivelyVerified,
@@ -10,42 +9,6 @@ import {
 import { OK, reject } from './result';
 import type { MutationStore } from './store';
 import { define, id } from './define';
-
-/**
- * What the domain mutators read and write beyond the shared MutationStore. Kept apart so stores that
- * never see domains (tests of other rules) need not implement it; the server's and the browser's
- * stores do.
- */
-export interface DomainStore {
-	/** Every domain of the enterprise (R13). */
-	listDomains(): Promise<DomainState[]>;
-	/**
-	 * Adds an unverified domain; the server generates its verification value (R13). False (nothing
-	 * written) when the id is another enterprise's.
-	 */
-	addDomain(id: string, domain: string): Promise<boolean>;
-	deleteDomain(id: string): Promise<void>;
-	setDomainVerified(id: string, at: number): Promise<void>;
-	setDomainCapture(id: string, enabled: boolean): Promise<void>;
-	/**
-	 * The TXT records DNS holds for a name, or null where no lookup can run (the browser: the server
-	 * decides, and the answer arrives with the next sync).
-	 */
-	lookupTxt(domain: string): Promise<TxtLookup | null>;
-	/**
-	 * Of these users, the ones who are unclaimed accounts: unlicensed, with an email on an
-	 * effectively verified domain of the enterprise (R15); null where unknown (the browser).
-	 */
-	unclaimedUsers(userIDs: string[]): Promise<User[] | null>;
-}
-
-/** The domain side of a store; every store that runs domain mutations implements it. */
-export function domainStore(store: MutationStore): MutationStore & DomainStore {
-	if (typeof (store as Partial<DomainStore>).listDomains !== 'function') {
-		throw new Error('this store does not keep domains');
-	}
-	return store as MutationStore & DomainStore;
-}
 
 /** A domain name as typed: normalised, or refused with a message an admin can act on (R13). */
 export const domainName = z.pipe(
@@ -92,8 +55,7 @@ export const domainMutators = {
 	addDomain: define({
 		args: z.object({ domainID: id, domain: domainName }),
 		area: 'domains',
-		async apply(base, { domainID, domain }) {
-			const store = domainStore(base);
+		async apply(store, { domainID, domain }) {
 			const domains = await store.listDomains();
 			const same = domains.find((d) => d.id === domainID);
 			if (same) {
@@ -113,8 +75,7 @@ export const domainMutators = {
 	verifyDomain: define({
 		args: z.object({ domainID: id }),
 		area: 'domains',
-		async apply(base, { domainID }, ctx) {
-			const store = domainStore(base);
+		async apply(store, { domainID }, ctx) {
 			const d = (await store.listDomains()).find((x) => x.id === domainID);
 			if (!d) return reject('NOT_FOUND', 'the domain no longer exists');
 			if (d.verifiedAt != null) return OK;
@@ -148,8 +109,7 @@ export const domainMutators = {
 	deleteDomain: define({
 		args: z.object({ domainID: id }),
 		area: 'domains',
-		async apply(base, { domainID }) {
-			const store = domainStore(base);
+		async apply(store, { domainID }) {
 			const domains = await store.listDomains();
 			const d = domains.find((x) => x.id === domainID);
 			// Deleting what is already gone is the outcome the admin wanted.
@@ -176,8 +136,7 @@ export const domainMutators = {
 	setDomainCapture: define({
 		args: z.object({ domainID: id, enabled: z.boolean() }),
 		area: 'domains',
-		async apply(base, { domainID, enabled }) {
-			const store = domainStore(base);
+		async apply(store, { domainID, enabled }) {
 			const domains = await store.listDomains();
 			const d = domains.find((x) => x.id === domainID);
 			if (!d) return reject('NOT_FOUND', 'the domain no longer exists');
@@ -199,8 +158,7 @@ export const domainMutators = {
 			userIDs: z.array(id).check(z.minLength(1, 'select at least one account'), z.maxLength(1000))
 		}),
 		area: 'domains',
-		async apply(base, { userIDs }, ctx) {
-			const store = domainStore(base);
+		async apply(store, { userIDs }, ctx) {
 			const wanted: string[] = [];
 			for (const userID of new Set(userIDs)) {
 				// Someone licensed meanwhile is claimed already.

@@ -5,6 +5,7 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities'
 import { DAY_MS } from '../seats';
 import type { StoragePolicy } from '../storage-policy';
 import type { AccountRole } from '../roles';
+import type { DomainState } from '../domains';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
@@ -20,6 +21,7 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 	const licensed = new Set(opts.licensed ?? []);
 	const invites = new Map<string, Invite>();
 	const audits: string[] = [];
+	const domains = new Map<string, DomainState>();
 	const users = opts.users ?? [];
 	const store: MutationStore = {
 		seats: async () => seat.count,
@@ -57,6 +59,24 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		putInvite: async (i) => !!invites.set(i.id, i),
 		getInvite: async (id) => invites.get(id),
 		deleteInvite: async (id) => void invites.delete(id),
+		// Domains as the browser keeps them (no DNS; unclaimed accounts unknown). The domain mutators
+		// are proved against the real stores in tests/unit/domain-mutators.spec.ts.
+		listDomains: async () => [...domains.values()],
+		addDomain: async (id, domain) =>
+			!!domains.set(id, {
+				id,
+				domain,
+				verificationValue: null,
+				verifiedAt: null,
+				captureEnabled: false
+			}),
+		deleteDomain: async (id) => void domains.delete(id),
+		setDomainVerified: async (id, at) =>
+			void domains.set(id, { ...domains.get(id)!, verifiedAt: at }),
+		setDomainCapture: async (id, enabled) =>
+			void domains.set(id, { ...domains.get(id)!, captureEnabled: enabled }),
+		lookupTxt: async () => null,
+		unclaimedUsers: async () => null,
 		audit: async (action) => void audits.push(action)
 	};
 	return { store, seat, teams, orgs, links, policies, admins, members, licensed, invites, audits };

@@ -1,6 +1,7 @@
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import type { StoragePolicy } from '../storage-policy';
 import type { AccountRole } from '../roles';
+import type { DomainState, TxtLookup } from '../domains';
 
 /**
  * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
@@ -73,6 +74,27 @@ export interface MutationStore {
 	getInvite(id: string): Promise<Invite | undefined>;
 	/** Removes an invite from every list (R5). */
 	deleteInvite(id: string): Promise<void>;
+
+	/** Every domain of the enterprise (R13). */
+	listDomains(): Promise<DomainState[]>;
+	/**
+	 * Adds an unverified domain; the server generates its verification value (R13). False (nothing
+	 * written) when the id is another enterprise's.
+	 */
+	addDomain(id: string, domain: string): Promise<boolean>;
+	deleteDomain(id: string): Promise<void>;
+	setDomainVerified(id: string, at: number): Promise<void>;
+	setDomainCapture(id: string, enabled: boolean): Promise<void>;
+	/**
+	 * The TXT records DNS holds for a name, or null where no lookup can run (the browser: the server
+	 * decides, and the answer arrives with the next sync).
+	 */
+	lookupTxt(domain: string): Promise<TxtLookup | null>;
+	/**
+	 * Of these users, the ones who are unclaimed accounts: unlicensed, with an email on an
+	 * effectively verified domain of the enterprise (R15); null where unknown (the browser).
+	 */
+	unclaimedUsers(userIDs: string[]): Promise<User[] | null>;
 
 	/** Records a change for the audit log (R24); a no-op in the browser. */
 	audit(action: string, target: string, before: unknown, after: unknown): Promise<void>;

@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Db } from '../db';
-import type { User } from '../../domain/entities';
 import type { Change } from '../../domain/sync/protocol';
 import {
-	emailDomain,
 	isEffectivelyVerified,
 	normalizeDomain,
 	VERIFICATION_PREFIX,
@@ -122,96 +120,6 @@ export async function domainChanges(q: Q, enterpriseID: string, since: number): 
 	}
 	const rows = await domainMirrorRows(q, enterpriseID);
 	return rows.map((value) => ({ table: 'domains', op: 'put', key: value.id, value }));
-}
-
-/** The server's DomainStore methods over SQL, stamped with the enterprise's next version. */
-export class SqlDomains {
-	constructor(
-		private readonly trx: Transaction<Database>,
-		private readonly enterpriseID: string,
-		private readonly version: number,
-		private readonly now: number
-	) {}
-
-	listDomains() {
-		return domainStates(this.trx, this.enterpriseID);
-	}
-
-	async addDomain(id: string, domain: string) {
-		const written = await this.trx
-			.insertInto('domains')
-			.values({
-				id,
-				enterprise_id: this.enterpriseID,
-				domain,
-				verification_value: newVerificationValue(),
-				verified_at: null,
-				capture_enabled: 0,
-				version: this.version,
-				created_at: this.now
-			})
-			// A domain id of another enterprise is never touched (R1).
-			.onConflict((oc) => oc.column('id').doNothing())
-			.executeTakeFirst();
-		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
-	}
-
-	async deleteDomain(id: string) {
-		await this.trx
-			.deleteFrom('domains')
-			.where('id', '=', id)
-			.where('enterprise_id', '=', this.enterpriseID)
-			.execute();
-		await this.trx
-			.insertInto('tombstones')
-			.values({
-				enterprise_id: this.enterpriseID,
-				table_name: 'domains',
-				row_key: id,
-				version: this.version
-			})
-			.execute();
-	}
-
-	async setDomainVerified(id: string, at: number) {
-		await this.update(id, { verified_at: at });
-	}
-
-	async setDomainCapture(id: string, enabled: boolean) {
-		await this.update(id, { capture_enabled: enabled ? 1 : 0 });
-	}
-
-	private async update(id: string, set: { verified_at?: number; capture_enabled?: number }) {
-		await this.trx
-			.updateTable('domains')
-			.set({ ...set, version: this.version })
-			.where('id', '=', id)
-			.where('enterprise_id', '=', this.enterpriseID)
-			.execute();
-	}
-
-	async unclaimedUsers(userIDs: string[]): Promise<User[]> {
-		if (userIDs.length === 0) return [];
-		const [users, domains, licensed] = await Promise.all([
-			this.trx
-				.selectFrom('users')
-				.select(['id', 'email', 'name'])
-				.where('id', 'in', userIDs)
-				.execute(),
-			this.listDomains(),
-			this.trx
-				.selectFrom('licenses')
-				.select('user_id')
-				.where('enterprise_id', '=', this.enterpriseID)
-				.where('user_id', 'in', userIDs)
-				.execute()
-		]);
-		const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
-		const held = new Set(licensed.map((l) => l.user_id));
-		return users.filter(
-			(u) => !held.has(u.id) && isEffectivelyVerified(emailDomain(u.email), roots)
-		);
-	}
 }
 
 /**

@@ -4,9 +4,8 @@ import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
 import type { AccountRole } from '../../domain/roles';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
-import type { TxtLookup } from '../../domain/domains';
-import type { DomainStore } from '../../domain/mutations/domains';
-import { SqlDomains } from '../domains/sql';
+import { emailDomain, isEffectivelyVerified, type TxtLookup } from '../../domain/domains';
+import { domainStates, newVerificationValue } from '../domains/sql';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -19,7 +18,7 @@ export interface AuditActor {
  * The server's MutationStore: SQL inside one transaction, every write stamped with the enterprise's
  * next version so pull can send it, deletes leaving tombstones.
  */
-export class SqlMutationStore implements MutationStore, DomainStore {
+export class SqlMutationStore implements MutationStore {
 	constructor(
 		private readonly trx: Transaction<Database>,
 		private readonly enterpriseID: string,
@@ -321,7 +320,7 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.where('licenses.enterprise_id', '=', this.enterpriseID)
 			.executeTakeFirst();
 		if (licensed) return licensed;
-		return (await this.domains.unclaimedUsers([id]))[0];
+		return (await this.unclaimedUsers([id]))[0];
 	}
 
 	/** Any account by email, licensed here or not (SCIM links accounts by it); see the interface. */
@@ -536,33 +535,58 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 			.execute();
 	}
 
-	// Domains (R13–R15): see ../domains/sql.ts.
+	// Domains (R13–R15).
 
 	/** TXT lookups done before the transaction opened (prefetchTxt). */
 	txtLookups = new Map<string, TxtLookup>();
 
-	private get domains() {
-		return new SqlDomains(this.trx, this.enterpriseID, this.version, this.now);
-	}
-
 	listDomains() {
-		return this.domains.listDomains();
+		return domainStates(this.trx, this.enterpriseID);
 	}
 
-	addDomain(id: string, domain: string) {
-		return this.domains.addDomain(id, domain);
+	async addDomain(id: string, domain: string) {
+		const written = await this.trx
+			.insertInto('domains')
+			.values({
+				id,
+				enterprise_id: this.enterpriseID,
+				domain,
+				verification_value: newVerificationValue(),
+				verified_at: null,
+				capture_enabled: 0,
+				version: this.version,
+				created_at: this.now
+			})
+			// A domain id of another enterprise is never touched (R1).
+			.onConflict((oc) => oc.column('id').doNothing())
+			.executeTakeFirst();
+		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
 	}
 
-	deleteDomain(id: string) {
-		return this.domains.deleteDomain(id);
+	async deleteDomain(id: string) {
+		await this.trx
+			.deleteFrom('domains')
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
+		await this.tombstone('domains', id);
 	}
 
-	setDomainVerified(id: string, at: number) {
-		return this.domains.setDomainVerified(id, at);
+	async setDomainVerified(id: string, at: number) {
+		await this.updateDomain(id, { verified_at: at });
 	}
 
-	setDomainCapture(id: string, enabled: boolean) {
-		return this.domains.setDomainCapture(id, enabled);
+	async setDomainCapture(id: string, enabled: boolean) {
+		await this.updateDomain(id, { capture_enabled: enabled ? 1 : 0 });
+	}
+
+	private async updateDomain(id: string, set: { verified_at?: number; capture_enabled?: number }) {
+		await this.trx
+			.updateTable('domains')
+			.set({ ...set, version: this.version })
+			.where('id', '=', id)
+			.where('enterprise_id', '=', this.enterpriseID)
+			.execute();
 	}
 
 	async lookupTxt(domain: string): Promise<TxtLookup> {
@@ -571,8 +595,27 @@ export class SqlMutationStore implements MutationStore, DomainStore {
 		return this.txtLookups.get(domain) ?? { records: [], limited: true };
 	}
 
-	unclaimedUsers(userIDs: string[]) {
-		return this.domains.unclaimedUsers(userIDs);
+	async unclaimedUsers(userIDs: string[]): Promise<User[]> {
+		if (userIDs.length === 0) return [];
+		const [users, domains, licensed] = await Promise.all([
+			this.trx
+				.selectFrom('users')
+				.select(['id', 'email', 'name'])
+				.where('id', 'in', userIDs)
+				.execute(),
+			this.listDomains(),
+			this.trx
+				.selectFrom('licenses')
+				.select('user_id')
+				.where('enterprise_id', '=', this.enterpriseID)
+				.where('user_id', 'in', userIDs)
+				.execute()
+		]);
+		const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
+		const held = new Set(licensed.map((l) => l.user_id));
+		return users.filter(
+			(u) => !held.has(u.id) && isEffectivelyVerified(emailDomain(u.email), roots)
+		);
 	}
 }
 
