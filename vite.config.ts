@@ -26,7 +26,12 @@ export default defineConfig({
 	plugins: [sveltekit(), serverEntry()],
 	server: { port: 5173 },
 	test: {
-		include: ['src/**/*.spec.ts', 'tests/unit/**/*.spec.ts', 'tests/sync/**/*.spec.ts'],
+		include: [
+			'src/**/*.spec.ts',
+			'scripts/**/*.spec.ts',
+			'tests/unit/**/*.spec.ts',
+			'tests/sync/**/*.spec.ts'
+		],
 		environment: 'node',
 		testTimeout: 60_000,
 		hookTimeout: 60_000,

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath } from './chromium.js';
+import { testSummary } from './test-summary.js';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -61,18 +62,6 @@ function read(path) {
 	}
 }
 
-const v = read(vitestJson);
-const p = read(playwrightJson);
-// Playwright counts a test that failed and then passed on retry as flaky, not expected: it passed.
-const passed = (v?.numPassedTests ?? 0) + (p?.stats?.expected ?? 0) + (p?.stats?.flaky ?? 0);
-const failed = (v?.numFailedTests ?? 0) + (p?.stats?.unexpected ?? 0);
-const skipped = (v?.numPendingTests ?? 0) + (v?.numTodoTests ?? 0) + (p?.stats?.skipped ?? 0);
-console.log(`\nunit: ${v?.numPassedTests ?? 0} passed, ${v?.numFailedTests ?? 0} failed`);
-console.log(
-	`e2e: ${p?.stats?.expected ?? 0} passed, ${p?.stats?.unexpected ?? 0} failed${p?.stats?.flaky ? ` (${p.stats.flaky} flaky)` : ''}`
-);
-const ok = unit === 0 && e2e === 0 && passed > 0;
-console.log(
-	`tests: ${passed} passed, ${ok ? failed : Math.max(failed, 1)} failed, ${skipped} skipped`
-);
-process.exit(ok ? 0 : 1);
+const summary = testSummary(read(vitestJson), read(playwrightJson), { unit, e2e });
+console.log(`\n${summary.lines.join('\n')}`);
+process.exit(summary.ok ? 0 : 1);
