@@ -218,6 +218,13 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 			`/scim/v2/Users?filter=${encodeURIComponent(`${ENTERPRISE}:department eq "finance"`)}`
 		);
 		expect(found.body.Resources.map((r: Json) => r.id)).toEqual([id]);
+		// RFC 7644 §3.4.2.5: extension attributes by their full name.
+		const only = await call('GET', `/scim/v2/Users/${id}?attributes=${ENTERPRISE}:department`);
+		expect(only.body[ENTERPRISE]).toEqual({ department: 'Finance' });
+		expect(only.body).not.toHaveProperty('userName');
+		const without = await call('GET', `/scim/v2/Users/${id}?excludedAttributes=${ENTERPRISE}`);
+		expect(without.body).not.toHaveProperty([ENTERPRISE]);
+		expect(without.body.userName).toBe(created.body.userName);
 
 		const bad = await call(
 			'PATCH',
