@@ -100,9 +100,7 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 
 		const all = await call('GET', '/scim/v2/Schemas');
 		expect(all.status).toBe(200);
-		expect((all.body.Resources as Json[]).map((s) => s.id).sort()).toEqual(
-			[...advertised].sort()
-		);
+		expect((all.body.Resources as Json[]).map((s) => s.id).sort()).toEqual([...advertised].sort());
 
 		// RFC 7643 §7: what each attribute definition carries.
 		const checkAttribute = (schemaID: string, path: string, a: Json) => {

@@ -66,7 +66,10 @@ export const RFC7643: Record<string, Record<string, Characteristics>> = {
 export const REFINEMENTS: Record<string, Partial<Characteristics>> = {
 	// §4.2's text makes displayName REQUIRED (the §8.7.1 listing says false); R26 makes team names
 	// unique within an enterprise.
-	'urn:ietf:params:scim:schemas:core:2.0:Group:displayName': { required: true, uniqueness: 'server' },
+	'urn:ietf:params:scim:schemas:core:2.0:Group:displayName': {
+		required: true,
+		uniqueness: 'server'
+	},
 	// §2.4: `display` is a sub-attribute every multi-valued attribute may carry; Roster fills it
 	// with the member's email, so clients cannot write it.
 	'urn:ietf:params:scim:schemas:core:2.0:Group:members.display': {

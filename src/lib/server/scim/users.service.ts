@@ -51,7 +51,10 @@ const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	'emails.type': { kind: 'constant', value: 'work' },
 	'emails.primary': { kind: 'constant', value: true },
 	displayname: { kind: 'string', sql: sql`coalesce(s.display_name, s.formatted_name, u.name)` },
-	'name.formatted': { kind: 'string', sql: sql`coalesce(s.formatted_name, s.display_name, u.name)` },
+	'name.formatted': {
+		kind: 'string',
+		sql: sql`coalesce(s.formatted_name, s.display_name, u.name)`
+	},
 	'name.givenname': { kind: 'string', sql: sql.ref('s.given_name') },
 	'name.familyname': { kind: 'string', sql: sql.ref('s.family_name') },
 	externalid: { kind: 'string', sql: sql.ref('s.external_id'), caseExact: true },
@@ -412,7 +415,9 @@ function userInput(body: unknown, previous?: UserRow): UserInput {
 		familyName,
 		externalId: text(get('externalId'), 'externalId', 255),
 		active:
-			activeValue === undefined || activeValue === null ? true : booleanValue(activeValue, 'active'),
+			activeValue === undefined || activeValue === null
+				? true
+				: booleanValue(activeValue, 'active'),
 		enterprise: readEnterpriseUser(get(ENTERPRISE_USER_SCHEMA))
 	};
 }
@@ -584,11 +589,7 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 				name !== existing.name &&
 				(await managedHereAlone(w.trx, ctx.enterpriseID, userID))
 			) {
-				await w.trx
-					.updateTable('users')
-					.set({ name })
-					.where('id', '=', userID)
-					.execute();
+				await w.trx.updateTable('users').set({ name }).where('id', '=', userID).execute();
 			}
 		} else {
 			userID = randomUUID();
