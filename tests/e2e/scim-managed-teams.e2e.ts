@@ -16,7 +16,7 @@ function teamRow(page: Page, name: string) {
 	});
 }
 
-test('R22, R25: a team the identity provider manages shows no rename, delete or member controls, and a queued change to it is refused in plain words without holding up the queue', async ({
+test('R22, R25: a team the identity provider manages shows no rename, delete or member controls, and a queued change to it is refused in plain words without holding up the queue; the identity provider finds its group as it pushed it', async ({
 	page
 }) => {
 	const tag = randomUUID().slice(0, 8);
@@ -100,9 +100,27 @@ test('R22, R25: a team the identity provider manages shows no rename, delete or 
 	await expect(issues).toHaveCount(0);
 	await expect(page.getByRole('status')).toHaveText(/All changes synced$/);
 
-	// The IdP's group is as it pushed it.
-	const read = await page.request.get(`/scim/v2/Groups/${teamID}`, { headers: SCIM });
-	const body = (await read.json()) as { displayName: string; members: { value: string }[] };
-	expect(body.displayName).toBe(team);
-	expect(body.members.map((m) => m.value)).toEqual([personID]);
+	// The IdP's group is as it pushed it, found through the server's POST searches (RFC 7644 §3.4.3).
+	const search = { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] };
+	for (const path of ['/scim/v2/Groups/.search', '/scim/v2/.search']) {
+		const found = await page.request.post(path, {
+			headers: SCIM,
+			data: { ...search, filter: `displayName eq "${team}"` }
+		});
+		expect(found.status(), path).toBe(200);
+		const list = (await found.json()) as {
+			totalResults: number;
+			Resources: { id: string; displayName: string; members: { value: string }[] }[];
+		};
+		expect(list.totalResults, path).toBe(1);
+		expect(list.Resources[0]).toMatchObject({ id: teamID, displayName: team });
+		expect(list.Resources[0]!.members.map((m) => m.value)).toEqual([personID]);
+	}
+	const people = await page.request.post('/scim/v2/Users/.search', {
+		headers: SCIM,
+		data: { ...search, filter: `userName eq "pushed.${tag}@initech.test"` }
+	});
+	expect(((await people.json()) as { Resources: { id: string }[] }).Resources[0]!.id).toBe(
+		personID
+	);
 });

@@ -361,6 +361,20 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 			expect(listed.body.Resources[0].name, name).toEqual(expected);
 			expect(listed.body.Resources[0].displayName).toBe(name);
 		}
+		// A PATCH of one part keeps the other the split showed (RFC 7644 §3.5.2).
+		const split = await licensedBeforeScim('Ada Lovelace');
+		const patched = await call(
+			'PATCH',
+			`/scim/v2/Users/${split.id}`,
+			patch({ op: 'replace', path: 'name.givenName', value: 'Augusta' })
+		);
+		expect(patched.body.name).toMatchObject({ givenName: 'Augusta', familyName: 'Lovelace' });
+		const deprovisioned = await call(
+			'PATCH',
+			`/scim/v2/Users/${split.id}`,
+			patch({ op: 'Replace', path: 'active', value: 'False' })
+		);
+		expect(deprovisioned.body.name).toMatchObject({ givenName: 'Augusta', familyName: 'Lovelace' });
 	});
 
 	it('RFC 7644 §3.5.2.2: removing name or displayName is 400 mutability and removes nothing (Roster always keeps a name); a name part can be unassigned', async () => {

@@ -857,8 +857,15 @@ function userPatchOps(ops: PatchOp[]): { core: PatchOp[]; enterprise: PatchOp[] 
 function keepUnnamed(row: UserRow, current: UserInput, patched: UserInput): UserInput {
 	const stored = storedNames(row);
 	const out = { ...patched };
-	for (const key of ['displayName', 'formatted', 'givenName', 'familyName'] as const) {
+	for (const key of ['displayName', 'formatted'] as const) {
 		if (patched[key] === current[key]) out[key] = stored[key];
+	}
+	// Given and family names shown split from one name become the IdP's once it changes either.
+	const partChanged =
+		patched.givenName !== current.givenName || patched.familyName !== current.familyName;
+	if (!partChanged) {
+		out.givenName = stored.givenName;
+		out.familyName = stored.familyName;
 	}
 	return out;
 }
