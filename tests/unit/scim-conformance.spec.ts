@@ -238,6 +238,25 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 		});
 		expect(notString.status).toBe(400);
 		expect(notString.body.detail).toContain('department must be a string');
+		// Every malformed extension value is a 400 that says what is wrong, never a 500.
+		for (const op of [
+			{ op: 'replace', path: ENTERPRISE, value: 'not an object' },
+			{ op: 'replace', path: ENTERPRISE, value: [1] },
+			{ op: 'add', path: `${ENTERPRISE}:manager`, value: [1] },
+			{ op: 'add', path: `${ENTERPRISE}:manager`, value: { value: 7 } },
+			{ op: 'add', path: `${ENTERPRISE}:manager`, value: { boss: 'x' } },
+			{ op: 'add', path: `${ENTERPRISE}:department`, value: 'a'.repeat(201) },
+			{ op: 'add', path: `${ENTERPRISE}:department`, value: 'tab\there' },
+			{ op: 'add', path: `${ENTERPRISE}:manager.__proto__`, value: 'x' }
+		]) {
+			const res = await call('PATCH', `/scim/v2/Users/${id}`, patch(op));
+			expect(res.status, JSON.stringify(op)).toBe(400);
+			expect(res.body.detail.length).toBeGreaterThan(0);
+		}
+		expect((await call('GET', `/scim/v2/Users/${id}`)).body[ENTERPRISE]).toMatchObject({
+			department: 'Finance',
+			costCenter: '9999'
+		});
 	});
 
 	it('RFC 7644 §3.5.2: a PATCH changes only what it names — Okta and Entra deprovisioning keeps displayName and name.formatted as the IdP sent them (RFC 7643 §4.1.1, R25)', async () => {
@@ -321,6 +340,19 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 			`/scim/v2/Users?filter=${encodeURIComponent('name.formatted eq "dr. barbara jensen"')}`
 		);
 		expect(byFormatted.body.Resources.map((r: Json) => r.id)).toEqual([id]);
+		// A formatted name the IdP never sent is filtered as it is shown: from the name parts.
+		const parts = await call('POST', '/scim/v2/Users', {
+			schemas: [USER],
+			userName: email('parts'),
+			displayName: 'Shown Otherwise',
+			name: { givenName: 'Parted', familyName: `Name${id.slice(0, 6)}` }
+		});
+		expect(parts.body.name.formatted).toBe(`Parted Name${id.slice(0, 6)}`);
+		const byParts = await call(
+			'GET',
+			`/scim/v2/Users?filter=${encodeURIComponent(`name.formatted eq "parted name${id.slice(0, 6).toLowerCase()}"`)}`
+		);
+		expect(byParts.body.Resources.map((r: Json) => r.id)).toEqual([parts.body.id]);
 	});
 
 	it('RFC 7643 §3.1: meta.created of someone licensed before SCIM is when their license began, before and after the first SCIM write', async () => {

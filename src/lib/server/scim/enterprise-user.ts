@@ -115,7 +115,11 @@ export function applyEnterpriseOp(ext: EnterpriseUser, op: PatchOp): void {
 			return;
 		}
 		if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value)) {
-			throw new ScimError(400, `the value of ${ENTERPRISE_USER_SCHEMA} must be an object`);
+			throw new ScimError(
+				400,
+				`the value of ${ENTERPRISE_USER_SCHEMA} must be an object`,
+				'invalidValue'
+			);
 		}
 		for (const [k, v] of Object.entries(op.value as Json)) setAttribute(ext, k, v);
 		return;

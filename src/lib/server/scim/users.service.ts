@@ -43,6 +43,9 @@ type Json = Record<string, unknown>;
 // was switched on existed as a User since their license, before the IdP's first write.
 const CREATED = sql`case when s.created_at is null then l.created_at when l.created_at is null or s.created_at <= l.created_at then s.created_at else l.created_at end`;
 
+// The given and family names as one, as shownNames makes it, for filters on the names shown.
+const JOINED = sql`nullif(trim(coalesce(s.given_name, '') || ' ' || coalesce(s.family_name, '')), '')`;
+
 const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	id: { kind: 'string', sql: sql.ref('u.id'), caseExact: true },
 	username: { kind: 'string', sql: sql.ref('u.email') },
@@ -50,10 +53,13 @@ const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	'emails.value': { kind: 'string', sql: sql.ref('u.email') },
 	'emails.type': { kind: 'constant', value: 'work' },
 	'emails.primary': { kind: 'constant', value: true },
-	displayname: { kind: 'string', sql: sql`coalesce(s.display_name, s.formatted_name, u.name)` },
+	displayname: {
+		kind: 'string',
+		sql: sql`coalesce(s.display_name, s.formatted_name, ${JOINED}, u.name)`
+	},
 	'name.formatted': {
 		kind: 'string',
-		sql: sql`coalesce(s.formatted_name, s.display_name, u.name)`
+		sql: sql`coalesce(s.formatted_name, ${JOINED}, s.display_name, u.name)`
 	},
 	'name.givenname': { kind: 'string', sql: sql.ref('s.given_name') },
 	'name.familyname': { kind: 'string', sql: sql.ref('s.family_name') },
