@@ -245,7 +245,7 @@ describe.each(dialects)('SCIM as Microsoft Entra ID sends it, on %s', (dialect) 
 		expect(types.body.Resources.map((r: { id: string }) => r.id)).toEqual(['User', 'Group']);
 		expect((await call('GET', '/scim/v2/ResourceTypes/Group')).body.endpoint).toBe('/Groups');
 		const schemas = await call('GET', '/scim/v2/Schemas');
-		expect(schemas.body.totalResults).toBe(2);
+		expect(schemas.body.totalResults).toBe(3);
 		expect((await call('GET', `/scim/v2/Schemas/${USER}`)).body.name).toBe('User');
 		expect((await call('GET', '/scim/v2/Schemas/urn:nope')).status).toBe(404);
 	});

@@ -131,9 +131,11 @@ describe.each(dialects)('SCIM and identity (R25) on %s', (dialect) => {
 				)
 			});
 			expect(renamed.status, person.email).toBe(200);
+			// displayName and name.formatted are separate attributes (RFC 7643 §4.1.1): the IdP sent
+			// no formatted name, so it is made from the given and family names.
 			expect(renamed.body).toMatchObject({
 				displayName: 'IdP Name',
-				name: { formatted: 'IdP Name', givenName: 'Idp' }
+				name: { formatted: 'Idp Lovelace', givenName: 'Idp' }
 			});
 			const byName = await scim(
 				'GET',

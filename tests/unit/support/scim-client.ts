@@ -11,6 +11,9 @@ import * as resourceTypes from '../../../src/routes/scim/v2/ResourceTypes/+serve
 import * as resourceType from '../../../src/routes/scim/v2/ResourceTypes/[id]/+server';
 import * as config from '../../../src/routes/scim/v2/ServiceProviderConfig/+server';
 import * as rest from '../../../src/routes/scim/v2/[...rest]/+server';
+import * as search from '../../../src/routes/scim/v2/[x+2e]search/+server';
+import * as usersSearch from '../../../src/routes/scim/v2/Users/[x+2e]search/+server';
+import * as groupsSearch from '../../../src/routes/scim/v2/Groups/[x+2e]search/+server';
 
 /** The origin the fake requests come from. */
 export const ORIGIN = 'https://roster.example';
@@ -19,6 +22,9 @@ type Handler = (event: never) => Promise<Response>;
 type Route = Partial<Record<string, Handler>> & { fallback?: Handler };
 
 const ROUTES: [RegExp, Route][] = [
+	[/^\/scim\/v2\/\.search$/, search as Route],
+	[/^\/scim\/v2\/Users\/\.search$/, usersSearch as Route],
+	[/^\/scim\/v2\/Groups\/\.search$/, groupsSearch as Route],
 	[/^\/scim\/v2\/Users$/, users as Route],
 	[/^\/scim\/v2\/Users\/(?<id>[^/]+)$/, user as Route],
 	[/^\/scim\/v2\/Groups$/, groups as Route],

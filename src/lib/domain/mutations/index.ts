@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { AccountRole } from '../roles';
 import { inviteExpiresAt } from '../seats';
-import type { MutationContext } from '../entities';
+import type { MutationContext, Team } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
 import { define, email, id, name, seatCheck, type MutatorDef } from './define';
@@ -13,6 +13,18 @@ import { organizationMutators } from './organizations';
 import { domainMutators } from './domains';
 
 export type { MutationResult } from './result';
+
+/**
+ * R22, R25: a team provisioned by SCIM is the identity provider's; the console changes only its
+ * organization links. The refusal names the place where the change can be made.
+ */
+function scimManaged(team: Team, change: string): MutationResult | null {
+	if (team.source !== 'scim') return null;
+	return reject(
+		'SCIM_MANAGED',
+		`${team.name} is managed by your identity provider. ${change} there; Roster follows it.`
+	);
+}
 export type { MutationStore } from './store';
 
 /** Every mutation the console sends, by name (ARCHITECTURE.md, contracts). */
@@ -37,6 +49,8 @@ export const mutators = {
 		async apply(store, { teamID, name, baseName }) {
 			const team = await store.getTeam(teamID);
 			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
+			const managed = scimManaged(team, 'Rename the group');
+			if (managed) return managed;
 			if (baseName !== undefined && team.name !== baseName && team.name !== name) {
 				// Names are last-write-wins unless someone changed this one since the admin saw it.
 				return reject('CONFLICT', `someone else renamed it to “${team.name}” meanwhile`, {
@@ -57,6 +71,8 @@ export const mutators = {
 			const team = await store.getTeam(teamID);
 			// Deleting what is already gone is the outcome the admin wanted.
 			if (!team) return OK;
+			const managed = scimManaged(team, 'Delete the group or stop pushing it');
+			if (managed) return managed;
 			await store.deleteTeam(teamID);
 			await store.audit('deleteTeam', team.name, team, null);
 			return OK;
@@ -68,6 +84,8 @@ export const mutators = {
 		async apply(store, { teamID, userID }, ctx) {
 			const [team, user] = await Promise.all([store.getTeam(teamID), store.getUser(userID)]);
 			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
+			const managed = scimManaged(team, "Change the group's members");
+			if (managed) return managed;
 			// R3: only someone licensed here, or an unclaimed account on a verified domain (who then
 			// takes a seat), may join; anyone else reads as unknown.
 			if (!user)
@@ -91,6 +109,9 @@ export const mutators = {
 		args: z.object({ teamID: id, userID: id }),
 		area: 'teams',
 		async apply(store, { teamID, userID }) {
+			const team = await store.getTeam(teamID);
+			const managed = team && scimManaged(team, "Change the group's members");
+			if (managed) return managed;
 			if (!(await store.isTeamMember(teamID, userID))) return OK;
 			await store.removeTeamMember(teamID, userID);
 			await store.audit('removeTeamMember', teamID, { teamID, userID }, null);
@@ -127,6 +148,12 @@ export const mutators = {
 		}),
 		area: 'licenses',
 		async apply(store, args, ctx) {
+			for (const teamID of args.teamIDs) {
+				const team = await store.getTeam(teamID);
+				const managed =
+					team && scimManaged(team, 'Invite without this team, then add the person to the group');
+				if (managed) return managed;
+			}
 			const existing = await store.findUserByEmail(args.email);
 			if (existing && (await store.hasLicense(existing.id))) {
 				// R6: someone licensed already joins the teams without a new seat.

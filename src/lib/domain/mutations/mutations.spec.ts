@@ -107,6 +107,37 @@ describe('shared mutators', () => {
 		expect(m.invites.size).toBe(0);
 	});
 
+	it('R22, R25: a team SCIM manages is refused to every console change but its organization links, on the client as on the server, with a message that names the identity provider', async () => {
+		const m = memoryStore({
+			seats: 5,
+			licensed: [U1],
+			users: [{ id: U1, email: 'a@acme.test', name: 'A' }]
+		});
+		m.teams.set(T1, { id: T1, name: 'Okta Engineers', source: 'scim' });
+		const refusals = [
+			['renameTeam', { teamID: T1, name: 'Renamed' }, 'Rename the group there'],
+			['deleteTeam', { teamID: T1 }, 'Delete the group or stop pushing it there'],
+			['addTeamMember', { teamID: T1, userID: U1 }, "Change the group's members there"],
+			['removeTeamMember', { teamID: T1, userID: U1 }, "Change the group's members there"],
+			[
+				'inviteUser',
+				{ inviteID: I1, email: 'new@acme.test', teamIDs: [T1] },
+				'Invite without this team'
+			]
+		] as const;
+		for (const [name, args, hint] of refusals) {
+			const r = await runMutation(m.store, name, args, ctx);
+			expect(r, name).toMatchObject({ ok: false, code: 'SCIM_MANAGED' });
+			expect(r.ok ? '' : r.message).toContain(
+				'Okta Engineers is managed by your identity provider.'
+			);
+			expect(r.ok ? '' : r.message).toContain(hint);
+		}
+		expect(m.teams.get(T1)).toEqual({ id: T1, name: 'Okta Engineers', source: 'scim' });
+		expect(m.invites.size).toBe(0);
+		expect(m.audits).toEqual([]);
+	});
+
 	it('R5: an expired invite frees its seat for a new one; emails are normalised', async () => {
 		const m = memoryStore({ seats: 1 });
 		await m.store.putInvite({

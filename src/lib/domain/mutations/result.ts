@@ -12,7 +12,8 @@ export type RejectionCode =
 	| 'SEATS_IN_USE'
 	| 'VERIFICATION_FAILED'
 	| 'DOMAIN_NOT_VERIFIED'
-	| 'TRY_AGAIN_LATER';
+	| 'TRY_AGAIN_LATER'
+	| 'SCIM_MANAGED';
 
 /** What applying a mutation came to. */
 export type MutationResult =

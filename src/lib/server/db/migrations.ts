@@ -466,6 +466,28 @@ const purgeIndexes: Migration = {
 	}
 };
 
+/**
+ * The IdP's view of a person kept as sent (R25): `name.formatted` apart from `displayName` (rows
+ * so far held one value for both, so it starts as that value), and the enterprise extension's
+ * attributes (RFC 7643 §4.3).
+ */
+const scimNamesAndEnterpriseUser: Migration = {
+	async up(db: Kysely<unknown>) {
+		for (const column of [
+			'formatted_name',
+			'employee_number',
+			'cost_center',
+			'organization',
+			'division',
+			'department',
+			'manager_id'
+		]) {
+			await db.schema.alterTable('scim_users').addColumn(column, 'text').execute();
+		}
+		await sql`update scim_users set formatted_name = display_name`.execute(db);
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -475,6 +497,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0004_account_role_versions': accountRoleVersions,
 		'0005_cookie_floor': cookieFloor,
 		'0006_scim_display_name': scimDisplayName,
-		'0007_purge_indexes': purgeIndexes
+		'0007_purge_indexes': purgeIndexes,
+		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser
 	};
 }

@@ -207,6 +207,16 @@ export interface ScimUserTable {
 	family_name: string | null;
 	/** The IdP's displayName for the person, this enterprise's view only (R25). */
 	display_name: string | null;
+	/** The IdP's `name.formatted`, kept apart from displayName (R25). */
+	formatted_name: string | null;
+	/** The enterprise extension (RFC 7643 §4.3), as the IdP sent it. */
+	employee_number: string | null;
+	cost_center: string | null;
+	organization: string | null;
+	division: string | null;
+	department: string | null;
+	/** `manager.value`: the manager's id as the IdP knows it. */
+	manager_id: string | null;
 	/** The IdP's `active`; the license follows it for users SCIM provisioned (R22). */
 	active: number;
 	created_at: number;

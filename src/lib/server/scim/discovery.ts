@@ -20,6 +20,8 @@ function attr(
 		returned: string;
 		uniqueness: string;
 		subAttributes: Json[];
+		referenceTypes: string[];
+		canonicalValues: string[];
 		description: string;
 	}> = {}
 ): Json {
@@ -29,7 +31,10 @@ function attr(
 		multiValued: opts.multiValued ?? false,
 		description: opts.description ?? '',
 		required: opts.required ?? false,
-		caseExact: opts.caseExact ?? false,
+		// RFC 7643 §7: caseExact applies to strings and references only.
+		...(type === 'string' || type === 'reference' ? { caseExact: opts.caseExact ?? false } : {}),
+		...(opts.canonicalValues ? { canonicalValues: opts.canonicalValues } : {}),
+		...(opts.referenceTypes ? { referenceTypes: opts.referenceTypes } : {}),
 		mutability: opts.mutability ?? 'readWrite',
 		returned: opts.returned ?? 'default',
 		uniqueness: opts.uniqueness ?? 'none',
@@ -37,12 +42,22 @@ function attr(
 	};
 }
 
-function schemaResource(baseURL: string, id: string, name: string, attributes: Json[]): Json {
+/** A string attribute of the enterprise extension (RFC 7643 §4.3). */
+const enterpriseString = (name: string, description: string) =>
+	attr(name, 'string', { description });
+
+function schemaResource(
+	baseURL: string,
+	id: string,
+	name: string,
+	attributes: Json[],
+	description = `${name} as Roster keeps it`
+): Json {
 	return {
 		schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
 		id,
 		name,
-		description: `${name} as Roster keeps it`,
+		description,
 		attributes,
 		meta: { resourceType: 'Schema', location: `${baseURL}/Schemas/${id}` }
 	};
@@ -57,19 +72,23 @@ function schemas(baseURL: string): Json[] {
 				description: "The person's email address, unique case-insensitively"
 			}),
 			attr('name', 'complex', {
+				description: 'Kept as sent; Roster always keeps a name, so it cannot be removed',
 				subAttributes: [
 					attr('formatted', 'string'),
-					attr('givenName', 'string'),
-					attr('familyName', 'string')
+					attr('familyName', 'string'),
+					attr('givenName', 'string')
 				]
 			}),
-			attr('displayName', 'string'),
+			attr('displayName', 'string', {
+				description: 'Kept as sent, apart from name.formatted; it cannot be removed'
+			}),
 			attr('emails', 'complex', {
 				multiValued: true,
+				description: 'The sign-in email, the only one Roster keeps (type work, primary)',
 				subAttributes: [
 					attr('value', 'string'),
-					attr('type', 'string', { mutability: 'readOnly' }),
-					attr('primary', 'boolean', { mutability: 'readOnly' })
+					attr('type', 'string', { canonicalValues: ['work', 'home', 'other'] }),
+					attr('primary', 'boolean')
 				]
 			}),
 			attr('active', 'boolean', { description: 'false removes the license SCIM gave' }),
@@ -80,13 +99,45 @@ function schemas(baseURL: string): Json[] {
 			attr('externalId', 'string', { caseExact: true }),
 			attr('members', 'complex', {
 				multiValued: true,
+				description: 'Users only; adding one takes no seat',
 				subAttributes: [
 					attr('value', 'string', { mutability: 'immutable' }),
-					attr('display', 'string', { mutability: 'readOnly' }),
-					attr('$ref', 'reference', { mutability: 'immutable' })
+					attr('$ref', 'reference', {
+						mutability: 'immutable',
+						referenceTypes: ['User', 'Group']
+					}),
+					attr('type', 'string', {
+						mutability: 'immutable',
+						canonicalValues: ['User', 'Group']
+					}),
+					attr('display', 'string', {
+						mutability: 'readOnly',
+						description: "The member's email"
+					})
 				]
 			})
-		])
+		]),
+		schemaResource(
+			baseURL,
+			ENTERPRISE_USER_SCHEMA,
+			'EnterpriseUser',
+			[
+				enterpriseString('employeeNumber', 'Kept as sent'),
+				enterpriseString('costCenter', 'Kept as sent'),
+				enterpriseString('organization', 'Kept as sent'),
+				enterpriseString('division', 'Kept as sent'),
+				enterpriseString('department', 'Kept as sent'),
+				attr('manager', 'complex', {
+					description: "The manager's id as the identity provider sent it",
+					subAttributes: [
+						attr('value', 'string'),
+						attr('$ref', 'reference', { referenceTypes: ['User'] }),
+						attr('displayName', 'string', { mutability: 'readOnly' })
+					]
+				})
+			],
+			'Enterprise User, kept as the identity provider sends it'
+		)
 	];
 }
 

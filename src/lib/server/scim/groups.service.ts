@@ -111,7 +111,11 @@ function groupResource(
 	};
 	if (row.external_id) resource.externalId = row.external_id;
 	if (members) {
-		resource.members = members.map((m) => ({ ...m, $ref: `${baseURL}/Users/${m.value}` }));
+		resource.members = members.map((m) => ({
+			...m,
+			type: 'User',
+			$ref: `${baseURL}/Users/${m.value}`
+		}));
 	}
 	resource.meta = {
 		resourceType: 'Group',
@@ -122,8 +126,13 @@ function groupResource(
 	return resource;
 }
 
-/** `GET /Groups`: filter and page; members unless excluded (Entra asks without them). */
-export async function listGroups(ctx: ScimContext, query: ListQuery): Promise<Response> {
+/** One page of Groups matching a query's filter, with the total that match (as queryUsers). */
+export async function queryGroups(
+	ctx: ScimContext,
+	query: ListQuery,
+	skip = query.startIndex - 1,
+	take = query.count
+): Promise<{ total: number; resources: Json[] }> {
 	const { db } = ctx.database;
 	const where = query.filter ? filterToSql(GROUP_FILTERS, query.filter) : sql<boolean>`1 = 1`;
 	const total = await groupsOf(db, ctx.enterpriseID)
@@ -131,13 +140,13 @@ export async function listGroups(ctx: ScimContext, query: ListQuery): Promise<Re
 		.select((eb) => eb.fn.countAll<number>().as('n'))
 		.executeTakeFirstOrThrow();
 	const rows =
-		query.count === 0
+		take <= 0
 			? []
 			: await selectGroup(db, ctx.enterpriseID)
 					.where(where)
 					.orderBy('t.id')
-					.limit(query.count)
-					.offset(query.startIndex - 1)
+					.limit(take)
+					.offset(skip)
 					.execute();
 	const withMembers = !excludes(GROUP_SCHEMA, query, 'members');
 	const members = withMembers
@@ -153,7 +162,16 @@ export async function listGroups(ctx: ScimContext, query: ListQuery): Promise<Re
 			query
 		)
 	);
-	return scimJson(listResponse(resources, Number(total.n), query.startIndex));
+	return { total: Number(total.n), resources };
+}
+
+/**
+ * `GET /Groups` and `POST /Groups/.search`: filter and page; members unless excluded (Entra asks
+ * without them).
+ */
+export async function listGroups(ctx: ScimContext, query: ListQuery): Promise<Response> {
+	const { total, resources } = await queryGroups(ctx, query);
+	return scimJson(listResponse(resources, total, query.startIndex));
 }
 
 async function respondWithGroup(ctx: ScimContext, id: string, status: number): Promise<Response> {

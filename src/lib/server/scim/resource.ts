@@ -69,7 +69,14 @@ type Json = Record<string, unknown>;
 function splitPath(schemaURN: string, path: string): string[] {
 	let p = path.trim();
 	if (p.toLowerCase().startsWith(schemaURN.toLowerCase() + ':')) p = p.slice(schemaURN.length + 1);
-	return p.toLowerCase().split('.');
+	// An extension's attributes sit under its URN, whose "2.0" is not a path separator.
+	const extension = ENTERPRISE_USER_SCHEMA.toLowerCase();
+	const lower = p.toLowerCase();
+	if (lower === extension) return [extension];
+	if (lower.startsWith(extension + ':')) {
+		return [extension, ...lower.slice(extension.length + 1).split('.')];
+	}
+	return lower.split('.');
 }
 
 function findKey(obj: Json, lower: string): string | undefined {

@@ -8,6 +8,14 @@ import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
 import { ScimError, scimJson } from './errors';
 import { filterToSql, type FilterSchema } from './filter';
 import {
+	applyEnterpriseOp,
+	enterpriseResource,
+	isEnterprisePath,
+	readEnterpriseUser,
+	type EnterpriseUser
+} from './enterprise-user';
+import {
+	ENTERPRISE_USER_SCHEMA,
 	excludes,
 	iso,
 	plausibleID,
@@ -31,6 +39,13 @@ import type { ScimContext } from './endpoint';
 type Q = Kysely<Database> | Transaction<Database>;
 type Json = Record<string, unknown>;
 
+// RFC 7643 §3.1: meta.created is when the resource was created. A person licensed before SCIM
+// was switched on existed as a User since their license, before the IdP's first write.
+const CREATED = sql`case when s.created_at is null then l.created_at when l.created_at is null or s.created_at <= l.created_at then s.created_at else l.created_at end`;
+
+// The given and family names as one, as shownNames makes it, for filters on the names shown.
+const JOINED = sql`nullif(trim(coalesce(s.given_name, '') || ' ' || coalesce(s.family_name, '')), '')`;
+
 const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	id: { kind: 'string', sql: sql.ref('u.id'), caseExact: true },
 	username: { kind: 'string', sql: sql.ref('u.email') },
@@ -38,14 +53,35 @@ const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	'emails.value': { kind: 'string', sql: sql.ref('u.email') },
 	'emails.type': { kind: 'constant', value: 'work' },
 	'emails.primary': { kind: 'constant', value: true },
-	displayname: { kind: 'string', sql: sql`coalesce(s.display_name, u.name)` },
-	'name.formatted': { kind: 'string', sql: sql`coalesce(s.display_name, u.name)` },
+	displayname: {
+		kind: 'string',
+		sql: sql`coalesce(s.display_name, s.formatted_name, ${JOINED}, u.name)`
+	},
+	'name.formatted': {
+		kind: 'string',
+		sql: sql`coalesce(s.formatted_name, ${JOINED}, s.display_name, u.name)`
+	},
 	'name.givenname': { kind: 'string', sql: sql.ref('s.given_name') },
 	'name.familyname': { kind: 'string', sql: sql.ref('s.family_name') },
 	externalid: { kind: 'string', sql: sql.ref('s.external_id'), caseExact: true },
 	active: { kind: 'boolean', sql: sql`coalesce(s.active, 1)` },
-	'meta.created': { kind: 'date', sql: sql`coalesce(s.created_at, l.created_at)` },
-	'meta.lastmodified': { kind: 'date', sql: sql`coalesce(s.updated_at, l.created_at)` }
+	'meta.created': { kind: 'date', sql: CREATED },
+	'meta.lastmodified': { kind: 'date', sql: sql`coalesce(s.updated_at, l.created_at)` },
+	...Object.fromEntries(
+		(
+			[
+				['employeenumber', 's.employee_number'],
+				['costcenter', 's.cost_center'],
+				['organization', 's.organization'],
+				['division', 's.division'],
+				['department', 's.department'],
+				['manager.value', 's.manager_id']
+			] as const
+		).map(([name, column]) => [
+			`${ENTERPRISE_USER_SCHEMA.toLowerCase()}:${name}`,
+			{ kind: 'string', sql: sql.ref(column), caseExact: name === 'manager.value' }
+		])
+	)
 };
 
 /** What Users can be filtered by (RFC 7644 §3.4.2.2), case-insensitive where RFC 7643 says so. */
@@ -93,9 +129,16 @@ interface UserRow {
 	/** The account's own name, shown to every enterprise. */
 	account_name: string;
 	display_name: string | null;
+	formatted_name: string | null;
 	external_id: string | null;
 	given_name: string | null;
 	family_name: string | null;
+	employee_number: string | null;
+	cost_center: string | null;
+	organization: string | null;
+	division: string | null;
+	department: string | null;
+	manager_id: string | null;
 	active: number | null;
 	scim_created: number | null;
 	scim_updated: number | null;
@@ -125,9 +168,16 @@ function selectUser(q: Q, enterpriseID: string) {
 		sql<string>`coalesce(s.display_name, u.name)`.as('name'),
 		'u.name as account_name',
 		's.display_name',
+		's.formatted_name',
 		's.external_id',
 		's.given_name',
 		's.family_name',
+		's.employee_number',
+		's.cost_center',
+		's.organization',
+		's.division',
+		's.department',
+		's.manager_id',
 		's.active',
 		's.created_at as scim_created',
 		's.updated_at as scim_updated',
@@ -143,18 +193,89 @@ async function findUser(q: Q, enterpriseID: string, id: string): Promise<UserRow
 	>;
 }
 
+/** The name parts the IdP's view holds (null: not held), as stored. */
+interface Names {
+	displayName: string | null;
+	formatted: string | null;
+	givenName: string | null;
+	familyName: string | null;
+}
+
+function storedNames(row: UserRow): Names {
+	return {
+		displayName: row.display_name,
+		formatted: row.formatted_name,
+		givenName: row.given_name,
+		familyName: row.family_name
+	};
+}
+
+/**
+ * A one-line name split into given and family names where that reads unambiguously: "Public, Jane"
+ * (family first, as Entra formats it) or "Jane Public" (the first word is the given name).
+ */
+export function splitName(full: string): { givenName: string; familyName: string } | null {
+	const clean = full.trim();
+	if (clean.includes('@')) return null;
+	const comma = /^([^,]+),\s*([^,]+)$/.exec(clean);
+	if (comma) return { familyName: comma[1]!.trim(), givenName: comma[2]!.trim() };
+	const words = clean.split(/\s+/);
+	if (words.length < 2) return null;
+	return { givenName: words[0]!, familyName: words.slice(1).join(' ') };
+}
+
+/**
+ * The names a resource shows: what the IdP sent, each kept as sent (RFC 7643 §4.1.1); what it did
+ * not send comes from the rest, and for someone the IdP has not described (licensed before SCIM)
+ * from the account's name, split into given and family names where it can be.
+ */
+function shownNames(row: UserRow): Required<{ [K in keyof Names]: string | undefined }> {
+	const joined = [row.given_name, row.family_name].filter(Boolean).join(' ') || null;
+	const displayName = row.display_name ?? row.formatted_name ?? joined ?? row.account_name;
+	const formatted = row.formatted_name ?? joined ?? row.display_name ?? row.account_name;
+	let givenName = row.given_name ?? undefined;
+	let familyName = row.family_name ?? undefined;
+	if (givenName === undefined && familyName === undefined) {
+		const split = splitName(row.formatted_name ?? row.display_name ?? row.account_name);
+		givenName = split?.givenName;
+		familyName = split?.familyName;
+	}
+	return { displayName, formatted, givenName, familyName };
+}
+
+function enterpriseOf(row: UserRow): EnterpriseUser {
+	return {
+		employeeNumber: row.employee_number,
+		costCenter: row.cost_center,
+		organization: row.organization,
+		division: row.division,
+		department: row.department,
+		manager: row.manager_id
+	};
+}
+
+/** When the User was created (RFC 7643 §3.1): its license or the IdP's first write, whichever came first. */
+function createdAt(row: UserRow): number {
+	const times = [row.scim_created, row.licensed_at]
+		.filter((t): t is number => t !== null)
+		.map(Number);
+	return times.length ? Math.min(...times) : 0;
+}
+
 function userResource(row: UserRow, baseURL: string): Json {
-	const created = Number(row.scim_created ?? row.licensed_at ?? 0);
+	const created = createdAt(row);
 	const modified = Number(row.scim_updated ?? row.licensed_at ?? created);
-	const name: Json = { formatted: row.name };
-	if (row.given_name) name.givenName = row.given_name;
-	if (row.family_name) name.familyName = row.family_name;
+	const shown = shownNames(row);
+	const name: Json = { formatted: shown.formatted };
+	if (shown.givenName) name.givenName = shown.givenName;
+	if (shown.familyName) name.familyName = shown.familyName;
+	const extension = enterpriseResource(enterpriseOf(row));
 	const resource: Json = {
-		schemas: [USER_SCHEMA],
+		schemas: extension ? [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] : [USER_SCHEMA],
 		id: row.id,
 		userName: row.email,
 		name,
-		displayName: row.name,
+		displayName: shown.displayName,
 		emails: [{ value: row.email, type: 'work', primary: true }],
 		active: row.active === null ? true : Number(row.active) === 1,
 		meta: {
@@ -165,11 +286,20 @@ function userResource(row: UserRow, baseURL: string): Json {
 		}
 	};
 	if (row.external_id) resource.externalId = row.external_id;
+	if (extension) resource[ENTERPRISE_USER_SCHEMA] = extension;
 	return resource;
 }
 
-/** `GET /Users`: filter, sort by id, page (RFC 7644 §3.4.2). */
-export async function listUsers(ctx: ScimContext, query: ListQuery): Promise<Response> {
+/**
+ * One page of Users matching a query's filter: `skip` rows in, at most `take`, sorted by id, with
+ * the total that match.
+ */
+export async function queryUsers(
+	ctx: ScimContext,
+	query: ListQuery,
+	skip = query.startIndex - 1,
+	take = query.count
+): Promise<{ total: number; resources: Json[] }> {
 	const { db } = ctx.database;
 	const where = query.filter ? filterToSql(USER_FILTERS, query.filter) : sql<boolean>`1 = 1`;
 	const total = await usersOf(db, ctx.enterpriseID)
@@ -177,16 +307,22 @@ export async function listUsers(ctx: ScimContext, query: ListQuery): Promise<Res
 		.select((eb) => eb.fn.countAll<number>().as('n'))
 		.executeTakeFirstOrThrow();
 	const rows =
-		query.count === 0
+		take <= 0
 			? []
 			: ((await selectUser(db, ctx.enterpriseID)
 					.where(where)
 					.orderBy('u.id')
-					.limit(query.count)
-					.offset(query.startIndex - 1)
+					.limit(take)
+					.offset(skip)
 					.execute()) as UserRow[]);
 	const resources = rows.map((r) => project(USER_SCHEMA, userResource(r, ctx.baseURL), query));
-	return scimJson(listResponse(resources, Number(total.n), query.startIndex));
+	return { total: Number(total.n), resources };
+}
+
+/** `GET /Users` and `POST /Users/.search`: filter, sort by id, page (RFC 7644 §3.4.2, §3.4.3). */
+export async function listUsers(ctx: ScimContext, query: ListQuery): Promise<Response> {
+	const { total, resources } = await queryUsers(ctx, query);
+	return scimJson(listResponse(resources, total, query.startIndex));
 }
 
 /** `GET /Users/:id`. */
@@ -203,14 +339,18 @@ function notFound(id: string) {
 	return new ScimError(404, `User ${id.slice(0, 100)} not found`);
 }
 
-/** A user as the IdP describes it, validated. */
-interface UserInput {
+/** A user as the IdP describes it, validated; names as sent (null: not sent). */
+interface UserInput extends Names {
 	email: string;
-	name: string | undefined;
-	givenName: string | null;
-	familyName: string | null;
 	externalId: string | null;
 	active: boolean;
+	enterprise: EnterpriseUser;
+}
+
+/** The one name the IdP's view gives the person (R25): its displayName, else the fullest it has. */
+function viewName(names: Names): string | null {
+	const joined = [names.givenName, names.familyName].filter(Boolean).join(' ');
+	return names.displayName ?? names.formatted ?? (joined || null);
 }
 
 function text(value: unknown, field: string, max = 200): string | null {
@@ -272,22 +412,19 @@ function userInput(body: unknown, previous?: UserRow): UserInput {
 	const familyName = text(nameObj.familyName, 'name.familyName');
 	const formatted = text(nameObj.formatted, 'name.formatted');
 	const displayName = text(get('displayName'), 'displayName');
-	const joined = [givenName, familyName].filter(Boolean).join(' ');
 	const activeValue = get('active');
 	return {
 		email: userName,
-		// After a patch, a formatted name we wrote ourselves must not win over a new given name.
-		name:
-			displayName && displayName !== previous?.name
-				? displayName
-				: joined && (formatted === previous?.name || !formatted)
-					? joined
-					: (formatted ?? displayName ?? undefined),
+		displayName,
+		formatted,
 		givenName,
 		familyName,
 		externalId: text(get('externalId'), 'externalId', 255),
 		active:
-			activeValue === undefined || activeValue === null ? true : booleanValue(activeValue, 'active')
+			activeValue === undefined || activeValue === null
+				? true
+				: booleanValue(activeValue, 'active'),
+		enterprise: readEnterpriseUser(get(ENTERPRISE_USER_SCHEMA))
 	};
 }
 
@@ -452,16 +589,13 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 			// Someone already in the vendor's user base: linked, never duplicated (R3). Their name
 			// changes for everyone only when this enterprise alone manages them (R25).
 			userID = existing.id;
+			const name = viewName(input);
 			if (
-				input.name &&
-				input.name !== existing.name &&
+				name &&
+				name !== existing.name &&
 				(await managedHereAlone(w.trx, ctx.enterpriseID, userID))
 			) {
-				await w.trx
-					.updateTable('users')
-					.set({ name: input.name })
-					.where('id', '=', userID)
-					.execute();
+				await w.trx.updateTable('users').set({ name }).where('id', '=', userID).execute();
 			}
 		} else {
 			userID = randomUUID();
@@ -470,7 +604,7 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 				.values({
 					id: userID,
 					email: input.email,
-					name: input.name ?? input.email.split('@')[0]!,
+					name: viewName(input) ?? input.email.split('@')[0]!,
 					password_hash: null,
 					last_login_at: null,
 					created_at: w.now
@@ -482,11 +616,7 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 			.values({
 				enterprise_id: ctx.enterpriseID,
 				user_id: userID,
-				external_id: input.externalId,
-				given_name: input.givenName,
-				family_name: input.familyName,
-				display_name: input.name ?? null,
-				active: input.active ? 1 : 0,
+				...scimColumns(input),
 				created_at: w.now,
 				updated_at: w.now
 			})
@@ -509,6 +639,24 @@ export async function createUser(ctx: ScimContext, body: unknown): Promise<Respo
 	});
 }
 
+/** What scim_users keeps of a description: the IdP's view, as sent (R25). */
+function scimColumns(input: UserInput) {
+	return {
+		external_id: input.externalId,
+		display_name: input.displayName,
+		formatted_name: input.formatted,
+		given_name: input.givenName,
+		family_name: input.familyName,
+		employee_number: input.enterprise.employeeNumber,
+		cost_center: input.enterprise.costCenter,
+		organization: input.enterprise.organization,
+		division: input.enterprise.division,
+		department: input.enterprise.department,
+		manager_id: input.enterprise.manager,
+		active: input.active ? 1 : 0
+	};
+}
+
 /** Applies a new description of a user (PUT, or PATCH after patching): one transaction. */
 async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => UserInput) {
 	await scimWrite(ctx.database, ctx.enterpriseID, async (w) => {
@@ -518,7 +666,10 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 		const before = { userName: row.email, name: row.name, active: row.active !== 0 };
 		// A change of case only is the same address (R3): nothing to write.
 		const emailChanged = input.email.toLowerCase() !== row.email.toLowerCase();
-		const renamed = input.name !== undefined && input.name !== row.account_name;
+		// The account's name follows the IdP only when the IdP's view of the name changed.
+		const name = viewName(input);
+		const renamed =
+			name !== null && name !== viewName(storedNames(row)) && name !== row.account_name;
 		// R25: the sign-in email and the account's name belong to the person, not to one IdP.
 		const alone =
 			(emailChanged || renamed) && (await managedHereAlone(w.trx, ctx.enterpriseID, id));
@@ -540,7 +691,7 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 			await changeEmail(w, row, input.email);
 		}
 		if (alone && renamed) {
-			await w.trx.updateTable('users').set({ name: input.name }).where('id', '=', id).execute();
+			await w.trx.updateTable('users').set({ name }).where('id', '=', id).execute();
 		}
 		if ((emailChanged || (alone && renamed)) && row.licensed_at !== null) {
 			// Licensed users reach consoles through the licenses feed: re-send the row.
@@ -557,23 +708,15 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 			.values({
 				enterprise_id: ctx.enterpriseID,
 				user_id: id,
-				external_id: input.externalId,
-				given_name: input.givenName,
-				family_name: input.familyName,
-				display_name: input.name ?? row.display_name,
-				active: input.active ? 1 : 0,
-				created_at: w.now,
+				...scimColumns(input),
+				// The first SCIM write on someone licensed before SCIM: the User began with the license.
+				created_at: row.licensed_at === null ? w.now : Math.min(Number(row.licensed_at), w.now),
 				updated_at: w.now
 			})
 			.onConflict((oc) =>
-				oc.columns(['enterprise_id', 'user_id']).doUpdateSet({
-					external_id: input.externalId,
-					given_name: input.givenName,
-					family_name: input.familyName,
-					display_name: input.name ?? row.display_name,
-					active: input.active ? 1 : 0,
-					updated_at: w.now
-				})
+				oc
+					.columns(['enterprise_id', 'user_id'])
+					.doUpdateSet({ ...scimColumns(input), updated_at: w.now })
 			)
 			.execute();
 		const email = emailChanged ? input.email : row.email;
@@ -584,7 +727,7 @@ async function updateUser(ctx: ScimContext, id: string, next: (row: UserRow) => 
 		}
 		await w.audit('updateUser', email, before, {
 			userName: email,
-			name: input.name ?? row.name,
+			name: name ?? row.name,
 			active: input.active
 		});
 	});
@@ -655,6 +798,14 @@ function allowUserOp(op: PatchOp): PatchOp | null {
 	const lower = path.toLowerCase();
 	const root = rootAttribute(path);
 	if (IGNORED_USER_ATTRIBUTES.has(root)) return null;
+	if ((lower === 'name' || lower === 'displayname') && (op.op === 'remove' || op.value === null)) {
+		// RFC 7644 §3.5.2.2: an attribute that cannot be unassigned is a 400 mutability.
+		throw new ScimError(
+			400,
+			`${path} cannot be removed: Roster always keeps a name for a person. Replace it with the new name instead`,
+			'mutability'
+		);
+	}
 	const plain = STRING_ATTRIBUTES.get(lower);
 	if (plain) return scalar(op, plain, 'string');
 	if (lower === 'active') return scalar(op, 'active', 'boolean');
@@ -690,12 +841,37 @@ function allowUserOp(op: PatchOp): PatchOp | null {
 	throw invalidPath(path);
 }
 
-function userPatchOps(ops: PatchOp[]): PatchOp[] {
-	const out: PatchOp[] = [];
+function userPatchOps(ops: PatchOp[]): { core: PatchOp[]; enterprise: PatchOp[] } {
+	const core: PatchOp[] = [];
+	const enterprise: PatchOp[] = [];
 	for (const op of ops) {
 		if (!op.path) continue;
+		if (isEnterprisePath(op.path)) {
+			enterprise.push(op);
+			continue;
+		}
 		const allowed = allowUserOp(op);
-		if (allowed) out.push(allowed);
+		if (allowed) core.push(allowed);
+	}
+	return { core, enterprise };
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH changes only what it names. A name part the patch left as it was keeps
+ * what is stored (possibly nothing), so a value shown in its place is never written back as sent.
+ */
+function keepUnnamed(row: UserRow, current: UserInput, patched: UserInput): UserInput {
+	const stored = storedNames(row);
+	const out = { ...patched };
+	for (const key of ['displayName', 'formatted'] as const) {
+		if (patched[key] === current[key]) out[key] = stored[key];
+	}
+	// Given and family names shown split from one name become the IdP's once it changes either.
+	const partChanged =
+		patched.givenName !== current.givenName || patched.familyName !== current.familyName;
+	if (!partChanged) {
+		out.givenName = stored.givenName;
+		out.familyName = stored.familyName;
 	}
 	return out;
 }
@@ -705,10 +881,15 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown): Pr
 	const ops = userPatchOps(normalisePatch(body, USER_SCHEMA));
 	return updateUser(ctx, id, (row) => {
 		const current = userResource(row, ctx.baseURL);
-		if (ops.length === 0) return userInput(current, row);
+		delete current[ENTERPRISE_USER_SCHEMA];
+		const enterprise = enterpriseOf(row);
+		for (const op of ops.enterprise) applyEnterpriseOp(enterprise, op);
+		const withEnterprise = (input: UserInput): UserInput => ({ ...input, enterprise });
+		const currentInput = userInput(current, row);
+		if (ops.core.length === 0) return withEnterprise(keepUnnamed(row, currentInput, currentInput));
 		let patched: Json;
 		try {
-			patched = scimPatch(structuredClone(current) as never, ops as never, {
+			patched = scimPatch(structuredClone(current) as never, ops.core as never, {
 				treatMissingAsAdd: true
 			}) as unknown as Json;
 		} catch (err) {
@@ -724,7 +905,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown): Pr
 			}
 			throw err;
 		}
-		return userInput(patched, row);
+		return withEnterprise(keepUnnamed(row, currentInput, userInput(patched, row)));
 	});
 }
 
