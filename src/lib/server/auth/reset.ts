@@ -23,8 +23,7 @@ export const newPasswordSchema = z
 
 /** What asking for a reset link came to; the same whether the email has an account or not. */
 export type ResetRequestResult =
-	| { ok: true }
-	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+	{ ok: true } | { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
 
 /**
  * Queues a reset email for a password account. Rate-limited per address and per email; answers the
@@ -55,11 +54,7 @@ export async function requestPasswordReset(
 		.where(sql`lower(email)`, '=', email)
 		.where('password_hash', 'is not', null)
 		.executeTakeFirst();
-	await queueResetMail(
-		database.db,
-		{ userID: user?.id ?? null, email, origin: input.origin },
-		now
-	);
+	await queueResetMail(database.db, { userID: user?.id ?? null, email, origin: input.origin }, now);
 	kickMail();
 	return { ok: true };
 }

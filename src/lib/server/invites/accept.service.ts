@@ -26,6 +26,8 @@ export type InviteLookup =
 			expiresAt: number;
 			/** An account with a password signs in to accept; anyone else creates one (sets a password). */
 			hasPassword: boolean;
+			/** Whether the account exists (one without a password only sets one, keeping its name). */
+			hasAccount: boolean;
 	  };
 
 async function lookup(database: Db, secret: string) {
@@ -75,7 +77,8 @@ export async function findInvite(
 		enterpriseName: row.enterprise_name,
 		email: row.email,
 		expiresAt: row.expires_at,
-		hasPassword: !!user?.password_hash
+		hasPassword: !!user?.password_hash,
+		hasAccount: !!user
 	};
 }
 
@@ -115,13 +118,7 @@ export async function acceptInvite(
 	const found = await lookup(database, secret);
 	if (!found) return invalid();
 	if (found.expires_at <= now) return expired();
-	const tries = await hit(
-		database,
-		`invite:${hashToken(secret)}`,
-		TRIES,
-		TRIES_WINDOW_MS,
-		now
-	);
+	const tries = await hit(database, `invite:${hashToken(secret)}`, TRIES, TRIES_WINDOW_MS, now);
 	if (!tries.allowed) {
 		const minutes = Math.ceil(tries.retryAfterSeconds / 60);
 		return refuse(
@@ -142,7 +139,10 @@ export async function acceptInvite(
 	} else {
 		const password = newPasswordSchema.safeParse(input.password);
 		if (!password.success)
-			return refuse('INVALID_INPUT', `${password.error.issues[0]?.message ?? 'Check the password'}.`);
+			return refuse(
+				'INVALID_INPUT',
+				`${password.error.issues[0]?.message ?? 'Check the password'}.`
+			);
 		if (!account) {
 			name = (input.name ?? '').trim();
 			if (name.length < 1 || name.length > 100)
