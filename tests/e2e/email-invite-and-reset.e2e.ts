@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { startServer, type Server } from '../security/support/server';
+import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
+
+// Roster with email on: a real SMTP server on another loopback address receives what Roster
+// sends, and the invitee's browser opens the link from the parsed email.
+
+const OWNER = 'owner@mailco.test';
+const PASSWORD = 'roster-demo';
+
+let smtp: TestSmtp;
+let server: Server;
+
+test.beforeAll(async () => {
+	test.setTimeout(180_000);
+	smtp = await startSmtp('127.0.0.6');
+	server = await startServer({
+		database: 'sqlite',
+		env: { SMTP_URL: smtp.url, MAIL_FROM: 'Roster <roster@mailco.test>' }
+	});
+	server.seed(['--enterprise', 'Mailco', '--users', '5', '--seats', '20']);
+});
+
+test.afterAll(async () => {
+	if (process.env.DEBUG_MAIL) console.log(server?.output());
+	await server?.stop();
+	await smtp?.close();
+});
+
+/** Signs the page's browser in through the API (its cookie jar) and opens the Licenses page, synced. */
+async function openConsole(page: Page, email: string, password: string) {
+	const res = await page.request.post(`${server.url}/api/auth/login`, {
+		data: { email, password }
+	});
+	expect(res.status(), `sign in as ${email}`).toBe(200);
+	await page.goto(`${server.url}/e/mailco/licenses`);
+	// Synced and running: the invite form acts only once the page's scripts are in charge.
+	await expect(page.getByRole('status').filter({ hasText: /All changes synced/ })).toBeVisible({
+		timeout: 30_000
+	});
+}
+
+async function newPage(browser: Browser): Promise<Page> {
+	const context = await browser.newContext({ baseURL: server.url });
+	return context.newPage();
+}
+
+test('an invite reaches the invitee by email, and its link creates their account and licenses them (R5, R6)', async ({
+	browser
+}) => {
+	expect(server.output()).toContain('email is on');
+	const admin = await newPage(browser);
+	await openConsole(admin, OWNER, PASSWORD);
+	const invitee = `dana.${Date.now()}@elsewhere.test`;
+	const form = admin.getByRole('form', { name: 'Invite someone' });
+	await form.getByLabel('Email').fill(invitee);
+	await form.getByRole('button', { name: 'Send invite' }).click();
+
+	const mail = await smtp.next(invitee, 30_000);
+	expect(mail.subject).toBe('You are invited to join Mailco');
+	const link = linkIn(mail, '/invite/');
+	expect(link.startsWith(`${server.url}/invite/`)).toBe(true);
+
+	const theirs = await newPage(browser);
+	await theirs.goto(link);
+	await expect(theirs.getByRole('heading', { name: 'Join Mailco' })).toBeVisible();
+	await theirs.getByLabel('Your name').fill('Dana Invitee');
+	await theirs.getByLabel('Choose a password').fill('dana has a long password');
+	await theirs.getByRole('button', { name: 'Accept the invite' }).click();
+	await expect(theirs.getByRole('heading', { name: 'You have joined Mailco' })).toBeVisible();
+	await expect(theirs.getByRole('status')).toContainText(invitee);
+
+	// The console shows them licensed, and the invite gone, without a reload (poke, pull).
+	await admin.getByRole('searchbox').fill('dana');
+	await expect(admin.getByRole('gridcell', { name: 'Dana Invitee' })).toBeVisible({ timeout: 20_000 });
+
+	// The link was single-use.
+	await theirs.goto(link);
+	await expect(
+		theirs.getByRole('heading', { name: 'This invite link does not work' })
+	).toBeVisible();
+});
+
+test('the console copies an invite link, and an expired invite link shows a clear page (R5)', async ({
+	browser
+}) => {
+	const admin = await newPage(browser);
+	await openConsole(admin, OWNER, PASSWORD);
+	const invitee = `eli.${Date.now()}@elsewhere.test`;
+	const form = admin.getByRole('form', { name: 'Invite someone' });
+	await form.getByLabel('Email').fill(invitee);
+	await form.getByRole('button', { name: 'Send invite' }).click();
+	await smtp.next(invitee, 30_000);
+
+	const copy = admin.getByRole('button', { name: `Copy the invite link for ${invitee}` });
+	await expect(copy).toBeVisible({ timeout: 20_000 });
+	await copy.click();
+	const field = admin.getByLabel(`Invite link for ${invitee}`, { exact: true });
+	await expect(field).toHaveValue(new RegExp(`^${server.url}/invite/[A-Za-z0-9_-]{43}$`));
+	const copied = await field.inputValue();
+
+	// Thirty-one days on: the invite expired (R5).
+	const db = new Database(join(server.env.DATA_DIR!, 'roster.db'));
+	try {
+		db.prepare('update invites set sent_at = sent_at - ?, expires_at = ? where lower(email) = ?').run(
+			31 * 86_400_000,
+			Date.now() - 86_400_000,
+			invitee
+		);
+	} finally {
+		db.close();
+	}
+	const theirs = await newPage(browser);
+	await theirs.goto(copied);
+	await expect(theirs.getByRole('heading', { name: 'This invite has expired' })).toBeVisible();
+	await expect(theirs.getByText('Ask the person who invited you to send it again')).toBeVisible();
+	await expect(theirs.getByRole('button', { name: 'Accept the invite' })).toHaveCount(0);
+});
+
+test('a password reset by email sets a new password and signs the account out everywhere', async ({
+	browser
+}) => {
+	// Another device, signed in before the reset.
+	const other = await newPage(browser);
+	await openConsole(other, OWNER, PASSWORD);
+
+	const page = await newPage(browser);
+	await page.goto(`${server.url}/login`);
+	await page.getByRole('link', { name: 'Forgot password?' }).click();
+	await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
+	await page.getByLabel('Email').fill(OWNER);
+	await page.getByRole('button', { name: 'Send reset link' }).click();
+	await expect(page.getByRole('status')).toContainText('an email with a link to reset it');
+
+	const link = linkIn(await smtp.next(OWNER, 30_000), '/reset-password/');
+	await page.goto(link);
+	await page.getByLabel('New password', { exact: true }).fill('a fresh owner password');
+	await page.getByLabel('New password again').fill('a fresh owner password');
+	await page.getByRole('button', { name: 'Set new password' }).click();
+	await page.waitForURL((url) => url.pathname === '/login');
+	await expect(page.getByRole('status')).toContainText('Your password was changed');
+	await page.getByLabel('Email').fill(OWNER);
+	await page.getByLabel('Password', { exact: true }).fill('a fresh owner password');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL((url) => url.pathname !== '/login', { timeout: 30_000 });
+
+	// The device signed in before the reset is signed out.
+	expect((await other.request.get(`${server.url}/api/me`)).status()).toBe(401);
+	await other.reload();
+	await expect(other.getByRole('heading', { name: 'Sign in to Roster' })).toBeVisible({
+		timeout: 20_000
+	});
+
+	// The link worked once.
+	await page.goto(link);
+	await expect(page.getByRole('heading', { name: 'This reset link does not work' })).toBeVisible();
+});
