@@ -74,7 +74,9 @@ test('an invite reaches the invitee by email, and its link creates their account
 
 	// The console shows them licensed, and the invite gone, without a reload (poke, pull).
 	await admin.getByRole('searchbox').fill('dana');
-	await expect(admin.getByRole('gridcell', { name: 'Dana Invitee' })).toBeVisible({ timeout: 20_000 });
+	await expect(admin.getByRole('gridcell', { name: 'Dana Invitee' })).toBeVisible({
+		timeout: 20_000
+	});
 
 	// The link was single-use.
 	await theirs.goto(link);
@@ -104,11 +106,9 @@ test('the console copies an invite link, and an expired invite link shows a clea
 	// Thirty-one days on: the invite expired (R5).
 	const db = new Database(join(server.env.DATA_DIR!, 'roster.db'));
 	try {
-		db.prepare('update invites set sent_at = sent_at - ?, expires_at = ? where lower(email) = ?').run(
-			31 * 86_400_000,
-			Date.now() - 86_400_000,
-			invitee
-		);
+		db.prepare(
+			'update invites set sent_at = sent_at - ?, expires_at = ? where lower(email) = ?'
+		).run(31 * 86_400_000, Date.now() - 86_400_000, invitee);
 	} finally {
 		db.close();
 	}

@@ -86,7 +86,9 @@ export function recipients(mail: ParsedMail): string[] {
 
 /** The first link in a message's text that contains `path` (e.g. `/invite/`). */
 export function linkIn(mail: ParsedMail, path: string): string {
-	const match = (mail.text ?? '').match(new RegExp(`https?://\\S*${path.replace(/\//g, '\\/')}\\S+`));
+	const match = (mail.text ?? '').match(
+		new RegExp(`https?://\\S*${path.replace(/\//g, '\\/')}\\S+`)
+	);
 	if (!match) throw new Error(`no ${path} link in the email:\n${mail.text}`);
 	return match[0];
 }

@@ -221,9 +221,9 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 		// Not before its retry time…
 		expect(await deliverDueMail(t.database, send, now + 1)).toMatchObject({ sent: 0 });
 		// …then sent.
-		expect(
-			await deliverDueMail(t.database, send, Number(queued.next_attempt_at))
-		).toMatchObject({ sent: 1 });
+		expect(await deliverDueMail(t.database, send, Number(queued.next_attempt_at))).toMatchObject({
+			sent: 1
+		});
 		expect(linkIn(await smtp.next(email), '/invite/')).toContain('/invite/');
 	});
 
@@ -283,7 +283,12 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 		const later = Date.now() + 31 * DAY_MS;
 		expect(await findInvite(t.database, secret, later)).toMatchObject({ status: 'expired', email });
 		expect(
-			await acceptInvite(t.database, secret, { name: 'Late', password: 'a long enough password' }, later)
+			await acceptInvite(
+				t.database,
+				secret,
+				{ name: 'Late', password: 'a long enough password' },
+				later
+			)
 		).toMatchObject({ ok: false, code: 'EXPIRED' });
 		for (const forged of ['', 'x', 'B'.repeat(43), `${secret.slice(0, 42)}x`, '../../etc']) {
 			expect(await findInvite(t.database, forged)).toEqual({ status: 'invalid' });
@@ -328,9 +333,9 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 			ok: false,
 			code: 'WRONG_PASSWORD'
 		});
-		expect(await acceptInvite(t.database, secret, { password: 'the right password' })).toMatchObject(
-			{ ok: true }
-		);
+		expect(
+			await acceptInvite(t.database, secret, { password: 'the right password' })
+		).toMatchObject({ ok: true });
 		const held = await t.database.db
 			.selectFrom('licenses')
 			.select('user_id')

@@ -121,7 +121,7 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 		});
 	});
 
-	it('setting a password through one reset link spends the account\'s other links', async () => {
+	it("setting a password through one reset link spends the account's other links", async () => {
 		const user = await admin();
 		const first = await resetSecret(user.email);
 		const second = await resetSecret(user.email);

@@ -477,9 +477,7 @@ const mail: Migration = {
 			.createTable('mail_queue')
 			.addColumn('id', 'text', (c) => c.primaryKey())
 			.addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('invite', 'reset')`))
-			.addColumn('enterprise_id', 'text', (c) =>
-				c.references('enterprises.id').onDelete('cascade')
-			)
+			.addColumn('enterprise_id', 'text', (c) => c.references('enterprises.id').onDelete('cascade'))
 			.addColumn('invite_id', 'text')
 			.addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
 			.addColumn('recipient', 'text', (c) => c.notNull())
