@@ -157,3 +157,20 @@ test('a password reset by email sets a new password and signs the account out ev
 	await page.goto(link);
 	await expect(page.getByRole('heading', { name: 'This reset link does not work' })).toBeVisible();
 });
+
+test('without SMTP settings the server says email is off, and the reset page says what to do instead', async ({
+	browser
+}) => {
+	const plain = await startServer({ database: 'sqlite' });
+	try {
+		expect(plain.output()).toContain('email is off');
+		const context = await browser.newContext({ baseURL: plain.url });
+		const page = await context.newPage();
+		await page.goto(`${plain.url}/forgot-password`);
+		await expect(page.getByText('This Roster server does not send email')).toBeVisible();
+		await expect(page.getByRole('button', { name: 'Send reset link' })).toHaveCount(0);
+		await context.close();
+	} finally {
+		await plain.stop();
+	}
+});

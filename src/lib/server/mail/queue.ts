@@ -14,6 +14,8 @@ const FIRST_RETRY_MS = 30 * 1000;
 const MAX_RETRY_MS = 15 * 60 * 1000;
 const BATCH = 20;
 const POLL_MS = 30 * 1000;
+// Sent messages are kept this long (to see what went out), then deleted.
+const KEEP_SENT_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** The wait before attempt `attempts + 1` after `attempts` failed ones: doubling, capped. */
 export function retryDelayMs(attempts: number): number {
@@ -123,6 +125,7 @@ export interface DeliveryRun {
  * Sends the queued messages that are due: each is claimed first (so two instances never send it
  * twice), gets a new link made at sending time (link secrets never wait in the queue), and is
  * marked sent, or kept with a later retry when the SMTP server fails. Never throws for a send.
+ * Sent messages older than 30 days are deleted.
  */
 export async function deliverDueMail(
 	database: Db,
@@ -131,6 +134,10 @@ export async function deliverDueMail(
 ): Promise<DeliveryRun> {
 	const { db } = database;
 	const run: DeliveryRun = { sent: 0, failed: 0, dropped: 0 };
+	await db
+		.deleteFrom('mail_queue')
+		.where('sent_at', '<', now - KEEP_SENT_MS)
+		.execute();
 	const due = await db
 		.selectFrom('mail_queue')
 		.selectAll()
