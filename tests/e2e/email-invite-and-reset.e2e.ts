@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { startServer, type Server } from '../security/support/server';
 import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
+import { seriousViolations } from './support/axe';
 
 // Roster with email on: a real SMTP server on another loopback address receives what Roster
 // sends, and the invitee's browser opens the link from the parsed email.
@@ -66,6 +67,7 @@ test('an invite reaches the invitee by email, and its link creates their account
 	const theirs = await newPage(browser);
 	await theirs.goto(link);
 	await expect(theirs.getByRole('heading', { name: 'Join Mailco' })).toBeVisible();
+	expect(await seriousViolations(theirs), 'the accept page').toEqual([]);
 	await theirs.getByLabel('Your name').fill('Dana Invitee');
 	await theirs.getByLabel('Choose a password').fill('dana has a long password');
 	await theirs.getByRole('button', { name: 'Accept the invite' }).click();
@@ -115,6 +117,7 @@ test('the console copies an invite link, and an expired invite link shows a clea
 	const theirs = await newPage(browser);
 	await theirs.goto(copied);
 	await expect(theirs.getByRole('heading', { name: 'This invite has expired' })).toBeVisible();
+	expect(await seriousViolations(theirs), 'the expired invite page').toEqual([]);
 	await expect(theirs.getByText('Ask the person who invited you to send it again')).toBeVisible();
 	await expect(theirs.getByRole('button', { name: 'Accept the invite' })).toHaveCount(0);
 });
@@ -130,12 +133,15 @@ test('a password reset by email sets a new password and signs the account out ev
 	await page.goto(`${server.url}/login`);
 	await page.getByRole('link', { name: 'Forgot password?' }).click();
 	await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
+	expect(await seriousViolations(page), 'the forgot password page').toEqual([]);
 	await page.getByLabel('Email').fill(OWNER);
 	await page.getByRole('button', { name: 'Send reset link' }).click();
 	await expect(page.getByRole('status')).toContainText('an email with a link to reset it');
 
 	const link = linkIn(await smtp.next(OWNER, 30_000), '/reset-password/');
 	await page.goto(link);
+	await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+	expect(await seriousViolations(page), 'the new password page').toEqual([]);
 	await page.getByLabel('New password', { exact: true }).fill('a fresh owner password');
 	await page.getByLabel('New password again').fill('a fresh owner password');
 	await page.getByRole('button', { name: 'Set new password' }).click();
