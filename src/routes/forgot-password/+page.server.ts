@@ -2,7 +2,6 @@ import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { requestPasswordReset } from '$lib/server/auth/reset';
-import { rateLimitedMessage } from '$lib/server/auth/login';
 import { linkOrigin, mailEnabled } from '$lib/server/mail/config';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,7 +13,11 @@ export const load: PageServerLoad = () => ({ emailOn: mailEnabled() });
 export const actions: Actions = {
 	default: async ({ request, url, getClientAddress }) => {
 		if (!mailEnabled())
-			return fail(503, { email: '', message: 'This server does not send email.' });
+			return fail(409, {
+				email: '',
+				message:
+					'This server does not send email, so a password cannot be reset here. Ask whoever runs Roster to set a new password for you.'
+			});
 		let form: FormData;
 		try {
 			form = await request.formData();
@@ -33,14 +36,13 @@ export const actions: Actions = {
 			{ email: parsed.data, origin: linkOrigin(url.origin) },
 			{ ip: clientAddress(getClientAddress) }
 		);
-		if (!result.ok)
+		if (!result.ok) {
+			const minutes = Math.ceil(result.retryAfterSeconds / 60);
 			return fail(429, {
 				email,
-				message: rateLimitedMessage(result.retryAfterSeconds).replace(
-					'sign-in attempts',
-					'reset requests'
-				)
+				message: `Too many reset requests. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
 			});
+		}
 		// The same answer whether or not the email has an account.
 		return { sent: parsed.data };
 	}
