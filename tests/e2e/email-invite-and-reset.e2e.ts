@@ -87,6 +87,25 @@ test('an invite reaches the invitee by email, and its link creates their account
 	).toBeVisible();
 });
 
+test('an invite made offline is emailed once the console is back online and it lands', async ({
+	browser
+}) => {
+	const admin = await newPage(browser);
+	await openConsole(admin, OWNER, PASSWORD);
+	const invitee = `olive.${Date.now()}@elsewhere.test`;
+	await admin.context().setOffline(true);
+	const form = admin.getByRole('form', { name: 'Invite someone' });
+	await form.getByLabel('Email').fill(invitee);
+	await form.getByRole('button', { name: 'Send invite' }).click();
+	await expect(admin.getByText('Pending sync')).toBeVisible();
+	// Nothing can leave while offline.
+	await expect(smtp.next(invitee, 2_000)).rejects.toThrow(/no email/);
+	await admin.context().setOffline(false);
+	const mail = await smtp.next(invitee, 30_000);
+	expect(linkIn(mail, '/invite/').startsWith(`${server.url}/invite/`)).toBe(true);
+	await expect(admin.getByText('Pending sync')).toHaveCount(0);
+});
+
 test('the console copies an invite link, and an expired invite link shows a clear page (R5)', async ({
 	browser
 }) => {

@@ -29,18 +29,20 @@ export async function startSmtp(host = '127.0.0.6'): Promise<TestSmtp> {
 				return Promise.resolve(found);
 			}
 			return new Promise((resolve, reject) => {
-				const timer = setTimeout(
-					() => reject(new Error(`no email to ${to} within ${timeoutMs} ms`)),
-					timeoutMs
-				);
-				waiters.push({
+				const waiter = {
 					to,
-					resolve: (m) => {
+					resolve: (m: ParsedMail) => {
 						clearTimeout(timer);
 						taken.add(m);
 						resolve(m);
 					}
-				});
+				};
+				// A waiter that gave up takes no later message from the next one.
+				const timer = setTimeout(() => {
+					waiters.splice(waiters.indexOf(waiter), 1);
+					reject(new Error(`no email to ${to} within ${timeoutMs} ms`));
+				}, timeoutMs);
+				waiters.push(waiter);
 			});
 		},
 		close: () => new Promise((resolve) => server.close(() => resolve()))
