@@ -183,6 +183,27 @@ test('a password reset by email sets a new password and signs the account out ev
 	await expect(page.getByRole('heading', { name: 'This reset link does not work' })).toBeVisible();
 });
 
+test('invite links are made only for a pending invite of an enterprise the admin runs, with plain-word errors', async () => {
+	const owner = await server.signIn(OWNER, PASSWORD);
+	const me = (await (await owner.get('/api/me')).json()) as { enterprises: { id: string }[] };
+	const enterpriseID = me.enterprises[0]!.id;
+	const missing = await owner.post(
+		`/api/enterprises/${enterpriseID}/invites/${crypto.randomUUID()}/link`
+	);
+	expect(missing.status()).toBe(404);
+	expect((await missing.json()).message).toMatch(/not pending on the server/);
+	const odd = await owner.post(`/api/enterprises/${enterpriseID}/invites/%00%2e%2e/link`);
+	expect(odd.status()).toBe(404);
+	const elsewhere = await owner.post(
+		`/api/enterprises/${crypto.randomUUID()}/invites/${crypto.randomUUID()}/link`
+	);
+	expect(elsewhere.status()).toBe(403);
+	const anonymous = await server.api.post(
+		`/api/enterprises/${enterpriseID}/invites/${crypto.randomUUID()}/link`
+	);
+	expect(anonymous.status()).toBe(401);
+});
+
 test('without SMTP settings the server says email is off, and the reset page says what to do instead', async ({
 	browser
 }) => {
