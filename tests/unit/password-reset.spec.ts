@@ -131,6 +131,28 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 		expect(await findReset(t.database, first)).toBeNull();
 	});
 
+	it('sent reset emails and their links are deleted after 30 days', async () => {
+		const user = await admin();
+		await resetSecret(user.email);
+		const rows = () =>
+			Promise.all([
+				t.database.db
+					.selectFrom('password_resets')
+					.select('token_hash')
+					.where('user_id', '=', user.id)
+					.execute(),
+				t.database.db
+					.selectFrom('mail_queue')
+					.select('id')
+					.where('recipient', '=', user.email)
+					.execute()
+			]);
+		await deliverDueMail(t.database, send, Date.now() + 29 * 24 * 60 * 60 * 1000);
+		expect((await rows()).map((r) => r.length)).toEqual([1, 1]);
+		await deliverDueMail(t.database, send, Date.now() + 31 * 24 * 60 * 60 * 1000);
+		expect((await rows()).map((r) => r.length)).toEqual([0, 0]);
+	});
+
 	it('an unknown email gets the same answer and the same work, and no email is sent', async () => {
 		const unknown = `nobody.${tag()}@corp.test`;
 		const apiUser = await makeUser(t.database, { email: `apiuser.${tag()}@corp.test` });

@@ -125,7 +125,7 @@ export interface DeliveryRun {
  * Sends the queued messages that are due: each is claimed first (so two instances never send it
  * twice), gets a new link made at sending time (link secrets never wait in the queue), and is
  * marked sent, or kept with a later retry when the SMTP server fails. Never throws for a send.
- * Sent messages older than 30 days are deleted.
+ * Sent messages and reset links older than 30 days are deleted.
  */
 export async function deliverDueMail(
 	database: Db,
@@ -137,6 +137,11 @@ export async function deliverDueMail(
 	await db
 		.deleteFrom('mail_queue')
 		.where('sent_at', '<', now - KEEP_SENT_MS)
+		.execute();
+	// Reset links are made only here, so their leftovers (used or expired) are cleared here too.
+	await db
+		.deleteFrom('password_resets')
+		.where('expires_at', '<', now - KEEP_SENT_MS)
 		.execute();
 	const due = await db
 		.selectFrom('mail_queue')
