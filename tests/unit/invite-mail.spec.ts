@@ -227,6 +227,20 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 		expect(linkIn(await smtp.next(email), '/invite/')).toContain('/invite/');
 	});
 
+	it('two instances delivering at once send each email once (the row is claimed first)', async () => {
+		const { run } = await console_();
+		const email = `once.${tag()}@corp.test`;
+		await run('inviteUser', { inviteID: randomUUID(), email });
+		const received = smtp.messages.length;
+		const runs = await Promise.all([
+			deliverDueMail(t.database, send),
+			deliverDueMail(t.database, send)
+		]);
+		expect(runs.reduce((n, r) => n + r.sent, 0)).toBe(1);
+		await smtp.next(email);
+		expect(smtp.messages.length).toBe(received + 1);
+	});
+
 	it('without SMTP settings a push queues no email, and the console link still accepts the invite', async () => {
 		const { ent, run } = await console_();
 		const email = `nosmtp.${tag()}@corp.test`;
