@@ -1,3 +1,5 @@
+import { mintInviteLink } from '../../src/lib/server/invites/links';
+import { mintResetLink } from '../../src/lib/server/auth/reset-links';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -114,6 +116,21 @@ describe.skipIf(!pgURL)('SQLite → PostgreSQL (npm run migrate-to-postgres), on
 			const out = await push(writer, body(id, name, args), owner);
 			expect(out.ok).toBe(true);
 		}
+		// Email on (never sent here): an invite queues its email; an invite and a reset link exist.
+		process.env.SMTP_URL = 'smtp://127.0.0.1:9';
+		const inviteID = randomUUID();
+		try {
+			const invited = await push(
+				writer,
+				body(1, 'inviteUser', { inviteID, email: 'moving@elsewhere.test' }, 'inviting-client'),
+				{ ...owner, linkOrigin: 'https://roster.test' }
+			);
+			expect(invited.ok).toBe(true);
+		} finally {
+			delete process.env.SMTP_URL;
+		}
+		await mintInviteLink(writer.db, enterpriseID, inviteID, 'https://roster.test');
+		await mintResetLink(writer.db, ownerID, 'https://roster.test');
 		const billing = await writer.db
 			.selectFrom('users')
 			.select('id')
@@ -162,6 +179,8 @@ describe.skipIf(!pgURL)('SQLite → PostgreSQL (npm run migrate-to-postgres), on
 		expect(position.get('users')!).toBeLessThan(position.get('licenses')!);
 		expect(position.get('teams')!).toBeLessThan(position.get('team_members')!);
 		expect(position.get('sync_clients')!).toBeLessThan(position.get('sync_results')!);
+		expect(position.get('invites')!).toBeLessThan(position.get('invite_tokens')!);
+		expect(position.get('users')!).toBeLessThan(position.get('password_resets')!);
 		// The demo plus its use leaves no table empty, so every comparison below means something.
 		const empty = report.tables.filter((t) => t.source === 0).map((t) => t.table);
 		expect(empty).toEqual([]);

@@ -6,6 +6,7 @@ import { announceIngestKey } from './ingest-key';
 import { startActivityPurge } from './activity.service';
 import { installGracefulShutdown } from './lifecycle';
 import { startAuthPurge } from './auth/purge';
+import { startMailer } from './mail/queue';
 
 /**
  * Brings the database up to date, loads the demo enterprise into an empty one and starts the purges
@@ -26,7 +27,12 @@ export async function startServer({ gracefulShutdown = false } = {}): Promise<vo
 	}
 	const started = performance.now();
 	await migrate(database);
-	const stops = [startPokeRelay(database), startActivityPurge(database), startAuthPurge(database)];
+	const stops = [
+		startPokeRelay(database),
+		startActivityPurge(database),
+		startAuthPurge(database),
+		startMailer(database)
+	];
 	if (gracefulShutdown) {
 		installGracefulShutdown(database, stops);
 		if (!process.env.BODY_SIZE_LIMIT) {

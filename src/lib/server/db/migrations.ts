@@ -488,6 +488,66 @@ const scimNamesAndEnterpriseUser: Migration = {
 	}
 };
 
+/**
+ * Email that reaches people: the queue of messages to send after a commit (retried until the SMTP
+ * server takes them), the hashed links that accept an invite, and the hashed single-use links that
+ * reset a password. Link secrets never sit in the queue: each is made when its message is sent.
+ */
+const mail: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.createTable('mail_queue')
+			.addColumn('id', 'text', (c) => c.primaryKey())
+			.addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('invite', 'reset')`))
+			.addColumn('enterprise_id', 'text', (c) => c.references('enterprises.id').onDelete('cascade'))
+			.addColumn('invite_id', 'text')
+			.addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+			.addColumn('recipient', 'text', (c) => c.notNull())
+			.addColumn('link_origin', 'text', (c) => c.notNull())
+			.addColumn('created_at', TS, (c) => c.notNull())
+			.addColumn('next_attempt_at', TS, (c) => c.notNull())
+			.addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+			.addColumn('claimed_until', TS)
+			.addColumn('sent_at', TS)
+			.addColumn('last_error', 'text')
+			.execute();
+		await db.schema
+			.createIndex('mail_queue_due')
+			.on('mail_queue')
+			.columns(['sent_at', 'next_attempt_at'])
+			.execute();
+		await db.schema
+			.createTable('invite_tokens')
+			.addColumn('token_hash', 'text', (c) => c.primaryKey())
+			.addColumn('invite_id', 'text', (c) =>
+				c.notNull().references('invites.id').onDelete('cascade')
+			)
+			.addColumn('enterprise_id', 'text', (c) =>
+				c.notNull().references('enterprises.id').onDelete('cascade')
+			)
+			.addColumn('created_at', TS, (c) => c.notNull())
+			.execute();
+		await db.schema
+			.createIndex('invite_tokens_invite')
+			.on('invite_tokens')
+			.column('invite_id')
+			.execute();
+		await db.schema
+			.createTable('password_resets')
+			.addColumn('token_hash', 'text', (c) => c.primaryKey())
+			.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+			.addColumn('created_at', TS, (c) => c.notNull())
+			.addColumn('expires_at', TS, (c) => c.notNull())
+			.addColumn('used_at', TS)
+			.execute();
+		await db.schema
+			.createIndex('password_resets_user')
+			.on('password_resets')
+			.column('user_id')
+			.execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -498,6 +558,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0005_cookie_floor': cookieFloor,
 		'0006_scim_display_name': scimDisplayName,
 		'0007_purge_indexes': purgeIndexes,
-		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser
+		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
+		'0011_mail': mail
 	};
 }

@@ -251,6 +251,42 @@ export interface RateLimitTable {
 	reset_at: number;
 }
 
+/** Email waiting to be sent, sent, or being retried (invites, password resets). */
+export interface MailQueueTable {
+	id: string;
+	kind: 'invite' | 'reset';
+	enterprise_id: string | null;
+	invite_id: string | null;
+	user_id: string | null;
+	recipient: string;
+	/** Where the link in the message points (ORIGIN, or the address the request came to). */
+	link_origin: string;
+	created_at: number;
+	next_attempt_at: number;
+	attempts: Generated<number>;
+	/** An instance sending it holds it until then, so two instances never send it twice. */
+	claimed_until: number | null;
+	sent_at: number | null;
+	last_error: string | null;
+}
+
+/** Links that accept an invite, stored hashed; any of them is spent when the invite is accepted. */
+export interface InviteTokenTable {
+	token_hash: string;
+	invite_id: string;
+	enterprise_id: string;
+	created_at: number;
+}
+
+/** Password reset links, stored hashed, single-use, time-limited. */
+export interface PasswordResetTable {
+	token_hash: string;
+	user_id: string;
+	created_at: number;
+	expires_at: number;
+	used_at: number | null;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
 	enterprises: EnterpriseTable;
@@ -276,4 +312,7 @@ export interface Database {
 	scim_users: ScimUserTable;
 	sessions: SessionTable;
 	rate_limits: RateLimitTable;
+	mail_queue: MailQueueTable;
+	invite_tokens: InviteTokenTable;
+	password_resets: PasswordResetTable;
 }

@@ -10,6 +10,9 @@ import { prefetchTxt } from '../domains/sql';
 import { isConstraintError, isTransientDbError } from './db-errors';
 import { log } from '../log';
 import { withoutControlCharacters } from '../../domain/text';
+import { mailEnabled } from '../mail/config';
+import { kickMail } from '../mail/queue';
+import { queueSentInviteMail } from '../invites/invite-mail';
 
 // A mutation the client made offline, or created this long before it reached the server, counts as
 // a queued offline change (R24).
@@ -19,6 +22,8 @@ const QUEUED_AFTER_MS = 10_000;
 export interface Pusher {
 	userID: string;
 	role: AccountRole;
+	/** Where links in the emails this push queues point (invites); no email without it. */
+	linkOrigin?: string;
 }
 
 /** What a push came to: results, or a refusal of the whole batch. */
@@ -59,6 +64,8 @@ export async function push(
 	const { db, dialect } = database;
 	// R13: DNS answers are fetched before the write lock is taken (see prefetchTxt).
 	const txt = await prefetchTxt(database, body.enterpriseID, body.mutations);
+	const mailOrigin = pusher.linkOrigin && mailEnabled() ? pusher.linkOrigin : null;
+	let mailQueued = false;
 	const { outcome, changed } = await db
 		.transaction()
 		.execute(async (trx): Promise<{ outcome: PushOutcome; changed: boolean }> => {
@@ -155,6 +162,9 @@ export async function push(
 					version++;
 					changed = true;
 					results.push({ id: m.id, status: 'applied' });
+					// An invite sent (even one queued offline) is emailed after the commit, never within it.
+					if (mailOrigin && (await queueSentInviteMail(trx, body.enterpriseID, m, at, mailOrigin)))
+						mailQueued = true;
 				} else {
 					await sql`rollback to savepoint mutation`.execute(trx);
 					await sql`release savepoint mutation`.execute(trx);
@@ -178,6 +188,7 @@ export async function push(
 			return { outcome: { ok: true, results }, changed };
 		});
 	if (changed) poke(body.enterpriseID);
+	if (mailQueued) kickMail();
 	return outcome;
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
-import type { Database, InviteTable } from '../db/schema';
+import type { Database, InviteTable, LicenseTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
 import type { AccountRole } from '../../domain/roles';
@@ -342,18 +342,20 @@ export class SqlMutationStore implements MutationStore {
 		return !!row;
 	}
 
-	async addLicense(userID: string) {
+	/** Licenses a user; the source follows the actor unless given (an accepted invite). */
+	async addLicense(userID: string, source?: LicenseTable['source']) {
 		await this.trx
 			.insertInto('licenses')
 			.values({
 				enterprise_id: this.enterpriseID,
 				user_id: userID,
 				source:
-					this.actor.kind === 'scim'
+					source ??
+					(this.actor.kind === 'scim'
 						? 'scim'
 						: this.actor.kind === 'capture'
 							? 'capture'
-							: 'console',
+							: 'console'),
 				version: this.version,
 				created_at: this.now
 			})

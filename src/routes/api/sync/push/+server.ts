@@ -5,9 +5,10 @@ import { pushBodySchema } from '$lib/domain/sync/protocol';
 import { push } from '$lib/server/sync/push';
 import { log } from '$lib/server/log';
 import { databaseCause } from '$lib/server/db/unavailable';
+import { linkOrigin } from '$lib/server/mail/config';
 import type { RequestHandler } from './$types';
 
-export const POST: RequestHandler = api(async ({ request, locals }) => {
+export const POST: RequestHandler = api(async ({ request, locals, url }) => {
 	const body = await readJson(request, pushBodySchema);
 	// Every console role may push; each mutation then checks the role for its own area (R2).
 	const member = await requireArea(locals, { id: body.enterpriseID }, 'settings');
@@ -19,7 +20,11 @@ export const POST: RequestHandler = api(async ({ request, locals }) => {
 	}
 	let outcome;
 	try {
-		outcome = await push(getDb(), body, { userID: locals.user!.id, role: member.role });
+		outcome = await push(getDb(), body, {
+			userID: locals.user!.id,
+			role: member.role,
+			linkOrigin: linkOrigin(url.origin)
+		});
 	} catch (err) {
 		// Nothing past the last committed mutation advanced; the client retries with backoff.
 		log('error', 'push failed', {

@@ -1,0 +1,31 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { getDb } from '$lib/server/db';
+import { completePasswordReset, findReset, newPasswordSchema } from '$lib/server/auth/reset';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ params }) => {
+	const reset = await findReset(getDb(), params.token);
+	return { email: reset?.email ?? null };
+};
+
+export const actions: Actions = {
+	default: async ({ request, params }) => {
+		let form: FormData;
+		try {
+			form = await request.formData();
+		} catch {
+			return fail(400, { message: 'The form could not be read. Reload the page and try again.' });
+		}
+		const password = String(form.get('password') ?? '');
+		const parsed = newPasswordSchema.safeParse(password);
+		if (!parsed.success) return fail(400, { message: `${parsed.error.issues[0]?.message}.` });
+		if (password !== String(form.get('confirm') ?? ''))
+			return fail(400, { message: 'The two passwords are not the same. Type them again.' });
+		const result = await completePasswordReset(getDb(), params.token, password);
+		if (!result.ok)
+			return fail(410, {
+				message: 'This reset link does not work any more. Ask for a new one.'
+			});
+		redirect(303, '/login?reset=1');
+	}
+};

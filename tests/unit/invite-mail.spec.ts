@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/lib/server/db';
+import { push } from '../../src/lib/server/sync/push';
+import { deliverDueMail } from '../../src/lib/server/mail/queue';
+import { mailConfig, smtpSender, type SendMail } from '../../src/lib/server/mail/config';
+import { acceptInvite, findInvite } from '../../src/lib/server/invites/accept.service';
+import { inviteLink } from '../../src/lib/server/invites/links';
+import { hashPassword } from '../../src/lib/server/auth/password';
+import { hashToken } from '../../src/lib/server/auth/tokens';
+import { DAY_MS } from '../../src/lib/domain/seats';
+import { createTestDb, dialects, type TestDb } from './support/databases';
+import { grantRole, license, makeEmptyEnterprise, makeUser, tag } from './support/factories';
+import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
+
+const ORIGIN = 'https://roster.example.test';
+
+let smtp: TestSmtp;
+let send: SendMail;
+beforeAll(async () => {
+	smtp = await startSmtp();
+	process.env.SMTP_URL = smtp.url;
+	process.env.MAIL_FROM = 'Roster <roster@example.test>';
+	send = smtpSender(mailConfig()!);
+});
+afterAll(async () => {
+	delete process.env.SMTP_URL;
+	delete process.env.MAIL_FROM;
+	await smtp?.close();
+});
+afterEach(() => {
+	smtp.down = false;
+});
+
+describe.each(dialects)('invite email on %s', (dialect) => {
+	let t: TestDb;
+	beforeAll(async () => {
+		t = await createTestDb(dialect);
+	});
+	afterAll(async () => {
+		await t?.drop();
+	});
+
+	/** An enterprise with an owner, and a function that pushes mutations as that owner's console. */
+	async function console_(seats = 5) {
+		const ent = await makeEmptyEnterprise(t.database, { seats });
+		const owner = await makeUser(t.database, { passwordHash: 'x' });
+		await grantRole(t.database, ent.id, owner.id, 'owner');
+		const clientID = randomUUID();
+		let id = 0;
+		const run = async (
+			name: string,
+			args: unknown,
+			opts: { createdAt?: number; offline?: boolean; linkOrigin?: string } = {}
+		) => {
+			const out = await push(
+				t.database,
+				{
+					enterpriseID: ent.id,
+					clientGroupID: clientID,
+					clientID,
+					mutations: [
+						{
+							id: ++id,
+							name,
+							args,
+							createdAt: opts.createdAt ?? Date.now(),
+							...(opts.offline ? { offline: true } : {})
+						}
+					]
+				},
+				{ userID: owner.id, role: 'owner', linkOrigin: opts.linkOrigin ?? ORIGIN }
+			);
+			if (!out.ok) throw new Error(`push refused: ${JSON.stringify(out.body)}`);
+			return out.results[0]!;
+		};
+		return { ent, owner, run };
+	}
+
+	async function version(database: Db, enterpriseID: string) {
+		const row = await database.db
+			.selectFrom('enterprises')
+			.select('version')
+			.where('id', '=', enterpriseID)
+			.executeTakeFirstOrThrow();
+		return Number(row.version);
+	}
+
+	it('R5: an invite is emailed after the push commits, and its link creates the account and licenses it', async () => {
+		const { ent, run } = await console_();
+		const email = `new.${tag()}@corp.test`;
+		const inviteID = randomUUID();
+		expect((await run('inviteUser', { inviteID, email })).status).toBe('applied');
+		expect(await deliverDueMail(t.database, send)).toMatchObject({ sent: 1 });
+		const mail = await smtp.next(email);
+		expect(mail.subject).toBe(`You are invited to join ${ent.name}`);
+		const link = linkIn(mail, '/invite/');
+		expect(link.startsWith(`${ORIGIN}/invite/`)).toBe(true);
+		const secret = link.slice(link.lastIndexOf('/') + 1);
+
+		expect(await findInvite(t.database, secret)).toMatchObject({
+			status: 'pending',
+			email,
+			enterpriseName: ent.name,
+			hasPassword: false,
+			hasAccount: false
+		});
+		const before = await version(t.database, ent.id);
+		const accepted = await acceptInvite(t.database, secret, {
+			name: 'New Person',
+			password: 'a long enough password'
+		});
+		expect(accepted).toEqual({ ok: true, enterpriseName: ent.name, email });
+
+		const user = await t.database.db
+			.selectFrom('users')
+			.selectAll()
+			.where('email', '=', email)
+			.executeTakeFirstOrThrow();
+		expect(user.name).toBe('New Person');
+		const held = await t.database.db
+			.selectFrom('licenses')
+			.select(['source', 'version'])
+			.where('enterprise_id', '=', ent.id)
+			.where('user_id', '=', user.id)
+			.executeTakeFirstOrThrow();
+		expect(held.source).toBe('invite');
+		// The enterprise write protocol: one version further, the license and the invite's tombstone
+		// carry it, so consoles pull both.
+		expect(await version(t.database, ent.id)).toBe(before + 1);
+		expect(Number(held.version)).toBe(before + 1);
+		const tomb = await t.database.db
+			.selectFrom('tombstones')
+			.select('version')
+			.where('enterprise_id', '=', ent.id)
+			.where('table_name', '=', 'invites')
+			.where('row_key', '=', inviteID)
+			.executeTakeFirstOrThrow();
+		expect(Number(tomb.version)).toBe(before + 1);
+		const audit = await t.database.db
+			.selectFrom('audit_log')
+			.select(['action', 'target'])
+			.where('enterprise_id', '=', ent.id)
+			.where('action', '=', 'acceptInvite')
+			.execute();
+		expect(audit).toEqual([{ action: 'acceptInvite', target: email }]);
+
+		// Single use: the link is spent with the invite.
+		expect(await findInvite(t.database, secret)).toEqual({ status: 'invalid' });
+		expect(
+			await acceptInvite(t.database, secret, { name: 'Again', password: 'a long enough password' })
+		).toMatchObject({ ok: false, code: 'INVALID_LINK' });
+	});
+
+	it('invite links are stored hashed: the secret in the email is in no table', async () => {
+		const { run } = await console_();
+		const email = `hashed.${tag()}@corp.test`;
+		await run('inviteUser', { inviteID: randomUUID(), email });
+		await deliverDueMail(t.database, send);
+		const link = linkIn(await smtp.next(email), '/invite/');
+		const secret = link.slice(link.lastIndexOf('/') + 1);
+		const tokens = await t.database.db.selectFrom('invite_tokens').selectAll().execute();
+		const queue = await t.database.db.selectFrom('mail_queue').selectAll().execute();
+		const everything = JSON.stringify([tokens, queue]);
+		expect(everything).not.toContain(secret);
+		expect(tokens.map((r) => r.token_hash)).toContain(hashToken(secret));
+	});
+
+	it('an invite queued offline is emailed when its push lands', async () => {
+		const { run } = await console_();
+		const email = `offline.${tag()}@corp.test`;
+		const result = await run(
+			'inviteUser',
+			{ inviteID: randomUUID(), email },
+			{ createdAt: Date.now() - 3 * 60 * 60 * 1000, offline: true }
+		);
+		expect(result.status).toBe('applied');
+		await deliverDueMail(t.database, send);
+		expect(linkIn(await smtp.next(email), '/invite/')).toContain('/invite/');
+	});
+
+	it('R5: resending sends the invite again, with a new link that works', async () => {
+		const { run } = await console_();
+		const email = `resend.${tag()}@corp.test`;
+		const inviteID = randomUUID();
+		await run('inviteUser', { inviteID, email });
+		await deliverDueMail(t.database, send);
+		const first = linkIn(await smtp.next(email), '/invite/');
+		await run('resendInvite', { inviteID });
+		expect(await deliverDueMail(t.database, send)).toMatchObject({ sent: 1 });
+		const second = linkIn(await smtp.next(email), '/invite/');
+		expect(second).not.toBe(first);
+		const secret = second.slice(second.lastIndexOf('/') + 1);
+		expect(await findInvite(t.database, secret)).toMatchObject({ status: 'pending', email });
+	});
+
+	it('an SMTP outage answers the push normally, loses nothing, and the email goes out once SMTP is back', async () => {
+		const { run } = await console_();
+		const email = `outage.${tag()}@corp.test`;
+		smtp.down = true;
+		expect((await run('inviteUser', { inviteID: randomUUID(), email })).status).toBe('applied');
+		const now = Date.now();
+		expect(await deliverDueMail(t.database, send, now)).toMatchObject({ sent: 0, failed: 1 });
+		const queued = await t.database.db
+			.selectFrom('mail_queue')
+			.selectAll()
+			.where('recipient', '=', email)
+			.executeTakeFirstOrThrow();
+		expect(queued).toMatchObject({ sent_at: null, attempts: 1 });
+		expect(queued.last_error).toMatch(/421|not available/i);
+		expect(Number(queued.next_attempt_at)).toBeGreaterThan(now);
+		// The link of the failed attempt reached nobody and was taken back.
+		expect(
+			await t.database.db
+				.selectFrom('invite_tokens')
+				.select('token_hash')
+				.where('invite_id', '=', queued.invite_id!)
+				.execute()
+		).toEqual([]);
+		smtp.down = false;
+		// Not before its retry time…
+		expect(await deliverDueMail(t.database, send, now + 1)).toMatchObject({ sent: 0 });
+		// …then sent.
+		expect(await deliverDueMail(t.database, send, Number(queued.next_attempt_at))).toMatchObject({
+			sent: 1
+		});
+		expect(linkIn(await smtp.next(email), '/invite/')).toContain('/invite/');
+	});
+
+	it('two instances delivering at once send each email once (the row is claimed first)', async () => {
+		const { run } = await console_();
+		const email = `once.${tag()}@corp.test`;
+		await run('inviteUser', { inviteID: randomUUID(), email });
+		const received = smtp.messages.length;
+		const runs = await Promise.all([
+			deliverDueMail(t.database, send),
+			deliverDueMail(t.database, send)
+		]);
+		expect(runs.reduce((n, r) => n + r.sent, 0)).toBe(1);
+		await smtp.next(email);
+		expect(smtp.messages.length).toBe(received + 1);
+	});
+
+	it('without SMTP settings a push queues no email, and the console link still accepts the invite', async () => {
+		const { ent, run } = await console_();
+		const email = `nosmtp.${tag()}@corp.test`;
+		const inviteID = randomUUID();
+		const saved = process.env.SMTP_URL;
+		delete process.env.SMTP_URL;
+		try {
+			await run('inviteUser', { inviteID, email });
+		} finally {
+			process.env.SMTP_URL = saved;
+		}
+		const queued = await t.database.db
+			.selectFrom('mail_queue')
+			.select('id')
+			.where('recipient', '=', email)
+			.execute();
+		expect(queued).toEqual([]);
+		const link = await inviteLink(t.database, ent.id, inviteID, ORIGIN);
+		expect(link).toMatch(/^https:\/\/roster\.example\.test\/invite\/[A-Za-z0-9_-]{43}$/);
+		const secret = link!.slice(link!.lastIndexOf('/') + 1);
+		expect(
+			await acceptInvite(t.database, secret, { name: 'Copied', password: 'a long enough password' })
+		).toMatchObject({ ok: true });
+	});
+
+	it('R1: an invite link is scoped to its enterprise: another enterprise cannot make one for it', async () => {
+		const { ent, run } = await console_();
+		const other = await makeEmptyEnterprise(t.database);
+		const inviteID = randomUUID();
+		await run('inviteUser', { inviteID, email: `scoped.${tag()}@corp.test` });
+		expect(await inviteLink(t.database, other.id, inviteID, ORIGIN)).toBeNull();
+		// A token row that names another enterprise for this invite leads nowhere.
+		const secret = 'A'.repeat(43);
+		await t.database.db
+			.insertInto('invite_tokens')
+			.values({
+				token_hash: hashToken(secret),
+				invite_id: inviteID,
+				enterprise_id: other.id,
+				created_at: Date.now()
+			})
+			.execute();
+		expect(await findInvite(t.database, secret)).toEqual({ status: 'invalid' });
+		expect(await inviteLink(t.database, ent.id, inviteID, ORIGIN)).not.toBeNull();
+	});
+
+	it('R5: an expired invite link is refused, and forged links lead nowhere', async () => {
+		const { ent, run } = await console_();
+		const email = `expired.${tag()}@corp.test`;
+		const inviteID = randomUUID();
+		await run('inviteUser', { inviteID, email });
+		const link = (await inviteLink(t.database, ent.id, inviteID, ORIGIN))!;
+		const secret = link.slice(link.lastIndexOf('/') + 1);
+		const later = Date.now() + 31 * DAY_MS;
+		expect(await findInvite(t.database, secret, later)).toMatchObject({ status: 'expired', email });
+		expect(
+			await acceptInvite(
+				t.database,
+				secret,
+				{ name: 'Late', password: 'a long enough password' },
+				later
+			)
+		).toMatchObject({ ok: false, code: 'EXPIRED' });
+		for (const forged of ['', 'x', 'B'.repeat(43), `${secret.slice(0, 42)}x`, '../../etc']) {
+			expect(await findInvite(t.database, forged)).toEqual({ status: 'invalid' });
+		}
+	});
+
+	it('R6: accepting is seat-checked: with no free seat the invite stays and nothing is created', async () => {
+		const { ent, run } = await console_(1);
+		const email = `noseat.${tag()}@corp.test`;
+		const inviteID = randomUUID();
+		await run('inviteUser', { inviteID, email });
+		// Someone took a seat behind the invite's back (over-full, as after a seat count change).
+		await license(t.database, ent.id, (await makeUser(t.database)).id);
+		const link = (await inviteLink(t.database, ent.id, inviteID, ORIGIN))!;
+		const secret = link.slice(link.lastIndexOf('/') + 1);
+		const before = await version(t.database, ent.id);
+		const result = await acceptInvite(t.database, secret, {
+			name: 'No Seat',
+			password: 'a long enough password'
+		});
+		expect(result).toMatchObject({ ok: false, code: 'NEEDS_TO_INCREASE_SEATS' });
+		expect(await version(t.database, ent.id)).toBe(before);
+		expect(
+			await t.database.db.selectFrom('users').select('id').where('email', '=', email).execute()
+		).toEqual([]);
+		expect(await findInvite(t.database, secret)).toMatchObject({ status: 'pending' });
+	});
+
+	it('an account with a password signs in to accept; a wrong password is refused and tries are limited', async () => {
+		const { ent, run } = await console_();
+		const email = `member.${tag()}@corp.test`;
+		const existing = await makeUser(t.database, {
+			email,
+			passwordHash: await hashPassword('the right password')
+		});
+		const inviteID = randomUUID();
+		await run('inviteUser', { inviteID, email });
+		const link = (await inviteLink(t.database, ent.id, inviteID, ORIGIN))!;
+		const secret = link.slice(link.lastIndexOf('/') + 1);
+		expect(await findInvite(t.database, secret)).toMatchObject({ hasPassword: true });
+		expect(await acceptInvite(t.database, secret, { password: 'wrong' })).toMatchObject({
+			ok: false,
+			code: 'WRONG_PASSWORD'
+		});
+		expect(
+			await acceptInvite(t.database, secret, { password: 'the right password' })
+		).toMatchObject({ ok: true });
+		const held = await t.database.db
+			.selectFrom('licenses')
+			.select('user_id')
+			.where('enterprise_id', '=', ent.id)
+			.where('user_id', '=', existing.id)
+			.execute();
+		expect(held).toHaveLength(1);
+
+		const second = randomUUID();
+		const email2 = `guessed.${tag()}@corp.test`;
+		await makeUser(t.database, { email: email2, passwordHash: await hashPassword('secret one') });
+		await run('inviteUser', { inviteID: second, email: email2 });
+		const link2 = (await inviteLink(t.database, ent.id, second, ORIGIN))!;
+		const secret2 = link2.slice(link2.lastIndexOf('/') + 1);
+		const codes: string[] = [];
+		for (let i = 0; i < 11; i++) {
+			const r = await acceptInvite(t.database, secret2, { password: `guess ${i}` });
+			codes.push(r.ok ? 'ok' : r.code);
+		}
+		expect(codes.slice(0, 10).every((c) => c === 'WRONG_PASSWORD')).toBe(true);
+		expect(codes[10]).toBe('RATE_LIMITED');
+	});
+});
