@@ -2,21 +2,21 @@ import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { requestPasswordReset } from '$lib/server/auth/reset';
-import { linkOrigin, mailEnabled } from '$lib/server/mail/config';
+import { linkOrigin, resetByEmailEnabled } from '$lib/server/mail/config';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
 
 const emailSchema = z.string().trim().min(1).max(320).pipe(z.email());
 
-export const load: PageServerLoad = () => ({ emailOn: mailEnabled() });
+export const load: PageServerLoad = () => ({ emailOn: resetByEmailEnabled() });
 
 export const actions: Actions = {
 	default: async ({ request, url, getClientAddress }) => {
-		if (!mailEnabled())
+		if (!resetByEmailEnabled())
 			return fail(409, {
 				email: '',
 				message:
-					'This server does not send email, so a password cannot be reset here. Ask whoever runs Roster to set a new password for you.'
+					'This server does not send password reset emails, so a password cannot be reset here. Ask whoever runs Roster to set a new password for you.'
 			});
 		let form: FormData;
 		try {

@@ -30,6 +30,15 @@ export function mailEnabled(): boolean {
 	return mailConfig() !== null;
 }
 
+/**
+ * Whether passwords can be reset by email: email on and ORIGIN set. A reset is asked for by someone
+ * not signed in, so the address in its link must not come from the request (a forged Host header
+ * would send the victim a link to the attacker's site, and the secret with it).
+ */
+export function resetByEmailEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+	return mailConfig(env) !== null && !!env.ORIGIN?.trim();
+}
+
 /** Sends one message; the queue calls it, tests can give their own. */
 export type SendMail = (message: {
 	to: string;
@@ -73,7 +82,7 @@ export function announceMail(config: MailConfig | null): void {
 	if (!process.env.ORIGIN?.trim()) {
 		log(
 			'warn',
-			'email is on but ORIGIN is not set: links in emails use the address each request came to; set ORIGIN to the address people open'
+			'email is on but ORIGIN is not set: invite links use the address the inviting admin used, and passwords cannot be reset by email (a reset link must not take its address from an anonymous request); set ORIGIN to the address people open'
 		);
 	}
 }

@@ -1,0 +1,88 @@
+import { request as httpRequest } from 'node:http';
+import { expect, test } from '@playwright/test';
+import { startServer, type Server } from './support/server';
+import { startSmtp, type TestSmtp } from '../support/smtp';
+
+// Password reset poisoning: someone not signed in asks for a reset of the victim's account with a
+// forged Host (and a matching Origin, so the form is same-origin to the server). If the emailed link
+// took its address from the request, the victim would get a genuine-looking email whose link hands
+// the reset secret to the attacker's site. Links in reset emails come only from ORIGIN; without
+// ORIGIN, passwords are not reset by email at all.
+
+const VICTIM = 'owner@mailco.test';
+const EVIL = 'evil.example:80';
+
+let smtp: TestSmtp;
+
+test.beforeAll(async () => {
+	smtp = await startSmtp('127.0.0.7');
+});
+test.afterAll(async () => {
+	await smtp?.close();
+});
+
+/** POSTs the forgot-password form with a forged Host and Origin; the answer's status. */
+function askForReset(server: Server): Promise<number> {
+	const target = new URL(server.url);
+	const body = new URLSearchParams({ email: VICTIM }).toString();
+	return new Promise((resolve, reject) => {
+		const req = httpRequest(
+			{
+				host: target.hostname,
+				port: target.port,
+				path: '/forgot-password',
+				method: 'POST',
+				headers: {
+					host: EVIL,
+					origin: `http://${EVIL.replace(/:80$/, '')}`,
+					'content-type': 'application/x-www-form-urlencoded',
+					accept: 'application/json',
+					'x-sveltekit-action': 'true',
+					'content-length': Buffer.byteLength(body)
+				}
+			},
+			(res) => {
+				res.resume();
+				res.on('end', () => resolve(res.statusCode ?? 0));
+			}
+		);
+		req.on('error', reject);
+		req.end(body);
+	});
+}
+
+for (const origin of [undefined, 'configured'] as const) {
+	test(`a forged Host cannot put its address in a reset email (${origin ? 'ORIGIN set' : 'ORIGIN unset'})`, async () => {
+		test.setTimeout(120_000);
+		const server = await startServer({
+			database: 'sqlite',
+			// startServer sets ORIGIN to the server's own URL; '' unsets it.
+			env: {
+				SMTP_URL: smtp.url,
+				MAIL_FROM: 'Roster <roster@mailco.test>',
+				...(origin ? {} : { ORIGIN: '' })
+			}
+		});
+		try {
+			server.seed(['--enterprise', 'Mailco', '--users', '2', '--seats', '5']);
+			const status = await askForReset(server);
+			expect(status, 'the form answers without a server error').toBeLessThan(500);
+			if (origin) {
+				// ORIGIN set: the email is sent, and its link points at ORIGIN, never at the forged host.
+				const mail = await smtp.next(VICTIM, 30_000);
+				const text = `${mail.text ?? ''} ${mail.html || ''}`;
+				expect(text).toContain(`${server.url}/reset-password/`);
+				expect(text).not.toContain('evil.example');
+			} else {
+				// ORIGIN unset: no reset email at all (the page says to ask whoever runs Roster).
+				expect(status).toBe(409);
+				await expect(smtp.next(VICTIM, 8_000)).rejects.toThrow();
+				expect(
+					smtp.messages.some((m) => `${m.text ?? ''}${m.html || ''}`.includes('evil.example'))
+				).toBe(false);
+			}
+		} finally {
+			await server.stop();
+		}
+	});
+}
