@@ -59,6 +59,8 @@ export const actions: Actions = {
 			secure: url.protocol === 'https:',
 			maxAge: 600
 		});
-		redirect(303, started.url);
+		// Not a redirect: the console's CSP (form-action 'self') rightly stops a form from being
+		// redirected to another site, so the page sends the browser on itself.
+		return { email: parsed.data, redirectTo: started.url };
 	}
 };
