@@ -33,6 +33,8 @@ async function signInWithPassword(
 	{ refused = false } = {}
 ): Promise<void> {
 	await page.goto(`${server.url}/login`);
+	// The first visit installs the service worker; fill the form once the page has settled.
+	await page.waitForLoadState('networkidle');
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
