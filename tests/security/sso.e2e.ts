@@ -43,7 +43,8 @@ async function signInWithPassword(
 
 /** The page is a console page of this server (the landing page leads to the first enterprise). */
 async function expectOnConsole(page: Page): Promise<void> {
-	await expect(page).toHaveURL(new RegExp(`^${server.url}/e/`));
+	// Generous: the server asks the IdP twice (discovery, code exchange) on a shared, busy machine.
+	await expect(page).toHaveURL(new RegExp(`^${server.url}/e/`), { timeout: 30_000 });
 }
 
 /** Goes through "Continue with SSO" and the IdP's sign-in and consent pages as `login`. */
@@ -51,7 +52,9 @@ async function signInWithSso(page: Page, email: string, login = email): Promise<
 	await page.getByRole('link', { name: 'Continue with SSO' }).click();
 	await page.getByLabel('Work email').fill(email);
 	await page.getByRole('button', { name: 'Continue' }).click();
-	await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`));
+	await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`), {
+		timeout: 30_000
+	});
 	await page.locator('input[name=login]').fill(login);
 	await page.locator('input[name=password]').fill('anything');
 	await page.getByRole('button', { name: 'Sign-in' }).click();
@@ -246,7 +249,9 @@ test('the IdP callback works once, only in the browser that started it, and next
 	await third.page.goto(`${server.url}/login/sso`);
 	await third.page.getByLabel('Work email').fill(CO_OWNER.email);
 	await third.page.getByRole('button', { name: 'Continue' }).click();
-	await expect(third.page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`));
+	await expect(third.page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`), {
+		timeout: 30_000
+	});
 	await third.page.goto(callback!);
 	await expect(third.page.getByRole('alert')).toContainText('could not be verified');
 	expect(await signedIn(third.page)).toBe(401);
