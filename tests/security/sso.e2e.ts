@@ -258,11 +258,14 @@ test('the IdP callback works once, only in the browser that started it, and next
 	await third.context.close();
 
 	// The browser that started it finishes, and lands on the console, not evil.example.
+	const ssoCookie = (await context.cookies()).filter((c) => c.name === 'roster_sso');
+	expect(ssoCookie).toHaveLength(1);
 	await page.goto(callback!);
 	await expectOnConsole(page);
 	expect(await signedIn(page)).toBe(200);
 
-	// Its cookie was used up: the same callback again signs in nothing new.
+	// Used up on the server too: even with its cookie put back, the same callback signs in nothing.
+	await context.addCookies(ssoCookie);
 	const before = sqlite<{ n: number }>('select count(*) as n from sessions')[0]!.n;
 	await page.goto(callback!);
 	await expect(page.getByRole('alert')).toContainText('expired or was already used');
