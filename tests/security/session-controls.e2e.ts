@@ -116,7 +116,7 @@ test('the owner ends every session of a co-owner from Co-owners, and it is audit
 	expect((await owner.page.request.get(`${server.url}/api/me`)).status()).toBe(200);
 
 	const audit = await owner.page.request.get(
-		`${server.url}/api/enterprises/${acmeID}/audit?action=sessions.ended`
+		`${server.url}/api/enterprises/${acmeID}/audit?action=endAdminSessions`
 	);
 	const { entries } = (await audit.json()) as {
 		entries: { actor: string; target: string; before: string }[];

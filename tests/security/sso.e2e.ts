@@ -130,7 +130,7 @@ test('the owner sets up single sign-on in Settings and tests it; the client secr
 
 	// R24: the change is audited, without the secret.
 	const audit = await page.request.get(
-		`${server.url}/api/enterprises/${acmeID}/audit?action=sso.settings`
+		`${server.url}/api/enterprises/${acmeID}/audit?action=updateSsoSettings`
 	);
 	const text = await audit.text();
 	expect(text).toContain(idp.clientID);
@@ -309,10 +309,10 @@ test('with SSO required a co-owner cannot sign in with a password; the owner sti
 	const again = await freshPage(browser);
 	await signInWithPassword(again.page, OWNER.email, OWNER.password);
 	const audit = await again.page.request.get(
-		`${server.url}/api/enterprises/${acmeID}/audit?action=sso.password_fallback`
+		`${server.url}/api/enterprises/${acmeID}/audit?action=ssoPasswordFallback`
 	);
 	const { entries } = (await audit.json()) as { entries: { actor: string; action: string }[] };
-	expect(entries[0]).toMatchObject({ actor: OWNER.email, action: 'sso.password_fallback' });
+	expect(entries[0]).toMatchObject({ actor: OWNER.email, action: 'ssoPasswordFallback' });
 	await again.context.close();
 });
 

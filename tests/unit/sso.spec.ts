@@ -174,7 +174,7 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 			.selectFrom('audit_log')
 			.selectAll()
 			.where('enterprise_id', '=', e.id)
-			.where('action', '=', 'sso.settings')
+			.where('action', '=', 'updateSsoSettings')
 			.execute();
 		expect(audit).toHaveLength(1);
 		expect(audit[0]!.actor_user_id).toBe(e.owner.id);
@@ -201,6 +201,28 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		expect(row.required).toBe(1);
 	});
 
+	it('a secret sealed under another key (the key was lost) asks the owner to enter it again', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		await t.database.db
+			.updateTable('sso_configs')
+			.set({
+				client_secret: seal(SECRET, e.id, { SECRET_KEY: 'another-key-another-key-another-key' })
+			})
+			.where('enterprise_id', '=', e.id)
+			.execute();
+		await expect(
+			startSso(
+				t.database,
+				{ email: `a@${e.domain}`, next: '/', redirectURI: 'http://r/cb', ip: null },
+				NOW
+			)
+		).rejects.toMatchObject({
+			code: 'NOT_CONFIGURED',
+			message: expect.stringContaining('must enter the client secret again')
+		});
+	});
+
 	it("each enterprise's settings are its own: changing or removing one leaves the other", async () => {
 		const a = await enterprise();
 		const b = await enterprise();
@@ -212,7 +234,7 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		const removed = await t.database.db
 			.selectFrom('audit_log')
 			.select(['enterprise_id'])
-			.where('action', '=', 'sso.removed')
+			.where('action', '=', 'removeSsoSettings')
 			.where('enterprise_id', 'in', [a.id, b.id])
 			.execute();
 		expect(removed).toEqual([{ enterprise_id: a.id }]);
@@ -318,9 +340,9 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 			.selectFrom('audit_log')
 			.select(['actor_user_id', 'action'])
 			.where('enterprise_id', '=', e.id)
-			.where('action', '=', 'sso.password_fallback')
+			.where('action', '=', 'ssoPasswordFallback')
 			.execute();
-		expect(fallback).toEqual([{ actor_user_id: e.owner.id, action: 'sso.password_fallback' }]);
+		expect(fallback).toEqual([{ actor_user_id: e.owner.id, action: 'ssoPasswordFallback' }]);
 		// Not required: passwords work for everyone again.
 		await configure(e.id, e.owner.id, { clientSecret: '', required: false });
 		expect(
@@ -373,7 +395,7 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 			.selectFrom('audit_log')
 			.select(['actor_user_id', 'target', 'before'])
 			.where('enterprise_id', '=', e.id)
-			.where('action', '=', 'sessions.ended')
+			.where('action', '=', 'endAdminSessions')
 			.execute();
 		expect(audit).toEqual([
 			{ actor_user_id: e.owner.id, target: e.coOwner.email, before: '{"sessions":2}' }

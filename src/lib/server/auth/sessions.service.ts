@@ -118,7 +118,7 @@ export async function endAdminSessions(
 				at: now,
 				actor_user_id: actor.userID,
 				actor_kind: 'console',
-				action: 'sessions.ended',
+				action: 'endAdminSessions',
 				target: target.email,
 				before: JSON.stringify({ sessions: ended.length }),
 				after: JSON.stringify({ sessions: 0 })

@@ -169,7 +169,7 @@ export async function saveSsoSettings(
 				at: now,
 				actor_user_id: actor.userID,
 				actor_kind: 'console',
-				action: 'sso.settings',
+				action: 'updateSsoSettings',
 				target: 'Single sign-on',
 				before: JSON.stringify(describe(before)),
 				after: JSON.stringify({
@@ -205,7 +205,7 @@ export async function removeSsoSettings(
 				at: now,
 				actor_user_id: actor.userID,
 				actor_kind: 'console',
-				action: 'sso.removed',
+				action: 'removeSsoSettings',
 				target: 'Single sign-on',
 				before: JSON.stringify({
 					issuer: gone.issuer,
@@ -228,11 +228,21 @@ async function configOf(
 		.where('enterprise_id', '=', enterpriseID)
 		.executeTakeFirst();
 	if (!row) return null;
-	return {
-		issuer: row.issuer,
-		clientID: row.client_id,
-		clientSecret: open(row.client_secret, enterpriseID)
-	};
+	let clientSecret: string;
+	try {
+		clientSecret = open(row.client_secret, enterpriseID);
+	} catch (err) {
+		// The key changed (SECRET_KEY, or DATA_DIR/secret.key lost): the owner enters the secret again.
+		log('error', 'SSO client secret cannot be decrypted', {
+			enterpriseID,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new SsoError(
+			'NOT_CONFIGURED',
+			"Single sign-on cannot be used: the saved client secret can no longer be read (the server's secret key changed). The owner must enter the client secret again in Settings."
+		);
+	}
+	return { issuer: row.issuer, clientID: row.client_id, clientSecret };
 }
 
 /** The IdP's configuration through discovery, ID token signatures checked against its keys. */
@@ -558,7 +568,7 @@ export async function auditPasswordFallback(
 				at: now,
 				actor_user_id: userID,
 				actor_kind: 'console',
-				action: 'sso.password_fallback',
+				action: 'ssoPasswordFallback',
 				target: 'Single sign-on',
 				before: null,
 				after: JSON.stringify({ signedInWith: 'password' })

@@ -49,7 +49,7 @@ export const actions: Actions = {
 			if (err.code === 'RATE_LIMITED') {
 				return fail(429, { email, message: rateLimitedMessage(err.retryAfterSeconds) });
 			}
-			return fail(err.code === 'PROVIDER_UNREACHABLE' ? 502 : 400, { email, message: err.message });
+			return fail(400, { email, message: err.message });
 		}
 		cookies.set(SSO_COOKIE, started.cookie, {
 			path: '/login/sso',
