@@ -50,6 +50,7 @@ test('on PostgreSQL a co-owner signs in with SSO, sees the session, and the owne
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	await page.goto(`${server.url}/login/sso`);
+	await page.waitForLoadState('networkidle');
 	await page.getByLabel('Work email').fill(CO_OWNER);
 	await page.getByRole('button', { name: 'Continue' }).click();
 	await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`), { timeout: 30_000 });

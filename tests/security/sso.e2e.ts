@@ -50,6 +50,7 @@ async function expectOnConsole(page: Page): Promise<void> {
 /** Goes through "Continue with SSO" and the IdP's sign-in and consent pages as `login`. */
 async function signInWithSso(page: Page, email: string, login = email): Promise<void> {
 	await page.getByRole('link', { name: 'Continue with SSO' }).click();
+	await page.waitForLoadState('networkidle');
 	await page.getByLabel('Work email').fill(email);
 	await page.getByRole('button', { name: 'Continue' }).click();
 	await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`), {
@@ -166,6 +167,7 @@ test('a co-owner signs in with SSO by work email and lands on the page they aske
 
 test('an email on no domain with SSO is told so and stays on Roster', async ({ page }) => {
 	await page.goto(`${server.url}/login/sso`);
+	await page.waitForLoadState('networkidle');
 	await page.getByLabel('Work email').fill('someone@elsewhere.example');
 	await page.getByRole('button', { name: 'Continue' }).click();
 	await expect(page.getByRole('alert')).toContainText('Single sign-on is not set up');
@@ -247,6 +249,7 @@ test('the IdP callback works once, only in the browser that started it, and next
 	// A browser in the middle of a sign-in of its own: the state does not match its own, refused.
 	const third = await freshPage(browser);
 	await third.page.goto(`${server.url}/login/sso`);
+	await third.page.waitForLoadState('networkidle');
 	await third.page.getByLabel('Work email').fill(CO_OWNER.email);
 	await third.page.getByRole('button', { name: 'Continue' }).click();
 	await expect(third.page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`), {
