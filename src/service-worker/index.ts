@@ -36,6 +36,8 @@ cleanupOutdatedCaches();
 // routed here at all and go to the network untouched.
 // A sign-out this device recorded offline is completed first, before anything reaches the server
 // with the session it ends (the shell itself holds no data, so it opens either way).
+// The IdP's redirect back from single sign-on goes to the server itself: it carries the one-time
+// code, exchanged exactly once, and sets the session cookie on that very response.
 const shell = createHandlerBoundToURL(SHELL_URL);
 registerRoute(
 	new NavigationRoute(
@@ -43,7 +45,15 @@ registerRoute(
 			await settleSignOut().catch(() => false);
 			return shell(options);
 		},
-		{ denylist: [/^\/api\//, /^\/scim\//, /^\/healthz(?:\/|$)/, /\/__data\.json$/] }
+		{
+			denylist: [
+				/^\/api\//,
+				/^\/scim\//,
+				/^\/healthz(?:\/|$)/,
+				/\/__data\.json$/,
+				/^\/login\/sso\/callback(?:\/|$)/
+			]
+		}
 	)
 );
 

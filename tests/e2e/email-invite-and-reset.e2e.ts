@@ -215,7 +215,9 @@ test('without SMTP settings the server says email is off, and the reset page say
 		const context = await browser.newContext({ baseURL: plain.url });
 		const page = await context.newPage();
 		await page.goto(`${plain.url}/forgot-password`);
-		await expect(page.getByText('This Roster server does not send password reset emails')).toBeVisible();
+		await expect(
+			page.getByText('This Roster server does not send password reset emails')
+		).toBeVisible();
 		await expect(page.getByRole('button', { name: 'Send reset link' })).toHaveCount(0);
 		await context.close();
 	} finally {

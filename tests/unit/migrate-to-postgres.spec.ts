@@ -16,6 +16,7 @@ import {
 } from '../../src/lib/server/db/copy-to-postgres';
 import { seedDemoIfEmpty, seedEnterprise } from '../../src/lib/server/seed';
 import { login } from '../../src/lib/server/auth/login';
+import { seal } from '../../src/lib/server/auth/secret-box';
 import { resolveSession } from '../../src/lib/server/auth/session';
 import { membershipIn } from '../../src/lib/server/enterprises.service';
 import { push } from '../../src/lib/server/sync/push';
@@ -156,6 +157,42 @@ describe.skipIf(!pgURL)('SQLite → PostgreSQL (npm run migrate-to-postgres), on
 		});
 		expect(provisioned.status).toBe(201);
 		setDb(undefined);
+		// Single sign-on: settings with a sealed secret, a linked subject, a sign-in under way.
+		await writer.db
+			.insertInto('sso_configs')
+			.values({
+				enterprise_id: enterpriseID,
+				issuer: 'https://login.acme.test',
+				client_id: 'roster',
+				client_secret: seal('client-secret', enterpriseID, { SECRET_KEY: 'k'.repeat(32) }),
+				required: 1,
+				tested_at: Date.now(),
+				updated_at: Date.now()
+			})
+			.execute();
+		await writer.db
+			.insertInto('sso_identities')
+			.values({
+				enterprise_id: enterpriseID,
+				issuer: 'https://login.acme.test',
+				subject: 'okta-owner',
+				user_id: ownerID,
+				created_at: Date.now()
+			})
+			.execute();
+		await writer.db
+			.insertInto('sso_logins')
+			.values({
+				id: 'a'.repeat(64),
+				enterprise_id: enterpriseID,
+				state: 'state',
+				nonce: 'nonce',
+				code_verifier: 'verifier',
+				redirect_uri: 'http://localhost:3000/login/sso/callback',
+				next: '/',
+				expires_at: Date.now() + 600_000
+			})
+			.execute();
 		await writer.close();
 
 		source = openDb({ file, readonly: true });

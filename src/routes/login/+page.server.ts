@@ -1,7 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { loginSchema } from '$lib/domain/auth';
 import { getDb } from '$lib/server/db';
-import { login, rateLimitedMessage } from '$lib/server/auth/login';
+import { login, rateLimitedMessage, SSO_REQUIRED_MESSAGE } from '$lib/server/auth/login';
 import { setSessionCookie } from '$lib/server/auth/cookies';
 import { clientAddress } from '$lib/server/proxy-address';
 import { safeNext } from '$lib/server/auth/next';
@@ -34,6 +34,9 @@ export const actions: Actions = {
 		});
 		if (!result.ok && result.code === 'RATE_LIMITED') {
 			return fail(429, { email, message: rateLimitedMessage(result.retryAfterSeconds) });
+		}
+		if (!result.ok && result.code === 'SSO_REQUIRED') {
+			return fail(403, { email, message: SSO_REQUIRED_MESSAGE });
 		}
 		if (!result.ok) return fail(401, { email, message: 'Email or password is incorrect.' });
 		setSessionCookie(cookies, url, result.secret, result.expiresAt);

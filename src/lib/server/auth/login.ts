@@ -1,7 +1,8 @@
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { dummyHash, verifyPassword } from './password';
-import { clear, hit, isMarked, mark, passGate, release } from './rate-limit';
+import { clear, hit, isMarked, mark, passGate, release, type LimitResult } from './rate-limit';
+import { auditPasswordFallback, passwordPolicy } from './sso.service';
 import { createSession } from './session';
 import { sql } from 'kysely';
 import { captureOnSignIn } from '../sync/capture';
@@ -46,10 +47,32 @@ export function rateLimitedMessage(seconds: number): string {
 	return `Too many sign-in attempts. Try again in ${wait}.`;
 }
 
+/**
+ * Counts an SSO sign-in attempt against the address's limit, as a password attempt counts (a
+ * successful one gives it back through `releaseAddressAttempt`).
+ */
+export async function countAddressAttempt(
+	database: Db,
+	address: string | null,
+	now = Date.now()
+): Promise<LimitResult> {
+	return hit(database, limitKeys('', address).address, ADDRESS_LIMIT, WINDOW_MS, now);
+}
+
+/** Gives back an attempt counted by `countAddressAttempt` (the sign-in succeeded). */
+export async function releaseAddressAttempt(database: Db, address: string | null): Promise<void> {
+	await release(database, limitKeys('', address).address);
+}
+
+/** What an admin whose enterprise requires SSO is told when they try their password. */
+export const SSO_REQUIRED_MESSAGE =
+	'Your enterprise requires single sign-on. Use Continue with SSO and your work email.';
+
 /** What a sign-in attempt came to. */
 export type LoginResult =
 	| { ok: true; secret: string; expiresAt: number; userID: string }
 	| { ok: false; code: 'INVALID_CREDENTIALS' }
+	| { ok: false; code: 'SSO_REQUIRED' }
 	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
 
 /**
@@ -98,6 +121,10 @@ export async function login(
 		: (await verifyPassword(input.password, await dummyHash())) && false;
 
 	if (!user || !valid) return { ok: false, code: 'INVALID_CREDENTIALS' };
+	// Checked only once the password is right, so it tells a guesser nothing. The owner keeps the
+	// password as the way back in when the IdP fails; each such sign-in is audited.
+	const policy = await passwordPolicy(database, user.id);
+	if (policy.blocked) return { ok: false, code: 'SSO_REQUIRED' };
 	await clear(database, keys.pair);
 	await release(database, keys.address);
 	await release(database, keys.account);
@@ -117,6 +144,7 @@ export async function login(
 			err: err instanceof Error ? err.message : String(err)
 		});
 	}
+	await auditPasswordFallback(database, user.id, policy.fallbackIn, now);
 	const session = await createSession(database, user.id, meta, now);
 	return { ok: true, ...session, userID: user.id };
 }

@@ -548,6 +548,62 @@ const mail: Migration = {
 	}
 };
 
+/**
+ * Single sign-on with OpenID Connect: each enterprise's IdP settings (the client secret encrypted),
+ * the IdP subjects linked to accounts, and the sign-ins under way (state, nonce and PKCE verifier,
+ * found through the browser's cookie and used once).
+ */
+const sso: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.createTable('sso_configs')
+			.addColumn('enterprise_id', 'text', (c) =>
+				c.primaryKey().references('enterprises.id').onDelete('cascade')
+			)
+			.addColumn('issuer', 'text', (c) => c.notNull())
+			.addColumn('client_id', 'text', (c) => c.notNull())
+			.addColumn('client_secret', 'text', (c) => c.notNull())
+			.addColumn('required', BOOL, (c) => c.notNull().defaultTo(0))
+			.addColumn('tested_at', TS)
+			.addColumn('updated_at', TS, (c) => c.notNull())
+			.execute();
+		await db.schema
+			.createTable('sso_identities')
+			.addColumn('enterprise_id', 'text', (c) =>
+				c.notNull().references('enterprises.id').onDelete('cascade')
+			)
+			.addColumn('issuer', 'text', (c) => c.notNull())
+			.addColumn('subject', 'text', (c) => c.notNull())
+			.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+			.addColumn('created_at', TS, (c) => c.notNull())
+			.addPrimaryKeyConstraint('sso_identities_pk', ['enterprise_id', 'issuer', 'subject'])
+			.execute();
+		await db.schema
+			.createIndex('sso_identities_user')
+			.on('sso_identities')
+			.column('user_id')
+			.execute();
+		await db.schema
+			.createTable('sso_logins')
+			.addColumn('id', 'text', (c) => c.primaryKey())
+			.addColumn('enterprise_id', 'text', (c) =>
+				c.notNull().references('enterprises.id').onDelete('cascade')
+			)
+			.addColumn('state', 'text', (c) => c.notNull())
+			.addColumn('nonce', 'text', (c) => c.notNull())
+			.addColumn('code_verifier', 'text', (c) => c.notNull())
+			.addColumn('redirect_uri', 'text', (c) => c.notNull())
+			.addColumn('next', 'text', (c) => c.notNull())
+			.addColumn('expires_at', TS, (c) => c.notNull())
+			.execute();
+		await db.schema
+			.createIndex('sso_logins_expires')
+			.on('sso_logins')
+			.column('expires_at')
+			.execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -559,6 +615,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0006_scim_display_name': scimDisplayName,
 		'0007_purge_indexes': purgeIndexes,
 		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
+		'0010_sso': sso,
 		'0011_mail': mail
 	};
 }

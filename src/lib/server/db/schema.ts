@@ -244,6 +244,38 @@ export interface SessionTable {
 	user_agent: string | null;
 }
 
+/** An enterprise's OpenID Connect settings; the client secret is encrypted (see auth/secret-box). */
+export interface SsoConfigTable {
+	enterprise_id: string;
+	issuer: string;
+	client_id: string;
+	client_secret: string;
+	required: number;
+	tested_at: number | null;
+	updated_at: number;
+}
+
+/** An IdP subject linked to an account, per enterprise and issuer. */
+export interface SsoIdentityTable {
+	enterprise_id: string;
+	issuer: string;
+	subject: string;
+	user_id: string;
+	created_at: number;
+}
+
+/** An SSO sign-in under way: its id is the hash of the browser's cookie; used once. */
+export interface SsoLoginTable {
+	id: string;
+	enterprise_id: string;
+	state: string;
+	nonce: string;
+	code_verifier: string;
+	redirect_uri: string;
+	next: string;
+	expires_at: number;
+}
+
 /** Fixed-window counters for rate limits, shared by every app instance. */
 export interface RateLimitTable {
 	key: string;
@@ -315,4 +347,7 @@ export interface Database {
 	mail_queue: MailQueueTable;
 	invite_tokens: InviteTokenTable;
 	password_resets: PasswordResetTable;
+	sso_configs: SsoConfigTable;
+	sso_identities: SsoIdentityTable;
+	sso_logins: SsoLoginTable;
 }

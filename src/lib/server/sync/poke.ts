@@ -62,6 +62,11 @@ export function endSessionStreams(secret: string): void {
 	for (const end of [...(streamsBySession.get(sessionKey(secret)) ?? [])]) end();
 }
 
+/** Ends every poke stream on this instance of the session stored under `sessionID` (its hash). */
+export function endStreamsOfSession(sessionID: string): void {
+	for (const end of [...(streamsBySession.get(sessionID) ?? [])]) end();
+}
+
 /**
  * Whether a poke stream may go on: its session is still live and its admin still holds a console
  * role in the enterprise (R2). A failed check ends the stream too; the console reconnects.

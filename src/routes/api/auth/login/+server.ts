@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { loginSchema } from '$lib/domain/auth';
 import { getDb } from '$lib/server/db';
-import { login, rateLimitedMessage } from '$lib/server/auth/login';
+import { login, rateLimitedMessage, SSO_REQUIRED_MESSAGE } from '$lib/server/auth/login';
 import { setSessionCookie } from '$lib/server/auth/cookies';
 import { clientAddress } from '$lib/server/proxy-address';
 import { enterprisesOf } from '$lib/server/enterprises.service';
@@ -22,6 +22,9 @@ export const POST: RequestHandler = api(async ({ request, cookies, url, getClien
 			},
 			{ status: 429, headers: { 'retry-after': String(result.retryAfterSeconds) } }
 		);
+	}
+	if (!result.ok && result.code === 'SSO_REQUIRED') {
+		throw new ApiError(403, 'ssoRequired', SSO_REQUIRED_MESSAGE);
 	}
 	if (!result.ok) throw new ApiError(401, 'invalidCredentials', 'Email or password is incorrect.');
 	setSessionCookie(cookies, url, result.secret, result.expiresAt);

@@ -1,0 +1,578 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import * as oidc from 'openid-client';
+import type { Db } from '../db';
+import { emailDomain, isWithin } from '../../domain/domains';
+import { normalizeEmail } from '../../domain/email';
+import { canUseConsole, type AccountRole } from '../../domain/roles';
+import { log } from '../log';
+import { countAddressAttempt, releaseAddressAttempt } from './login';
+import { createSession } from './session';
+import { open, seal } from './secret-box';
+
+/** How long a browser has to come back from the IdP. */
+const LOGIN_TTL_MS = 10 * 60 * 1000;
+
+/** The page the IdP sends the browser back to, on this console's origin. */
+export const CALLBACK_PATH = '/login/sso/callback';
+
+/** The name of the cookie that binds an SSO sign-in under way to its browser. */
+export const SSO_COOKIE = 'roster_sso';
+
+/** The SSO settings of an enterprise as the console shows them: never the client secret. */
+export interface SsoSettings {
+	configured: boolean;
+	issuer: string;
+	clientID: string;
+	hasSecret: boolean;
+	required: boolean;
+	testedAt: number | null;
+}
+
+/** A refusal in plain words, for the admin. */
+export class SsoError extends Error {
+	constructor(
+		readonly code:
+			| 'NOT_CONFIGURED'
+			| 'NO_REALM'
+			| 'PROVIDER_UNREACHABLE'
+			| 'RATE_LIMITED'
+			| 'EXPIRED'
+			| 'REJECTED'
+			| 'EMAIL_NOT_ALLOWED'
+			| 'NO_ACCOUNT',
+		message: string,
+		readonly retryAfterSeconds = 0
+	) {
+		super(message);
+	}
+}
+
+function hash(secret: string): string {
+	return createHash('sha256').update(secret).digest('hex');
+}
+
+function isLoopback(host: string): boolean {
+	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * An issuer URL as stored: https, or http on a loopback address only (an IdP on the same machine,
+ * as in the tests); no credentials, query or fragment. Returns a message when it is not acceptable.
+ */
+export function checkIssuer(
+	input: string
+): { ok: true; issuer: string } | { ok: false; message: string } {
+	let url: URL;
+	try {
+		url = new URL(input.trim());
+	} catch {
+		return {
+			ok: false,
+			message: 'Enter the issuer as a full URL, for example https://login.example.com'
+		};
+	}
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+		return { ok: false, message: 'The issuer URL must start with https://' };
+	}
+	if (url.username || url.password || url.search || url.hash) {
+		return { ok: false, message: 'The issuer URL has no user name, query or fragment' };
+	}
+	return { ok: true, issuer: url.href.replace(/\/$/, '') };
+}
+
+/** The enterprise's SSO settings, without the secret. */
+export async function ssoSettings({ db }: Db, enterpriseID: string): Promise<SsoSettings> {
+	const row = await db
+		.selectFrom('sso_configs')
+		.select(['issuer', 'client_id', 'required', 'tested_at'])
+		.where('enterprise_id', '=', enterpriseID)
+		.executeTakeFirst();
+	if (!row) {
+		return {
+			configured: false,
+			issuer: '',
+			clientID: '',
+			hasSecret: false,
+			required: false,
+			testedAt: null
+		};
+	}
+	return {
+		configured: true,
+		issuer: row.issuer,
+		clientID: row.client_id,
+		hasSecret: true,
+		required: row.required === 1,
+		testedAt: row.tested_at == null ? null : Number(row.tested_at)
+	};
+}
+
+/**
+ * Saves the SSO settings (owner only, checked by the caller). An empty `clientSecret` keeps the
+ * stored one. Audited, without the secret (R24).
+ */
+export async function saveSsoSettings(
+	database: Db,
+	enterpriseID: string,
+	input: { issuer: string; clientID: string; clientSecret: string; required: boolean },
+	actor: { userID: string },
+	now = Date.now()
+): Promise<SsoSettings> {
+	const issuer = checkIssuer(input.issuer);
+	if (!issuer.ok) throw new SsoError('NOT_CONFIGURED', issuer.message);
+	const before = await ssoSettings(database, enterpriseID);
+	if (!before.configured && !input.clientSecret) {
+		throw new SsoError(
+			'NOT_CONFIGURED',
+			'Enter the client secret your identity provider gave you.'
+		);
+	}
+	const changedSecret = input.clientSecret !== '';
+	await database.db.transaction().execute(async (trx) => {
+		const values = {
+			issuer: issuer.issuer,
+			client_id: input.clientID,
+			required: input.required ? 1 : 0,
+			updated_at: now,
+			// A new issuer or client has not been tested yet.
+			...(before.issuer !== issuer.issuer || before.clientID !== input.clientID || changedSecret
+				? { tested_at: null }
+				: {})
+		};
+		if (before.configured) {
+			await trx
+				.updateTable('sso_configs')
+				.set({
+					...values,
+					...(changedSecret ? { client_secret: seal(input.clientSecret, enterpriseID) } : {})
+				})
+				.where('enterprise_id', '=', enterpriseID)
+				.execute();
+		} else {
+			await trx
+				.insertInto('sso_configs')
+				.values({
+					enterprise_id: enterpriseID,
+					client_secret: seal(input.clientSecret, enterpriseID),
+					tested_at: null,
+					...values
+				})
+				.execute();
+		}
+		const describe = (s: SsoSettings) =>
+			s.configured ? { issuer: s.issuer, clientID: s.clientID, required: s.required } : null;
+		await trx
+			.insertInto('audit_log')
+			.values({
+				enterprise_id: enterpriseID,
+				at: now,
+				actor_user_id: actor.userID,
+				actor_kind: 'console',
+				action: 'updateSsoSettings',
+				target: 'Single sign-on',
+				before: JSON.stringify(describe(before)),
+				after: JSON.stringify({
+					issuer: issuer.issuer,
+					clientID: input.clientID,
+					required: input.required,
+					secretChanged: changedSecret
+				})
+			})
+			.execute();
+	});
+	return ssoSettings(database, enterpriseID);
+}
+
+/** Removes the SSO settings (and so the requirement); audited. */
+export async function removeSsoSettings(
+	{ db }: Db,
+	enterpriseID: string,
+	actor: { userID: string },
+	now = Date.now()
+): Promise<void> {
+	await db.transaction().execute(async (trx) => {
+		const gone = await trx
+			.deleteFrom('sso_configs')
+			.where('enterprise_id', '=', enterpriseID)
+			.returning(['issuer', 'client_id', 'required'])
+			.executeTakeFirst();
+		if (!gone) return;
+		await trx
+			.insertInto('audit_log')
+			.values({
+				enterprise_id: enterpriseID,
+				at: now,
+				actor_user_id: actor.userID,
+				actor_kind: 'console',
+				action: 'removeSsoSettings',
+				target: 'Single sign-on',
+				before: JSON.stringify({
+					issuer: gone.issuer,
+					clientID: gone.client_id,
+					required: gone.required === 1
+				}),
+				after: null
+			})
+			.execute();
+	});
+}
+
+async function configOf(
+	{ db }: Db,
+	enterpriseID: string
+): Promise<{ issuer: string; clientID: string; clientSecret: string } | null> {
+	const row = await db
+		.selectFrom('sso_configs')
+		.select(['issuer', 'client_id', 'client_secret'])
+		.where('enterprise_id', '=', enterpriseID)
+		.executeTakeFirst();
+	if (!row) return null;
+	let clientSecret: string;
+	try {
+		clientSecret = open(row.client_secret, enterpriseID);
+	} catch (err) {
+		// The key changed (SECRET_KEY, or DATA_DIR/secret.key lost): the owner enters the secret again.
+		log('error', 'SSO client secret cannot be decrypted', {
+			enterpriseID,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new SsoError(
+			'NOT_CONFIGURED',
+			"Single sign-on cannot be used: the saved client secret can no longer be read (the server's secret key changed). The owner must enter the client secret again in Settings."
+		);
+	}
+	return { issuer: row.issuer, clientID: row.client_id, clientSecret };
+}
+
+/** The IdP's configuration through discovery, ID token signatures checked against its keys. */
+async function discover(config: { issuer: string; clientID: string; clientSecret: string }) {
+	const execute = [oidc.enableNonRepudiationChecks];
+	if (new URL(config.issuer).protocol === 'http:') execute.push(oidc.allowInsecureRequests);
+	try {
+		return await oidc.discovery(
+			new URL(config.issuer),
+			config.clientID,
+			config.clientSecret,
+			undefined,
+			{
+				execute,
+				timeout: 10
+			}
+		);
+	} catch (err) {
+		log('warn', 'OpenID discovery failed', {
+			issuer: config.issuer,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new SsoError(
+			'PROVIDER_UNREACHABLE',
+			`Could not read the identity provider's configuration at ${config.issuer}/.well-known/openid-configuration. Check the issuer URL.`
+		);
+	}
+}
+
+/** Checks the stored settings against the IdP (discovery, code flow with PKCE); records when it passed. */
+export async function testSsoSettings(
+	database: Db,
+	enterpriseID: string,
+	now = Date.now()
+): Promise<{ ok: true; message: string } | { ok: false; message: string }> {
+	const config = await configOf(database, enterpriseID);
+	if (!config) return { ok: false, message: 'Save the single sign-on settings first.' };
+	try {
+		const found = await discover(config);
+		const meta = found.serverMetadata();
+		if (meta.response_types_supported && !meta.response_types_supported.includes('code')) {
+			return {
+				ok: false,
+				message: 'The identity provider does not offer the authorization code flow.'
+			};
+		}
+		if (!meta.supportsPKCE()) {
+			return { ok: false, message: 'The identity provider does not support PKCE (S256).' };
+		}
+	} catch (err) {
+		if (err instanceof SsoError) return { ok: false, message: err.message };
+		throw err;
+	}
+	await database.db
+		.updateTable('sso_configs')
+		.set({ tested_at: now })
+		.where('enterprise_id', '=', enterpriseID)
+		.execute();
+	return { ok: true, message: `The identity provider at ${config.issuer} answered as expected.` };
+}
+
+/**
+ * Home realm discovery (R13): the enterprise whose verified domain covers the email's domain and
+ * that has SSO set up; the most specific domain wins.
+ */
+export async function realmOf({ db }: Db, email: string): Promise<string | null> {
+	const host = emailDomain(normalizeEmail(email));
+	const rows = await db
+		.selectFrom('domains')
+		.innerJoin('sso_configs', 'sso_configs.enterprise_id', 'domains.enterprise_id')
+		.select(['domains.enterprise_id', 'domains.domain'])
+		.where('domains.verified_at', 'is not', null)
+		.execute();
+	const matches = rows
+		.filter((r) => isWithin(host, r.domain))
+		.sort((a, b) => b.domain.length - a.domain.length);
+	return matches[0]?.enterprise_id ?? null;
+}
+
+/**
+ * Starts an SSO sign-in for a work email: finds the enterprise, and returns the IdP's authorization
+ * URL and the cookie secret that binds state, nonce and PKCE verifier to this browser. Counts
+ * against the sign-in limit of the address like a password attempt.
+ */
+export async function startSso(
+	database: Db,
+	input: { email: string; next: string; redirectURI: string; ip: string | null },
+	now = Date.now()
+): Promise<{ url: string; cookie: string }> {
+	const limited = await countAddressAttempt(database, input.ip, now);
+	if (!limited.allowed) {
+		throw new SsoError('RATE_LIMITED', '', limited.retryAfterSeconds);
+	}
+	const enterpriseID = await realmOf(database, input.email);
+	if (!enterpriseID) {
+		throw new SsoError(
+			'NO_REALM',
+			'Single sign-on is not set up for that email address. Sign in with your password, or ask your owner.'
+		);
+	}
+	const config = await configOf(database, enterpriseID);
+	if (!config)
+		throw new SsoError('NO_REALM', 'Single sign-on is not set up for that email address.');
+	const found = await discover(config);
+	const state = oidc.randomState();
+	const nonce = oidc.randomNonce();
+	const verifier = oidc.randomPKCECodeVerifier();
+	const cookie = randomBytes(32).toString('base64url');
+	await database.db.deleteFrom('sso_logins').where('expires_at', '<=', now).execute();
+	await database.db
+		.insertInto('sso_logins')
+		.values({
+			id: hash(cookie),
+			enterprise_id: enterpriseID,
+			state,
+			nonce,
+			code_verifier: verifier,
+			redirect_uri: input.redirectURI,
+			next: input.next,
+			expires_at: now + LOGIN_TTL_MS
+		})
+		.execute();
+	const url = oidc.buildAuthorizationUrl(found, {
+		redirect_uri: input.redirectURI,
+		scope: 'openid email profile',
+		response_type: 'code',
+		state,
+		nonce,
+		code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+		code_challenge_method: 'S256',
+		login_hint: normalizeEmail(input.email)
+	});
+	return { url: url.href, cookie };
+}
+
+const REJECTED =
+	"The identity provider's answer could not be verified, so you were not signed in. Try again; if it keeps happening, ask your owner to test the single sign-on settings.";
+
+/**
+ * Finishes an SSO sign-in on the callback: the browser's cookie finds the sign-in under way (used
+ * once, whatever the outcome); the code is exchanged with its PKCE verifier, state and nonce
+ * checked and the ID token verified by openid-client. The IdP's email must be verified and on one
+ * of the enterprise's verified domains (R13), and belong to an admin of that enterprise; the IdP
+ * subject is then linked to the account.
+ */
+export async function finishSso(
+	database: Db,
+	input: {
+		cookie: string | undefined;
+		callbackURL: URL;
+		ip: string | null;
+		userAgent: string | null;
+	},
+	now = Date.now()
+): Promise<{ secret: string; expiresAt: number; next: string; userID: string }> {
+	const expired = new SsoError(
+		'EXPIRED',
+		'This sign-in link has expired or was already used. Start again with Continue with SSO.'
+	);
+	if (!input.cookie || !/^[A-Za-z0-9_-]{20,100}$/.test(input.cookie)) throw expired;
+	const pending = await database.db
+		.deleteFrom('sso_logins')
+		.where('id', '=', hash(input.cookie))
+		.returningAll()
+		.executeTakeFirst();
+	if (!pending || Number(pending.expires_at) <= now) throw expired;
+	// The IdP must send the browser back to the address the sign-in started from.
+	const back = new URL(input.callbackURL.pathname, input.callbackURL.origin).href;
+	if (back !== pending.redirect_uri) throw new SsoError('REJECTED', REJECTED);
+	const config = await configOf(database, pending.enterprise_id);
+	if (!config)
+		throw new SsoError('NOT_CONFIGURED', 'Single sign-on is no longer set up for this enterprise.');
+	const found = await discover(config);
+	const providerError = input.callbackURL.searchParams.get('error');
+	if (providerError) {
+		const described = input.callbackURL.searchParams.get('error_description');
+		throw new SsoError(
+			'REJECTED',
+			`The identity provider did not sign you in (${(described || providerError).slice(0, 200)}).`
+		);
+	}
+	let claims: oidc.IDToken | undefined;
+	try {
+		const tokens = await oidc.authorizationCodeGrant(found, input.callbackURL, {
+			pkceCodeVerifier: pending.code_verifier,
+			expectedState: pending.state,
+			expectedNonce: pending.nonce,
+			idTokenExpected: true
+		});
+		claims = tokens.claims();
+	} catch (err) {
+		log('warn', 'SSO sign-in refused', {
+			enterpriseID: pending.enterprise_id,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new SsoError('REJECTED', REJECTED);
+	}
+	if (!claims) throw new SsoError('REJECTED', REJECTED);
+	const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : null;
+	if (!email || claims.email_verified !== true) {
+		throw new SsoError(
+			'EMAIL_NOT_ALLOWED',
+			'Your identity provider did not confirm that your email address is verified, so you were not signed in. Ask your IT team.'
+		);
+	}
+	const domains = await database.db
+		.selectFrom('domains')
+		.select('domain')
+		.where('enterprise_id', '=', pending.enterprise_id)
+		.where('verified_at', 'is not', null)
+		.execute();
+	if (!domains.some((d) => isWithin(emailDomain(email), d.domain))) {
+		throw new SsoError(
+			'EMAIL_NOT_ALLOWED',
+			`${email} is not on one of this enterprise's verified domains, so you were not signed in.`
+		);
+	}
+	const userID = await linkedAccount(
+		database,
+		pending.enterprise_id,
+		config.issuer,
+		claims.sub,
+		email,
+		now
+	);
+	await database.db
+		.updateTable('users')
+		.set({ last_login_at: now })
+		.where('id', '=', userID)
+		.execute();
+	await releaseAddressAttempt(database, input.ip);
+	const session = await createSession(
+		database,
+		userID,
+		{ ip: input.ip, userAgent: input.userAgent },
+		now
+	);
+	return { ...session, next: pending.next, userID };
+}
+
+/** The admin an IdP subject is linked to, linking it by email on the first SSO sign-in. */
+async function linkedAccount(
+	{ db }: Db,
+	enterpriseID: string,
+	issuer: string,
+	subject: string,
+	email: string,
+	now: number
+): Promise<string> {
+	const linked = await db
+		.selectFrom('sso_identities')
+		.select('user_id')
+		.where('enterprise_id', '=', enterpriseID)
+		.where('issuer', '=', issuer)
+		.where('subject', '=', subject)
+		.executeTakeFirst();
+	const user = linked
+		? { id: linked.user_id }
+		: await db
+				.selectFrom('users')
+				.select('id')
+				.where(sql`lower(email)`, '=', email)
+				.executeTakeFirst();
+	const role = user
+		? await db
+				.selectFrom('account_roles')
+				.select('role')
+				.where('enterprise_id', '=', enterpriseID)
+				.where('user_id', '=', user.id)
+				.executeTakeFirst()
+		: undefined;
+	if (!user || !canUseConsole(role?.role as AccountRole | undefined)) {
+		throw new SsoError(
+			'NO_ACCOUNT',
+			`${email} is not an admin of this enterprise in Roster. Ask your owner to add you.`
+		);
+	}
+	if (!linked) {
+		await db
+			.insertInto('sso_identities')
+			.values({ enterprise_id: enterpriseID, issuer, subject, user_id: user.id, created_at: now })
+			.onConflict((oc) => oc.doNothing())
+			.execute();
+	}
+	return user.id;
+}
+
+/**
+ * Whether password sign-in is closed to an admin because an enterprise they hold a console role in
+ * requires SSO. The owner keeps the password as a way back in (lock-out recovery): `fallbackIn`
+ * lists the enterprises where that happens, to audit it.
+ */
+export async function passwordPolicy(
+	{ db }: Db,
+	userID: string
+): Promise<{ blocked: boolean; fallbackIn: string[] }> {
+	const rows = await db
+		.selectFrom('account_roles')
+		.innerJoin('sso_configs', 'sso_configs.enterprise_id', 'account_roles.enterprise_id')
+		.select(['account_roles.enterprise_id', 'account_roles.role'])
+		.where('account_roles.user_id', '=', userID)
+		.where('sso_configs.required', '=', 1)
+		.execute();
+	const console = rows.filter((r) => canUseConsole(r.role));
+	return {
+		blocked: console.some((r) => r.role !== 'owner'),
+		fallbackIn: console.filter((r) => r.role === 'owner').map((r) => r.enterprise_id)
+	};
+}
+
+/** Records an owner's password sign-in where SSO is required (the lock-out fallback), R24. */
+export async function auditPasswordFallback(
+	{ db }: Db,
+	userID: string,
+	enterpriseIDs: string[],
+	now = Date.now()
+): Promise<void> {
+	for (const enterpriseID of enterpriseIDs) {
+		await db
+			.insertInto('audit_log')
+			.values({
+				enterprise_id: enterpriseID,
+				at: now,
+				actor_user_id: userID,
+				actor_kind: 'console',
+				action: 'ssoPasswordFallback',
+				target: 'Single sign-on',
+				before: null,
+				after: JSON.stringify({ signedInWith: 'password' })
+			})
+			.execute();
+	}
+}

@@ -1,0 +1,404 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/lib/server/auth/password';
+import { login } from '../../src/lib/server/auth/login';
+import { createSession, resolveSession } from '../../src/lib/server/auth/session';
+import { open, seal, secretKeyFile } from '../../src/lib/server/auth/secret-box';
+import {
+	checkIssuer,
+	finishSso,
+	passwordPolicy,
+	realmOf,
+	removeSsoSettings,
+	saveSsoSettings,
+	ssoSettings,
+	startSso,
+	SsoError
+} from '../../src/lib/server/auth/sso.service';
+import {
+	describeDevice,
+	endAdminSessions,
+	endOwnSession,
+	listSessions
+} from '../../src/lib/server/auth/sessions.service';
+import { createTestDb, dialects, type TestDb } from './support/databases';
+import { NOW, addDomain, grantRole, makeEmptyEnterprise, makeUser, tag } from './support/factories';
+
+const PASSWORD = 'correct horse battery staple';
+const SECRET = 'idp-client-secret-0123456789';
+const IDP = { issuer: 'https://login.example.com', clientID: 'roster-console' };
+
+// The specs seal with a key from the environment, so they never write data/secret.key.
+const savedKey = process.env.SECRET_KEY;
+beforeAll(() => {
+	process.env.SECRET_KEY = 'unit-test-key-unit-test-key-unit-test-key';
+});
+afterAll(() => {
+	if (savedKey === undefined) delete process.env.SECRET_KEY;
+	else process.env.SECRET_KEY = savedKey;
+});
+
+describe('the secret box (client secrets at rest)', () => {
+	it('opens what it sealed for the same context, and only that', () => {
+		const sealed = seal(SECRET, 'enterprise-a');
+		expect(sealed).not.toContain(SECRET);
+		expect(open(sealed, 'enterprise-a')).toBe(SECRET);
+		expect(() => open(sealed, 'enterprise-b')).toThrow();
+		// Two seals of one secret differ (random IV).
+		expect(seal(SECRET, 'enterprise-a')).not.toBe(sealed);
+	});
+
+	it('does not open under another key', () => {
+		const sealed = seal(SECRET, 'e', { SECRET_KEY: 'a'.repeat(40) });
+		expect(open(sealed, 'e', { SECRET_KEY: 'a'.repeat(40) })).toBe(SECRET);
+		expect(() => open(sealed, 'e', { SECRET_KEY: 'b'.repeat(40) })).toThrow();
+	});
+
+	it('without SECRET_KEY generates a key once in DATA_DIR, readable by its owner only, and keeps using it', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'roster-key-'));
+		try {
+			const env = { DATA_DIR: dir };
+			const sealed = seal(SECRET, 'e', env);
+			const file = secretKeyFile(env);
+			expect(statSync(file).mode & 0o077).toBe(0);
+			const key = readFileSync(file, 'utf8');
+			expect(open(sealed, 'e', env)).toBe(SECRET);
+			expect(readFileSync(file, 'utf8')).toBe(key);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('refuses a SECRET_KEY too short to be a key', () => {
+		expect(() => seal(SECRET, 'e', { SECRET_KEY: 'short' })).toThrow(/at least 32/);
+	});
+});
+
+describe('issuer URLs', () => {
+	it('takes https, or http on this machine only', () => {
+		expect(checkIssuer('https://login.example.com/')).toEqual({
+			ok: true,
+			issuer: 'https://login.example.com'
+		});
+		expect(checkIssuer('http://127.0.0.5:4000').ok).toBe(true);
+		expect(checkIssuer('http://localhost:4000').ok).toBe(true);
+		for (const bad of [
+			'http://login.example.com',
+			'ftp://x.example',
+			'login.example.com',
+			'https://user:pw@login.example.com',
+			'https://login.example.com/?a=1'
+		]) {
+			expect(checkIssuer(bad).ok, bad).toBe(false);
+		}
+	});
+});
+
+it('names devices from their user agent', () => {
+	expect(
+		describeDevice(
+			'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36'
+		)
+	).toBe('Chrome on Linux');
+	expect(
+		describeDevice(
+			'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/604.1'
+		)
+	).toBe('Safari on iPad');
+	expect(describeDevice(null)).toBe('Unknown device');
+});
+
+describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
+	let t: TestDb;
+	let passwordHash: string;
+	beforeAll(async () => {
+		t = await createTestDb(dialect);
+		passwordHash = await hashPassword(PASSWORD);
+	});
+	afterAll(async () => {
+		await t?.drop();
+	});
+
+	/** An enterprise with a verified domain, an owner and a co-owner who have passwords. */
+	async function enterprise() {
+		const e = await makeEmptyEnterprise(t.database);
+		const domain = `${tag()}.example`;
+		await addDomain(t.database, e.id, domain);
+		const owner = await makeUser(t.database, { email: `owner@${domain}`, passwordHash });
+		const coOwner = await makeUser(t.database, { email: `co@${domain}`, passwordHash });
+		await grantRole(t.database, e.id, owner.id, 'owner');
+		await grantRole(t.database, e.id, coOwner.id, 'co-owner');
+		return { ...e, domain, owner, coOwner };
+	}
+
+	const configure = (
+		enterpriseID: string,
+		actor: string,
+		over: Partial<{ clientSecret: string; required: boolean }> = {}
+	) =>
+		saveSsoSettings(
+			t.database,
+			enterpriseID,
+			{ ...IDP, clientSecret: SECRET, required: false, ...over },
+			{ userID: actor },
+			NOW
+		);
+
+	it('stores the client secret sealed, never returns it, and audits the change without it (R24)', async () => {
+		const e = await enterprise();
+		const settings = await configure(e.id, e.owner.id);
+		expect(settings).toEqual({
+			configured: true,
+			issuer: IDP.issuer,
+			clientID: IDP.clientID,
+			hasSecret: true,
+			required: false,
+			testedAt: null
+		});
+		expect(JSON.stringify(settings)).not.toContain(SECRET);
+		const row = await t.database.db
+			.selectFrom('sso_configs')
+			.select('client_secret')
+			.where('enterprise_id', '=', e.id)
+			.executeTakeFirstOrThrow();
+		expect(row.client_secret).not.toContain(SECRET);
+		expect(open(row.client_secret, e.id)).toBe(SECRET);
+		// Bound to its enterprise: copied to another one, it does not open.
+		const other = await enterprise();
+		expect(() => open(row.client_secret, other.id)).toThrow();
+
+		const audit = await t.database.db
+			.selectFrom('audit_log')
+			.selectAll()
+			.where('enterprise_id', '=', e.id)
+			.where('action', '=', 'updateSsoSettings')
+			.execute();
+		expect(audit).toHaveLength(1);
+		expect(audit[0]!.actor_user_id).toBe(e.owner.id);
+		expect(JSON.parse(audit[0]!.after!)).toEqual({
+			issuer: IDP.issuer,
+			clientID: IDP.clientID,
+			required: false,
+			secretChanged: true
+		});
+		expect(`${audit[0]!.before}${audit[0]!.after}`).not.toContain(SECRET);
+	});
+
+	it('an empty secret keeps the stored one; a first setup without one is refused', async () => {
+		const e = await enterprise();
+		await expect(configure(e.id, e.owner.id, { clientSecret: '' })).rejects.toThrow(SsoError);
+		await configure(e.id, e.owner.id);
+		await configure(e.id, e.owner.id, { clientSecret: '', required: true });
+		const row = await t.database.db
+			.selectFrom('sso_configs')
+			.select(['client_secret', 'required'])
+			.where('enterprise_id', '=', e.id)
+			.executeTakeFirstOrThrow();
+		expect(open(row.client_secret, e.id)).toBe(SECRET);
+		expect(row.required).toBe(1);
+	});
+
+	it('a secret sealed under another key (the key was lost) asks the owner to enter it again', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		await t.database.db
+			.updateTable('sso_configs')
+			.set({
+				client_secret: seal(SECRET, e.id, { SECRET_KEY: 'another-key-another-key-another-key' })
+			})
+			.where('enterprise_id', '=', e.id)
+			.execute();
+		await expect(
+			startSso(
+				t.database,
+				{ email: `a@${e.domain}`, next: '/', redirectURI: 'http://r/cb', ip: null },
+				NOW
+			)
+		).rejects.toMatchObject({
+			code: 'NOT_CONFIGURED',
+			message: expect.stringContaining('must enter the client secret again')
+		});
+	});
+
+	it("each enterprise's settings are its own: changing or removing one leaves the other", async () => {
+		const a = await enterprise();
+		const b = await enterprise();
+		await configure(a.id, a.owner.id);
+		await configure(b.id, b.owner.id, { required: true });
+		await removeSsoSettings(t.database, a.id, { userID: a.owner.id }, NOW);
+		expect((await ssoSettings(t.database, a.id)).configured).toBe(false);
+		expect(await ssoSettings(t.database, b.id)).toMatchObject({ configured: true, required: true });
+		const removed = await t.database.db
+			.selectFrom('audit_log')
+			.select(['enterprise_id'])
+			.where('action', '=', 'removeSsoSettings')
+			.where('enterprise_id', 'in', [a.id, b.id])
+			.execute();
+		expect(removed).toEqual([{ enterprise_id: a.id }]);
+	});
+
+	it('R13: home realm discovery finds the enterprise by a verified domain (and its subdomains) only', async () => {
+		const e = await enterprise();
+		const pending = `${tag()}.example`;
+		await addDomain(t.database, e.id, pending, { verified: false });
+		expect(await realmOf(t.database, `someone@${e.domain}`)).toBeNull(); // no SSO yet
+		await configure(e.id, e.owner.id);
+		expect(await realmOf(t.database, `Someone@${e.domain.toUpperCase()}`)).toBe(e.id);
+		expect(await realmOf(t.database, `someone@eu.${e.domain}`)).toBe(e.id);
+		expect(await realmOf(t.database, `someone@${pending}`)).toBeNull();
+		expect(await realmOf(t.database, `someone@x${e.domain}`)).toBeNull();
+	});
+
+	it('an email on no SSO domain is refused before anything is stored, and counts against the address limit', async () => {
+		const before = await t.database.db.selectFrom('sso_logins').select('id').execute();
+		const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
+		await expect(
+			startSso(
+				t.database,
+				{ email: `x@${tag()}.example`, next: '/', redirectURI: 'http://r/cb', ip },
+				NOW
+			)
+		).rejects.toMatchObject({ code: 'NO_REALM' });
+		expect(await t.database.db.selectFrom('sso_logins').select('id').execute()).toEqual(before);
+		const counted = await t.database.db
+			.selectFrom('rate_limits')
+			.select('count')
+			.where('key', '=', `login:ip:${ip}`)
+			.executeTakeFirst();
+		expect(counted?.count).toBe(1);
+	});
+
+	it('a callback without the browser cookie, or with one already used or expired, finishes nothing', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		const callbackURL = new URL('http://roster.test/login/sso/callback?code=c&state=s');
+		const meta = { callbackURL, ip: null, userAgent: null };
+		await expect(finishSso(t.database, { ...meta, cookie: undefined }, NOW)).rejects.toMatchObject({
+			code: 'EXPIRED'
+		});
+		const cookie = `c${tag()}${tag()}${tag()}${tag()}`;
+		const id = createHash('sha256').update(cookie).digest('hex');
+		await t.database.db
+			.insertInto('sso_logins')
+			.values({
+				id,
+				enterprise_id: e.id,
+				state: 's',
+				nonce: 'n',
+				code_verifier: 'v',
+				redirect_uri: 'http://roster.test/login/sso/callback',
+				next: '/',
+				expires_at: NOW - 1
+			})
+			.execute();
+		await expect(finishSso(t.database, { ...meta, cookie }, NOW)).rejects.toMatchObject({
+			code: 'EXPIRED'
+		});
+		// Used once, even when it failed.
+		expect(
+			await t.database.db.selectFrom('sso_logins').select('id').where('id', '=', id).execute()
+		).toEqual([]);
+		// A callback on another address than the one the sign-in started from is refused.
+		await t.database.db
+			.insertInto('sso_logins')
+			.values({
+				id,
+				enterprise_id: e.id,
+				state: 's',
+				nonce: 'n',
+				code_verifier: 'v',
+				redirect_uri: 'http://other.test/login/sso/callback',
+				next: '/',
+				expires_at: NOW + 60_000
+			})
+			.execute();
+		await expect(finishSso(t.database, { ...meta, cookie }, NOW)).rejects.toMatchObject({
+			code: 'REJECTED'
+		});
+	});
+
+	it('with SSO required a co-owner cannot use a password, the owner can and it is audited; a wrong password says only that', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id, { required: true });
+		const meta = { ip: '192.0.2.10', userAgent: 'vitest' };
+		expect(await passwordPolicy(t.database, e.coOwner.id)).toEqual({
+			blocked: true,
+			fallbackIn: []
+		});
+		expect(
+			await login(t.database, { email: e.coOwner.email, password: PASSWORD }, meta, NOW)
+		).toEqual({ ok: false, code: 'SSO_REQUIRED' });
+		expect(
+			await login(t.database, { email: e.coOwner.email, password: 'wrong' }, meta, NOW)
+		).toEqual({ ok: false, code: 'INVALID_CREDENTIALS' });
+		const owner = await login(t.database, { email: e.owner.email, password: PASSWORD }, meta, NOW);
+		expect(owner.ok).toBe(true);
+		const fallback = await t.database.db
+			.selectFrom('audit_log')
+			.select(['actor_user_id', 'action'])
+			.where('enterprise_id', '=', e.id)
+			.where('action', '=', 'ssoPasswordFallback')
+			.execute();
+		expect(fallback).toEqual([{ actor_user_id: e.owner.id, action: 'ssoPasswordFallback' }]);
+		// Not required: passwords work for everyone again.
+		await configure(e.id, e.owner.id, { clientSecret: '', required: false });
+		expect(
+			(await login(t.database, { email: e.coOwner.email, password: PASSWORD }, meta, NOW)).ok
+		).toBe(true);
+	});
+
+	it('an admin lists their live sessions and ends one of theirs, not anyone else’s', async () => {
+		const e = await enterprise();
+		const ua =
+			'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
+		const here = await createSession(
+			t.database,
+			e.coOwner.id,
+			{ ip: '192.0.2.1', userAgent: ua },
+			NOW
+		);
+		const there = await createSession(t.database, e.coOwner.id, { ip: '192.0.2.2' }, NOW + 1);
+		const owners = await createSession(t.database, e.owner.id, {}, NOW);
+		const list = await listSessions(t.database, e.coOwner.id, here.secret, NOW + 2);
+		expect(list.map((s) => [s.device, s.ip, s.current])).toEqual([
+			['Unknown device', '192.0.2.2', false],
+			['Chrome on Linux', '192.0.2.1', true]
+		]);
+		expect(JSON.stringify(list)).not.toContain(here.secret);
+		const ownersID = (await listSessions(t.database, e.owner.id, owners.secret, NOW))[0]!.id;
+		expect(await endOwnSession(t.database, e.coOwner.id, ownersID)).toBe(false);
+		expect(await resolveSession(t.database, owners.secret, NOW)).not.toBeNull();
+		expect(await endOwnSession(t.database, e.coOwner.id, list[0]!.id)).toBe(true);
+		expect(await resolveSession(t.database, there.secret, NOW)).toBeNull();
+		expect(await resolveSession(t.database, here.secret, NOW)).not.toBeNull();
+	});
+
+	it('the owner ends every session of an admin of their enterprise, audited; not of someone outside it', async () => {
+		const e = await enterprise();
+		const other = await enterprise();
+		const a = await createSession(t.database, e.coOwner.id, {}, NOW);
+		const b = await createSession(t.database, e.coOwner.id, {}, NOW);
+		const outsider = await createSession(t.database, other.coOwner.id, {}, NOW);
+		expect(
+			await endAdminSessions(t.database, e.id, other.coOwner.id, { userID: e.owner.id }, NOW)
+		).toBeNull();
+		expect(await resolveSession(t.database, outsider.secret, NOW)).not.toBeNull();
+		expect(
+			await endAdminSessions(t.database, e.id, e.coOwner.id, { userID: e.owner.id }, NOW)
+		).toBe(2);
+		expect(await resolveSession(t.database, a.secret, NOW)).toBeNull();
+		expect(await resolveSession(t.database, b.secret, NOW)).toBeNull();
+		const audit = await t.database.db
+			.selectFrom('audit_log')
+			.select(['actor_user_id', 'target', 'before'])
+			.where('enterprise_id', '=', e.id)
+			.where('action', '=', 'endAdminSessions')
+			.execute();
+		expect(audit).toEqual([
+			{ actor_user_id: e.owner.id, target: e.coOwner.email, before: '{"sessions":2}' }
+		]);
+	});
+});
