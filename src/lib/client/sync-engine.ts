@@ -12,6 +12,7 @@ import { MIRROR_TABLES, type MirrorLicense, type OutboxRow, type RosterDB } from
 import { DexieMutationStore } from './dexie-store';
 import {
 	adoptRoster,
+	applyLastActive,
 	clearRoster,
 	putLicenses,
 	removeLicenses,
@@ -532,6 +533,8 @@ export class SyncEngine {
 				else if (!patch.rosterKept) await clearRoster(this.db);
 			}
 			await applyChanges(this.db, patch.changes);
+			// Last Active dates that moved, named by license number (R19, R20).
+			if (patch.activity) await applyLastActive(this.db, patch.activity);
 			// Rejections recorded by the server for changes still queued here (say, pushed by a tab
 			// that closed before it read the answer).
 			for (const r of patch.rejections) {
@@ -613,7 +616,8 @@ export class SyncEngine {
 						ids: page.ids,
 						emails: page.emails,
 						names: page.names,
-						lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN)
+						lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN),
+						seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN))
 					});
 				}
 				count += page.ids.length;
