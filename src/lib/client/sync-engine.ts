@@ -59,6 +59,8 @@ export interface SyncState {
 	blocked: boolean;
 	lastError: string | null;
 	lastSyncedAt: number | null;
+	/** When this device last found itself offline (null while online). */
+	offlineSince: number | null;
 	/** Consecutive failures, for the backoff. */
 	failures: number;
 	/** A full sync is loading the licensed users: how many have landed of how many. */
@@ -175,9 +177,11 @@ export class SyncEngine {
 			blocked: false,
 			lastError: null,
 			lastSyncedAt: null,
+			offlineSince: null,
 			failures: 0,
 			loading: null
 		};
+		if (!this.state.online) this.state.offlineSince = this.#now();
 	}
 
 	/** Subscribes to state changes; returns the unsubscribe function. */
@@ -188,7 +192,10 @@ export class SyncEngine {
 	}
 
 	#set(patch: Partial<SyncState>) {
-		this.state = { ...this.state, ...patch };
+		const next = { ...this.state, ...patch };
+		if (!next.online && this.state.online) next.offlineSince = this.#now();
+		else if (next.online) next.offlineSince = null;
+		this.state = next;
 		for (const l of this.#listeners) l(this.state);
 	}
 
@@ -569,6 +576,8 @@ export class SyncEngine {
 			if (next <= patch.lastMutationID)
 				await this.db.meta.put({ key: 'nextMutationID', value: patch.lastMutationID + 1 });
 			await this.db.meta.put({ key: 'cookie', value: patch.cookie });
+			// What reports say they are based on: the copy as the server had it at this moment.
+			await this.db.meta.put({ key: 'syncedAt', value: this.#now() });
 			await this.db.meta.put({ key: 'role', value: this.role });
 			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
 		});
