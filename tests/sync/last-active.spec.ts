@@ -60,9 +60,7 @@ describe('Last Active reaches a console that has synced already (R19, R20)', () 
 		const email = await emailOf(userID);
 		const today = utcDate(Date.now());
 
-		await new ActivityWriter(server.database, { lingerMs: 1 }).submit([
-			{ email, at: Date.now() }
-		]);
+		await new ActivityWriter(server.database, { lingerMs: 1 }).submit([{ email, at: Date.now() }]);
 		await a.sync();
 
 		const mine = (await allLicenses(a.db)).find((l) => l.id === userID)!;

@@ -278,7 +278,8 @@ function basePositionOfSeq(base: RosterBase, seq: number): number {
 	let order = base.bySeq;
 	if (!order) {
 		let ascending = true;
-		for (let i = 1; i < seqs.length && ascending; i++) if (!(seqs[i - 1]! < seqs[i]!)) ascending = false;
+		for (let i = 1; i < seqs.length && ascending; i++)
+			if (!(seqs[i - 1]! < seqs[i]!)) ascending = false;
 		if (!ascending) {
 			order = Uint32Array.from(seqs.keys());
 			order.sort((a, b) => (seqs[a]! || 0) - (seqs[b]! || 0));
@@ -314,7 +315,10 @@ export async function applyLastActive(db: RosterDB, delta: ActivityDelta): Promi
 	}
 	if (wanted.size === 0) return;
 	// Rows on top of the base: usually few; the chunks' rows they shadow change too.
-	const overlay = await db.licenses.where('seq').anyOf([...wanted.keys()]).toArray();
+	const overlay = await db.licenses
+		.where('seq')
+		.anyOf([...wanted.keys()])
+		.toArray();
 	for (const row of overlay) {
 		const t = wanted.get(row.seq!)!;
 		row.lastActiveAt = Number.isNaN(t) ? null : t;

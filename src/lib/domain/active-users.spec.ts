@@ -9,7 +9,8 @@ const users: ReportUser[] = [];
 for (let h = 0; h < 100 * 24; h += 5) {
 	users.push({ email: `u${h}@acme.test`, name: `U ${h}`, lastActiveAt: DAY0 - h * 3_600_000 });
 }
-for (let i = 0; i < 7; i++) users.push({ email: `never${i}@acme.test`, name: 'N', lastActiveAt: null });
+for (let i = 0; i < 7; i++)
+	users.push({ email: `never${i}@acme.test`, name: 'N', lastActiveAt: null });
 const lastActive = Float64Array.from(users, (u) => u.lastActiveAt ?? Number.NaN);
 
 /** Rows of the report with a filter, counted from the CSV the device would download. */

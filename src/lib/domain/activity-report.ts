@@ -78,7 +78,6 @@ export function activityReportRow(
 ): ActivityReportRow | null {
 	const activeDays = options.activeDays ?? RETENTION_DAYS;
 	const at = user.lastActiveAt;
-	const days = at === null ? null : utcDaysBetween(at, options.now);
 	const filter = options.filter;
 	const kept =
 		filter === 'all' ||

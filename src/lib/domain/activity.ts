@@ -51,7 +51,11 @@ export function activeWithin(at: number | null, now: number, days: number): bool
  * How many of `lastActive` (epoch ms, NaN for never) were active within each of `windows` days as of
  * `now` (see `activeWithin`): one pass, a few ms for a million users.
  */
-export function countActive(lastActive: ArrayLike<number>, now: number, windows: number[]): number[] {
+export function countActive(
+	lastActive: ArrayLike<number>,
+	now: number,
+	windows: number[]
+): number[] {
 	const today = utcDay(now);
 	// Active within d days ⇔ the day number is at least today − d (NaN compares false: never).
 	const firstDay = windows.map((d) => today - d);

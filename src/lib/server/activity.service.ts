@@ -358,13 +358,21 @@ async function writeActivity(
 		batch.forEach((p, i) => {
 			if (!replays.has(i)) for (const e of p.events) emails.add(e.email);
 		});
-		const users = new Map<string, { id: string; before: number | null; login: number | null; summary: number | null }>();
+		const users = new Map<
+			string,
+			{ id: string; before: number | null; login: number | null; summary: number | null }
+		>();
 		const list = [...emails];
 		for (let i = 0; i < list.length; i += CHUNK) {
 			const rows = await trx
 				.selectFrom('users')
 				.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-				.select(['users.id', 'users.email', 'users.last_login_at', 'activity_summary.last_active_at'])
+				.select([
+					'users.id',
+					'users.email',
+					'users.last_login_at',
+					'activity_summary.last_active_at'
+				])
 				.where(sql`lower(email)`, 'in', list.slice(i, i + CHUNK))
 				.execute();
 			for (const row of rows) {
@@ -396,7 +404,10 @@ async function writeActivity(
 				const known = latest.get(user.id);
 				if (known === undefined || e.at > known) latest.set(user.id, e.at);
 			}
-			const ignoredBy = { ...p.ignoredBy, unknownEmail: p.ignoredBy.unknownEmail + p.events.length - accepted };
+			const ignoredBy = {
+				...p.ignoredBy,
+				unknownEmail: p.ignoredBy.unknownEmail + p.events.length - accepted
+			};
 			results.push({ accepted, ignored: sumIgnored(ignoredBy), ignoredBy });
 		});
 
@@ -476,7 +487,10 @@ export async function recordSignIn(database: Db, userID: string, now: number): P
 		await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', userID).execute();
 		if (!before) return [];
 		const summary = before.last_active_at == null ? null : Number(before.last_active_at);
-		const was = lastActiveAt(summary, before.last_login_at == null ? null : Number(before.last_login_at));
+		const was = lastActiveAt(
+			summary,
+			before.last_login_at == null ? null : Number(before.last_login_at)
+		);
 		const is = lastActiveAt(summary, now);
 		if (is === null || (was !== null && utcDay(was) === utcDay(is))) return [];
 		return markLastActiveMoved(trx, [userID]);

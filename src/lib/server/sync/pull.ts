@@ -1,12 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
-import type {
-	ActivityDelta,
-	Change,
-	PullResponse,
-	Rejection
-} from '../../domain/sync/protocol';
+import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
 import { ACTIVITY_TRACKING_START, utcDay } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
 import { rosterTotal } from './roster';
@@ -69,12 +64,21 @@ async function changesSince(
 	}
 	const enterprise = await trx
 		.selectFrom('enterprises')
-		.select(['id', 'name', 'slug', 'seats', 'version'])
+		.select(['id', 'name', 'slug', 'seats', 'version', 'report_active_days', 'report_na_days'])
 		.where('id', '=', enterpriseID)
 		.executeTakeFirstOrThrow();
 	if (Number(enterprise.version) > since) {
 		const { id, name, slug, seats } = enterprise;
-		changes.push({ table: 'enterprise', op: 'put', key: id, value: { id, name, slug, seats } });
+		// The report's thresholds (R20 decision) travel with the enterprise row.
+		const value = {
+			id,
+			name,
+			slug,
+			seats,
+			activeDays: enterprise.report_active_days,
+			naAfterDays: enterprise.report_na_days
+		};
+		changes.push({ table: 'enterprise', op: 'put', key: id, value });
 	}
 	const licensed =
 		licensesSince === null

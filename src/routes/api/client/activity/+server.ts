@@ -2,11 +2,7 @@ import { json } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, errorResponse } from '$lib/server/http';
 import { requireIngestKey } from '$lib/server/ingest-key';
-import {
-	readActivityBody,
-	readIdempotencyKey,
-	recordActivity
-} from '$lib/server/activity.service';
+import { readActivityBody, readIdempotencyKey, recordActivity } from '$lib/server/activity.service';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
 
