@@ -1,12 +1,5 @@
 import { toCsv } from './csv';
-import {
-	activeWithin,
-	lastActiveLabel,
-	NA_AFTER_DAYS,
-	RETENTION_DAYS,
-	utcDate,
-	utcDaysBetween
-} from './activity';
+import { activeWithin, lastActiveLabel, NA_AFTER_DAYS, RETENTION_DAYS, utcDate } from './activity';
 
 /** The rows a report keeps (R20): everyone, active in the last 7, 30 or 90 days, or inactive. */
 export type ReportFilter = 'all' | 'active-7' | 'active-30' | 'active-90' | 'inactive';
