@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
 import { pull } from '../../src/lib/server/sync/pull';
+import { login } from '../../src/lib/server/auth/login';
+import { hashPassword } from '../../src/lib/server/auth/password';
 import { rosterPage } from '../../src/lib/server/sync/roster';
 import { onPoke, startPokeRelay } from '../../src/lib/server/sync/poke';
 import { ACTIVITY_POKE_INTERVAL_MS } from '../../src/lib/server/sync/last-active';
@@ -103,6 +105,24 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		await recordSignIn(t.database, user.id, today);
 		const after = await pullAs(cookie);
 		expect(deltaDays(after).get(user.seq)).toBe(utcDay(today));
+	});
+
+	it('signing in through the sign-in form path moves the date too', async () => {
+		const user = await makeUser(t.database, {
+			passwordHash: await hashPassword('a long enough password'),
+			lastLoginAt: Date.UTC(2024, 0, 3)
+		});
+		await license(t.database, enterpriseID, user.id);
+		const seq = await seqOf(t.database, enterpriseID, user.id);
+		const { cookie } = await pullAs(0);
+		const signedIn = await login(
+			t.database,
+			{ email: user.email, password: 'a long enough password' },
+			{ ip: '203.0.113.9', userAgent: 'activity spec' }
+		);
+		expect(signedIn.ok).toBe(true);
+		const after = await pullAs(cookie);
+		expect(deltaDays(after).get(seq)).toBe(utcDay(Date.now()));
 	});
 
 	it('roster pages name each license by the number the delta uses', async () => {

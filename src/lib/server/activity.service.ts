@@ -477,24 +477,29 @@ async function writeActivity(
  * receives it on its next pull, like an ingested event.
  */
 export async function recordSignIn(database: Db, userID: string, now: number): Promise<void> {
-	const moved = await database.db.transaction().execute(async (trx) => {
-		const before = await trx
-			.selectFrom('users')
-			.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-			.select(['users.last_login_at', 'activity_summary.last_active_at'])
-			.where('users.id', '=', userID)
-			.executeTakeFirst();
-		await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', userID).execute();
-		if (!before) return [];
-		const summary = before.last_active_at == null ? null : Number(before.last_active_at);
-		const was = lastActiveAt(
-			summary,
-			before.last_login_at == null ? null : Number(before.last_login_at)
-		);
-		const is = lastActiveAt(summary, now);
-		if (is === null || (was !== null && utcDay(was) === utcDay(is))) return [];
-		return markLastActiveMoved(trx, [userID]);
-	});
+	const before = await database.db
+		.selectFrom('users')
+		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+		.select(['users.last_login_at', 'activity_summary.last_active_at'])
+		.where('users.id', '=', userID)
+		.executeTakeFirst();
+	await database.db
+		.updateTable('users')
+		.set({ last_login_at: now })
+		.where('id', '=', userID)
+		.execute();
+	if (!before) return;
+	const summary = before.last_active_at == null ? null : Number(before.last_active_at);
+	const login = before.last_login_at == null ? null : Number(before.last_login_at);
+	const was = lastActiveAt(summary, login);
+	const is = lastActiveAt(summary, now);
+	if (is === null || (was !== null && utcDay(was) === utcDay(is))) return;
+	// After the login is stored, in a transaction of its own: the users row is never held while
+	// enterprises are locked (SCIM locks them the other way round). A pull in between sees no
+	// change yet; the next one does.
+	const moved = await database.db
+		.transaction()
+		.execute((trx) => markLastActiveMoved(trx, [userID]));
 	pokeActivity(moved);
 }
 
