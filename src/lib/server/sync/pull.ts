@@ -234,15 +234,16 @@ async function activitySince(
 	enterpriseID: string,
 	since: number
 ): Promise<ActivityDelta | null> {
+	// R19 as everywhere else (tracked activity since tracking began, else the last login), with the
+	// login read only for users who need it: a day's catch-up is mostly users with fresh activity.
 	const rows = await trx
 		.selectFrom('licenses')
-		.innerJoin('users', 'users.id', 'licenses.user_id')
 		.leftJoin('activity_summary', 'activity_summary.user_id', 'licenses.user_id')
 		.select([
 			'licenses.seq',
 			sql<
 				number | string | null
-			>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
+			>`coalesce(case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at end, (select users.last_login_at from users where users.id = licenses.user_id))`.as(
 				'lastActiveAt'
 			)
 		])
