@@ -62,4 +62,13 @@ test('R19/R20: a synced console shows a Last Active date ingested after its sync
 	const text = await readFile(await file.path(), 'utf8');
 	const line = text.split('\r\n').find((l) => l.startsWith(user.email));
 	expect(line).toMatch(new RegExp(`,${today()},active$`));
+
+	// Offline, the dialog says since when the copy could not be refreshed.
+	await dialog.getByRole('button', { name: 'Close' }).click();
+	await page.context().setOffline(true);
+	await licenses.lastActiveHeader.getByRole('button', { name: 'Download activity report' }).click();
+	await expect(dialog.getByTestId('report-based-on')).toHaveText(
+		/^Based on this device's copy, synced at \d{1,2}:\d{2}.*; offline since \d{1,2}:\d{2}/
+	);
+	await page.context().setOffline(false);
 });

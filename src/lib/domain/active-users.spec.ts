@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { activeWithin, countActive, DEFAULT_THRESHOLDS, thresholdsProblem } from './activity';
+import {
+	activeWithin,
+	countActive,
+	DEFAULT_THRESHOLDS,
+	isLegacyLastLogin,
+	thresholdsProblem
+} from './activity';
 import { activityReportCsv, type ReportFilter, type ReportUser } from './activity-report';
 import { DAY_MS } from './seats';
 
@@ -44,6 +50,15 @@ describe('"active in the last N days" has one definition (R20)', () => {
 		expect(activeWithin(DAY0 - 7 * DAY_MS - 1, now, 7)).toBe(false);
 		expect(activeWithin(null, now, 7)).toBe(false);
 		expect(activeWithin(Number.NaN, now, 7)).toBe(false);
+	});
+});
+
+describe('legacy last login (R19)', () => {
+	it('is a date before activity tracking began on 2025-05-20', () => {
+		expect(isLegacyLastLogin(Date.UTC(2025, 4, 19, 23, 59))).toBe(true);
+		expect(isLegacyLastLogin(Date.UTC(2025, 4, 20))).toBe(false);
+		expect(isLegacyLastLogin(null)).toBe(false);
+		expect(isLegacyLastLogin(Number.NaN)).toBe(false);
 	});
 });
 
