@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
 import { pull } from '../../src/lib/server/sync/pull';
+import { push } from '../../src/lib/server/sync/push';
 import { login } from '../../src/lib/server/auth/login';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import { rosterPage } from '../../src/lib/server/sync/roster';
@@ -123,6 +124,36 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		expect(signedIn.ok).toBe(true);
 		const after = await pullAs(cookie);
 		expect(deltaDays(after).get(seq)).toBe(utcDay(Date.now()));
+	});
+
+	it('report thresholds are a synced setting: owner and co-owners set them, consoles pull them (R20)', async () => {
+		const { cookie } = await pullAs(0);
+		const send = (id: number, args: unknown, role: 'owner' | 'billing' = 'owner') =>
+			push(
+				t.database,
+				{
+					enterpriseID,
+					clientGroupID: `thresholds-${dialect}-${role}`,
+					clientID: `thresholds-${dialect}-${role}`,
+					mutations: [{ id, name: 'setActivityThresholds', args, createdAt: Date.now() }]
+				},
+				{ userID: ownerID, role }
+			);
+		expect(await send(1, { activeDays: 30, naAfterDays: 45 })).toMatchObject({
+			ok: true,
+			results: [{ id: 1, status: 'applied' }]
+		});
+		expect(await send(2, { activeDays: 60, naAfterDays: 45 })).toMatchObject({
+			results: [{ id: 2, status: 'rejected', code: 'INVALID_ARGS' }]
+		});
+		expect(await send(1, { activeDays: 7, naAfterDays: 8 }, 'billing')).toMatchObject({
+			results: [{ id: 1, status: 'rejected' }]
+		});
+		const after = await pullAs(cookie);
+		expect(after.changes.find((c) => c.table === 'enterprise')?.value).toMatchObject({
+			activeDays: 30,
+			naAfterDays: 45
+		});
 	});
 
 	it('roster pages name each license by the number the delta uses', async () => {

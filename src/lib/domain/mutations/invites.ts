@@ -2,7 +2,6 @@ import * as z from 'zod/mini';
 import { inviteExpiresAt, seatUsage } from '../seats';
 import { OK, reject } from './result';
 import { define, id, seatCheck } from './define';
-import { thresholdsProblem } from '../activity';
 
 /** Most seats an enterprise can hold: a sanity bound on input, far above any real purchase. */
 export const MAX_SEATS = 10_000_000;
@@ -80,27 +79,6 @@ export const inviteMutators = {
 			if (seats === before) return OK;
 			await store.setSeats(seats);
 			await store.audit('setSeatCount', 'seats', { seats: before }, { seats });
-			return OK;
-		}
-	}),
-	setActivityThresholds: define({
-		args: z.object({
-			activeDays: z.int('the active period must be a whole number of days'),
-			naAfterDays: z.int('the N/A period must be a whole number of days')
-		}),
-		// R20 decision: owner and co-owners (billing reads reports but does not change them, R2).
-		area: 'reports',
-		async apply(store, thresholds) {
-			const problem = thresholdsProblem(thresholds);
-			if (problem) return reject('INVALID_ARGS', problem);
-			const before = await store.thresholds();
-			if (
-				before.activeDays === thresholds.activeDays &&
-				before.naAfterDays === thresholds.naAfterDays
-			)
-				return OK;
-			await store.setThresholds(thresholds);
-			await store.audit('setActivityThresholds', 'activity report', before, thresholds);
 			return OK;
 		}
 	})
