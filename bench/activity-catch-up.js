@@ -12,7 +12,7 @@
 //
 //   node bench/activity-catch-up.js      BENCH_USERS=100000 BENCH_CHANGED=20000 node bench/activity-catch-up.js
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tsImport } from 'tsx/esm/api';
@@ -122,6 +122,11 @@ try {
 	);
 	console.log(
 		`ratio: ${(baseline / catchUp).toFixed(1)}× faster, ${(fullZipped / zipped).toFixed(1)}× fewer bytes on the wire`
+	);
+	console.log(
+		`load average ${loadavg()
+			.map((n) => n.toFixed(1))
+			.join(' ')} on ${availableParallelism()} cores (figures on a busy machine run slower)`
 	);
 	if (moved !== changed)
 		console.log(`note: ${changed - moved} of the chosen users were already active today`);
