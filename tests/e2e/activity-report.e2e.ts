@@ -61,7 +61,7 @@ test('R20/R21: Download activity report lists every licensed user as the server 
 	const { id, total } = await openSyncedLicenses(page);
 	const file = await download(page);
 	const dialog = reportDialog(page);
-	expect(file.suggestedFilename()).toBe(`activity-report-acme-${today()}.csv`);
+	expect(file.suggestedFilename()).toBe(`activity-report-acme-all-${today()}.csv`);
 	await expect(dialog.getByRole('status')).toHaveText(
 		`Downloaded the activity report: ${fmt(total)} users.`
 	);

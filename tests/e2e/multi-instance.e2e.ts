@@ -305,6 +305,47 @@ test('a push through instance 2 pokes a console connected to instance 1, whose p
 	}
 });
 
+test('activity ingested through instance 2 reaches a console on instance 1: one poke for the burst, the new dates in its pull (R19)', async () => {
+	const one = await withSession(instances[0]!);
+	const subscriber = await subscribePokes(instances[0]!);
+	try {
+		const before = (await pullFrom(one, 'activity-console')) as unknown as {
+			cookie: number;
+			changes: {
+				table: string;
+				value?: { email: string; seq: number; lastActiveAt: number | null };
+			}[];
+		};
+		const day = (t: number) => Math.floor(t / 86_400_000);
+		const today = day(Date.now());
+		const licensed = before.changes.filter((c) => c.table === 'licenses').map((c) => c.value!);
+		const stale = licensed.filter((u) => u.lastActiveAt === null || day(u.lastActiveAt) !== today);
+		expect(stale.length).toBeGreaterThan(5);
+		// A burst: one request per user, all through instance 2.
+		for (const u of stale) {
+			const res = await instances[1]!.api.post('/api/client/activity', {
+				headers: { authorization: 'Bearer roster-dev-ingest-key' },
+				data: { events: [{ email: u.email, at: Date.now() }] }
+			});
+			expect(res.status(), await res.text()).toBe(200);
+		}
+		await expect.poll(() => subscriber.state.pokes, { timeout: 15_000 }).toBeGreaterThan(0);
+		const after = (await pullFrom(one, 'activity-console', before.cookie)) as unknown as {
+			activity?: { seqs: number[]; days: (number | null)[] };
+		};
+		const days = new Map<number, number | null>();
+		let seq = 0;
+		after.activity?.seqs.forEach((gap, i) => days.set((seq += gap), after.activity!.days[i]!));
+		for (const u of stale) expect(days.get(u.seq), u.email).toBe(today);
+		// The burst's pokes: the first at once, the rest as at most one more when the window closes.
+		await new Promise((r) => setTimeout(r, 3500));
+		expect(subscriber.state.pokes).toBeLessThanOrEqual(2);
+	} finally {
+		subscriber.close();
+		await one.dispose();
+	}
+});
+
 test('20 clients pushing invites through both instances at once with k free seats: exactly k are taken, the rest rejected', async () => {
 	const FREE = 5;
 	const CLIENTS = 20;

@@ -21,6 +21,7 @@ import { resolveSession } from '../../src/lib/server/auth/session';
 import { membershipIn } from '../../src/lib/server/enterprises.service';
 import { push } from '../../src/lib/server/sync/push';
 import { pull } from '../../src/lib/server/sync/pull';
+import { ActivityWriter } from '../../src/lib/server/activity.service';
 import type { PushBody } from '../../src/lib/domain/sync/protocol';
 import { createTestDb, pgURL, type TestDb } from './support/databases';
 import { installToken, scim } from './support/scim-client';
@@ -141,6 +142,11 @@ describe.skipIf(!pgURL)('SQLite → PostgreSQL (npm run migrate-to-postgres), on
 			userID: billing.id,
 			role: 'billing'
 		});
+		// An API client's activity request with an Idempotency-Key (R19).
+		await new ActivityWriter(writer).submit(
+			[{ email: 'owner@acme.test', at: Date.now() }],
+			'migrate-spec-request'
+		);
 		sqliteCookie = (await pull(writer, { enterpriseID, clientID, userID: ownerID, cookie: 0 }))
 			.cookie;
 		setDb(writer);
@@ -295,6 +301,7 @@ describe.skipIf(!pgURL)('SQLite → PostgreSQL (npm run migrate-to-postgres), on
 		expect(report.sequences.map((s) => `${s.table}.${s.column}`).sort()).toEqual([
 			'activity_events.id',
 			'audit_log.id',
+			'licenses.seq',
 			'scim_requests.id',
 			'tombstones.id'
 		]);

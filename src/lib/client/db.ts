@@ -7,6 +7,8 @@ export interface MirrorLicense {
 	email: string;
 	name: string;
 	lastActiveAt: number | null;
+	/** The license's number, which pulled Last Active changes name it by (absent until the server's row). */
+	seq?: number;
 }
 
 /**
@@ -29,8 +31,10 @@ export interface RosterChunk {
 	ids: string[];
 	emails: string[];
 	names: string[];
-	/** Last Active, epoch ms; NaN when never (R20). */
+	/** Last Active, epoch ms; NaN when never (R20). Pulled date changes rewrite this column. */
 	lastActive: Float64Array;
+	/** Each license's number (see MirrorLicense.seq). */
+	seqs?: Float64Array;
 }
 
 /** The enterprise row of the mirror. */
@@ -39,6 +43,10 @@ export interface MirrorEnterprise {
 	name: string;
 	slug: string;
 	seats: number;
+	/** Report thresholds (R20): active within this many days; absent from older servers (90). */
+	activeDays?: number;
+	/** N/A after more than this many days; absent from older servers (100). */
+	naAfterDays?: number;
 }
 
 /** A team membership in the mirror, keyed `teamID:userID`. */
@@ -202,6 +210,11 @@ export class RosterDB extends Dexie {
 		this.version(6)
 			.stores({ admins: 'email, userID' })
 			.upgrade((tx) => tx.table('meta').delete('cookie'));
+		// Pulled Last Active changes name licenses by number: chunks from before have none, so the
+		// roster is paged again (the cookie and the chunks' version go).
+		this.version(7)
+			.stores({ licenses: 'id, email, lastActiveAt, seq' })
+			.upgrade((tx) => tx.table('meta').bulkDelete(['cookie', 'rosterCookie']));
 	}
 
 	/** Every table a mutation may touch, for one read-write transaction. */

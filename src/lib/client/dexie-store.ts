@@ -3,6 +3,7 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../domain/en
 import { GLOBAL_POLICY, type RosterDB } from './db';
 import type { StoragePolicy } from '../domain/storage-policy';
 import type { AccountRole } from '../domain/roles';
+import { DEFAULT_THRESHOLDS, type ActivityThresholds } from '../domain/activity';
 import { isEffectivelyVerified, type DomainState } from '../domain/domains';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
@@ -19,6 +20,18 @@ export class DexieMutationStore implements MutationStore {
 
 	async setSeats(seats: number) {
 		await this.db.enterprise.toCollection().modify({ seats });
+	}
+
+	async thresholds() {
+		const e = await this.db.enterprise.toCollection().first();
+		return {
+			activeDays: e?.activeDays ?? DEFAULT_THRESHOLDS.activeDays,
+			naAfterDays: e?.naAfterDays ?? DEFAULT_THRESHOLDS.naAfterDays
+		};
+	}
+
+	async setThresholds({ activeDays, naAfterDays }: ActivityThresholds) {
+		await this.db.enterprise.toCollection().modify({ activeDays, naAfterDays });
 	}
 
 	async seatCounts(now: number) {

@@ -1,5 +1,6 @@
 import type { LicenseOverlayRow, MirrorLicense, RosterDB } from './db';
-import { seatUsage, type SeatUsage } from '../domain/seats';
+import { DAY_MS, seatUsage, type SeatUsage } from '../domain/seats';
+import type { ActivityDelta } from '../domain/sync/protocol';
 
 /**
  * The licensed users of the mirror: a base of columnar chunks written by the last full sync (one
@@ -16,6 +17,14 @@ export interface RosterBase {
 	emails: string[];
 	names: string[];
 	lastActive: Float64Array;
+	/** License numbers (NaN where a chunk has none). */
+	seqs: Float64Array;
+	/** Positions ordered by license number, built on first use when `seqs` do not ascend. */
+	bySeq: Uint32Array | null;
+	/** Each chunk's key `seq` and the position of its first user. */
+	chunks: { seq: number; start: number }[];
+	/** The mirror's `rosterEdit` this copy reflects (pulled Last Active changes rewrite chunks). */
+	edit: number;
 	/** Position of an id; built on first use when the ids are not in ascending order. */
 	index: Map<string, number> | null;
 	sorted: boolean;
@@ -29,6 +38,10 @@ const EMPTY: RosterBase = {
 	emails: [],
 	names: [],
 	lastActive: new Float64Array(0),
+	seqs: new Float64Array(0),
+	bySeq: null,
+	chunks: [],
+	edit: 0,
 	index: null,
 	sorted: true,
 	lowerEmails: null
@@ -45,8 +58,9 @@ export async function rosterGeneration(db: RosterDB): Promise<number> {
 /** The base roster, read from IndexedDB once per generation. Works inside a Dexie transaction. */
 export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
 	const gen = await rosterGeneration(db);
+	const edit = ((await db.meta.get('rosterEdit'))?.value as number | undefined) ?? 0;
 	const cached = cache.get(db);
-	if (cached && cached.gen === gen) return cached;
+	if (cached && cached.gen === gen && cached.edit === edit) return cached;
 	if (gen === 0) {
 		cache.set(db, EMPTY);
 		return EMPTY;
@@ -59,18 +73,24 @@ export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
 		emails: new Array<string>(total),
 		names: new Array<string>(total),
 		lastActive: new Float64Array(total),
+		seqs: new Float64Array(total).fill(Number.NaN),
+		bySeq: null,
+		chunks: [],
+		edit,
 		index: null,
 		sorted: true,
 		lowerEmails: null
 	};
 	let at = 0;
 	for (const c of chunks) {
+		base.chunks.push({ seq: c.seq, start: at });
 		for (let i = 0; i < c.ids.length; i++) {
 			base.ids[at + i] = c.ids[i]!;
 			base.emails[at + i] = c.emails[i]!;
 			base.names[at + i] = c.names[i]!;
 		}
 		base.lastActive.set(c.lastActive, at);
+		if (c.seqs) base.seqs.set(c.seqs, at);
 		at += c.ids.length;
 	}
 	for (let i = 1; i < total && base.sorted; i++) {
@@ -242,7 +262,100 @@ export async function allLicenses(db: RosterDB): Promise<MirrorLicense[]> {
 }
 
 function plain(r: MirrorLicense): MirrorLicense {
-	return { id: r.id, email: r.email, name: r.name, lastActiveAt: r.lastActiveAt ?? null };
+	const row: MirrorLicense = {
+		id: r.id,
+		email: r.email,
+		name: r.name,
+		lastActiveAt: r.lastActiveAt ?? null
+	};
+	if (r.seq !== undefined) row.seq = r.seq;
+	return row;
+}
+
+/** Where the license numbered `seq` sits in the base, or -1. */
+function basePositionOfSeq(base: RosterBase, seq: number): number {
+	const { seqs } = base;
+	let order = base.bySeq;
+	if (!order) {
+		let ascending = true;
+		for (let i = 1; i < seqs.length && ascending; i++)
+			if (!(seqs[i - 1]! < seqs[i]!)) ascending = false;
+		if (!ascending) {
+			order = Uint32Array.from(seqs.keys());
+			order.sort((a, b) => (seqs[a]! || 0) - (seqs[b]! || 0));
+			base.bySeq = order;
+		}
+	}
+	let lo = 0;
+	let hi = seqs.length - 1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >>> 1;
+		const at = order ? order[mid]! : mid;
+		const v = seqs[at]! || 0;
+		if (v === seq) return at;
+		if (v < seq) lo = mid + 1;
+		else hi = mid - 1;
+	}
+	return -1;
+}
+
+/**
+ * Applies pulled Last Active changes (R19, R20; `PullResponse.activity`): licenses named by number
+ * get their new date (UTC midnight of the day; the console shows dates only), in the rows on top
+ * of the base and in the base's chunks, rewriting only the chunks that hold a changed user. Call
+ * inside the pull's transaction.
+ */
+export async function applyLastActive(db: RosterDB, delta: ActivityDelta): Promise<void> {
+	const wanted = new Map<number, number>();
+	let seq = 0;
+	for (let i = 0; i < delta.seqs.length; i++) {
+		seq += delta.seqs[i]!;
+		const day = delta.days[i];
+		wanted.set(seq, day == null ? Number.NaN : day * DAY_MS);
+	}
+	if (wanted.size === 0) return;
+	// Rows on top of the base: usually few; the chunks' rows they shadow change too.
+	const overlay = await db.licenses
+		.where('seq')
+		.anyOf([...wanted.keys()])
+		.toArray();
+	for (const row of overlay) {
+		const t = wanted.get(row.seq!)!;
+		row.lastActiveAt = Number.isNaN(t) ? null : t;
+	}
+	await db.licenses.bulkPut(overlay);
+
+	const base = await loadRosterBase(db);
+	if (base.gen === 0) return;
+	const lastActive = base.lastActive.slice();
+	const touched = new Set<number>();
+	for (const [s, t] of wanted) {
+		const at = basePositionOfSeq(base, s);
+		if (at < 0) continue;
+		lastActive[at] = t;
+		// The chunk holding position `at`: the last one starting at or before it.
+		let lo = 0;
+		let hi = base.chunks.length - 1;
+		while (lo < hi) {
+			const mid = (lo + hi + 1) >>> 1;
+			if (base.chunks[mid]!.start <= at) lo = mid;
+			else hi = mid - 1;
+		}
+		touched.add(lo);
+	}
+	if (touched.size > 0) {
+		for (const k of touched) {
+			const { seq: chunkSeq, start } = base.chunks[k]!;
+			const chunk = await db.rosterChunks.get([base.gen, chunkSeq]);
+			if (!chunk) continue;
+			chunk.lastActive = lastActive.slice(start, start + chunk.ids.length);
+			await db.rosterChunks.put(chunk);
+		}
+		const edit = base.edit + 1;
+		await db.meta.put({ key: 'rosterEdit', value: edit });
+		// This tab's copy follows at once; other tabs and workers read the chunks again.
+		cache.set(db, { ...base, lastActive, edit });
+	}
 }
 
 /**

@@ -12,6 +12,7 @@ import { MIRROR_TABLES, type MirrorLicense, type OutboxRow, type RosterDB } from
 import { DexieMutationStore } from './dexie-store';
 import {
 	adoptRoster,
+	applyLastActive,
 	clearRoster,
 	putLicenses,
 	removeLicenses,
@@ -58,6 +59,8 @@ export interface SyncState {
 	blocked: boolean;
 	lastError: string | null;
 	lastSyncedAt: number | null;
+	/** When this device last found itself offline (null while online). */
+	offlineSince: number | null;
 	/** Consecutive failures, for the backoff. */
 	failures: number;
 	/** A full sync is loading the licensed users: how many have landed of how many. */
@@ -174,9 +177,11 @@ export class SyncEngine {
 			blocked: false,
 			lastError: null,
 			lastSyncedAt: null,
+			offlineSince: null,
 			failures: 0,
 			loading: null
 		};
+		if (!this.state.online) this.state.offlineSince = this.#now();
 	}
 
 	/** Subscribes to state changes; returns the unsubscribe function. */
@@ -187,7 +192,10 @@ export class SyncEngine {
 	}
 
 	#set(patch: Partial<SyncState>) {
-		this.state = { ...this.state, ...patch };
+		const next = { ...this.state, ...patch };
+		if (!next.online && this.state.online) next.offlineSince = this.#now();
+		else if (next.online) next.offlineSince = null;
+		this.state = next;
 		for (const l of this.#listeners) l(this.state);
 	}
 
@@ -532,6 +540,8 @@ export class SyncEngine {
 				else if (!patch.rosterKept) await clearRoster(this.db);
 			}
 			await applyChanges(this.db, patch.changes);
+			// Last Active dates that moved, named by license number (R19, R20).
+			if (patch.activity) await applyLastActive(this.db, patch.activity);
 			// Rejections recorded by the server for changes still queued here (say, pushed by a tab
 			// that closed before it read the answer).
 			for (const r of patch.rejections) {
@@ -566,6 +576,8 @@ export class SyncEngine {
 			if (next <= patch.lastMutationID)
 				await this.db.meta.put({ key: 'nextMutationID', value: patch.lastMutationID + 1 });
 			await this.db.meta.put({ key: 'cookie', value: patch.cookie });
+			// What reports say they are based on: the copy as the server had it at this moment.
+			await this.db.meta.put({ key: 'syncedAt', value: this.#now() });
 			await this.db.meta.put({ key: 'role', value: this.role });
 			await this.db.meta.put({ key: 'lastMutationID', value: patch.lastMutationID });
 		});
@@ -613,7 +625,8 @@ export class SyncEngine {
 						ids: page.ids,
 						emails: page.emails,
 						names: page.names,
-						lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN)
+						lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN),
+						seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN))
 					});
 				}
 				count += page.ids.length;

@@ -106,9 +106,15 @@ describe('activity report rows (R20), as of a given instant on UTC dates', () =>
 		expect(row(user('never', null), 'active-90')).toBeNull();
 	});
 
-	it('names the file activity-report-<slug>-<UTC date>.csv', () => {
-		expect(activityReportFileName('acme', Date.UTC(2025, 8, 1, 23, 59))).toBe(
-			'activity-report-acme-2025-09-01.csv'
+	it('names the file activity-report-<slug>-<filter>-<UTC date>.csv', () => {
+		expect(activityReportFileName('acme', Date.UTC(2026, 11, 7, 23, 59), 'inactive')).toBe(
+			'activity-report-acme-inactive-2026-12-07.csv'
+		);
+		expect(activityReportFileName('acme', Date.UTC(2025, 8, 1), 'active-30')).toBe(
+			'activity-report-acme-active-30-days-2025-09-01.csv'
+		);
+		expect(activityReportFileName('acme', Date.UTC(2025, 8, 1), 'all')).toBe(
+			'activity-report-acme-all-2025-09-01.csv'
 		);
 	});
 });

@@ -1,11 +1,5 @@
 import { toCsv } from './csv';
-import {
-	lastActiveLabel,
-	NA_AFTER_DAYS,
-	RETENTION_DAYS,
-	utcDate,
-	utcDaysBetween
-} from './activity';
+import { activeWithin, lastActiveLabel, NA_AFTER_DAYS, RETENTION_DAYS, utcDate } from './activity';
 
 /** The rows a report keeps (R20): everyone, active in the last 7, 30 or 90 days, or inactive. */
 export type ReportFilter = 'all' | 'active-7' | 'active-30' | 'active-90' | 'inactive';
@@ -77,13 +71,18 @@ export function activityReportRow(
 ): ActivityReportRow | null {
 	const activeDays = options.activeDays ?? RETENTION_DAYS;
 	const at = user.lastActiveAt;
-	const days = at === null ? null : utcDaysBetween(at, options.now);
-	if (!matchesFilter(days, options.filter, activeDays)) return null;
+	const filter = options.filter;
+	const kept =
+		filter === 'all' ||
+		(filter === 'inactive'
+			? !activeWithin(at, options.now, activeDays)
+			: activeWithin(at, options.now, Number(filter.slice('active-'.length))));
+	if (!kept) return null;
 	return {
 		email: user.email,
 		name: user.name,
 		last_active: lastActiveLabel(at, options.now, options.naAfterDays ?? NA_AFTER_DAYS),
-		status: days !== null && days <= activeDays ? 'active' : 'inactive'
+		status: activeWithin(at, options.now, activeDays) ? 'active' : 'inactive'
 	};
 }
 
@@ -100,7 +99,20 @@ export function activityReportCsv(users: Iterable<ReportUser>, options: ReportOp
 	return UTF8_BOM + toCsv(rows, ACTIVITY_REPORT_COLUMNS);
 }
 
-/** The download's file name: `activity-report-<enterprise-slug>-<YYYY-MM-DD>.csv` (UTC date). */
-export function activityReportFileName(slug: string, now: number): string {
-	return `activity-report-${slug}-${utcDate(now)}.csv`;
+/** The filter as the file name says it. */
+const FILE_FILTER: Record<ReportFilter, string> = {
+	all: 'all',
+	'active-7': 'active-7-days',
+	'active-30': 'active-30-days',
+	'active-90': 'active-90-days',
+	inactive: 'inactive'
+};
+
+/**
+ * The download's file name, with the filter it was made with:
+ * `activity-report-<enterprise-slug>-<filter>-<YYYY-MM-DD>.csv` (UTC date), e.g.
+ * `activity-report-acme-inactive-2026-12-07.csv`.
+ */
+export function activityReportFileName(slug: string, now: number, filter: ReportFilter): string {
+	return `activity-report-${slug}-${FILE_FILTER[filter]}-${utcDate(now)}.csv`;
 }

@@ -1,10 +1,12 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from './db/schema';
 import { z } from 'zod';
 import type { Db } from './db';
 import { ApiError, describeIssues, readBodyText } from './http';
 import { log } from './log';
-import { RETENTION_DAYS } from '../domain/activity';
+import { ACTIVITY_TRACKING_START, lastActiveAt, RETENTION_DAYS, utcDay } from '../domain/activity';
 import { DAY_MS } from '../domain/seats';
+import { markLastActiveMoved, pokeActivity } from './sync/last-active';
 
 /** Most events one request may carry; a client with more splits them. */
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -12,8 +14,14 @@ export const MAX_EVENTS_PER_REQUEST = 1000;
 /** Largest request body accepted. */
 export const MAX_BODY_BYTES = 400_000;
 
-/** How far ahead of the server's clock an event may be; such events count as "now". */
-export const FUTURE_TOLERANCE_MS = DAY_MS;
+/**
+ * How far ahead of the server's clock an event may be (client clock skew); such events count as
+ * "now". Further ahead, an event is ignored and counted.
+ */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** How long an `Idempotency-Key` is remembered: a retry within this time stores nothing twice. */
+export const IDEMPOTENCY_KEY_MS = DAY_MS;
 
 /** Earlier instants are refused: they are almost always epoch seconds sent as milliseconds. */
 const EARLIEST_AT = Date.UTC(2000, 0, 1);
@@ -55,12 +63,55 @@ export interface ActivityEvent {
 	at: number;
 }
 
+/** Why events were ignored (R19, bad input): each one counted, none stored, no date moved. */
+export interface IgnoredCounts {
+	/** The email names no user. */
+	unknownEmail: number;
+	/** More than `FUTURE_TOLERANCE_MS` ahead of the server's clock. */
+	future: number;
+	/** Before activity tracking began (2025-05-20). */
+	beforeTracking: number;
+	/** The same email and instant again in one request. */
+	duplicate: number;
+}
+
 /** What one request's events came to. */
 export interface IngestResult {
 	/** Events of known users, recorded. */
 	accepted: number;
-	/** Events whose email names no user; dropped. */
+	/** Events dropped, all reasons together (the sum of `ignoredBy`). */
 	ignored: number;
+	/** Why the ignored events were dropped. */
+	ignoredBy: IgnoredCounts;
+	/** Set when the request's `Idempotency-Key` was stored before: this is that request's answer. */
+	replayed?: true;
+}
+
+/** A validated request: the events to record and those already ignored while reading it. */
+export interface ActivityBatch {
+	events: ActivityEvent[];
+	ignoredBy: IgnoredCounts;
+}
+
+function noneIgnored(): IgnoredCounts {
+	return { unknownEmail: 0, future: 0, beforeTracking: 0, duplicate: 0 };
+}
+
+/**
+ * The `Idempotency-Key` header of an activity request (null when absent): 1–255 visible ASCII
+ * characters, else a 400 that says so.
+ */
+export function readIdempotencyKey(request: Request): string | null {
+	const key = request.headers.get('idempotency-key');
+	if (key === null) return null;
+	if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+		throw new ApiError(
+			400,
+			'badRequest',
+			'Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID'
+		);
+	}
+	return key;
 }
 
 function badRequest(path: string, message: string): ApiError {
@@ -71,9 +122,11 @@ function badRequest(path: string, message: string): ApiError {
 
 /**
  * Reads and validates an activity body (R19): 413 when too large, 400 naming the field otherwise.
- * Instants become epoch ms; those up to a day ahead of `now` (client clock skew) become `now`.
+ * Instants become epoch ms; those up to `FUTURE_TOLERANCE_MS` ahead of `now` (client clock skew)
+ * become `now`. Events further ahead, from before tracking began, or repeated (same email and
+ * instant) are ignored and counted, so they never move a date.
  */
-export async function readActivityBody(request: Request, now: number): Promise<ActivityEvent[]> {
+export async function readActivityBody(request: Request, now: number): Promise<ActivityBatch> {
 	const text = await readBodyText(
 		request,
 		MAX_BODY_BYTES,
@@ -91,7 +144,10 @@ export async function readActivityBody(request: Request, now: number): Promise<A
 		throw new ApiError(400, 'badRequest', message, { fields });
 	}
 	const latest = now + FUTURE_TOLERANCE_MS;
-	return parsed.data.events.map(({ email, at }, i) => {
+	const ignoredBy = noneIgnored();
+	const seen = new Set<string>();
+	const events: ActivityEvent[] = [];
+	parsed.data.events.forEach(({ email, at }, i) => {
 		let ms: number;
 		if (typeof at === 'number') {
 			if (!Number.isFinite(at)) throw badRequest(`events.${i}.at`, 'must be a finite number');
@@ -111,18 +167,25 @@ export async function readActivityBody(request: Request, now: number): Promise<A
 				'is before 2000-01-01; send epoch milliseconds, not seconds'
 			);
 		}
-		if (ms > latest) {
-			throw badRequest(
-				`events.${i}.at`,
-				'is more than a day in the future; check the client\u2019s clock'
-			);
+		if (ms > latest) ignoredBy.future++;
+		else if (ms < ACTIVITY_TRACKING_START) ignoredBy.beforeTracking++;
+		else {
+			const clamped = Math.min(ms, now);
+			const key = `${clamped}\u0000${email}`;
+			if (seen.has(key)) ignoredBy.duplicate++;
+			else {
+				seen.add(key);
+				events.push({ email, at: clamped });
+			}
 		}
-		return { email, at: Math.min(ms, now) };
 	});
+	return { events, ignoredBy };
 }
 
 interface Pending {
 	events: ActivityEvent[];
+	ignoredBy: IgnoredCounts;
+	key: string | null;
 	resolve(result: IngestResult): void;
 	reject(err: unknown): void;
 }
@@ -160,12 +223,21 @@ export class ActivityWriter {
 		this.#options = { lingerMs: 5, maxEvents: 5000, now: Date.now, ...options };
 	}
 
-	/** Queues one request's events; resolves with its counts once they are durable. */
-	submit(events: ActivityEvent[]): Promise<IngestResult> {
-		if (events.length === 0) return Promise.resolve({ accepted: 0, ignored: 0 });
+	/**
+	 * Queues one request's events; resolves with its counts once they are durable. With a `key`
+	 * (the request's `Idempotency-Key`) a request stored before stores nothing and gets its answer.
+	 */
+	submit(batch: ActivityBatch | ActivityEvent[], key: string | null = null): Promise<IngestResult> {
+		const { events, ignoredBy } = Array.isArray(batch)
+			? { events: batch, ignoredBy: noneIgnored() }
+			: batch;
+		if (events.length === 0 && key === null) {
+			const ignored = sumIgnored(ignoredBy);
+			return Promise.resolve({ accepted: 0, ignored, ignoredBy: { ...ignoredBy } });
+		}
 		return new Promise((resolve, reject) => {
-			this.#queue.push({ events, resolve, reject });
-			this.#queued += events.length;
+			this.#queue.push({ events, ignoredBy: { ...ignoredBy }, key, resolve, reject });
+			this.#queued += Math.max(1, events.length);
 			if (this.#running) return;
 			if (this.#queued >= this.#options.maxEvents) this.#start();
 			else this.#timer ??= setTimeout(() => this.#start(), this.#options.lingerMs);
@@ -188,13 +260,14 @@ export class ActivityWriter {
 				while (this.#queue.length > 0 && (count === 0 || count < this.#options.maxEvents)) {
 					const next = this.#queue.shift()!;
 					batch.push(next);
-					count += next.events.length;
+					count += Math.max(1, next.events.length);
 				}
 				this.#queued -= count;
 				try {
-					const results = await withTransientRetry(() =>
+					const { results, moved } = await withTransientRetry(() =>
 						writeActivity(this.database, batch, this.#options.now())
 					);
+					pokeActivity(moved);
 					batch.forEach((p, i) => p.resolve(results[i]!));
 				} catch (err) {
 					for (const p of batch) p.reject(err);
@@ -222,47 +295,121 @@ async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
 	}
 }
 
+function sumIgnored(c: IgnoredCounts): number {
+	return c.unknownEmail + c.future + c.beforeTracking + c.duplicate;
+}
+
+/**
+ * Claims the requests' idempotency keys in the transaction: a key stored before (by any instance;
+ * PostgreSQL makes a concurrent claim wait for the first to commit) means that request was stored
+ * already, and its recorded answer is returned instead. Returns the answers of replays by index.
+ */
+async function claimKeys(
+	trx: Transaction<Database>,
+	batch: readonly Pending[],
+	now: number
+): Promise<Map<number, IngestResult | number>> {
+	const replays = new Map<number, IngestResult | number>();
+	const first = new Map<string, number>();
+	for (let i = 0; i < batch.length; i++) {
+		const key = batch[i]!.key;
+		if (key === null) continue;
+		const earlier = first.get(key);
+		// The same key twice in one batch: the second is a retry of the first (answered alike).
+		if (earlier !== undefined) {
+			replays.set(i, earlier);
+			continue;
+		}
+		first.set(key, i);
+		const claimed = await trx
+			.insertInto('ingest_requests')
+			.values({ key, result: '', created_at: now })
+			.onConflict((oc) => oc.column('key').doNothing())
+			.returning('key')
+			.executeTakeFirst();
+		if (claimed) continue;
+		const stored = await trx
+			.selectFrom('ingest_requests')
+			.select('result')
+			.where('key', '=', key)
+			.executeTakeFirstOrThrow();
+		replays.set(i, { ...(JSON.parse(stored.result) as IngestResult), replayed: true });
+	}
+	return replays;
+}
+
 /**
  * Writes several requests' events in one transaction (R19): the raw events of known users (those
  * still inside the retention window) and each user's summary moved forward to their latest event,
- * never back. Returns each request's counts, in order.
+ * never back. A user whose Last Active date (UTC day) changes moves the version of every
+ * enterprise licensing them (markLastActiveMoved), so consoles pull the new date. Returns each
+ * request's counts, in order, and the enterprises to poke.
  */
 async function writeActivity(
 	database: Db,
-	batch: readonly { events: ActivityEvent[] }[],
+	batch: readonly Pending[],
 	now: number
-): Promise<IngestResult[]> {
-	const emails = new Set<string>();
-	for (const p of batch) for (const e of p.events) emails.add(e.email);
+): Promise<{ results: IngestResult[]; moved: string[] }> {
 	const keepAfter = now - RETENTION_DAYS * DAY_MS;
 
 	return database.db.transaction().execute(async (trx) => {
-		const ids = new Map<string, string>();
+		const replays = await claimKeys(trx, batch, now);
+		const emails = new Set<string>();
+		batch.forEach((p, i) => {
+			if (!replays.has(i)) for (const e of p.events) emails.add(e.email);
+		});
+		const users = new Map<
+			string,
+			{ id: string; before: number | null; login: number | null; summary: number | null }
+		>();
 		const list = [...emails];
 		for (let i = 0; i < list.length; i += CHUNK) {
 			const rows = await trx
 				.selectFrom('users')
-				.select(['id', 'email'])
+				.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+				.select([
+					'users.id',
+					'users.email',
+					'users.last_login_at',
+					'activity_summary.last_active_at'
+				])
 				.where(sql`lower(email)`, 'in', list.slice(i, i + CHUNK))
 				.execute();
-			for (const row of rows) ids.set(row.email.toLowerCase(), row.id);
+			for (const row of rows) {
+				const summary = row.last_active_at == null ? null : Number(row.last_active_at);
+				const login = row.last_login_at == null ? null : Number(row.last_login_at);
+				users.set(row.email.toLowerCase(), {
+					id: row.id,
+					summary,
+					login,
+					before: lastActiveAt(summary, login)
+				});
+			}
 		}
 
-		const results: IngestResult[] = [];
+		const results: (IngestResult | null)[] = [];
 		const raw: { user_id: string; at: number }[] = [];
 		const latest = new Map<string, number>();
-		for (const p of batch) {
+		batch.forEach((p, i) => {
+			if (replays.has(i)) {
+				results.push(null);
+				return;
+			}
 			let accepted = 0;
 			for (const e of p.events) {
-				const userID = ids.get(e.email);
-				if (userID === undefined) continue;
+				const user = users.get(e.email);
+				if (user === undefined) continue;
 				accepted++;
-				if (e.at >= keepAfter) raw.push({ user_id: userID, at: e.at });
-				const known = latest.get(userID);
-				if (known === undefined || e.at > known) latest.set(userID, e.at);
+				if (e.at >= keepAfter) raw.push({ user_id: user.id, at: e.at });
+				const known = latest.get(user.id);
+				if (known === undefined || e.at > known) latest.set(user.id, e.at);
 			}
-			results.push({ accepted, ignored: p.events.length - accepted });
-		}
+			const ignoredBy = {
+				...p.ignoredBy,
+				unknownEmail: p.ignoredBy.unknownEmail + p.events.length - accepted
+			};
+			results.push({ accepted, ignored: sumIgnored(ignoredBy), ignoredBy });
+		});
 
 		for (let i = 0; i < raw.length; i += CHUNK) {
 			await trx
@@ -290,8 +437,70 @@ async function writeActivity(
 				)
 				.execute();
 		}
-		return results;
+		// Dates, not instants, reach consoles (R20 shows UTC dates): only a new day moves a version.
+		const movedUsers: string[] = [];
+		for (const user of users.values()) {
+			const at = latest.get(user.id);
+			if (at === undefined) continue;
+			const after = lastActiveAt(Math.max(at, user.summary ?? at), user.login);
+			if (after !== null && (user.before === null || utcDay(after) !== utcDay(user.before)))
+				movedUsers.push(user.id);
+		}
+		const moved = await markLastActiveMoved(trx, movedUsers);
+
+		const answers = results.map((r, i) => {
+			if (r) return r;
+			const replay = replays.get(i)!;
+			return typeof replay === 'number' ? null : replay;
+		});
+		// Replays of a key first seen in this batch get that request's answer.
+		for (let i = 0; i < answers.length; i++) {
+			const replay = replays.get(i);
+			if (typeof replay === 'number') answers[i] = { ...answers[replay]!, replayed: true };
+		}
+		for (let i = 0; i < batch.length; i++) {
+			const key = batch[i]!.key;
+			if (key === null || replays.has(i)) continue;
+			await trx
+				.updateTable('ingest_requests')
+				.set({ result: JSON.stringify(answers[i]) })
+				.where('key', '=', key)
+				.execute();
+		}
+		return { results: answers as IngestResult[], moved };
 	});
+}
+
+/**
+ * Records an admin's or user's sign-in as their last login (R19): for a user without tracked
+ * activity that is their Last Active date, so when its day changes every console licensing them
+ * receives it on its next pull, like an ingested event.
+ */
+export async function recordSignIn(database: Db, userID: string, now: number): Promise<void> {
+	const before = await database.db
+		.selectFrom('users')
+		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+		.select(['users.last_login_at', 'activity_summary.last_active_at'])
+		.where('users.id', '=', userID)
+		.executeTakeFirst();
+	await database.db
+		.updateTable('users')
+		.set({ last_login_at: now })
+		.where('id', '=', userID)
+		.execute();
+	if (!before) return;
+	const summary = before.last_active_at == null ? null : Number(before.last_active_at);
+	const login = before.last_login_at == null ? null : Number(before.last_login_at);
+	const was = lastActiveAt(summary, login);
+	const is = lastActiveAt(summary, now);
+	if (is === null || (was !== null && utcDay(was) === utcDay(is))) return;
+	// After the login is stored, in a transaction of its own: the users row is never held while
+	// enterprises are locked (SCIM locks them the other way round). A pull in between sees no
+	// change yet; the next one does.
+	const moved = await database.db
+		.transaction()
+		.execute((trx) => markLastActiveMoved(trx, [userID]));
+	pokeActivity(moved);
 }
 
 const writers = new WeakMap<Db, ActivityWriter>();
@@ -307,8 +516,12 @@ export function activityWriter(database: Db): ActivityWriter {
 }
 
 /** Records validated events through the database's shared writer (R19). */
-export function recordActivity(database: Db, events: ActivityEvent[]): Promise<IngestResult> {
-	return activityWriter(database).submit(events);
+export function recordActivity(
+	database: Db,
+	batch: ActivityBatch | ActivityEvent[],
+	key: string | null = null
+): Promise<IngestResult> {
+	return activityWriter(database).submit(batch, key);
 }
 
 /**
@@ -338,10 +551,16 @@ export async function purgeOldActivity(
 			.executeTakeFirst();
 		const deleted = Number(result.numDeletedRows);
 		total += deleted;
-		if (deleted < batchSize) return total;
+		if (deleted < batchSize) break;
 		// Let requests waiting on the database run between batches.
 		await new Promise((r) => setImmediate(r));
 	}
+	// Idempotency keys are remembered for a day: later retries are new requests.
+	await database.db
+		.deleteFrom('ingest_requests')
+		.where('created_at', '<', now - IDEMPOTENCY_KEY_MS)
+		.execute();
+	return total;
 }
 
 /** How often the purge runs: raw events are kept by the day, so a few times a day is plenty. */

@@ -141,6 +141,11 @@ export function applyPatch(snapshot: MirrorSnapshot, changes: Change[]): void {
 			}
 		} else if (c.table === 'teamMembers' || c.table === 'teamOrgLinks') {
 			table[c.key] = { key: c.key, ...(c.value as object) };
+		} else if (c.table === 'licenses') {
+			// A license's number only names it on the wire (pulled Last Active changes); the mirror's
+			// list of licensed users, which the devices' snapshots read, does not show it.
+			const { seq: _seq, ...shown } = c.value as { seq?: number };
+			table[c.key] = shown;
 		} else {
 			table[c.key] = c.value;
 		}

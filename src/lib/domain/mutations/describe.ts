@@ -64,6 +64,10 @@ export function describeIntent(name: string, args: unknown, lookups: IntentLooku
 			const seats = (args as { seats?: unknown } | null)?.seats;
 			return `Set the seat count to ${typeof seats === 'number' ? seats.toLocaleString('en-US') : '?'}`;
 		}
+		case 'setActivityThresholds': {
+			const a = args as { activeDays?: unknown; naAfterDays?: unknown } | null;
+			return `Set the activity report to active within ${String(a?.activeDays ?? '?')} days and N/A after ${String(a?.naAfterDays ?? '?')} days`;
+		}
 		case 'addDomain':
 			return `Add domain ${arg(args, 'domain') ?? ''}`;
 		case 'verifyDomain':

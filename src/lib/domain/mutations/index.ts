@@ -11,6 +11,7 @@ import { policyMutators } from './policies';
 import { adminMutators } from './admins';
 import { organizationMutators } from './organizations';
 import { domainMutators } from './domains';
+import { reportMutators } from './reports';
 
 export type { MutationResult } from './result';
 
@@ -194,7 +195,8 @@ export const mutators = {
 	...inviteMutators,
 	...domainMutators,
 	...policyMutators,
-	...adminMutators
+	...adminMutators,
+	...reportMutators
 } satisfies Record<string, MutatorDef<z.ZodMiniType>>;
 
 /** The name of a known mutation. */

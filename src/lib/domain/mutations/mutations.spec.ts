@@ -9,7 +9,7 @@ import type { DomainState } from '../domains';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
-	const seat = { count: opts.seats };
+	const seat = { count: opts.seats, thresholds: { activeDays: 90, naAfterDays: 100 } };
 	const teams = new Map<string, Team>();
 	const orgs = new Map<string, Organization>();
 	const links = new Map<string, TeamOrgRole>();
@@ -26,6 +26,8 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 	const store: MutationStore = {
 		seats: async () => seat.count,
 		setSeats: async (n) => void (seat.count = n),
+		thresholds: async () => ({ ...seat.thresholds }),
+		setThresholds: async (t) => void (seat.thresholds = { ...t }),
 		seatCounts: async (now) => ({
 			licensed: licensed.size,
 			pendingInvites: [...invites.values()].filter((i) => i.expiresAt > now).length
@@ -374,6 +376,21 @@ describe('invite and seat mutators (R4, R5, R6)', () => {
 		expect(mayRun('billing', 'setSeatCount')).toBe(true);
 		expect(mayRun('billing', 'revokeInvite')).toBe(false);
 		expect(m.audits).toEqual(['setSeatCount']);
+	});
+
+	it('R20: the report thresholds are set by owner and co-owners, 1–3650 days, N/A at least the active period', async () => {
+		const m = memoryStore({ seats: 3 });
+		const set = (activeDays: number, naAfterDays: number) =>
+			runMutation(m.store, 'setActivityThresholds', { activeDays, naAfterDays }, ctx);
+		expect(await set(30, 45)).toEqual({ ok: true });
+		expect(m.seat.thresholds).toEqual({ activeDays: 30, naAfterDays: 45 });
+		expect(await set(60, 45)).toMatchObject({ ok: false, code: 'INVALID_ARGS' });
+		expect(await set(0, 45)).toMatchObject({ ok: false, code: 'INVALID_ARGS' });
+		expect(await set(30, 3651)).toMatchObject({ ok: false, code: 'INVALID_ARGS' });
+		expect(m.seat.thresholds).toEqual({ activeDays: 30, naAfterDays: 45 });
+		expect(mayRun('co-owner', 'setActivityThresholds')).toBe(true);
+		expect(mayRun('billing', 'setActivityThresholds')).toBe(false);
+		expect(m.audits).toEqual(['setActivityThresholds']);
 	});
 });
 

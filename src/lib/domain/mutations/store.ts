@@ -2,6 +2,7 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities'
 import type { StoragePolicy } from '../storage-policy';
 import type { AccountRole } from '../roles';
 import type { DomainState, TxtLookup } from '../domains';
+import type { ActivityThresholds } from '../activity';
 
 /**
  * What a mutator may read and write. The browser implements it over the Dexie mirror (optimistic),
@@ -15,6 +16,9 @@ export interface MutationStore {
 	setSeats(seats: number): Promise<void>;
 	/** Licensed users and unexpired invites at `now` (R4, R5). */
 	seatCounts(now: number): Promise<{ licensed: number; pendingInvites: number }>;
+	/** The activity report's thresholds (R20 decision). */
+	thresholds(): Promise<ActivityThresholds>;
+	setThresholds(thresholds: ActivityThresholds): Promise<void>;
 
 	getTeam(id: string): Promise<Team | undefined>;
 	/** Creates or renames a team; false (nothing written) when the id is another enterprise's. */

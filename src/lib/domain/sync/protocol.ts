@@ -101,6 +101,23 @@ export interface PullResponse {
 	 * license changes in `changes` are those since their version.
 	 */
 	rosterKept?: boolean;
+	/**
+	 * Last Active dates that changed since the cookie (R19, R20), for licensed users the client
+	 * holds already (see `ActivityDelta`). Absent when none changed; older clients ignore it.
+	 */
+	activity?: ActivityDelta;
+}
+
+/**
+ * Compact Last Active changes: parallel columns of license numbers (each license's `seq`, from
+ * roster pages and license rows) and the user's new Last Active as a UTC day number (days since
+ * 1970-01-01; null when never). `seqs` ascend and are delta-coded: the first is a license number,
+ * each next one the difference from the one before, so a day's catch-up of 200,000 of 1,000,000
+ * users costs a few bytes per user after compression.
+ */
+export interface ActivityDelta {
+	seqs: number[];
+	days: (number | null)[];
 }
 
 /**
@@ -114,5 +131,7 @@ export interface RosterPage {
 	names: string[];
 	/** Last Active as epoch ms, null when never (R20). */
 	lastActive: (number | null)[];
+	/** Each license's number, which `PullResponse.activity` names it by (absent from old servers). */
+	seqs?: number[];
 	next: string | null;
 }

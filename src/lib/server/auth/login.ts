@@ -1,3 +1,4 @@
+import { recordSignIn } from '../activity.service';
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { dummyHash, verifyPassword } from './password';
@@ -129,11 +130,8 @@ export async function login(
 	await release(database, keys.address);
 	await release(database, keys.account);
 	await mark(database, keys.known, now + KNOWN_ADDRESS_MS);
-	await database.db
-		.updateTable('users')
-		.set({ last_login_at: now })
-		.where('id', '=', user.id)
-		.execute();
+	// R19: the last login is Last Active for users without tracked activity; consoles receive it.
+	await recordSignIn(database, user.id, now);
 	// R14: an unmanaged user on a captured domain takes a seat when they sign in. A failure here
 	// must not keep anyone out: it is logged and the next sign-in tries again.
 	try {

@@ -467,6 +467,62 @@ const purgeIndexes: Migration = {
 };
 
 /**
+ * Last Active reaches every console (R19, R20). Each license gets `seq`, a small number that names
+ * it on the wire (a changed date costs a few bytes instead of a 36-character id), and
+ * `activity_version`, the enterprise version at which its Last Active date last changed, so an
+ * incremental pull sends the dates that moved. `ingest_requests` remembers the `Idempotency-Key`
+ * of each activity request for a while, so a retried request stores nothing twice.
+ */
+function activitySync(dialect: Dialect): Migration {
+	return {
+		async up(db: Kysely<unknown>) {
+			await db.schema.alterTable('licenses').addColumn('seq', 'bigint').execute();
+			await db.schema
+				.alterTable('licenses')
+				.addColumn('activity_version', TS, (c) => c.notNull().defaultTo(0))
+				.execute();
+			// Existing licenses are numbered in enterprise and user order, so a roster page's numbers run
+			// mostly in steps of one and compress to almost nothing.
+			await sql`update licenses set seq = numbered.n from (select enterprise_id as e, user_id as u, row_number() over (order by enterprise_id, user_id) as n from licenses) as numbered where numbered.e = licenses.enterprise_id and numbered.u = licenses.user_id`.execute(
+				db
+			);
+			if (dialect === 'postgres') {
+				await sql`create sequence licenses_seq_seq owned by licenses.seq`.execute(db);
+				await sql`select setval('licenses_seq_seq', coalesce((select max(seq) from licenses), 0) + 1, false)`.execute(
+					db
+				);
+				await sql`alter table licenses alter column seq set default nextval('licenses_seq_seq')`.execute(
+					db
+				);
+				await sql`alter table licenses alter column seq set not null`.execute(db);
+			} else {
+				// SQLite has no sequences: a new license takes the next number as it is inserted.
+				await sql`create trigger licenses_seq after insert on licenses when new.seq is null begin update licenses set seq = (select coalesce(max(seq), 0) + 1 from licenses) where enterprise_id = new.enterprise_id and user_id = new.user_id; end`.execute(
+					db
+				);
+			}
+			await db.schema.createIndex('licenses_seq').on('licenses').column('seq').unique().execute();
+			await db.schema
+				.createIndex('licenses_activity_version')
+				.on('licenses')
+				.columns(['enterprise_id', 'activity_version'])
+				.execute();
+			await db.schema
+				.createTable('ingest_requests')
+				.addColumn('key', 'text', (c) => c.primaryKey())
+				.addColumn('result', 'text', (c) => c.notNull())
+				.addColumn('created_at', TS, (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createIndex('ingest_requests_created')
+				.on('ingest_requests')
+				.column('created_at')
+				.execute();
+		}
+	};
+}
+
+/**
  * The IdP's view of a person kept as sent (R25): `name.formatted` apart from `displayName` (rows
  * so far held one value for both, so it starts as that value), and the enterprise extension's
  * attributes (RFC 7643 §4.3).
@@ -614,6 +670,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0005_cookie_floor': cookieFloor,
 		'0006_scim_display_name': scimDisplayName,
 		'0007_purge_indexes': purgeIndexes,
+		'0008_activity_sync': activitySync(dialect),
 		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
 		'0010_sso': sso,
 		'0011_mail': mail

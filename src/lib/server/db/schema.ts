@@ -43,6 +43,10 @@ export interface LicenseTable {
 	source: 'console' | 'scim' | 'capture' | 'invite' | 'seed';
 	version: Generated<number>;
 	created_at: number;
+	/** A small number naming this license on the wire (assigned by the database on insert). */
+	seq: Generated<number>;
+	/** The enterprise version at which this user's Last Active date last changed (R19). */
+	activity_version: Generated<number>;
 }
 
 /** Organizations (R9). */
@@ -141,6 +145,13 @@ export interface ActivityEventTable {
 export interface ActivitySummaryTable {
 	user_id: string;
 	last_active_at: number;
+}
+
+/** Activity requests already stored, by their `Idempotency-Key`, with the answer they got. */
+export interface IngestRequestTable {
+	key: string;
+	result: string;
+	created_at: number;
 }
 
 /** Every change, who made it and how (R24). */
@@ -335,6 +346,7 @@ export interface Database {
 	storage_policies: StoragePolicyTable;
 	activity_events: ActivityEventTable;
 	activity_summary: ActivitySummaryTable;
+	ingest_requests: IngestRequestTable;
 	audit_log: AuditLogTable;
 	sync_clients: SyncClientTable;
 	sync_results: SyncResultTable;

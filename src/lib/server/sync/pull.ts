@@ -1,8 +1,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
-import type { Change, PullResponse, Rejection } from '../../domain/sync/protocol';
-import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
+import { ACTIVITY_TRACKING_START, utcDay } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
 import { rosterTotal } from './roster';
 import { canAccess } from '../../domain/roles';
@@ -32,7 +32,7 @@ async function changesSince(
 	cookie: number,
 	seesTeams: boolean,
 	licenses: 'all' | 'none' | { after: number }
-): Promise<Change[]> {
+): Promise<{ changes: Change[]; activity: ActivityDelta | null }> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
 	const since = cookie === 0 ? -1 : cookie;
@@ -64,12 +64,21 @@ async function changesSince(
 	}
 	const enterprise = await trx
 		.selectFrom('enterprises')
-		.select(['id', 'name', 'slug', 'seats', 'version'])
+		.select(['id', 'name', 'slug', 'seats', 'version', 'report_active_days', 'report_na_days'])
 		.where('id', '=', enterpriseID)
 		.executeTakeFirstOrThrow();
 	if (Number(enterprise.version) > since) {
 		const { id, name, slug, seats } = enterprise;
-		changes.push({ table: 'enterprise', op: 'put', key: id, value: { id, name, slug, seats } });
+		// The report's thresholds (R20 decision) travel with the enterprise row.
+		const value = {
+			id,
+			name,
+			slug,
+			seats,
+			activeDays: enterprise.report_active_days,
+			naAfterDays: enterprise.report_na_days
+		};
+		changes.push({ table: 'enterprise', op: 'put', key: id, value });
 	}
 	const licensed =
 		licensesSince === null
@@ -82,6 +91,7 @@ async function changesSince(
 						'users.id',
 						'users.email',
 						'users.name',
+						'licenses.seq',
 						sql<
 							number | null
 						>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
@@ -96,9 +106,19 @@ async function changesSince(
 			table: 'licenses',
 			op: 'put',
 			key: u.id,
-			value: { ...u, lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt) }
+			value: {
+				...u,
+				seq: Number(u.seq),
+				lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt)
+			}
 		});
 	}
+	// Last Active dates that moved since, for licenses the client holds already (those it does not
+	// hold arrive whole above): a few bytes each, so a daily catch-up never re-sends the roster.
+	const activity =
+		licensesSince === null || licensesSince < 0
+			? null
+			: await activitySince(trx, enterpriseID, licensesSince);
 	const invites = await trx
 		.selectFrom('invites')
 		.selectAll()
@@ -202,7 +222,48 @@ async function changesSince(
 			});
 		}
 	}
-	return changes;
+	return { changes, activity };
+}
+
+/**
+ * The Last Active dates that changed after version `since` for licenses that existed at `since`
+ * (R19, R20): license numbers ascending, delta-coded, with UTC day numbers (null: never).
+ */
+async function activitySince(
+	trx: Transaction<Database>,
+	enterpriseID: string,
+	since: number
+): Promise<ActivityDelta | null> {
+	// R19 as everywhere else (tracked activity since tracking began, else the last login), with the
+	// login read only for users who need it: a day's catch-up is mostly users with fresh activity.
+	const rows = await trx
+		.selectFrom('licenses')
+		.leftJoin('activity_summary', 'activity_summary.user_id', 'licenses.user_id')
+		.select([
+			'licenses.seq',
+			sql<
+				number | string | null
+			>`coalesce(case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at end, (select users.last_login_at from users where users.id = licenses.user_id))`.as(
+				'lastActiveAt'
+			)
+		])
+		.where('licenses.enterprise_id', '=', enterpriseID)
+		.where('licenses.activity_version', '>', since)
+		.where('licenses.version', '<=', since)
+		.orderBy('licenses.seq')
+		.execute();
+	if (rows.length === 0) return null;
+	const seqs = new Array<number>(rows.length);
+	const days = new Array<number | null>(rows.length);
+	let previous = 0;
+	for (let i = 0; i < rows.length; i++) {
+		const seq = Number(rows[i]!.seq);
+		seqs[i] = seq - previous;
+		previous = seq;
+		const at = rows[i]!.lastActiveAt;
+		days[i] = at == null ? null : utcDay(Number(at));
+	}
+	return { seqs, days };
 }
 
 /**
@@ -292,14 +353,16 @@ export async function pull(
 			: chunked
 				? ('none' as const)
 				: ('all' as const);
+		const { changes, activity } =
+			since > 0 && since === version
+				? { changes: [], activity: null }
+				: await changesSince(trx, input.enterpriseID, since, seesTeams, licenses);
 		return {
 			cookie: version,
 			lastMutationID: mine ? Number(client.last_mutation_id) : 0,
 			reset: reset || since === 0,
-			changes:
-				since > 0 && since === version
-					? []
-					: await changesSince(trx, input.enterpriseID, since, seesTeams, licenses),
+			changes,
+			...(activity ? { activity } : {}),
 			rejections,
 			...(keepsRoster ? { rosterKept: true } : {}),
 			...(chunked

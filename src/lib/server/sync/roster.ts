@@ -29,6 +29,7 @@ export async function rosterPage(
 		.leftJoin('activity_summary', 'activity_summary.user_id', 'licenses.user_id')
 		.select([
 			'licenses.user_id as id',
+			'licenses.seq',
 			'users.email',
 			'users.name',
 			sql<
@@ -50,6 +51,7 @@ export async function rosterPage(
 		emails: new Array<string>(rows.length),
 		names: new Array<string>(rows.length),
 		lastActive: new Array<number | null>(rows.length),
+		seqs: new Array<number>(rows.length),
 		next: rows.length === input.limit ? (rows.at(-1)?.id ?? null) : null
 	};
 	for (let i = 0; i < rows.length; i++) {
@@ -58,6 +60,7 @@ export async function rosterPage(
 		page.emails[i] = r.email;
 		page.names[i] = r.name;
 		page.lastActive[i] = r.lastActiveAt == null ? null : Number(r.lastActiveAt);
+		page.seqs![i] = Number(r.seq);
 	}
 	return page;
 }

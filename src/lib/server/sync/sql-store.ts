@@ -3,6 +3,7 @@ import type { Database, InviteTable, LicenseTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
 import type { AccountRole } from '../../domain/roles';
+import type { ActivityThresholds } from '../../domain/activity';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
 import { emailDomain, isEffectivelyVerified, type TxtLookup } from '../../domain/domains';
 import { domainStates, newVerificationValue } from '../domains/sql';
@@ -52,6 +53,23 @@ export class SqlMutationStore implements MutationStore {
 		await this.trx
 			.updateTable('enterprises')
 			.set({ seats })
+			.where('id', '=', this.enterpriseID)
+			.execute();
+	}
+
+	async thresholds() {
+		const row = await this.trx
+			.selectFrom('enterprises')
+			.select(['report_active_days', 'report_na_days'])
+			.where('id', '=', this.enterpriseID)
+			.executeTakeFirstOrThrow();
+		return { activeDays: row.report_active_days, naAfterDays: row.report_na_days };
+	}
+
+	async setThresholds({ activeDays, naAfterDays }: ActivityThresholds) {
+		await this.trx
+			.updateTable('enterprises')
+			.set({ report_active_days: activeDays, report_na_days: naAfterDays })
 			.where('id', '=', this.enterpriseID)
 			.execute();
 	}

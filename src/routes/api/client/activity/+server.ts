@@ -2,13 +2,15 @@ import { json } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, errorResponse } from '$lib/server/http';
 import { requireIngestKey } from '$lib/server/ingest-key';
-import { readActivityBody, recordActivity } from '$lib/server/activity.service';
+import { readActivityBody, readIdempotencyKey, recordActivity } from '$lib/server/activity.service';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
 
 /**
  * "App opened" events from the API clients (R19), with the deployment's ingest key. Answers
- * `{accepted, ignored}` once the events are durable; events of unknown emails are ignored.
+ * `{accepted, ignored, ignoredBy}` once the events are durable; events of unknown emails, from the
+ * future or before tracking began, and repeats are ignored and counted. With an `Idempotency-Key`,
+ * a retried request stores nothing twice and gets the first answer (`replayed: true`).
  */
 export const POST: RequestHandler = api(async ({ request, locals }) => {
 	try {
@@ -18,9 +20,11 @@ export const POST: RequestHandler = api(async ({ request, locals }) => {
 			return errorResponse(err, { 'www-authenticate': 'Bearer realm="roster-activity"' });
 		throw err;
 	}
-	const events = await readActivityBody(request, Date.now());
+	const key = readIdempotencyKey(request);
+	const batch = await readActivityBody(request, Date.now());
+	const events = batch.events;
 	try {
-		return json(await recordActivity(getDb(), events));
+		return json(await recordActivity(getDb(), batch, key));
 	} catch (err) {
 		log('error', 'activity ingestion failed', {
 			requestID: locals.requestID,

@@ -1,0 +1,82 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+import { poke } from './poke';
+
+/** Ids per statement: under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
+/**
+ * Records that these users' Last Active dates changed (R19), inside the transaction that changed
+ * them: every enterprise that licenses one of them moves its version by one, and their licenses
+ * there carry that version in `activity_version`, so each console's next incremental pull sends
+ * the new dates (in the pull's compact `activity` field). Enterprises are locked in id order, after
+ * the activity rows and before the license rows, the order every other writer keeps too. Returns
+ * the enterprises whose version moved, for `pokeActivity` after the commit.
+ */
+export async function markLastActiveMoved(
+	trx: Transaction<Database>,
+	userIDs: Iterable<string>
+): Promise<string[]> {
+	const users = [...new Set(userIDs)].sort();
+	if (users.length === 0) return [];
+	const enterprises = new Set<string>();
+	for (let i = 0; i < users.length; i += CHUNK) {
+		const rows = await trx
+			.selectFrom('licenses')
+			.select('enterprise_id')
+			.distinct()
+			.where('user_id', 'in', users.slice(i, i + CHUNK))
+			.execute();
+		for (const r of rows) enterprises.add(r.enterprise_id);
+	}
+	const moved = [...enterprises].sort();
+	for (const enterpriseID of moved) {
+		const { version } = await trx
+			.updateTable('enterprises')
+			.set((eb) => ({ version: eb('version', '+', 1) }))
+			.where('id', '=', enterpriseID)
+			.returning('version')
+			.executeTakeFirstOrThrow();
+		for (let i = 0; i < users.length; i += CHUNK) {
+			await trx
+				.updateTable('licenses')
+				.set({ activity_version: Number(version) })
+				.where('enterprise_id', '=', enterpriseID)
+				.where('user_id', 'in', users.slice(i, i + CHUNK))
+				.execute();
+		}
+	}
+	return moved;
+}
+
+/** The shortest time between two activity pokes of one enterprise from this process. */
+export const ACTIVITY_POKE_INTERVAL_MS = 3000;
+
+const windows = new Map<string, { pending: boolean }>();
+
+/**
+ * Pokes the consoles of enterprises whose Last Active dates moved, at most once per enterprise per
+ * `ACTIVITY_POKE_INTERVAL_MS` from this process: the first poke goes at once, later ones in the
+ * window become one poke at its end. A burst of ingested events is then one pull per console, not
+ * one per event.
+ */
+export function pokeActivity(enterpriseIDs: Iterable<string>): void {
+	for (const enterpriseID of enterpriseIDs) {
+		const open = windows.get(enterpriseID);
+		if (open) {
+			open.pending = true;
+			continue;
+		}
+		poke(enterpriseID);
+		const window = { pending: false };
+		windows.set(enterpriseID, window);
+		const close = () => {
+			if (window.pending) {
+				window.pending = false;
+				poke(enterpriseID);
+				setTimeout(close, ACTIVITY_POKE_INTERVAL_MS).unref();
+			} else windows.delete(enterpriseID);
+		};
+		setTimeout(close, ACTIVITY_POKE_INTERVAL_MS).unref();
+	}
+}

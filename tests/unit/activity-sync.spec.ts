@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../src/lib/server/db';
+import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
+import { pull } from '../../src/lib/server/sync/pull';
+import { push } from '../../src/lib/server/sync/push';
+import { login } from '../../src/lib/server/auth/login';
+import { hashPassword } from '../../src/lib/server/auth/password';
+import { rosterPage } from '../../src/lib/server/sync/roster';
+import { onPoke, startPokeRelay } from '../../src/lib/server/sync/poke';
+import { ACTIVITY_POKE_INTERVAL_MS } from '../../src/lib/server/sync/last-active';
+import { utcDay } from '../../src/lib/domain/activity';
+import { DAY_MS } from '../../src/lib/domain/seats';
+import type { PullResponse } from '../../src/lib/domain/sync/protocol';
+import { createTestDb, dialects, type TestDb } from './support/databases';
+import {
+	grantRole,
+	license,
+	makeEmptyEnterprise,
+	makeUser,
+	recordActivity as seedActivity
+} from './support/factories';
+
+/** The Last Active days a pull's compact delta carries, by license number (seq). */
+function deltaDays(patch: PullResponse): Map<number, number | null> {
+	const out = new Map<number, number | null>();
+	let seq = 0;
+	patch.activity?.seqs.forEach((gap, i) => {
+		seq += gap;
+		out.set(seq, patch.activity!.days[i]!);
+	});
+	return out;
+}
+
+async function seqOf({ db }: Db, enterpriseID: string, userID: string): Promise<number> {
+	const row = await db
+		.selectFrom('licenses')
+		.select('seq')
+		.where('enterprise_id', '=', enterpriseID)
+		.where('user_id', '=', userID)
+		.executeTakeFirstOrThrow();
+	return Number(row.seq);
+}
+
+describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', (dialect) => {
+	let t: TestDb;
+	let writer: ActivityWriter;
+	let enterpriseID: string;
+	let ownerID: string;
+	const today = Date.now();
+
+	beforeAll(async () => {
+		t = await createTestDb(dialect);
+		writer = new ActivityWriter(t.database, { lingerMs: 1 });
+		enterpriseID = (await makeEmptyEnterprise(t.database)).id;
+		// A console's cookie 0 means "nothing yet": start where a real enterprise does.
+		await t.database.db
+			.updateTable('enterprises')
+			.set({ version: 1 })
+			.where('id', '=', enterpriseID)
+			.execute();
+		ownerID = (await makeUser(t.database, { passwordHash: 'x' })).id;
+		await grantRole(t.database, enterpriseID, ownerID, 'owner');
+	});
+	afterAll(async () => {
+		await t.drop();
+	});
+
+	const pullAs = (cookie: number, database: Db = t.database) =>
+		pull(database, { enterpriseID, clientID: `console-${dialect}`, userID: ownerID, cookie });
+
+	async function licensedUser(opts: { lastLoginAt?: number; activeAt?: number } = {}) {
+		const user = await makeUser(t.database, { lastLoginAt: opts.lastLoginAt ?? null });
+		await license(t.database, enterpriseID, user.id);
+		if (opts.activeAt !== undefined) await seedActivity(t.database, user.id, opts.activeAt);
+		return { ...user, seq: await seqOf(t.database, enterpriseID, user.id) };
+	}
+
+	it('an event moves the date in an incremental pull from a cookie taken before it', async () => {
+		const user = await licensedUser({ activeAt: today - 120 * DAY_MS });
+		const before = await pullAs(0);
+		expect(before.changes.find((c) => c.key === user.id)).toBeDefined();
+
+		const result = await writer.submit([{ email: user.email, at: today }]);
+		expect(result).toMatchObject({ accepted: 1, ignored: 0 });
+
+		const after = await pullAs(before.cookie);
+		expect(after.cookie).toBeGreaterThan(before.cookie);
+		expect(deltaDays(after)).toEqual(new Map([[user.seq, utcDay(today)]]));
+		// Compact: the user is not re-sent as a whole license row.
+		expect(after.changes.filter((c) => c.table === 'licenses')).toEqual([]);
+	});
+
+	it('a second event the same day moves nothing', async () => {
+		const user = await licensedUser();
+		await writer.submit([{ email: user.email, at: today - 1000 }]);
+		const { cookie } = await pullAs(0);
+		await writer.submit([{ email: user.email, at: today }]);
+		const after = await pullAs(cookie);
+		expect(after.cookie).toBe(cookie);
+		expect(after.activity).toBeUndefined();
+	});
+
+	it('a sign-in moves the date of a user without tracked activity', async () => {
+		const user = await licensedUser({ lastLoginAt: Date.UTC(2024, 0, 3) });
+		const { cookie } = await pullAs(0);
+		await recordSignIn(t.database, user.id, today);
+		const after = await pullAs(cookie);
+		expect(deltaDays(after).get(user.seq)).toBe(utcDay(today));
+	});
+
+	it('signing in through the sign-in form path moves the date too', async () => {
+		const user = await makeUser(t.database, {
+			passwordHash: await hashPassword('a long enough password'),
+			lastLoginAt: Date.UTC(2024, 0, 3)
+		});
+		await license(t.database, enterpriseID, user.id);
+		const seq = await seqOf(t.database, enterpriseID, user.id);
+		const { cookie } = await pullAs(0);
+		const signedIn = await login(
+			t.database,
+			{ email: user.email, password: 'a long enough password' },
+			{ ip: '203.0.113.9', userAgent: 'activity spec' }
+		);
+		expect(signedIn.ok).toBe(true);
+		const after = await pullAs(cookie);
+		expect(deltaDays(after).get(seq)).toBe(utcDay(Date.now()));
+	});
+
+	it('report thresholds are a synced setting: owner and co-owners set them, consoles pull them (R20)', async () => {
+		const { cookie } = await pullAs(0);
+		const send = (id: number, args: unknown, role: 'owner' | 'billing' = 'owner') =>
+			push(
+				t.database,
+				{
+					enterpriseID,
+					clientGroupID: `thresholds-${dialect}-${role}`,
+					clientID: `thresholds-${dialect}-${role}`,
+					mutations: [{ id, name: 'setActivityThresholds', args, createdAt: Date.now() }]
+				},
+				{ userID: ownerID, role }
+			);
+		expect(await send(1, { activeDays: 30, naAfterDays: 45 })).toMatchObject({
+			ok: true,
+			results: [{ id: 1, status: 'applied' }]
+		});
+		expect(await send(2, { activeDays: 60, naAfterDays: 45 })).toMatchObject({
+			results: [{ id: 2, status: 'rejected', code: 'INVALID_ARGS' }]
+		});
+		expect(await send(1, { activeDays: 7, naAfterDays: 8 }, 'billing')).toMatchObject({
+			results: [{ id: 1, status: 'rejected' }]
+		});
+		const after = await pullAs(cookie);
+		expect(after.changes.find((c) => c.table === 'enterprise')?.value).toMatchObject({
+			activeDays: 30,
+			naAfterDays: 45
+		});
+	});
+
+	it('roster pages name each license by the number the delta uses', async () => {
+		const user = await licensedUser();
+		const page = await rosterPage(t.database, { enterpriseID, after: '', limit: 10_000 });
+		expect(page.seqs![page.ids.indexOf(user.id)]).toBe(user.seq);
+	});
+
+	it('a burst of events pokes each enterprise at most once per few seconds, not once per event', async () => {
+		const stopRelay = startPokeRelay(t.database);
+		const quiet = (await makeEmptyEnterprise(t.database)).id;
+		const users = await Promise.all(Array.from({ length: 5 }, () => makeUser(t.database)));
+		for (const u of users) await license(t.database, quiet, u.id);
+		let pokes = 0;
+		const stop = onPoke(quiet, () => pokes++);
+		try {
+			// Let the relay's LISTEN connection come up (PostgreSQL).
+			await new Promise((r) => setTimeout(r, 300));
+			for (const u of users) await writer.submit([{ email: u.email, at: today }]);
+			await new Promise((r) => setTimeout(r, 500));
+			expect(pokes).toBe(1);
+			// The rest of the burst is one more poke when the window closes.
+			await new Promise((r) => setTimeout(r, ACTIVITY_POKE_INTERVAL_MS));
+			expect(pokes).toBe(2);
+		} finally {
+			stop();
+			await stopRelay();
+		}
+	});
+
+	it.runIf(dialect === 'postgres')(
+		'an event ingested by one instance reaches a console pulling from another',
+		async () => {
+			const user = await licensedUser({ activeAt: today - 3 * DAY_MS });
+			const other = openDb({ url: t.database.url! });
+			try {
+				const { cookie } = await pullAs(0, other);
+				const otherWriter = new ActivityWriter(other, { lingerMs: 1 });
+				await Promise.all([
+					otherWriter.submit([{ email: user.email, at: today }]),
+					writer.submit([{ email: user.email, at: today - 5 }])
+				]);
+				const after = await pullAs(cookie, other);
+				expect(deltaDays(after).get(user.seq)).toBe(utcDay(today));
+			} finally {
+				await other.close();
+			}
+		}
+	);
+});
