@@ -89,7 +89,7 @@ test('the console runs under a strict CSP: sign-in, Licenses, the report worker 
 		page.waitForEvent('download', { timeout: 60_000 }),
 		dialog.getByRole('button', { name: 'Download CSV' }).click()
 	]);
-	expect(file.suggestedFilename()).toMatch(/^activity-report-acme-\d{4}-\d{2}-\d{2}\.csv$/);
+	expect(file.suggestedFilename()).toMatch(/^activity-report-acme-all-\d{4}-\d{2}-\d{2}\.csv$/);
 	await expect(dialog.getByRole('status')).toHaveText(/^Downloaded the activity report/);
 	await dialog
 		.getByRole('button', { name: /close|done/i })

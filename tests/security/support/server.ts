@@ -78,6 +78,8 @@ export async function startServer({
 		...(demo ? {} : { ROSTER_NO_DEMO: 'true' }),
 		...extra
 	};
+	// A key given as undefined is unset (ORIGIN, say), not passed on as the text "undefined".
+	for (const [key, value] of Object.entries(extra)) if (value === undefined) delete env[key];
 	let cleanup: () => Promise<void>;
 	if (database === 'postgres') {
 		if (!pgURL) throw new Error('TEST_DATABASE_URL is not set');
