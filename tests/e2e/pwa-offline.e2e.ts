@@ -91,6 +91,12 @@ test('once the service worker controls the console, deep links and never-visited
 	// The install dialog's screenshots are not worth their weight in the offline cache.
 	expect(cached).toContain('/icons/icon-512.png');
 	expect(cached.filter((p) => p.startsWith('/screenshots/'))).toEqual([]);
+
+	// Back online, the page that needed the server opens by itself, as it said it would: the
+	// sign-in page sends the signed-in admin on to the console.
+	await context.setOffline(false);
+	await expect(page).toHaveURL(/\/e\/acme\/licenses$/);
+	await expect(page.getByRole('heading', { level: 1, name: 'Licenses' })).toBeVisible();
 	await context.close();
 });
 
