@@ -302,6 +302,79 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 		expect(read.body.name.formatted).toBe('Ms. Jane Q. Public');
 	});
 
+	it('RFC 7644 §3.5.2: what a PATCH keeps is decided by the paths it names, not by comparing values — Okta and Entra deprovisioning name no name part, and a path-less replace names only the keys of its value (R25)', async () => {
+		const made = await call('POST', '/scim/v2/Users', {
+			schemas: [USER],
+			userName: email('paths'),
+			name: { givenName: 'Jane', familyName: 'Public' },
+			active: true
+		});
+		expect(made.status).toBe(201);
+		const id = made.body.id as string;
+		const shown = (given: string) => ({
+			displayName: `${given} Public`,
+			name: { formatted: `${given} Public`, givenName: given, familyName: 'Public' }
+		});
+		expect(made.body).toMatchObject(shown('Jane'));
+
+		// Entra's deprovisioning, then Okta's: no name is named, none is written.
+		for (const body of [
+			patch({ op: 'Replace', path: 'active', value: 'False' }),
+			patch({ op: 'replace', value: { active: false } })
+		]) {
+			const res = await call('PATCH', `/scim/v2/Users/${id}`, body);
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ active: false, ...shown('Jane') });
+		}
+		// Names shown from the parts still follow them: nothing was frozen by the deprovisioning.
+		const given = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name.givenName', value: 'Janet' })
+		);
+		expect(given.body).toMatchObject(shown('Janet'));
+
+		// A path-less replace names displayName: it is kept as sent, even when it is the value shown.
+		const pathless = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', value: { displayName: 'Janet Public', active: true } })
+		);
+		expect(pathless.status).toBe(200);
+		expect(pathless.body).toMatchObject({ active: true, ...shown('Janet') });
+		const after = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name.givenName', value: 'Jo' })
+		);
+		// displayName was sent and stays; name.formatted was not and follows the parts.
+		expect(after.body).toMatchObject({
+			displayName: 'Janet Public',
+			name: { formatted: 'Jo Public', givenName: 'Jo', familyName: 'Public' }
+		});
+
+		// A replace at "name" with a value object names only that object's keys.
+		const formatted = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name', value: { formatted: 'Jo Public' } })
+		);
+		expect(formatted.body.name).toEqual({
+			formatted: 'Jo Public',
+			givenName: 'Jo',
+			familyName: 'Public'
+		});
+		const family = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name', value: { familyName: 'Doe' } })
+		);
+		expect(family.body).toMatchObject({
+			displayName: 'Janet Public',
+			name: { formatted: 'Jo Public', givenName: 'Jo', familyName: 'Doe' }
+		});
+	});
+
 	it('RFC 7643 §4.1.1: name.formatted and displayName are two values, each kept as sent by POST, PUT and PATCH', async () => {
 		const userName = email('two');
 		const made = await call('POST', '/scim/v2/Users', {

@@ -856,22 +856,54 @@ function userPatchOps(ops: PatchOp[]): { core: PatchOp[]; enterprise: PatchOp[] 
 	return { core, enterprise };
 }
 
+type NamePart = keyof Names;
+const NAME_PART_KEYS: readonly NamePart[] = ['displayName', 'formatted', 'givenName', 'familyName'];
+
 /**
- * RFC 7644 §3.5.2: a PATCH changes only what it names. A name part the patch left as it was keeps
- * what is stored (possibly nothing), so a value shown in its place is never written back as sent.
+ * The name parts a PATCH names, read from its operations' paths (canonical after allowUserOp):
+ * `displayName`, `name.<part>`, and `name` with a value object, which names only that object's keys
+ * (RFC 7644 §3.5.2.3). A path-less replace arrives here split into one path per key.
  */
-function keepUnnamed(row: UserRow, current: UserInput, patched: UserInput): UserInput {
+function namedParts(ops: PatchOp[]): Set<NamePart> {
+	const named = new Set<NamePart>();
+	for (const op of ops) {
+		const path = op.path!;
+		if (path === 'displayName') named.add('displayName');
+		else if (path === 'name') {
+			if (op.value && typeof op.value === 'object') {
+				for (const key of Object.keys(op.value)) {
+					if ((NAME_PART_KEYS as readonly string[]).includes(key)) named.add(key as NamePart);
+				}
+			}
+		} else if (path.startsWith('name.')) {
+			const part = path.slice(5);
+			if ((NAME_PART_KEYS as readonly string[]).includes(part)) named.add(part as NamePart);
+		}
+	}
+	return named;
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH changes only what it names, decided by its paths, never by comparing
+ * values: a name part it names is written as patched, even when equal to what was shown; one it does
+ * not name keeps what is stored (possibly nothing), so a value shown in its place is never written
+ * back as if the IdP had sent it. Given and family names shown split from one name become the IdP's
+ * once it names either: the one it did not name keeps the value it was shown.
+ */
+function keepUnnamed(
+	row: UserRow,
+	shown: UserInput,
+	patched: UserInput,
+	named: Set<NamePart>
+): UserInput {
 	const stored = storedNames(row);
 	const out = { ...patched };
 	for (const key of ['displayName', 'formatted'] as const) {
-		if (patched[key] === current[key]) out[key] = stored[key];
+		out[key] = named.has(key) ? patched[key] : stored[key];
 	}
-	// Given and family names shown split from one name become the IdP's once it changes either.
-	const partChanged =
-		patched.givenName !== current.givenName || patched.familyName !== current.familyName;
-	if (!partChanged) {
-		out.givenName = stored.givenName;
-		out.familyName = stored.familyName;
+	const partNamed = named.has('givenName') || named.has('familyName');
+	for (const key of ['givenName', 'familyName'] as const) {
+		out[key] = !partNamed ? stored[key] : named.has(key) ? patched[key] : shown[key];
 	}
 	return out;
 }
@@ -886,7 +918,10 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown): Pr
 		for (const op of ops.enterprise) applyEnterpriseOp(enterprise, op);
 		const withEnterprise = (input: UserInput): UserInput => ({ ...input, enterprise });
 		const currentInput = userInput(current, row);
-		if (ops.core.length === 0) return withEnterprise(keepUnnamed(row, currentInput, currentInput));
+		const named = namedParts(ops.core);
+		if (ops.core.length === 0) {
+			return withEnterprise(keepUnnamed(row, currentInput, currentInput, named));
+		}
 		let patched: Json;
 		try {
 			patched = scimPatch(structuredClone(current) as never, ops.core as never, {
@@ -905,7 +940,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown): Pr
 			}
 			throw err;
 		}
-		return withEnterprise(keepUnnamed(row, currentInput, userInput(patched, row)));
+		return withEnterprise(keepUnnamed(row, currentInput, userInput(patched, row), named));
 	});
 }
 
