@@ -447,24 +447,71 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 		expect(filtered.body.totalResults).toBe(1);
 	});
 
-	it('people licensed before SCIM come back with givenName and familyName where their name can be split (Okta checks them on the first listed user)', async () => {
+	it('people licensed before SCIM, or described by one name only, come back with givenName and familyName only where that name is exactly two words or "Family, Given" (Okta checks them on the first listed user); filters on name.givenName and name.familyName match what is returned', async () => {
 		const cases: [string, Json][] = [
 			['Ada Lovelace', { formatted: 'Ada Lovelace', givenName: 'Ada', familyName: 'Lovelace' }],
-			[
-				'Grace Brewster Hopper',
-				{ formatted: 'Grace Brewster Hopper', givenName: 'Grace', familyName: 'Brewster Hopper' }
-			],
+			['Grace Brewster Hopper', { formatted: 'Grace Brewster Hopper' }],
 			['Public, Jane', { formatted: 'Public, Jane', givenName: 'Jane', familyName: 'Public' }],
-			['Cher', { formatted: 'Cher' }]
+			[
+				'van der Berg,  Jan Piet',
+				{ formatted: 'van der Berg,  Jan Piet', givenName: 'Jan Piet', familyName: 'van der Berg' }
+			],
+			['Jensen, Barbara, III', { formatted: 'Jensen, Barbara, III' }],
+			['Cher', { formatted: 'Cher' }],
+			['noreply@conformance.test', { formatted: 'noreply@conformance.test' }]
 		];
+		const people: [string, string, Json][] = [];
 		for (const [name, expected] of cases) {
 			const user = await licensedBeforeScim(name);
+			people.push([name, user.email, expected]);
 			const listed = await call(
 				'GET',
 				`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${user.email}"`)}&startIndex=1&count=1`
 			);
 			expect(listed.body.Resources[0].name, name).toEqual(expected);
 			expect(listed.body.Resources[0].displayName).toBe(name);
+		}
+		// One name sent by the IdP (displayName only, or name.formatted only) reads the same way.
+		for (const [key, name, expected] of [
+			['displayName', 'Mary Ann Smith', { formatted: 'Mary Ann Smith' }],
+			[
+				'displayName',
+				'Doe, John',
+				{ formatted: 'Doe, John', givenName: 'John', familyName: 'Doe' }
+			],
+			[
+				'formatted',
+				'Alan Turing',
+				{ formatted: 'Alan Turing', givenName: 'Alan', familyName: 'Turing' }
+			]
+		] as const) {
+			const userName = email('one');
+			const made = await call('POST', '/scim/v2/Users', {
+				schemas: [USER],
+				userName,
+				...(key === 'displayName' ? { displayName: name } : { name: { formatted: name } })
+			});
+			expect(made.status).toBe(201);
+			expect(made.body.name, name).toEqual(expected);
+			people.push([name, userName, expected]);
+		}
+		// Each part is found by the value returned, and only a part that is returned is present.
+		for (const [name, userName, expected] of people) {
+			for (const part of ['givenName', 'familyName']) {
+				const count = async (filter: string) =>
+					(
+						await call(
+							'GET',
+							`/scim/v2/Users?filter=${encodeURIComponent(`${filter} and userName eq "${userName}"`)}`
+						)
+					).body.totalResults;
+				const value = expected[part] as string | undefined;
+				expect(await count(`name.${part} pr`), `${name}: name.${part} pr`).toBe(value ? 1 : 0);
+				if (value) {
+					expect(await count(`name.${part} eq "${value}"`), `${name}: ${part}`).toBe(1);
+					expect(await count(`name.${part} sw "${value.slice(0, 2)}"`), `${name}: ${part}`).toBe(1);
+				}
+			}
 		}
 		// A PATCH of one part keeps the other the split showed (RFC 7644 §3.5.2).
 		const split = await licensedBeforeScim('Ada Lovelace');

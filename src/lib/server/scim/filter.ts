@@ -1,16 +1,26 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { parse, type Filter } from 'scim2-parse-filter';
 import { ScimError } from './errors';
+import type { Dialect } from '../db/migrations';
 
-/** How one filterable attribute reads in SQL. */
+/** How one filterable attribute reads in SQL (on the database's dialect, where that differs). */
 export type FilterAttribute =
-	| { kind: 'string'; sql: RawBuilder<unknown>; caseExact?: boolean }
+	| {
+			kind: 'string';
+			sql: RawBuilder<unknown> | ((dialect: Dialect) => RawBuilder<unknown>);
+			caseExact?: boolean;
+	  }
 	| { kind: 'boolean'; sql: RawBuilder<unknown> }
 	| { kind: 'date'; sql: RawBuilder<unknown> }
 	/** A constant of a multi-valued attribute's only value (`emails[type eq "work"]`). */
 	| { kind: 'constant'; value: string | boolean }
 	/** Membership: `members eq "<id>"`, `members.value eq "<id>"`, `members pr`. */
 	| { kind: 'members'; has: (id: string) => RawBuilder<unknown>; any: RawBuilder<unknown> };
+
+/** A filterable attribute with its SQL for one dialect. */
+type Resolved =
+	| Exclude<FilterAttribute, { kind: 'string' }>
+	| { kind: 'string'; sql: RawBuilder<unknown>; caseExact?: boolean };
 
 /** The attributes a resource can be filtered by, lower-case names, with its multi-valued ones. */
 export interface FilterSchema {
@@ -59,11 +69,19 @@ function toBoolean(value: unknown, attr: string): boolean {
 const SQL_OPS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
 function compare(
-	attr: FilterAttribute,
+	dialect: Dialect,
+	attribute: FilterAttribute,
 	name: string,
 	op: string,
 	value: unknown
 ): RawBuilder<SqlBool> {
+	const attr: Resolved =
+		attribute.kind === 'string'
+			? {
+					...attribute,
+					sql: typeof attribute.sql === 'function' ? attribute.sql(dialect) : attribute.sql
+				}
+			: attribute;
 	if (attr.kind === 'constant') {
 		if (op === 'pr') return sql<SqlBool>`1 = 1`;
 		const holds =
@@ -151,6 +169,7 @@ function attributeName(schema: FilterSchema, path: string): string {
 }
 
 function translate(
+	dialect: Dialect,
 	schema: FilterSchema,
 	attributes: Record<string, FilterAttribute>,
 	filter: Filter,
@@ -160,19 +179,19 @@ function translate(
 	switch (filter.op) {
 		case 'and':
 		case 'or': {
-			const parts = filter.filters.map((f) => translate(schema, attributes, f, depth + 1));
+			const parts = filter.filters.map((f) => translate(dialect, schema, attributes, f, depth + 1));
 			if (parts.length === 0) throw invalid(`"${filter.op}" needs two expressions`);
 			return sql<SqlBool>`(${sql.join(parts, sql.raw(` ${filter.op} `))})`;
 		}
 		case 'not':
-			return sql<SqlBool>`(not ${translate(schema, attributes, filter.filter, depth + 1)})`;
+			return sql<SqlBool>`(not ${translate(dialect, schema, attributes, filter.filter, depth + 1)})`;
 		case '[]': {
 			const name = attributeName(schema, filter.attrPath);
 			const inner = schema.valuePaths[name];
 			if (!inner || attributes !== schema.attributes) {
 				throw invalid(`"${filter.attrPath}" cannot be filtered with [ ]`);
 			}
-			return translate(schema, inner, filter.valFilter, depth + 1);
+			return translate(dialect, schema, inner, filter.valFilter, depth + 1);
 		}
 		default: {
 			if (!('attrPath' in filter) || typeof filter.attrPath !== 'string') {
@@ -186,12 +205,16 @@ function translate(
 			if (typeof value === 'string' && /\u0000/.test(value)) {
 				throw invalid('the filter value contains a NUL character');
 			}
-			return compare(attr, filter.attrPath, filter.op, value);
+			return compare(dialect, attr, filter.attrPath, filter.op, value);
 		}
 	}
 }
 
 /** Translates a SCIM filter into a SQL condition over a resource's columns; 400 for anything else. */
-export function filterToSql(schema: FilterSchema, text: string): RawBuilder<SqlBool> {
-	return translate(schema, schema.attributes, parseFilter(text), 0);
+export function filterToSql(
+	schema: FilterSchema,
+	text: string,
+	dialect: Dialect
+): RawBuilder<SqlBool> {
+	return translate(dialect, schema, schema.attributes, parseFilter(text), 0);
 }
