@@ -52,6 +52,17 @@ function likePattern(value: string, where: 'co' | 'sw' | 'ew'): string {
 	return where === 'co' ? `%${escaped}%` : where === 'sw' ? `${escaped}%` : `%${escaped}`;
 }
 
+/** `co`, `sw` or `ew` without LIKE, on SQLite: every character literal, case-exact. */
+function caseExactMatch(
+	col: RawBuilder<unknown>,
+	where: 'co' | 'sw' | 'ew',
+	value: string
+): RawBuilder<SqlBool> {
+	if (where === 'co') return sql<SqlBool>`instr(${col}, ${value}) > 0`;
+	if (where === 'sw') return sql<SqlBool>`substr(${col}, 1, length(${value})) = ${value}`;
+	return sql<SqlBool>`(length(${col}) >= length(${value}) and substr(${col}, length(${col}) - length(${value}) + 1) = ${value})`;
+}
+
 function toDate(value: unknown, attr: string): number {
 	const at = typeof value === 'string' ? Date.parse(value) : NaN;
 	if (!Number.isFinite(at))
@@ -128,6 +139,9 @@ function compare(
 	const col = attr.caseExact ? attr.sql : sql`lower(${attr.sql})`;
 	const v = attr.caseExact ? value : value.toLowerCase();
 	if (op === 'co' || op === 'sw' || op === 'ew') {
+		// SQLite's LIKE ignores the case of ASCII letters: a caseExact attribute compares there by
+		// position and substring, which are case-exact (PostgreSQL's LIKE already is).
+		if (attr.caseExact && dialect === 'sqlite') return caseExactMatch(col, op, v);
 		return sql<SqlBool>`${col} like ${likePattern(v, op)} escape '\\'`;
 	}
 	if (op === 'ne') return sql<SqlBool>`(${attr.sql} is null or ${col} <> ${v})`;
