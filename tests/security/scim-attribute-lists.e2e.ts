@@ -39,7 +39,7 @@ test.describe('SCIM attribute lists', () => {
 		await server?.stop();
 	});
 
-	test('a search or list naming more than 100 attributes, or a name longer than 300 characters, is a 400 invalidValue that says so, on POST /.search, /Users/.search, /Groups/.search and GET ?attributes= / ?excludedAttributes=', async () => {
+	test('a search or list naming more than 100 attributes, or a name longer than 300 characters, is a 400 invalidValue that says so, on POST /.search, /Users/.search, /Groups/.search and GET ?attributes= / ?excludedAttributes=; without a token every search is a 401', async () => {
 		const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' };
 		const refused = async (what: string, res: Awaited<ReturnType<typeof server.api.get>>) => {
 			expect(res.status(), `${what}: ${(await res.text()).slice(0, 200)}`).toBe(400);
@@ -50,6 +50,16 @@ test.describe('SCIM attribute lists', () => {
 			expect(body.detail, what).toMatch(/at most (100 attribute names|300 characters)/);
 			expect(body.detail, what).not.toMatch(/\bR\d+\b|ScimError|MAX_/);
 		};
+
+		// Without a token, no search is answered: 401 with a SCIM error body.
+		for (const path of ['/scim/v2/.search', '/scim/v2/Users/.search', '/scim/v2/Groups/.search']) {
+			const anonymous = await server.api.post(path, {
+				headers: { 'content-type': 'application/scim+json' },
+				data: { schemas: [SEARCH], attributes: ['userName'] }
+			});
+			expect(anonymous.status(), path).toBe(401);
+			expect(((await anonymous.json()) as { schemas: string[] }).schemas).toEqual([ERROR]);
+		}
 
 		// The attack: 150,000 names in one SearchRequest (under the 2 MB body cap), on each endpoint.
 		for (const path of ['/scim/v2/.search', '/scim/v2/Users/.search', '/scim/v2/Groups/.search']) {

@@ -234,6 +234,40 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 		expect((await scim('GET', '/scim/v2/Users', { token: live })).status).toBe(401);
 	});
 
+	it('R23: POST /.search, /Users/.search and /Groups/.search without a token, or with a wrong, revoked or expired one, answer 401 with a SCIM error body and find nothing', async () => {
+		const ent = await makeEmptyEnterprise(t.database);
+		const live = await installToken(t.database, ent.id, { domains: DOMAINS });
+		const expired = await installToken(t.database, ent.id, { expiresAt: Date.now() - 1000 });
+		const revoked = await installToken(t.database, ent.id, { revoked: true });
+		const email = `searched.${randomUUID().slice(0, 8)}@example.test`;
+		expect(
+			(await scim('POST', '/scim/v2/Users', { token: live, body: userBody(email) })).status
+		).toBe(201);
+		for (const path of ['/scim/v2/.search', '/scim/v2/Users/.search', '/scim/v2/Groups/.search']) {
+			const body = {
+				schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+				filter: path.includes('Groups') ? 'displayName pr' : `userName eq "${email}"`
+			};
+			const cases: [string, Parameters<typeof scim>[2]][] = [
+				['missing', { body }],
+				['wrong', { token: 'not-a-token', body }],
+				['basic', { body, headers: { authorization: 'Basic dXNlcjpwYXNz' } }],
+				['revoked', { token: revoked, body }],
+				['expired', { token: expired, body }]
+			];
+			for (const [why, opts] of cases) {
+				const res = await scim('POST', path, opts);
+				expect(res.status, `${why} ${path}`).toBe(401);
+				expect(res.body).toMatchObject({ schemas: [ERROR], status: '401' });
+				expect(res.body).not.toHaveProperty('Resources');
+				expect(JSON.stringify(res.body)).not.toContain(email);
+				expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+			}
+			// The same search with the enterprise's token answers.
+			expect((await scim('POST', path, { token: live, body })).status, path).toBe(200);
+		}
+	});
+
 	it('R23: every request is logged (method, path, status, time), the last 100 per enterprise', async () => {
 		const ent = await makeEmptyEnterprise(t.database);
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
