@@ -302,6 +302,79 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 		expect(read.body.name.formatted).toBe('Ms. Jane Q. Public');
 	});
 
+	it('RFC 7644 §3.5.2: what a PATCH keeps is decided by the paths it names, not by comparing values — Okta and Entra deprovisioning name no name part, and a path-less replace names only the keys of its value (R25)', async () => {
+		const made = await call('POST', '/scim/v2/Users', {
+			schemas: [USER],
+			userName: email('paths'),
+			name: { givenName: 'Jane', familyName: 'Public' },
+			active: true
+		});
+		expect(made.status).toBe(201);
+		const id = made.body.id as string;
+		const shown = (given: string) => ({
+			displayName: `${given} Public`,
+			name: { formatted: `${given} Public`, givenName: given, familyName: 'Public' }
+		});
+		expect(made.body).toMatchObject(shown('Jane'));
+
+		// Entra's deprovisioning, then Okta's: no name is named, none is written.
+		for (const body of [
+			patch({ op: 'Replace', path: 'active', value: 'False' }),
+			patch({ op: 'replace', value: { active: false } })
+		]) {
+			const res = await call('PATCH', `/scim/v2/Users/${id}`, body);
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({ active: false, ...shown('Jane') });
+		}
+		// Names shown from the parts still follow them: nothing was frozen by the deprovisioning.
+		const given = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name.givenName', value: 'Janet' })
+		);
+		expect(given.body).toMatchObject(shown('Janet'));
+
+		// A path-less replace names displayName: it is kept as sent, even when it is the value shown.
+		const pathless = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', value: { displayName: 'Janet Public', active: true } })
+		);
+		expect(pathless.status).toBe(200);
+		expect(pathless.body).toMatchObject({ active: true, ...shown('Janet') });
+		const after = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name.givenName', value: 'Jo' })
+		);
+		// displayName was sent and stays; name.formatted was not and follows the parts.
+		expect(after.body).toMatchObject({
+			displayName: 'Janet Public',
+			name: { formatted: 'Jo Public', givenName: 'Jo', familyName: 'Public' }
+		});
+
+		// A replace at "name" with a value object names only that object's keys.
+		const formatted = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name', value: { formatted: 'Jo Public' } })
+		);
+		expect(formatted.body.name).toEqual({
+			formatted: 'Jo Public',
+			givenName: 'Jo',
+			familyName: 'Public'
+		});
+		const family = await call(
+			'PATCH',
+			`/scim/v2/Users/${id}`,
+			patch({ op: 'replace', path: 'name', value: { familyName: 'Doe' } })
+		);
+		expect(family.body).toMatchObject({
+			displayName: 'Janet Public',
+			name: { formatted: 'Jo Public', givenName: 'Jo', familyName: 'Doe' }
+		});
+	});
+
 	it('RFC 7643 §4.1.1: name.formatted and displayName are two values, each kept as sent by POST, PUT and PATCH', async () => {
 		const userName = email('two');
 		const made = await call('POST', '/scim/v2/Users', {
@@ -374,24 +447,71 @@ describe.each(dialects)('SCIM conformance on %s', (dialect) => {
 		expect(filtered.body.totalResults).toBe(1);
 	});
 
-	it('people licensed before SCIM come back with givenName and familyName where their name can be split (Okta checks them on the first listed user)', async () => {
+	it('people licensed before SCIM, or described by one name only, come back with givenName and familyName only where that name is exactly two words or "Family, Given" (Okta checks them on the first listed user); filters on name.givenName and name.familyName match what is returned', async () => {
 		const cases: [string, Json][] = [
 			['Ada Lovelace', { formatted: 'Ada Lovelace', givenName: 'Ada', familyName: 'Lovelace' }],
-			[
-				'Grace Brewster Hopper',
-				{ formatted: 'Grace Brewster Hopper', givenName: 'Grace', familyName: 'Brewster Hopper' }
-			],
+			['Grace Brewster Hopper', { formatted: 'Grace Brewster Hopper' }],
 			['Public, Jane', { formatted: 'Public, Jane', givenName: 'Jane', familyName: 'Public' }],
-			['Cher', { formatted: 'Cher' }]
+			[
+				'van der Berg,  Jan Piet',
+				{ formatted: 'van der Berg,  Jan Piet', givenName: 'Jan Piet', familyName: 'van der Berg' }
+			],
+			['Jensen, Barbara, III', { formatted: 'Jensen, Barbara, III' }],
+			['Cher', { formatted: 'Cher' }],
+			['noreply@conformance.test', { formatted: 'noreply@conformance.test' }]
 		];
+		const people: [string, string, Json][] = [];
 		for (const [name, expected] of cases) {
 			const user = await licensedBeforeScim(name);
+			people.push([name, user.email, expected]);
 			const listed = await call(
 				'GET',
 				`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${user.email}"`)}&startIndex=1&count=1`
 			);
 			expect(listed.body.Resources[0].name, name).toEqual(expected);
 			expect(listed.body.Resources[0].displayName).toBe(name);
+		}
+		// One name sent by the IdP (displayName only, or name.formatted only) reads the same way.
+		for (const [key, name, expected] of [
+			['displayName', 'Mary Ann Smith', { formatted: 'Mary Ann Smith' }],
+			[
+				'displayName',
+				'Doe, John',
+				{ formatted: 'Doe, John', givenName: 'John', familyName: 'Doe' }
+			],
+			[
+				'formatted',
+				'Alan Turing',
+				{ formatted: 'Alan Turing', givenName: 'Alan', familyName: 'Turing' }
+			]
+		] as const) {
+			const userName = email('one');
+			const made = await call('POST', '/scim/v2/Users', {
+				schemas: [USER],
+				userName,
+				...(key === 'displayName' ? { displayName: name } : { name: { formatted: name } })
+			});
+			expect(made.status).toBe(201);
+			expect(made.body.name, name).toEqual(expected);
+			people.push([name, userName, expected]);
+		}
+		// Each part is found by the value returned, and only a part that is returned is present.
+		for (const [name, userName, expected] of people) {
+			for (const part of ['givenName', 'familyName']) {
+				const count = async (filter: string) =>
+					(
+						await call(
+							'GET',
+							`/scim/v2/Users?filter=${encodeURIComponent(`${filter} and userName eq "${userName}"`)}`
+						)
+					).body.totalResults;
+				const value = expected[part] as string | undefined;
+				expect(await count(`name.${part} pr`), `${name}: name.${part} pr`).toBe(value ? 1 : 0);
+				if (value) {
+					expect(await count(`name.${part} eq "${value}"`), `${name}: ${part}`).toBe(1);
+					expect(await count(`name.${part} sw "${value.slice(0, 2)}"`), `${name}: ${part}`).toBe(1);
+				}
+			}
 		}
 		// A PATCH of one part keeps the other the split showed (RFC 7644 §3.5.2).
 		const split = await licensedBeforeScim('Ada Lovelace');

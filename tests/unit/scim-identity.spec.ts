@@ -251,6 +251,116 @@ describe.each(dialects)('SCIM and identity (R25) on %s', (dialect) => {
 		}
 	});
 
+	it("R25: the enterprise extension (employeeNumber, costCenter, organization, division, department, manager.value) is kept per enterprise: another enterprise's identity provider neither sees nor changes one enterprise's values for the same person", async () => {
+		const a = await scimEnterprise();
+		const b = await scimEnterprise();
+		const email = `shared.${tag()}@${a.domain}`;
+		const valuesOfA = {
+			employeeNumber: 'A-701984',
+			costCenter: 'A-4130',
+			organization: 'A Studios',
+			division: 'A Parks',
+			department: 'A Tours',
+			manager: { value: 'a-manager-id' }
+		};
+		const made = await scim('POST', '/scim/v2/Users', {
+			token: a.token,
+			body: userBody(email, {
+				schemas: [USER, ENTERPRISE_USER],
+				[ENTERPRISE_USER]: valuesOfA
+			})
+		});
+		expect(made.status).toBe(201);
+		const id = made.body.id as string;
+		// The same person, licensed in B by hand: a SCIM user of B too.
+		await license(t.database, b.id, id);
+		const filters = [
+			`${ENTERPRISE_USER}:employeeNumber eq "A-701984"`,
+			`${ENTERPRISE_USER}:costCenter eq "A-4130"`,
+			`${ENTERPRISE_USER}:organization co "A Studios"`,
+			`${ENTERPRISE_USER}:division sw "A Parks"`,
+			`${ENTERPRISE_USER}:department eq "A Tours"`,
+			`${ENTERPRISE_USER}:manager.value eq "a-manager-id"`,
+			`${ENTERPRISE_USER}:department pr`
+		];
+		const found = async (token: string, filter: string) =>
+			(
+				await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent(filter)}`, { token })
+			).body.Resources.map((r: { id: string }) => r.id);
+		const seenBy = async (token: string) =>
+			(await scim('GET', `/scim/v2/Users/${id}`, { token })).body;
+
+		// B sees none of A's values, by read, list, search or filter.
+		const read = await seenBy(b.token);
+		expect(read.id).toBe(id);
+		expect(read).not.toHaveProperty([ENTERPRISE_USER]);
+		expect(read.schemas).toEqual([USER]);
+		for (const filter of filters) expect(await found(b.token, filter), filter).toEqual([]);
+		const searched = await scim('POST', '/scim/v2/.search', {
+			token: b.token,
+			body: { filter: `userName eq "${email}"` }
+		});
+		expect(searched.body.Resources).toHaveLength(1);
+		expect(searched.body.Resources[0]).not.toHaveProperty([ENTERPRISE_USER]);
+		expect(JSON.stringify(searched.body)).not.toContain('A-701984');
+
+		// B's IdP writes its own values: by path, path-less, and with a PUT; A's stay as A sent them.
+		const patched = await scim('PATCH', `/scim/v2/Users/${id}`, {
+			token: b.token,
+			body: patch(
+				{ op: 'add', path: `${ENTERPRISE_USER}:department`, value: 'B Finance' },
+				{
+					op: 'replace',
+					value: { [ENTERPRISE_USER]: { employeeNumber: 'B-1', manager: 'b-boss' } }
+				},
+				{ op: 'remove', path: `${ENTERPRISE_USER}:costCenter` }
+			)
+		});
+		expect(patched.status).toBe(200);
+		expect(patched.body[ENTERPRISE_USER]).toEqual({
+			employeeNumber: 'B-1',
+			department: 'B Finance',
+			manager: { value: 'b-boss' }
+		});
+		expect((await seenBy(a.token))[ENTERPRISE_USER]).toEqual(valuesOfA);
+		const put = await scim('PUT', `/scim/v2/Users/${id}`, {
+			token: b.token,
+			body: userBody(email, {
+				schemas: [USER, ENTERPRISE_USER],
+				[ENTERPRISE_USER]: { costCenter: 'B-9', organization: 'B Org', division: 'B Div' }
+			})
+		});
+		expect(put.status).toBe(200);
+		expect(put.body[ENTERPRISE_USER]).toEqual({
+			costCenter: 'B-9',
+			organization: 'B Org',
+			division: 'B Div'
+		});
+		expect((await seenBy(a.token))[ENTERPRISE_USER]).toEqual(valuesOfA);
+		for (const filter of filters) expect(await found(a.token, filter), filter).toEqual([id]);
+		expect(await found(b.token, `${ENTERPRISE_USER}:costCenter eq "B-9"`)).toEqual([id]);
+		expect(await found(a.token, `${ENTERPRISE_USER}:costCenter eq "B-9"`)).toEqual([]);
+
+		// A's later changes reach neither B's view nor B's filters; B's removal leaves A's values.
+		const byA = await scim('PATCH', `/scim/v2/Users/${id}`, {
+			token: a.token,
+			body: patch({ op: 'replace', path: `${ENTERPRISE_USER}:department`, value: 'A Sales' })
+		});
+		expect(byA.body[ENTERPRISE_USER]).toEqual({ ...valuesOfA, department: 'A Sales' });
+		expect((await seenBy(b.token))[ENTERPRISE_USER]).toEqual({
+			costCenter: 'B-9',
+			organization: 'B Org',
+			division: 'B Div'
+		});
+		expect(await found(b.token, `${ENTERPRISE_USER}:department eq "A Sales"`)).toEqual([]);
+		const removed = await scim('DELETE', `/scim/v2/Users/${id}`, { token: b.token });
+		expect(removed.status).toBe(204);
+		expect((await seenBy(a.token))[ENTERPRISE_USER]).toEqual({
+			...valuesOfA,
+			department: 'A Sales'
+		});
+	});
+
 	it('PATCH accepts only the attributes Roster keeps (and ignores the ones the schema defines but Roster does not keep); anything else, and any path or key through __proto__, constructor or prototype, is 400 invalidPath and touches no prototype', async () => {
 		const ent = await scimEnterprise();
 		const made = await scim('POST', '/scim/v2/Users', {

@@ -8,6 +8,7 @@ import { installToken, scim } from './support/scim-client';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const DAY = 86_400_000;
 // The domains these specs provision people on, verified for each enterprise that has a token (R25).
 const DOMAINS = ['acme.test', 'globex.test', 'filter.test', 'y.test', 'example.test'];
@@ -233,6 +234,40 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 		expect((await scim('GET', '/scim/v2/Users', { token: live })).status).toBe(401);
 	});
 
+	it('R23: POST /.search, /Users/.search and /Groups/.search without a token, or with a wrong, revoked or expired one, answer 401 with a SCIM error body and find nothing', async () => {
+		const ent = await makeEmptyEnterprise(t.database);
+		const live = await installToken(t.database, ent.id, { domains: DOMAINS });
+		const expired = await installToken(t.database, ent.id, { expiresAt: Date.now() - 1000 });
+		const revoked = await installToken(t.database, ent.id, { revoked: true });
+		const email = `searched.${randomUUID().slice(0, 8)}@example.test`;
+		expect(
+			(await scim('POST', '/scim/v2/Users', { token: live, body: userBody(email) })).status
+		).toBe(201);
+		for (const path of ['/scim/v2/.search', '/scim/v2/Users/.search', '/scim/v2/Groups/.search']) {
+			const body = {
+				schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+				filter: path.includes('Groups') ? 'displayName pr' : `userName eq "${email}"`
+			};
+			const cases: [string, Parameters<typeof scim>[2]][] = [
+				['missing', { body }],
+				['wrong', { token: 'not-a-token', body }],
+				['basic', { body, headers: { authorization: 'Basic dXNlcjpwYXNz' } }],
+				['revoked', { token: revoked, body }],
+				['expired', { token: expired, body }]
+			];
+			for (const [why, opts] of cases) {
+				const res = await scim('POST', path, opts);
+				expect(res.status, `${why} ${path}`).toBe(401);
+				expect(res.body).toMatchObject({ schemas: [ERROR], status: '401' });
+				expect(res.body).not.toHaveProperty('Resources');
+				expect(JSON.stringify(res.body)).not.toContain(email);
+				expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+			}
+			// The same search with the enterprise's token answers.
+			expect((await scim('POST', path, { token: live, body })).status, path).toBe(200);
+		}
+	});
+
 	it('R23: every request is logged (method, path, status, time), the last 100 per enterprise', async () => {
 		const ent = await makeEmptyEnterprise(t.database);
 		const token = await installToken(t.database, ent.id, { domains: DOMAINS });
@@ -309,6 +344,40 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 			expect(await find('meta.lastModified lt "2000-01-01T00:00:00Z"')).toEqual([]);
 			expect(await find(`id eq "${ids.bob}"`)).toEqual(['bob']);
 			expect(await find(`${USER}:userName eq "bob@filter.test"`)).toEqual(['bob']);
+		});
+
+		it('RFC 7643 §2.2: co, sw and ew on caseExact attributes (id, externalId, manager.value) are case-exact, as eq is, on SQLite as on PostgreSQL', async () => {
+			expect(await find('externalId co "EXT"')).toEqual(['carol']);
+			expect(await find('externalId co "xt"')).toEqual(['alice']);
+			expect(await find('externalId sw "ext"')).toEqual(['alice']);
+			expect(await find('externalId sw "EXT-"')).toEqual(['carol']);
+			expect(await find('externalId ew "T-3"')).toEqual(['carol']);
+			expect(await find('externalId ew "t-3"')).toEqual([]);
+			expect(await find('externalId ew "ext-1"')).toEqual(['alice']);
+			expect(await find('externalId ew "xext-1"')).toEqual([]);
+			// Literal characters, never wildcards; an empty value is in every value.
+			expect(await find('externalId co "%"')).toEqual([]);
+			expect(await find('externalId sw "_"')).toEqual([]);
+			expect(await find('externalId co ""')).toEqual(['alice', 'carol']);
+			const idPrefix = ids.bob!.slice(0, 8);
+			expect(await find(`id sw "${idPrefix}"`)).toEqual(['bob']);
+			if (/[a-f]/.test(idPrefix))
+				expect(await find(`id sw "${idPrefix.toUpperCase()}"`)).toEqual([]);
+			expect(await find(`id ew "${ids.bob!.slice(-6)}"`)).toEqual(['bob']);
+			expect(await find(`id co "${ids.bob!.slice(10, 20)}"`)).toEqual(['bob']);
+			const patched = await scim('PATCH', `/scim/v2/Users/${ids.dave_x}`, {
+				token,
+				body: {
+					schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+					Operations: [{ op: 'add', path: `${ENTERPRISE}:manager`, value: 'Mgr-AbC' }]
+				}
+			});
+			expect(patched.status).toBe(200);
+			expect(await find(`${ENTERPRISE}:manager.value co "AbC"`)).toEqual(['dave_x']);
+			expect(await find(`${ENTERPRISE}:manager.value co "abc"`)).toEqual([]);
+			expect(await find(`${ENTERPRISE}:manager.value sw "mgr"`)).toEqual([]);
+			// Attributes that are not caseExact stay case-insensitive.
+			expect(await find('displayName sw "ALICE"')).toEqual(['alice']);
 		});
 
 		it('and, or, not and parentheses', async () => {

@@ -525,7 +525,9 @@ function activitySync(dialect: Dialect): Migration {
 /**
  * The IdP's view of a person kept as sent (R25): `name.formatted` apart from `displayName` (rows
  * so far held one value for both, so it starts as that value), and the enterprise extension's
- * attributes (RFC 7643 §4.3).
+ * attributes (RFC 7643 §4.3). Rows so far also held, when the IdP sent no displayName, the given
+ * and family names Roster joined: a value equal to that join becomes no value (null) in both
+ * columns, so the names shown are made from the parts as they change instead of a frozen copy.
  */
 const scimNamesAndEnterpriseUser: Migration = {
 	async up(db: Kysely<unknown>) {
@@ -540,7 +542,12 @@ const scimNamesAndEnterpriseUser: Migration = {
 		]) {
 			await db.schema.alterTable('scim_users').addColumn(column, 'text').execute();
 		}
-		await sql`update scim_users set formatted_name = display_name`.execute(db);
+		// What Roster made from the parts: the given and family names it kept, joined by a space.
+		const joined = sql`trim(coalesce(given_name, '') || ' ' || coalesce(family_name, ''))`;
+		await sql`update scim_users set formatted_name = display_name where display_name <> ${joined}`.execute(
+			db
+		);
+		await sql`update scim_users set display_name = null where display_name = ${joined}`.execute(db);
 	}
 };
 

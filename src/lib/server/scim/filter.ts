@@ -1,16 +1,26 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { parse, type Filter } from 'scim2-parse-filter';
 import { ScimError } from './errors';
+import type { Dialect } from '../db/migrations';
 
-/** How one filterable attribute reads in SQL. */
+/** How one filterable attribute reads in SQL (on the database's dialect, where that differs). */
 export type FilterAttribute =
-	| { kind: 'string'; sql: RawBuilder<unknown>; caseExact?: boolean }
+	| {
+			kind: 'string';
+			sql: RawBuilder<unknown> | ((dialect: Dialect) => RawBuilder<unknown>);
+			caseExact?: boolean;
+	  }
 	| { kind: 'boolean'; sql: RawBuilder<unknown> }
 	| { kind: 'date'; sql: RawBuilder<unknown> }
 	/** A constant of a multi-valued attribute's only value (`emails[type eq "work"]`). */
 	| { kind: 'constant'; value: string | boolean }
 	/** Membership: `members eq "<id>"`, `members.value eq "<id>"`, `members pr`. */
 	| { kind: 'members'; has: (id: string) => RawBuilder<unknown>; any: RawBuilder<unknown> };
+
+/** A filterable attribute with its SQL for one dialect. */
+type Resolved =
+	| Exclude<FilterAttribute, { kind: 'string' }>
+	| { kind: 'string'; sql: RawBuilder<unknown>; caseExact?: boolean };
 
 /** The attributes a resource can be filtered by, lower-case names, with its multi-valued ones. */
 export interface FilterSchema {
@@ -42,6 +52,17 @@ function likePattern(value: string, where: 'co' | 'sw' | 'ew'): string {
 	return where === 'co' ? `%${escaped}%` : where === 'sw' ? `${escaped}%` : `%${escaped}`;
 }
 
+/** `co`, `sw` or `ew` without LIKE, on SQLite: every character literal, case-exact. */
+function caseExactMatch(
+	col: RawBuilder<unknown>,
+	where: 'co' | 'sw' | 'ew',
+	value: string
+): RawBuilder<SqlBool> {
+	if (where === 'co') return sql<SqlBool>`instr(${col}, ${value}) > 0`;
+	if (where === 'sw') return sql<SqlBool>`substr(${col}, 1, length(${value})) = ${value}`;
+	return sql<SqlBool>`(length(${col}) >= length(${value}) and substr(${col}, length(${col}) - length(${value}) + 1) = ${value})`;
+}
+
 function toDate(value: unknown, attr: string): number {
 	const at = typeof value === 'string' ? Date.parse(value) : NaN;
 	if (!Number.isFinite(at))
@@ -59,11 +80,19 @@ function toBoolean(value: unknown, attr: string): boolean {
 const SQL_OPS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
 function compare(
-	attr: FilterAttribute,
+	dialect: Dialect,
+	attribute: FilterAttribute,
 	name: string,
 	op: string,
 	value: unknown
 ): RawBuilder<SqlBool> {
+	const attr: Resolved =
+		attribute.kind === 'string'
+			? {
+					...attribute,
+					sql: typeof attribute.sql === 'function' ? attribute.sql(dialect) : attribute.sql
+				}
+			: attribute;
 	if (attr.kind === 'constant') {
 		if (op === 'pr') return sql<SqlBool>`1 = 1`;
 		const holds =
@@ -110,6 +139,9 @@ function compare(
 	const col = attr.caseExact ? attr.sql : sql`lower(${attr.sql})`;
 	const v = attr.caseExact ? value : value.toLowerCase();
 	if (op === 'co' || op === 'sw' || op === 'ew') {
+		// SQLite's LIKE ignores the case of ASCII letters: a caseExact attribute compares there by
+		// position and substring, which are case-exact (PostgreSQL's LIKE already is).
+		if (attr.caseExact && dialect === 'sqlite') return caseExactMatch(col, op, v);
 		return sql<SqlBool>`${col} like ${likePattern(v, op)} escape '\\'`;
 	}
 	if (op === 'ne') return sql<SqlBool>`(${attr.sql} is null or ${col} <> ${v})`;
@@ -151,6 +183,7 @@ function attributeName(schema: FilterSchema, path: string): string {
 }
 
 function translate(
+	dialect: Dialect,
 	schema: FilterSchema,
 	attributes: Record<string, FilterAttribute>,
 	filter: Filter,
@@ -160,19 +193,19 @@ function translate(
 	switch (filter.op) {
 		case 'and':
 		case 'or': {
-			const parts = filter.filters.map((f) => translate(schema, attributes, f, depth + 1));
+			const parts = filter.filters.map((f) => translate(dialect, schema, attributes, f, depth + 1));
 			if (parts.length === 0) throw invalid(`"${filter.op}" needs two expressions`);
 			return sql<SqlBool>`(${sql.join(parts, sql.raw(` ${filter.op} `))})`;
 		}
 		case 'not':
-			return sql<SqlBool>`(not ${translate(schema, attributes, filter.filter, depth + 1)})`;
+			return sql<SqlBool>`(not ${translate(dialect, schema, attributes, filter.filter, depth + 1)})`;
 		case '[]': {
 			const name = attributeName(schema, filter.attrPath);
 			const inner = schema.valuePaths[name];
 			if (!inner || attributes !== schema.attributes) {
 				throw invalid(`"${filter.attrPath}" cannot be filtered with [ ]`);
 			}
-			return translate(schema, inner, filter.valFilter, depth + 1);
+			return translate(dialect, schema, inner, filter.valFilter, depth + 1);
 		}
 		default: {
 			if (!('attrPath' in filter) || typeof filter.attrPath !== 'string') {
@@ -186,12 +219,16 @@ function translate(
 			if (typeof value === 'string' && /\u0000/.test(value)) {
 				throw invalid('the filter value contains a NUL character');
 			}
-			return compare(attr, filter.attrPath, filter.op, value);
+			return compare(dialect, attr, filter.attrPath, filter.op, value);
 		}
 	}
 }
 
 /** Translates a SCIM filter into a SQL condition over a resource's columns; 400 for anything else. */
-export function filterToSql(schema: FilterSchema, text: string): RawBuilder<SqlBool> {
-	return translate(schema, schema.attributes, parseFilter(text), 0);
+export function filterToSql(
+	schema: FilterSchema,
+	text: string,
+	dialect: Dialect
+): RawBuilder<SqlBool> {
+	return translate(dialect, schema, schema.attributes, parseFilter(text), 0);
 }

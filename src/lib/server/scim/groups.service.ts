@@ -134,7 +134,9 @@ export async function queryGroups(
 	take = query.count
 ): Promise<{ total: number; resources: Json[] }> {
 	const { db } = ctx.database;
-	const where = query.filter ? filterToSql(GROUP_FILTERS, query.filter) : sql<boolean>`1 = 1`;
+	const where = query.filter
+		? filterToSql(GROUP_FILTERS, query.filter, ctx.database.dialect)
+		: sql<boolean>`1 = 1`;
 	const total = await groupsOf(db, ctx.enterpriseID)
 		.where(where)
 		.select((eb) => eb.fn.countAll<number>().as('n'))

@@ -31,14 +31,44 @@ function integerParam(url: URL, name: string): number | undefined {
 	return Number(raw.trim());
 }
 
+/** Most names an `attributes` or `excludedAttributes` list may hold. */
+export const MAX_ATTRIBUTE_NAMES = 100;
+/** Longest name in such a list: a fully qualified extension sub-attribute is under 100. */
+export const MAX_ATTRIBUTE_NAME_LENGTH = 300;
+
+/**
+ * The names of an `attributes` or `excludedAttributes` list, trimmed, blanks left out; undefined
+ * when none. Each name is matched against every attribute of every resource returned, so a list
+ * holds at most 100 names of at most 300 characters: anything more is a 400 invalidValue.
+ */
+export function attributeNames(list: readonly string[], field: string): string[] | undefined {
+	const out: string[] = [];
+	for (const item of list) {
+		const name = item.trim();
+		if (!name) continue;
+		if (out.length === MAX_ATTRIBUTE_NAMES) {
+			throw new ScimError(
+				400,
+				`${field} may list at most ${MAX_ATTRIBUTE_NAMES} attribute names`,
+				'invalidValue'
+			);
+		}
+		if (name.length > MAX_ATTRIBUTE_NAME_LENGTH) {
+			throw new ScimError(
+				400,
+				`each name in ${field} must be at most ${MAX_ATTRIBUTE_NAME_LENGTH} characters long`,
+				'invalidValue'
+			);
+		}
+		out.push(name);
+	}
+	return out.length ? out : undefined;
+}
+
 function listParam(url: URL, name: string): string[] | undefined {
 	const raw = url.searchParams.get(name);
 	if (raw === null) return undefined;
-	const items = raw
-		.split(',')
-		.map((s) => s.trim())
-		.filter(Boolean);
-	return items.length ? items : undefined;
+	return attributeNames(raw.split(','), name);
 }
 
 /** Reads filter, startIndex, count, attributes and excludedAttributes from the query string. */

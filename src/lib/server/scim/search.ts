@@ -1,5 +1,5 @@
 import { ScimError, scimJson } from './errors';
-import { DEFAULT_PAGE, listResponse, MAX_PAGE, type ListQuery } from './resource';
+import { attributeNames, DEFAULT_PAGE, listResponse, MAX_PAGE, type ListQuery } from './resource';
 import { listUsers, queryUsers } from './users.service';
 import { listGroups, queryGroups } from './groups.service';
 import type { ScimContext } from './endpoint';
@@ -15,8 +15,7 @@ function names(value: unknown, field: string): string[] | undefined {
 	if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
 		throw new ScimError(400, `${field} must be a list of attribute names`, 'invalidValue');
 	}
-	const clean = (list as string[]).map((s) => s.trim()).filter(Boolean);
-	return clean.length ? clean : undefined;
+	return attributeNames(list as string[], field);
 }
 
 function integer(value: unknown, field: string): number | undefined {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { scimPatch, ScimError as PatchLibError } from 'scim-patch';
 import type { Database } from '../db/schema';
+import type { Dialect } from '../db/migrations';
 import { seatUsage } from '../../domain/seats';
 import { emailDomain, isEffectivelyVerified } from '../../domain/domains';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
@@ -46,6 +47,39 @@ const CREATED = sql`case when s.created_at is null then l.created_at when l.crea
 // The given and family names as one, as shownNames makes it, for filters on the names shown.
 const JOINED = sql`nullif(trim(coalesce(s.given_name, '') || ' ' || coalesce(s.family_name, '')), '')`;
 
+/** Where `needle` first occurs in `text`, from 1; 0 when it does not. */
+function position(dialect: Dialect, text: RawBuilder<unknown>, needle: string) {
+	return dialect === 'sqlite'
+		? sql<number>`instr(${text}, ${sql.lit(needle)})`
+		: sql<number>`strpos(${text}, ${sql.lit(needle)})`;
+}
+
+/**
+ * splitName in SQL, over the one name shown when the IdP kept neither given nor family name: the
+ * given or family name returned, or null. The two must agree: a filter matches what is returned.
+ */
+function namePart(dialect: Dialect, part: 'given' | 'family'): RawBuilder<unknown> {
+	const full = sql`trim(coalesce(s.formatted_name, s.display_name, u.name))`;
+	const comma = position(dialect, full, ',');
+	const space = position(dialect, full, ' ');
+	const beforeComma = sql`trim(substr(${full}, 1, ${comma} - 1))`;
+	const afterComma = sql`trim(substr(${full}, ${comma} + 1))`;
+	const firstWord = sql`substr(${full}, 1, ${space} - 1)`;
+	const rest = sql`ltrim(substr(${full}, ${space} + 1))`;
+	const stored = part === 'given' ? sql.ref('s.given_name') : sql.ref('s.family_name');
+	const fromComma = part === 'given' ? afterComma : beforeComma;
+	const fromWords = part === 'given' ? firstWord : rest;
+	return sql`(case
+		when s.given_name is not null or s.family_name is not null then ${stored}
+		when ${position(dialect, full, '@')} > 0 then null
+		when ${comma} > 0 then (case
+			when length(${full}) - length(replace(${full}, ',', '')) = 1
+				and ${beforeComma} <> '' and ${afterComma} <> '' then ${fromComma}
+			end)
+		when ${space} > 0 and ${position(dialect, rest, ' ')} = 0 then ${fromWords}
+	end)`;
+}
+
 const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 	id: { kind: 'string', sql: sql.ref('u.id'), caseExact: true },
 	username: { kind: 'string', sql: sql.ref('u.email') },
@@ -61,8 +95,9 @@ const USER_ATTRIBUTES: FilterSchema['attributes'] = {
 		kind: 'string',
 		sql: sql`coalesce(s.formatted_name, ${JOINED}, s.display_name, u.name)`
 	},
-	'name.givenname': { kind: 'string', sql: sql.ref('s.given_name') },
-	'name.familyname': { kind: 'string', sql: sql.ref('s.family_name') },
+	// The name parts as returned: the IdP's, else split from the one name shown (splitName).
+	'name.givenname': { kind: 'string', sql: (d) => namePart(d, 'given') },
+	'name.familyname': { kind: 'string', sql: (d) => namePart(d, 'family') },
 	externalid: { kind: 'string', sql: sql.ref('s.external_id'), caseExact: true },
 	active: { kind: 'boolean', sql: sql`coalesce(s.active, 1)` },
 	'meta.created': { kind: 'date', sql: CREATED },
@@ -210,18 +245,30 @@ function storedNames(row: UserRow): Names {
 	};
 }
 
+/** Spaces off both ends, as SQL's trim() takes them (and only them). */
+const trimSpaces = (text: string) => text.replace(/^ +| +$/g, '');
+
 /**
- * A one-line name split into given and family names where that reads unambiguously: "Public, Jane"
- * (family first, as Entra formats it) or "Jane Public" (the first word is the given name).
+ * A one-line name split into given and family names only where that reads unambiguously: "Public,
+ * Jane" (one comma: family name first, as Entra formats it) or "Jane Public" (exactly two words,
+ * split at spaces). Anything else, or an email address, splits into nothing. namePart is the same
+ * rule in SQL, so filters on name.givenName and name.familyName match what is returned.
  */
 export function splitName(full: string): { givenName: string; familyName: string } | null {
-	const clean = full.trim();
+	const clean = trimSpaces(full);
 	if (clean.includes('@')) return null;
-	const comma = /^([^,]+),\s*([^,]+)$/.exec(clean);
-	if (comma) return { familyName: comma[1]!.trim(), givenName: comma[2]!.trim() };
-	const words = clean.split(/\s+/);
-	if (words.length < 2) return null;
-	return { givenName: words[0]!, familyName: words.slice(1).join(' ') };
+	const comma = clean.indexOf(',');
+	if (comma >= 0) {
+		if (clean.indexOf(',', comma + 1) >= 0) return null;
+		const familyName = trimSpaces(clean.slice(0, comma));
+		const givenName = trimSpaces(clean.slice(comma + 1));
+		return familyName && givenName ? { givenName, familyName } : null;
+	}
+	const space = clean.indexOf(' ');
+	if (space < 0) return null;
+	const familyName = clean.slice(space + 1).replace(/^ +/, '');
+	if (familyName.includes(' ')) return null;
+	return { givenName: clean.slice(0, space), familyName };
 }
 
 /**
@@ -301,7 +348,9 @@ export async function queryUsers(
 	take = query.count
 ): Promise<{ total: number; resources: Json[] }> {
 	const { db } = ctx.database;
-	const where = query.filter ? filterToSql(USER_FILTERS, query.filter) : sql<boolean>`1 = 1`;
+	const where = query.filter
+		? filterToSql(USER_FILTERS, query.filter, ctx.database.dialect)
+		: sql<boolean>`1 = 1`;
 	const total = await usersOf(db, ctx.enterpriseID)
 		.where(where)
 		.select((eb) => eb.fn.countAll<number>().as('n'))
@@ -856,22 +905,54 @@ function userPatchOps(ops: PatchOp[]): { core: PatchOp[]; enterprise: PatchOp[] 
 	return { core, enterprise };
 }
 
+type NamePart = keyof Names;
+const NAME_PART_KEYS: readonly NamePart[] = ['displayName', 'formatted', 'givenName', 'familyName'];
+
 /**
- * RFC 7644 §3.5.2: a PATCH changes only what it names. A name part the patch left as it was keeps
- * what is stored (possibly nothing), so a value shown in its place is never written back as sent.
+ * The name parts a PATCH names, read from its operations' paths (canonical after allowUserOp):
+ * `displayName`, `name.<part>`, and `name` with a value object, which names only that object's keys
+ * (RFC 7644 §3.5.2.3). A path-less replace arrives here split into one path per key.
  */
-function keepUnnamed(row: UserRow, current: UserInput, patched: UserInput): UserInput {
+function namedParts(ops: PatchOp[]): Set<NamePart> {
+	const named = new Set<NamePart>();
+	for (const op of ops) {
+		const path = op.path!;
+		if (path === 'displayName') named.add('displayName');
+		else if (path === 'name') {
+			if (op.value && typeof op.value === 'object') {
+				for (const key of Object.keys(op.value)) {
+					if ((NAME_PART_KEYS as readonly string[]).includes(key)) named.add(key as NamePart);
+				}
+			}
+		} else if (path.startsWith('name.')) {
+			const part = path.slice(5);
+			if ((NAME_PART_KEYS as readonly string[]).includes(part)) named.add(part as NamePart);
+		}
+	}
+	return named;
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH changes only what it names, decided by its paths, never by comparing
+ * values: a name part it names is written as patched, even when equal to what was shown; one it does
+ * not name keeps what is stored (possibly nothing), so a value shown in its place is never written
+ * back as if the IdP had sent it. Given and family names shown split from one name become the IdP's
+ * once it names either: the one it did not name keeps the value it was shown.
+ */
+function keepUnnamed(
+	row: UserRow,
+	shown: UserInput,
+	patched: UserInput,
+	named: Set<NamePart>
+): UserInput {
 	const stored = storedNames(row);
 	const out = { ...patched };
 	for (const key of ['displayName', 'formatted'] as const) {
-		if (patched[key] === current[key]) out[key] = stored[key];
+		out[key] = named.has(key) ? patched[key] : stored[key];
 	}
-	// Given and family names shown split from one name become the IdP's once it changes either.
-	const partChanged =
-		patched.givenName !== current.givenName || patched.familyName !== current.familyName;
-	if (!partChanged) {
-		out.givenName = stored.givenName;
-		out.familyName = stored.familyName;
+	const partNamed = named.has('givenName') || named.has('familyName');
+	for (const key of ['givenName', 'familyName'] as const) {
+		out[key] = !partNamed ? stored[key] : named.has(key) ? patched[key] : shown[key];
 	}
 	return out;
 }
@@ -886,7 +967,10 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown): Pr
 		for (const op of ops.enterprise) applyEnterpriseOp(enterprise, op);
 		const withEnterprise = (input: UserInput): UserInput => ({ ...input, enterprise });
 		const currentInput = userInput(current, row);
-		if (ops.core.length === 0) return withEnterprise(keepUnnamed(row, currentInput, currentInput));
+		const named = namedParts(ops.core);
+		if (ops.core.length === 0) {
+			return withEnterprise(keepUnnamed(row, currentInput, currentInput, named));
+		}
 		let patched: Json;
 		try {
 			patched = scimPatch(structuredClone(current) as never, ops.core as never, {
@@ -905,7 +989,7 @@ export async function patchUser(ctx: ScimContext, id: string, body: unknown): Pr
 			}
 			throw err;
 		}
-		return withEnterprise(keepUnnamed(row, currentInput, userInput(patched, row)));
+		return withEnterprise(keepUnnamed(row, currentInput, userInput(patched, row), named));
 	});
 }
 
