@@ -107,7 +107,7 @@ test('an invite made offline is emailed once the console is back online and it l
 	await expect(admin.getByText('Pending sync')).toHaveCount(0);
 });
 
-test('the console copies an invite link, and an expired invite link shows a clear page (R5)', async ({
+test('the console copies an invite link, which sets no password, and an expired invite link shows a clear page (R5)', async ({
 	browser
 }) => {
 	const admin = await newPage(browser);
@@ -124,6 +124,16 @@ test('the console copies an invite link, and an expired invite link shows a clea
 	const field = admin.getByLabel(`Invite link for ${invitee}`, { exact: true });
 	await expect(field).toHaveValue(new RegExp(`^${server.url}/invite/[A-Za-z0-9_-]{43}$`));
 	const copied = await field.inputValue();
+
+	// A copied link proves nothing about the mailbox: it creates no account (only the emailed one does).
+	const holder = await newPage(browser);
+	await holder.goto(copied);
+	await expect(
+		holder.getByRole('heading', { name: 'Open the link from your invite email' })
+	).toBeVisible();
+	expect(await seriousViolations(holder), 'the copied link page').toEqual([]);
+	await expect(holder.getByLabel('Choose a password')).toHaveCount(0);
+	await expect(holder.getByRole('button', { name: 'Accept the invite' })).toHaveCount(0);
 
 	// Thirty-one days on: the invite expired (R5).
 	const db = new Database(join(server.env.DATA_DIR!, 'roster.db'));

@@ -94,7 +94,14 @@ async function compose(
 			.executeTakeFirst();
 		// Revoked, accepted or expired meanwhile: there is nothing to invite to any more.
 		if (!invite || invite.expires_at <= now) return null;
-		const link = await mintInviteLink(db, row.enterprise_id, row.invite_id, row.link_origin, now);
+		const link = await mintInviteLink(
+			db,
+			row.enterprise_id,
+			row.invite_id,
+			row.link_origin,
+			'email',
+			now
+		);
 		const message = inviteMessage({
 			enterpriseName: invite.name,
 			link,
