@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/lib/server/db';
 import { push } from '../../src/lib/server/sync/push';
-import { deliverDueMail } from '../../src/lib/server/mail/queue';
+import { deliverDueMail, queueResetMail } from '../../src/lib/server/mail/queue';
 import { mailConfig, smtpSender, type SendMail } from '../../src/lib/server/mail/config';
 import { acceptInvite, findInvite } from '../../src/lib/server/invites/accept.service';
 import { copyInviteLink, inviteLink } from '../../src/lib/server/invites/links';
@@ -12,7 +12,7 @@ import { login } from '../../src/lib/server/auth/login';
 import { DAY_MS } from '../../src/lib/domain/seats';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { grantRole, license, makeEmptyEnterprise, makeUser, tag } from './support/factories';
-import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
+import { linkIn, recipients, startSmtp, type TestSmtp } from '../support/smtp';
 
 const ORIGIN = 'https://roster.example.test';
 
@@ -643,5 +643,46 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 		expect(
 			await copyInviteLink(t.database, { ...input, enterpriseID: other.id, userID: randomUUID() })
 		).toEqual({ ok: false, code: 'NOT_FOUND' });
+	});
+	it('two instances claiming the queue at once never send one email twice, even when a send fails after the SMTP server took it', async () => {
+		const now = Date.now();
+		const emails: string[] = [];
+		for (let i = 0; i < 3; i++) {
+			const user = await makeUser(t.database, {
+				email: `claim${i}.${tag()}@corp.test`,
+				passwordHash: 'scrypt$x'
+			});
+			emails.push(user.email);
+			await queueResetMail(
+				t.database.db,
+				{ userID: user.id, email: user.email, origin: ORIGIN },
+				now - 3000 + i * 1000
+			);
+		}
+		// Instance A: the SMTP server takes each message, then the connection times out (A sees a failure).
+		const sendA: SendMail = async (message) => {
+			await send(message);
+			throw new Error('timeout after the message was handed over');
+		};
+		let aDone: () => void = () => {};
+		const aFinished = new Promise<void>((resolve) => (aDone = resolve));
+		// Instance B: slow on its first message, so A runs to its end meanwhile.
+		let first = true;
+		const sendB: SendMail = async (message) => {
+			if (first) {
+				first = false;
+				await aFinished;
+			}
+			await send(message);
+		};
+		const a = deliverDueMail(t.database, sendA, now).finally(aDone);
+		const b = deliverDueMail(t.database, sendB, now);
+		await Promise.all([a, b]);
+		const received = emails.map(
+			(email) => smtp.messages.filter((m) => recipients(m).includes(email)).length
+		);
+		expect(received).toEqual([1, 1, 1]);
+		// A's failed rows would be retried by later tests: take them out.
+		await t.database.db.deleteFrom('mail_queue').where('recipient', 'in', emails).execute();
 	});
 });
