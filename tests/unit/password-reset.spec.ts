@@ -14,7 +14,7 @@ import { login } from '../../src/lib/server/auth/login';
 import { hashToken } from '../../src/lib/server/auth/tokens';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { makeUser, tag } from './support/factories';
-import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
+import { linkIn, recipients, startSmtp, type TestSmtp } from '../support/smtp';
 
 const ORIGIN = 'https://roster.example.test';
 
@@ -257,5 +257,45 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 				ip: '10.42.0.1'
 			})
 		).toMatchObject({ ok: true });
+	});
+	it('a reset email goes to the address the account has when it is sent, never to an address it had before', async () => {
+		const user = await admin();
+		expect(
+			await requestPasswordReset(
+				t.database,
+				{ email: user.email, origin: ORIGIN },
+				{ ip: '10.43.0.1' }
+			)
+		).toEqual({ ok: true });
+		// The address changes (SCIM, say) before the queue sends the email.
+		const renamed = `renamed.${tag()}@corp.test`;
+		await t.database.db
+			.updateTable('users')
+			.set({ email: renamed })
+			.where('id', '=', user.id)
+			.execute();
+		expect(await deliverDueMail(t.database, send)).toMatchObject({ sent: 1 });
+		expect(
+			smtp.messages.filter((m) => recipients(m).includes(user.email)).length,
+			'emails to the old address'
+		).toBe(0);
+		const mail = await smtp.next(renamed);
+		expect(linkIn(mail, '/reset-password/')).toContain(`${ORIGIN}/reset-password/`);
+	});
+
+	it('a new reset link deletes the older ones, and a new password deletes every reset link of the account', async () => {
+		const user = await admin();
+		const resets = () =>
+			t.database.db
+				.selectFrom('password_resets')
+				.select('token_hash')
+				.where('user_id', '=', user.id)
+				.execute();
+		const first = await resetSecret(user.email);
+		const second = await resetSecret(user.email);
+		expect(await findReset(t.database, first)).toBeNull();
+		expect((await resets()).map((r) => r.token_hash)).toEqual([hashToken(second)]);
+		expect(await complete(second, 'the newest password')).toMatchObject({ ok: true });
+		expect(await resets()).toEqual([]);
 	});
 });

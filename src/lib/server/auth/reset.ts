@@ -90,7 +90,7 @@ export type ResetResult =
  * Sets a new password through a reset link. Submissions are limited per address (10 per 15
  * minutes, forged links included), and the link is checked before the password is hashed, so a
  * forged or spent link costs no hash. The link is spent (used once, even when two requests race),
- * every other reset link of the account is spent too, and every session of the account ends.
+ * every reset link of the account is deleted, and every session of the account ends.
  */
 export async function completePasswordReset(
 	database: Db,
@@ -137,12 +137,8 @@ export async function completePasswordReset(
 			.where('id', '=', spent.user_id)
 			.returning('email')
 			.executeTakeFirstOrThrow();
-		await trx
-			.updateTable('password_resets')
-			.set({ used_at: now })
-			.where('user_id', '=', spent.user_id)
-			.where('used_at', 'is', null)
-			.execute();
+		// The password changed: no reset link of the account (this one included) is kept.
+		await trx.deleteFrom('password_resets').where('user_id', '=', spent.user_id).execute();
 		await revokeAllSessions({ ...database, db: trx }, spent.user_id);
 		return user.email;
 	});

@@ -110,9 +110,10 @@ async function compose(
 		return { message, link, to: row.recipient };
 	}
 	if (!row.user_id) return null;
+	// To the address the account has now: if it changed since the request, not to the old one.
 	const user = await db
 		.selectFrom('users')
-		.select('id')
+		.select(['id', 'email'])
 		.where('id', '=', row.user_id)
 		.where('password_hash', 'is not', null)
 		.executeTakeFirst();
@@ -121,7 +122,7 @@ async function compose(
 	return {
 		message: resetMessage({ link, validMinutes: RESET_VALID_MS / 60_000 }),
 		link,
-		to: row.recipient
+		to: user.email
 	};
 }
 
