@@ -131,7 +131,7 @@ describe.skipIf(!pgURL)('SQLite → PostgreSQL (npm run migrate-to-postgres), on
 		} finally {
 			delete process.env.SMTP_URL;
 		}
-		await mintInviteLink(writer.db, enterpriseID, inviteID, 'https://roster.test');
+		await mintInviteLink(writer.db, enterpriseID, inviteID, 'https://roster.test', 'email');
 		await mintResetLink(writer.db, ownerID, 'https://roster.test');
 		const billing = await writer.db
 			.selectFrom('users')

@@ -8,12 +8,13 @@ import {
 } from '../../src/lib/server/auth/reset';
 import { RESET_VALID_MS } from '../../src/lib/server/auth/reset-links';
 import { hashPassword } from '../../src/lib/server/auth/password';
+import { newLinkSecret } from '../../src/lib/server/invites/links';
 import { createSession, resolveSession } from '../../src/lib/server/auth/session';
 import { login } from '../../src/lib/server/auth/login';
 import { hashToken } from '../../src/lib/server/auth/tokens';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { makeUser, tag } from './support/factories';
-import { linkIn, startSmtp, type TestSmtp } from '../support/smtp';
+import { linkIn, recipients, startSmtp, type TestSmtp } from '../support/smtp';
 
 const ORIGIN = 'https://roster.example.test';
 
@@ -48,6 +49,13 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 		});
 	}
 
+	/** Sets a new password through a reset link, from an address of its own. */
+	function complete(secret: string, password: string, now = Date.now()) {
+		return completePasswordReset(t.database, secret, password, now, {
+			ip: `10.50.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`
+		});
+	}
+
 	/** Asks for a reset from a fresh address and returns the link's secret from the email. */
 	async function resetSecret(email: string): Promise<string> {
 		const asked = await requestPasswordReset(
@@ -69,7 +77,7 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 		const secret = await resetSecret(user.email);
 		expect(await findReset(t.database, secret)).toEqual({ email: user.email });
 
-		expect(await completePasswordReset(t.database, secret, 'a brand new password')).toEqual({
+		expect(await complete(secret, 'a brand new password')).toEqual({
 			ok: true,
 			email: user.email
 		});
@@ -85,7 +93,7 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 
 		// Used once: the same link is refused after.
 		expect(await findReset(t.database, secret)).toBeNull();
-		expect(await completePasswordReset(t.database, secret, 'another new password')).toEqual({
+		expect(await complete(secret, 'another new password')).toEqual({
 			ok: false,
 			code: 'INVALID_LINK'
 		});
@@ -104,19 +112,19 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 
 		const later = Date.now() + RESET_VALID_MS + 1000;
 		expect(await findReset(t.database, secret, later)).toBeNull();
-		expect(await completePasswordReset(t.database, secret, 'too late password', later)).toEqual({
+		expect(await complete(secret, 'too late password', later)).toEqual({
 			ok: false,
 			code: 'INVALID_LINK'
 		});
 		for (const forged of ['', 'short', 'C'.repeat(43), `${secret.slice(0, 42)}x`]) {
 			expect(await findReset(t.database, forged)).toBeNull();
-			expect(await completePasswordReset(t.database, forged, 'forged password 1')).toEqual({
+			expect(await complete(forged, 'forged password 1')).toEqual({
 				ok: false,
 				code: 'INVALID_LINK'
 			});
 		}
 		// The expired and forged tries changed nothing: the link still works within its hour.
-		expect(await completePasswordReset(t.database, secret, 'in time password')).toMatchObject({
+		expect(await complete(secret, 'in time password')).toMatchObject({
 			ok: true
 		});
 	});
@@ -125,7 +133,7 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 		const user = await admin();
 		const first = await resetSecret(user.email);
 		const second = await resetSecret(user.email);
-		expect(await completePasswordReset(t.database, second, 'second link password')).toMatchObject({
+		expect(await complete(second, 'second link password')).toMatchObject({
 			ok: true
 		});
 		expect(await findReset(t.database, first)).toBeNull();
@@ -201,5 +209,93 @@ describe.each(dialects)('password reset on %s', (dialect) => {
 		expect(fromOne.slice(0, 10).every((c) => c === 'ok')).toBe(true);
 		expect(fromOne[10]).toBe('RATE_LIMITED');
 		await deliverDueMail(t.database, send);
+	});
+	it('a forged or spent reset link is refused before the new password is hashed (no CPU spent for anyone)', async () => {
+		// One hash, the cost each submission paid before its link was checked.
+		const started = performance.now();
+		await hashPassword('a password to time');
+		const oneHash = performance.now() - started;
+		const forged = Array.from({ length: 10 }, () => newLinkSecret());
+		const t0 = performance.now();
+		for (const [i, secret] of forged.entries()) {
+			expect(
+				await completePasswordReset(t.database, secret, 'a new password 123', Date.now(), {
+					ip: `10.40.${i}.1`
+				})
+			).toEqual({ ok: false, code: 'INVALID_LINK' });
+		}
+		const tenForged = performance.now() - t0;
+		// Ten refusals cost less than five hashes (they cost ten when the password was hashed first).
+		expect(tenForged).toBeLessThan(oneHash * 5);
+	});
+
+	it('reset submissions are rate-limited per address: 10 in 15 minutes, forged links included', async () => {
+		const user = await admin();
+		const secret = await resetSecret(user.email);
+		const ip = `10.41.${Math.floor(Math.random() * 250)}.1`;
+		const codes: string[] = [];
+		for (let i = 0; i < 11; i++) {
+			const r = await completePasswordReset(
+				t.database,
+				newLinkSecret(),
+				'a new password 123',
+				Date.now(),
+				{
+					ip
+				}
+			);
+			codes.push(r.ok ? 'ok' : r.code);
+		}
+		expect(codes).toEqual([...Array(10).fill('INVALID_LINK'), 'RATE_LIMITED']);
+		// Even the genuine link waits from that address…
+		expect(
+			await completePasswordReset(t.database, secret, 'a new password 123', Date.now(), { ip })
+		).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+		// …and works from another one.
+		expect(
+			await completePasswordReset(t.database, secret, 'a new password 123', Date.now(), {
+				ip: '10.42.0.1'
+			})
+		).toMatchObject({ ok: true });
+	});
+	it('a reset email goes to the address the account has when it is sent, never to an address it had before', async () => {
+		const user = await admin();
+		expect(
+			await requestPasswordReset(
+				t.database,
+				{ email: user.email, origin: ORIGIN },
+				{ ip: '10.43.0.1' }
+			)
+		).toEqual({ ok: true });
+		// The address changes (SCIM, say) before the queue sends the email.
+		const renamed = `renamed.${tag()}@corp.test`;
+		await t.database.db
+			.updateTable('users')
+			.set({ email: renamed })
+			.where('id', '=', user.id)
+			.execute();
+		expect(await deliverDueMail(t.database, send)).toMatchObject({ sent: 1 });
+		expect(
+			smtp.messages.filter((m) => recipients(m).includes(user.email)).length,
+			'emails to the old address'
+		).toBe(0);
+		const mail = await smtp.next(renamed);
+		expect(linkIn(mail, '/reset-password/')).toContain(`${ORIGIN}/reset-password/`);
+	});
+
+	it('a new reset link deletes the older ones, and a new password deletes every reset link of the account', async () => {
+		const user = await admin();
+		const resets = () =>
+			t.database.db
+				.selectFrom('password_resets')
+				.select('token_hash')
+				.where('user_id', '=', user.id)
+				.execute();
+		const first = await resetSecret(user.email);
+		const second = await resetSecret(user.email);
+		expect(await findReset(t.database, first)).toBeNull();
+		expect((await resets()).map((r) => r.token_hash)).toEqual([hashToken(second)]);
+		expect(await complete(second, 'the newest password')).toMatchObject({ ok: true });
+		expect(await resets()).toEqual([]);
 	});
 });

@@ -2,7 +2,7 @@ import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { requestPasswordReset } from '$lib/server/auth/reset';
-import { linkOrigin, resetByEmailEnabled } from '$lib/server/mail/config';
+import { emailLinkOrigin, resetByEmailEnabled } from '$lib/server/mail/config';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -11,8 +11,9 @@ const emailSchema = z.string().trim().min(1).max(320).pipe(z.email());
 export const load: PageServerLoad = () => ({ emailOn: resetByEmailEnabled() });
 
 export const actions: Actions = {
-	default: async ({ request, url, getClientAddress }) => {
-		if (!resetByEmailEnabled())
+	default: async ({ request, getClientAddress }) => {
+		const origin = emailLinkOrigin();
+		if (!origin)
 			return fail(409, {
 				email: '',
 				message:
@@ -33,7 +34,7 @@ export const actions: Actions = {
 			return fail(400, { email, message: 'Enter the email address you sign in with.' });
 		const result = await requestPasswordReset(
 			getDb(),
-			{ email: parsed.data, origin: linkOrigin(url.origin) },
+			{ email: parsed.data, origin },
 			{ ip: clientAddress(getClientAddress) }
 		);
 		if (!result.ok) {

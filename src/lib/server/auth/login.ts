@@ -76,19 +76,25 @@ export type LoginResult =
 	| { ok: false; code: 'SSO_REQUIRED' }
 	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
 
+/** What checking a password came to (a sign-in without the session). */
+export type PasswordCheck = { ok: true; userID: string } | Exclude<LoginResult, { ok: true }>;
+
 /**
- * Signs an admin in: rate-limited per (account, address) and per address, slowed down per account
- * (see above), timing-safe for unknown emails.
+ * Checks an account's password as every password sign-in does (/login, and the invite accept page
+ * for an account that has one): rate-limited per (account, address) and per address, slowed down
+ * per account (see above), timing-safe for unknown emails, and refused where an enterprise of the
+ * account requires SSO (the owner keeps the password as the way back in; each such use is audited).
+ * The limits are shared: tries on one page count on the other.
  */
-export async function login(
+export async function checkPassword(
 	database: Db,
 	input: { email: string; password: string },
-	meta: { ip: string | null; userAgent: string | null },
+	meta: { ip: string | null },
 	now = Date.now()
-): Promise<LoginResult> {
+): Promise<PasswordCheck> {
 	const email = normalizeEmail(input.email);
 	const keys = limitKeys(email, meta.ip);
-	const limited = (retryAfterSeconds: number): LoginResult => ({
+	const limited = (retryAfterSeconds: number): PasswordCheck => ({
 		ok: false,
 		code: 'RATE_LIMITED',
 		retryAfterSeconds
@@ -130,6 +136,21 @@ export async function login(
 	await release(database, keys.address);
 	await release(database, keys.account);
 	await mark(database, keys.known, now + KNOWN_ADDRESS_MS);
+	await auditPasswordFallback(database, user.id, policy.fallbackIn, now);
+	return { ok: true, userID: user.id };
+}
+
+/** Signs an admin in: the password is checked by `checkPassword`, then a session is made. */
+export async function login(
+	database: Db,
+	input: { email: string; password: string },
+	meta: { ip: string | null; userAgent: string | null },
+	now = Date.now()
+): Promise<LoginResult> {
+	const email = normalizeEmail(input.email);
+	const checked = await checkPassword(database, input, meta, now);
+	if (!checked.ok) return checked;
+	const user = { id: checked.userID };
 	// R19: the last login is Last Active for users without tracked activity; consoles receive it.
 	await recordSignIn(database, user.id, now);
 	// R14: an unmanaged user on a captured domain takes a seat when they sign in. A failure here
@@ -142,7 +163,6 @@ export async function login(
 			err: err instanceof Error ? err.message : String(err)
 		});
 	}
-	await auditPasswordFallback(database, user.id, policy.fallbackIn, now);
 	const session = await createSession(database, user.id, meta, now);
 	return { ok: true, ...session, userID: user.id };
 }

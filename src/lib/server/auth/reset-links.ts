@@ -9,7 +9,10 @@ export const RESET_PATH = '/reset-password/';
 /** How long a reset link works after its email is sent. */
 export const RESET_VALID_MS = 60 * 60 * 1000;
 
-/** Makes a single-use password reset link for a user; only its hash is stored. */
+/**
+ * Makes a single-use password reset link for a user; only its hash is stored. The account's older
+ * reset links are deleted: only the newest one works.
+ */
 export async function mintResetLink(
 	db: Kysely<Database>,
 	userID: string,
@@ -17,6 +20,7 @@ export async function mintResetLink(
 	now = Date.now()
 ): Promise<string> {
 	const secret = newLinkSecret();
+	await db.deleteFrom('password_resets').where('user_id', '=', userID).execute();
 	await db
 		.insertInto('password_resets')
 		.values({

@@ -14,6 +14,9 @@ const ADDRESS_LIMIT = 10;
 const EMAIL_LIMIT = 3;
 const ADDRESS_WINDOW_MS = 15 * 60 * 1000;
 const EMAIL_WINDOW_MS = 60 * 60 * 1000;
+// New-password submissions per address (each valid one costs a password hash).
+const SUBMIT_LIMIT = 10;
+const SUBMIT_WINDOW_MS = 15 * 60 * 1000;
 
 /** A new password: long enough to resist guessing, short enough to hash. */
 export const newPasswordSchema = z
@@ -78,22 +81,47 @@ export async function findReset(
 }
 
 /** What setting a new password came to. */
-export type ResetResult = { ok: true; email: string } | { ok: false; code: 'INVALID_LINK' };
+export type ResetResult =
+	| { ok: true; email: string }
+	| { ok: false; code: 'INVALID_LINK' }
+	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
 
 /**
- * Sets a new password through a reset link: the link is spent (used once, even when two requests
- * race), every other reset link of the account is spent too, and every session of the account ends.
+ * Sets a new password through a reset link. Submissions are limited per address (10 per 15
+ * minutes, forged links included), and the link is checked before the password is hashed, so a
+ * forged or spent link costs no hash. The link is spent (used once, even when two requests race),
+ * every reset link of the account is deleted, and every session of the account ends.
  */
 export async function completePasswordReset(
 	database: Db,
 	secret: string,
 	password: string,
-	now = Date.now()
+	now = Date.now(),
+	meta: { ip?: string | null } = {}
 ): Promise<ResetResult> {
+	const limit = await hit(
+		database,
+		`reset:submit:${meta.ip ?? 'unknown'}`,
+		SUBMIT_LIMIT,
+		SUBMIT_WINDOW_MS,
+		now
+	);
+	if (!limit.allowed)
+		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: limit.retryAfterSeconds };
 	if (!isLinkSecret(secret)) return { ok: false, code: 'INVALID_LINK' };
-	const passwordHash = await hashPassword(password);
 	const tokenHash = hashToken(secret);
+	// The link first: only a live link's new password is worth hashing.
+	const live = await database.db
+		.selectFrom('password_resets')
+		.select('user_id')
+		.where('token_hash', '=', tokenHash)
+		.where('used_at', 'is', null)
+		.where('expires_at', '>', now)
+		.executeTakeFirst();
+	if (!live) return { ok: false, code: 'INVALID_LINK' };
+	const passwordHash = await hashPassword(password);
 	const email = await database.db.transaction().execute(async (trx) => {
+		// Spent atomically: of two requests racing with one link, one finds it still live.
 		const spent = await trx
 			.updateTable('password_resets')
 			.set({ used_at: now })
@@ -109,12 +137,8 @@ export async function completePasswordReset(
 			.where('id', '=', spent.user_id)
 			.returning('email')
 			.executeTakeFirstOrThrow();
-		await trx
-			.updateTable('password_resets')
-			.set({ used_at: now })
-			.where('user_id', '=', spent.user_id)
-			.where('used_at', 'is', null)
-			.execute();
+		// The password changed: no reset link of the account (this one included) is kept.
+		await trx.deleteFrom('password_resets').where('user_id', '=', spent.user_id).execute();
 		await revokeAllSessions({ ...database, db: trx }, spent.user_id);
 		return user.email;
 	});

@@ -667,6 +667,28 @@ const sso: Migration = {
 	}
 };
 
+/**
+ * Fixes to email (self-contained, so it lands after whatever other migrations come before it):
+ * how each invite link was delivered (only an emailed link, proof of the mailbox, may create an
+ * account or set a first password; a link copied from the console never does), and the token of
+ * the delivery run that holds a queued message, so a run finishes only what it claimed.
+ */
+const mailFixes: Migration = {
+	async up(db: Kysely<unknown>) {
+		// Links made before this migration are treated as copied: they cannot set a credential.
+		await db.schema
+			.alterTable('invite_tokens')
+			.addColumn('delivery', 'text', (c) =>
+				c
+					.notNull()
+					.defaultTo('copy')
+					.check(sql`delivery in ('email', 'copy')`)
+			)
+			.execute();
+		await db.schema.alterTable('mail_queue').addColumn('claim_token', 'text').execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -680,6 +702,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0008_activity_sync': activitySync(dialect),
 		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
 		'0010_sso': sso,
-		'0011_mail': mail
+		'0011_mail': mail,
+		'0012_mail_fixes': mailFixes
 	};
 }

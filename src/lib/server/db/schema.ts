@@ -309,6 +309,8 @@ export interface MailQueueTable {
 	attempts: Generated<number>;
 	/** An instance sending it holds it until then, so two instances never send it twice. */
 	claimed_until: number | null;
+	/** The delivery run holding it (with `claimed_until`): only that run marks it sent or failed. */
+	claim_token: ColumnType<string | null, string | null | undefined, string | null>;
 	sent_at: number | null;
 	last_error: string | null;
 }
@@ -319,7 +321,15 @@ export interface InviteTokenTable {
 	invite_id: string;
 	enterprise_id: string;
 	created_at: number;
+	/**
+	 * How the link reached its holder: in the invite email (proof of the mailbox: it may create the
+	 * account or set its first password) or copied from the console (it never sets a credential).
+	 */
+	delivery: ColumnType<InviteDelivery, InviteDelivery | undefined, InviteDelivery>;
 }
+
+/** How an invite link was delivered. */
+export type InviteDelivery = 'email' | 'copy';
 
 /** Password reset links, stored hashed, single-use, time-limited. */
 export interface PasswordResetTable {

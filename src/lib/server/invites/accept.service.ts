@@ -7,13 +7,33 @@ import { inviteFromRow } from '../sync/sql-store';
 import { enterpriseWrite } from '../sync/enterprise-write';
 import { seatCheck } from '../../domain/mutations/define';
 import { hasControlCharacter } from '../../domain/text';
-import { hashPassword, verifyPassword } from '../auth/password';
+import { hashPassword } from '../auth/password';
 import { hit } from '../auth/rate-limit';
 import { newPasswordSchema } from '../auth/reset';
+import { checkPassword, rateLimitedMessage, SSO_REQUIRED_MESSAGE } from '../auth/login';
+import { isConstraintError } from '../sync/db-errors';
+import type { InviteDelivery } from '../db/schema';
 
-// Password tries per invite link (an account that already has a password signs in to accept).
+// Tries per invite link, on top of the sign-in limits every password check shares with /login.
 const TRIES = 10;
 const TRIES_WINDOW_MS = 15 * 60 * 1000;
+
+/**
+ * How the invitee accepts through this link:
+ * - `signIn`: the account has a password; they sign in with it (as on /login, same limits);
+ * - `create`: no account yet and the link came by email: they create it (name and password);
+ * - `choosePassword`: an account without a password and the link came by email: they choose one;
+ * - `useEmailLink`: the link was copied from the console and the account has no password (or does
+ *   not exist): holding a copied link proves nothing about the mailbox, so it never creates an
+ *   account or sets a password; the invitee opens the link in the invite email instead.
+ */
+export type AcceptWay = 'signIn' | 'create' | 'choosePassword' | 'useEmailLink';
+
+function wayFor(delivery: InviteDelivery, account: { password_hash: string | null } | undefined) {
+	if (account?.password_hash) return 'signIn' as const;
+	if (delivery !== 'email') return 'useEmailLink' as const;
+	return account ? ('choosePassword' as const) : ('create' as const);
+}
 
 /** What an invite link leads to. */
 export type InviteLookup =
@@ -24,10 +44,7 @@ export type InviteLookup =
 			enterpriseName: string;
 			email: string;
 			expiresAt: number;
-			/** An account with a password signs in to accept; anyone else creates one (sets a password). */
-			hasPassword: boolean;
-			/** Whether the account exists (one without a password only sets one, keeping its name). */
-			hasAccount: boolean;
+			way: AcceptWay;
 	  };
 
 async function lookup(database: Db, secret: string) {
@@ -45,7 +62,8 @@ async function lookup(database: Db, secret: string) {
 			'invites.enterprise_id',
 			'invites.email',
 			'invites.expires_at',
-			'enterprises.name as enterprise_name'
+			'enterprises.name as enterprise_name',
+			'invite_tokens.delivery'
 		])
 		.where('invite_tokens.token_hash', '=', hashToken(secret))
 		.executeTakeFirst();
@@ -77,8 +95,7 @@ export async function findInvite(
 		enterpriseName: row.enterprise_name,
 		email: row.email,
 		expiresAt: row.expires_at,
-		hasPassword: !!user?.password_hash,
-		hasAccount: !!user
+		way: wayFor(row.delivery, user)
 	};
 }
 
@@ -90,7 +107,10 @@ export type AcceptResult =
 			code:
 				| 'INVALID_LINK'
 				| 'EXPIRED'
+				| 'ALREADY_ACCEPTED'
+				| 'EMAIL_LINK_NEEDED'
 				| 'WRONG_PASSWORD'
+				| 'SSO_REQUIRED'
 				| 'INVALID_INPUT'
 				| 'RATE_LIMITED'
 				| 'NEEDS_TO_INCREASE_SEATS';
@@ -104,38 +124,62 @@ class Refused extends Error {
 }
 
 /**
- * Accepts an invite through its link: signs in the account that has a password (checks it) or
- * creates the account (or gives a password to one that had none), then, with the enterprise write
- * protocol, turns the invite into a license (seat-checked, R5/R6), adds the invite's teams, spends
- * every link of the invite and audits it (R24).
+ * Accepts an invite through its link: signs in the account that has a password (the same check,
+ * limits and SSO policy as /login), or, only through the emailed link, creates the account or gives
+ * a first password to one that had none; a copied link never sets a credential. Then, with the
+ * enterprise write protocol, turns the invite into a license (seat-checked, R5/R6), adds the
+ * invite's teams except those SCIM manages (R22), spends every link of the invite and audits it
+ * (R24). Two accepts at once: one joins, the other is told the invite was already accepted.
  */
 export async function acceptInvite(
 	database: Db,
 	secret: string,
-	input: { password: string; name?: string },
+	input: { password: string; name?: string; ip?: string | null },
 	now = Date.now()
+): Promise<AcceptResult> {
+	try {
+		return await accept(database, secret, input, now);
+	} catch (err) {
+		// Another accept created the account between our look and our insert (two invites to the
+		// same person, accepted at once): look again, now as an existing account.
+		if (!isConstraintError(err)) throw err;
+		return accept(database, secret, input, now);
+	}
+}
+
+async function accept(
+	database: Db,
+	secret: string,
+	input: { password: string; name?: string; ip?: string | null },
+	now: number
 ): Promise<AcceptResult> {
 	const found = await lookup(database, secret);
 	if (!found) return invalid();
 	if (found.expires_at <= now) return expired();
-	const tries = await hit(database, `invite:${hashToken(secret)}`, TRIES, TRIES_WINDOW_MS, now);
-	if (!tries.allowed) {
-		const minutes = Math.ceil(tries.retryAfterSeconds / 60);
-		return refuse(
-			'RATE_LIMITED',
-			`Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
-		);
-	}
 	const account = await database.db
 		.selectFrom('users')
 		.select(['id', 'password_hash'])
 		.where(sql`lower(email)`, '=', found.email.toLowerCase())
 		.executeTakeFirst();
+	const way = wayFor(found.delivery, account);
+	if (way === 'useEmailLink') return emailLinkNeeded(found.email);
+	const tries = await hit(database, `invite:${hashToken(secret)}`, TRIES, TRIES_WINDOW_MS, now);
+	if (!tries.allowed) return refuse('RATE_LIMITED', rateLimitedMessage(tries.retryAfterSeconds));
 	let newPasswordHash: string | null = null;
 	let name: string | null = null;
-	if (account?.password_hash) {
-		if (!(await verifyPassword(input.password, account.password_hash)))
+	if (way === 'signIn') {
+		const checked = await checkPassword(
+			database,
+			{ email: found.email, password: input.password },
+			{ ip: input.ip ?? null },
+			now
+		);
+		if (!checked.ok) {
+			if (checked.code === 'RATE_LIMITED')
+				return refuse('RATE_LIMITED', rateLimitedMessage(checked.retryAfterSeconds));
+			if (checked.code === 'SSO_REQUIRED') return refuse('SSO_REQUIRED', SSO_REQUIRED_MESSAGE);
 			return refuse('WRONG_PASSWORD', 'The password is incorrect. Try again.');
+		}
 	} else {
 		const password = newPasswordSchema.safeParse(input.password);
 		if (!password.success)
@@ -143,7 +187,7 @@ export async function acceptInvite(
 				'INVALID_INPUT',
 				`${password.error.issues[0]?.message ?? 'Check the password'}.`
 			);
-		if (!account) {
+		if (way === 'create') {
 			name = (input.name ?? '').trim();
 			if (name.length < 1 || name.length > 100)
 				return refuse('INVALID_INPUT', 'Enter your name (1 to 100 characters).');
@@ -166,7 +210,16 @@ export async function acceptInvite(
 					.where('id', '=', found.id)
 					.where('enterprise_id', '=', found.enterprise_id)
 					.executeTakeFirst();
-				if (!row) throw new Refused(invalid());
+				if (!row) {
+					const joined = await w.trx
+						.selectFrom('licenses')
+						.innerJoin('users', 'users.id', 'licenses.user_id')
+						.select('licenses.user_id')
+						.where('licenses.enterprise_id', '=', found.enterprise_id)
+						.where(sql`lower(users.email)`, '=', found.email.toLowerCase())
+						.executeTakeFirst();
+					throw new Refused(joined ? alreadyAccepted(found) : invalid());
+				}
 				if (row.expires_at <= now) throw new Refused(expired());
 				const invite = inviteFromRow(row);
 				let userID = account?.id;
@@ -184,7 +237,7 @@ export async function acceptInvite(
 						})
 						.execute();
 				} else if (newPasswordHash) {
-					// Only an account that had no password gets one through its invite.
+					// Only an account that had no password gets one, and only through the emailed link.
 					await w.trx
 						.updateTable('users')
 						.set({ password_hash: newPasswordHash })
@@ -205,8 +258,10 @@ export async function acceptInvite(
 					}
 					await w.store.addLicense(userID, 'invite');
 				}
+				// R22: a team SCIM manages is the identity provider's; its members come only from there.
 				for (const teamID of invite.teamIDs) {
-					if ((await w.store.getTeam(teamID)) && !(await w.store.isTeamMember(teamID, userID)))
+					const team = await w.store.getTeam(teamID);
+					if (team && team.source !== 'scim' && !(await w.store.isTeamMember(teamID, userID)))
 						await w.store.addTeamMember(teamID, userID);
 				}
 				await w.audit('acceptInvite', invite.email, invite, {
@@ -235,6 +290,25 @@ function invalid(): Extract<AcceptResult, { ok: false }> {
 		code: 'INVALID_LINK',
 		message:
 			'This invite link does not work: it was already used, the invite was revoked, or the link is incomplete.'
+	};
+}
+
+function alreadyAccepted(found: {
+	email: string;
+	enterprise_name: string;
+}): Extract<AcceptResult, { ok: false }> {
+	return {
+		ok: false,
+		code: 'ALREADY_ACCEPTED',
+		message: `This invite was already accepted: ${found.email} has a license for ${found.enterprise_name}. Sign in to the API client to use it.`
+	};
+}
+
+function emailLinkNeeded(email: string): Extract<AcceptResult, { ok: false }> {
+	return {
+		ok: false,
+		code: 'EMAIL_LINK_NEEDED',
+		message: `This link was copied from the Roster console, and a copied link cannot create an account or set a password. Open the link in the invite email sent to ${email}, or ask the person who invited you to send the invite again.`
 	};
 }
 

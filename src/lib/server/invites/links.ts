@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database, InviteDelivery } from '../db/schema';
 import type { Db } from '../db';
 import { hashToken } from '../auth/tokens';
+import { hit } from '../auth/rate-limit';
+
+// Copied links an admin may make per 15 minutes: plenty for passing invites on by hand, few for
+// harvesting links.
+const COPY_LIMIT = 30;
+const COPY_WINDOW_MS = 15 * 60 * 1000;
 
 /** The path of the page that accepts an invite. */
 export const INVITE_PATH = '/invite/';
@@ -18,14 +24,17 @@ export function newLinkSecret(): string {
 }
 
 /**
- * Makes a link that accepts a pending invite; only its hash is stored. Every link of an invite
- * lives as long as the invite: accepting it (or revoking it) spends them all.
+ * Makes a link that accepts a pending invite; only its hash is stored, with how it is delivered
+ * (`email`: sent to the invitee's mailbox, so it may create their account or set a first password;
+ * `copy`: shown to an admin, so it never sets a credential). Every link of an invite lives as long
+ * as the invite: accepting it (or revoking it) spends them all.
  */
 export async function mintInviteLink(
 	db: Kysely<Database>,
 	enterpriseID: string,
 	inviteID: string,
 	origin: string,
+	delivery: InviteDelivery,
 	now = Date.now()
 ): Promise<string> {
 	const secret = newLinkSecret();
@@ -35,7 +44,8 @@ export async function mintInviteLink(
 			token_hash: hashToken(secret),
 			invite_id: inviteID,
 			enterprise_id: enterpriseID,
-			created_at: now
+			created_at: now,
+			delivery
 		})
 		.execute();
 	return `${origin}${INVITE_PATH}${secret}`;
@@ -48,8 +58,9 @@ export async function dropInviteLink(db: Kysely<Database>, link: string): Promis
 }
 
 /**
- * A new link for a pending invite of this enterprise (R5), or null when there is none: expired,
- * accepted, revoked, another enterprise's, or not synced yet.
+ * A new copyable link for a pending invite of this enterprise (R5), or null when there is none:
+ * expired, accepted, revoked, another enterprise's, or not synced yet. The link never sets a
+ * credential (see `mintInviteLink`).
  */
 export async function inviteLink(
 	database: Db,
@@ -58,14 +69,61 @@ export async function inviteLink(
 	origin: string,
 	now = Date.now()
 ): Promise<string | null> {
+	return (await copyableLink(database, enterpriseID, inviteID, origin, now))?.link ?? null;
+}
+
+async function copyableLink(
+	database: Db,
+	enterpriseID: string,
+	inviteID: string,
+	origin: string,
+	now: number
+): Promise<{ link: string; email: string } | null> {
 	if (!/^[A-Za-z0-9-]{1,100}$/.test(inviteID)) return null;
 	const invite = await database.db
 		.selectFrom('invites')
-		.select('id')
+		.select('email')
 		.where('id', '=', inviteID)
 		.where('enterprise_id', '=', enterpriseID)
 		.where('expires_at', '>', now)
 		.executeTakeFirst();
 	if (!invite) return null;
-	return mintInviteLink(database.db, enterpriseID, inviteID, origin, now);
+	const link = await mintInviteLink(database.db, enterpriseID, inviteID, origin, 'copy', now);
+	return { link, email: invite.email };
+}
+
+/** What an admin's "copy link" came to. */
+export type CopyLinkResult =
+	| { ok: true; link: string }
+	| { ok: false; code: 'NOT_FOUND' }
+	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+
+/**
+ * The console's "copy link": a new copyable link for a pending invite of this enterprise, limited
+ * per admin (30 per 15 minutes) and audited (R24), since every link is one more way into the invite.
+ */
+export async function copyInviteLink(
+	database: Db,
+	input: { enterpriseID: string; inviteID: string; userID: string; origin: string },
+	now = Date.now()
+): Promise<CopyLinkResult> {
+	const limit = await hit(database, `invite-link:${input.userID}`, COPY_LIMIT, COPY_WINDOW_MS, now);
+	if (!limit.allowed)
+		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: limit.retryAfterSeconds };
+	const made = await copyableLink(database, input.enterpriseID, input.inviteID, input.origin, now);
+	if (!made) return { ok: false, code: 'NOT_FOUND' };
+	await database.db
+		.insertInto('audit_log')
+		.values({
+			enterprise_id: input.enterpriseID,
+			at: now,
+			actor_user_id: input.userID,
+			actor_kind: 'console',
+			action: 'copyInviteLink',
+			target: made.email,
+			before: null,
+			after: JSON.stringify({ inviteID: input.inviteID })
+		})
+		.execute();
+	return { ok: true, link: made.link };
 }

@@ -31,12 +31,19 @@ export function mailEnabled(): boolean {
 }
 
 /**
- * Whether passwords can be reset by email: email on and ORIGIN set. A reset is asked for by someone
- * not signed in, so the address in its link must not come from the request (a forged Host header
- * would send the victim a link to the attacker's site, and the secret with it).
+ * Where links in emails point: ORIGIN, when email is on and ORIGIN is set; otherwise null, and no
+ * email with a link is sent. A link must never take its address from a request: a forged Host
+ * header (or a name the attacker points at the server) would send the invitee or the account
+ * owner a link to the attacker's site, and the secret with it.
  */
+export function emailLinkOrigin(env: NodeJS.ProcessEnv = process.env): string | null {
+	const origin = env.ORIGIN?.trim();
+	return mailConfig(env) !== null && origin ? origin.replace(/\/+$/, '') : null;
+}
+
+/** Whether passwords can be reset by email: email on and ORIGIN set (see `emailLinkOrigin`). */
 export function resetByEmailEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-	return mailConfig(env) !== null && !!env.ORIGIN?.trim();
+	return emailLinkOrigin(env) !== null;
 }
 
 /** Sends one message; the queue calls it, tests can give their own. */
@@ -61,8 +68,9 @@ export function smtpSender(config: MailConfig): SendMail {
 }
 
 /**
- * Where links in emails point: ORIGIN when set (so a forged Host header cannot point a reset link
- * elsewhere), otherwise the address the request came to.
+ * Where a link shown to a signed-in admin points (a copied invite link): ORIGIN when set,
+ * otherwise the address the admin's request came to. Never for a link in an email (see
+ * `emailLinkOrigin`).
  */
 export function linkOrigin(requestOrigin: string, env: NodeJS.ProcessEnv = process.env): string {
 	const origin = env.ORIGIN?.trim();
@@ -82,7 +90,7 @@ export function announceMail(config: MailConfig | null): void {
 	if (!process.env.ORIGIN?.trim()) {
 		log(
 			'warn',
-			'email is on but ORIGIN is not set: invite links use the address the inviting admin used, and passwords cannot be reset by email (a reset link must not take its address from an anonymous request); set ORIGIN to the address people open'
+			'email is on but ORIGIN is not set: invite emails are not sent (admins copy invite links from the Licenses page instead) and passwords cannot be reset by email, because a link in an email must not take its address from a request; set ORIGIN to the address people open'
 		);
 	}
 }

@@ -82,7 +82,7 @@ async function compose(
 	db: Kysely<Database>,
 	row: Row,
 	now: number
-): Promise<{ message: MailMessage; link: string } | null> {
+): Promise<{ message: MailMessage; link: string; to: string } | null> {
 	if (row.kind === 'invite') {
 		if (!row.enterprise_id || !row.invite_id) return null;
 		const invite = await db
@@ -94,24 +94,36 @@ async function compose(
 			.executeTakeFirst();
 		// Revoked, accepted or expired meanwhile: there is nothing to invite to any more.
 		if (!invite || invite.expires_at <= now) return null;
-		const link = await mintInviteLink(db, row.enterprise_id, row.invite_id, row.link_origin, now);
+		const link = await mintInviteLink(
+			db,
+			row.enterprise_id,
+			row.invite_id,
+			row.link_origin,
+			'email',
+			now
+		);
 		const message = inviteMessage({
 			enterpriseName: invite.name,
 			link,
 			expiresAt: invite.expires_at
 		});
-		return { message, link };
+		return { message, link, to: row.recipient };
 	}
 	if (!row.user_id) return null;
+	// To the address the account has now: if it changed since the request, not to the old one.
 	const user = await db
 		.selectFrom('users')
-		.select('id')
+		.select(['id', 'email'])
 		.where('id', '=', row.user_id)
 		.where('password_hash', 'is not', null)
 		.executeTakeFirst();
 	if (!user) return null;
 	const link = await mintResetLink(db, user.id, row.link_origin, now);
-	return { message: resetMessage({ link, validMinutes: RESET_VALID_MS / 60_000 }), link };
+	return {
+		message: resetMessage({ link, validMinutes: RESET_VALID_MS / 60_000 }),
+		link,
+		to: user.email
+	};
 }
 
 /** What one delivery run did. */
@@ -122,10 +134,41 @@ export interface DeliveryRun {
 }
 
 /**
- * Sends the queued messages that are due: each is claimed first (so two instances never send it
- * twice), gets a new link made at sending time (link secrets never wait in the queue), and is
- * marked sent, or kept with a later retry when the SMTP server fails. Never throws for a send.
- * Sent messages and reset links older than 30 days are deleted.
+ * Claims up to a batch of due messages for one delivery run, in one statement: an UPDATE of the
+ * due rows that RETURNs them, with a lease (`claimed_until`) and the run's token. On PostgreSQL the
+ * rows are picked FOR UPDATE SKIP LOCKED, so two instances claiming at once take disjoint rows
+ * without waiting; SQLite runs the statement under its write lock. The rows come back as they are
+ * now (never as an earlier read saw them), so a message another run just failed waits for its
+ * retry time.
+ */
+async function claimDue(database: Db, token: string, now: number): Promise<Row[]> {
+	const { db, dialect } = database;
+	const due = db
+		.selectFrom('mail_queue')
+		.select('id')
+		.where('sent_at', 'is', null)
+		.where('next_attempt_at', '<=', now)
+		.where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+		.orderBy('next_attempt_at')
+		.limit(BATCH);
+	const rows = await db
+		.updateTable('mail_queue')
+		.set({ claimed_until: now + CLAIM_MS, claim_token: token })
+		.where('id', 'in', dialect === 'postgres' ? due.forUpdate().skipLocked() : due)
+		.where('sent_at', 'is', null)
+		.where('next_attempt_at', '<=', now)
+		.where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+		.returningAll()
+		.execute();
+	return rows.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at));
+}
+
+/**
+ * Sends the queued messages that are due: they are claimed first, atomically (see `claimDue`, so
+ * two instances never send one twice), each gets a new link made at sending time (link secrets
+ * never wait in the queue), and is marked sent, or kept with a later retry when the SMTP server
+ * fails. A run finishes only the rows it holds. Never throws for a send. Sent messages and reset
+ * links older than 30 days are deleted.
  */
 export async function deliverDueMail(
 	database: Db,
@@ -143,47 +186,36 @@ export async function deliverDueMail(
 		.deleteFrom('password_resets')
 		.where('expires_at', '<', now - KEEP_SENT_MS)
 		.execute();
-	const due = await db
-		.selectFrom('mail_queue')
-		.selectAll()
-		.where('sent_at', 'is', null)
-		.where('next_attempt_at', '<=', now)
-		.where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
-		.orderBy('next_attempt_at')
-		.limit(BATCH)
-		.execute();
-	for (const row of due) {
-		const claimed = await db
-			.updateTable('mail_queue')
-			.set({ claimed_until: now + CLAIM_MS })
-			.where('id', '=', row.id)
-			.where('sent_at', 'is', null)
-			.where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
-			.executeTakeFirst();
-		if (Number(claimed.numUpdatedRows) !== 1) continue;
+	const token = randomUUID();
+	const held = (id: string) =>
+		db.updateTable('mail_queue').where('id', '=', id).where('claim_token', '=', token);
+	for (const row of await claimDue(database, token, now)) {
 		const composed = await compose(db, row, now);
 		if (!composed) {
-			await db.deleteFrom('mail_queue').where('id', '=', row.id).execute();
+			await db
+				.deleteFrom('mail_queue')
+				.where('id', '=', row.id)
+				.where('claim_token', '=', token)
+				.execute();
 			run.dropped++;
 			continue;
 		}
 		try {
-			await send({ to: row.recipient, ...composed.message });
+			await send({ to: composed.to, ...composed.message });
 		} catch (err) {
 			// The link never reached anyone: take it back, and try again later with a new one.
 			if (row.kind === 'invite') await dropInviteLink(db, composed.link);
 			else await dropResetLink(db, composed.link);
 			const attempts = row.attempts + 1;
 			const error = err instanceof Error ? err.message : String(err);
-			await db
-				.updateTable('mail_queue')
+			await held(row.id)
 				.set({
 					attempts,
 					next_attempt_at: now + retryDelayMs(attempts),
 					claimed_until: null,
+					claim_token: null,
 					last_error: error.slice(0, 500)
 				})
-				.where('id', '=', row.id)
 				.execute();
 			log('warn', 'an email could not be sent; it stays queued and is retried', {
 				kind: row.kind,
@@ -193,10 +225,14 @@ export async function deliverDueMail(
 			run.failed++;
 			continue;
 		}
-		await db
-			.updateTable('mail_queue')
-			.set({ sent_at: now, claimed_until: null, last_error: null, attempts: sql`attempts + 1` })
-			.where('id', '=', row.id)
+		await held(row.id)
+			.set({
+				sent_at: now,
+				claimed_until: null,
+				claim_token: null,
+				last_error: null,
+				attempts: sql`attempts + 1`
+			})
 			.execute();
 		run.sent++;
 	}

@@ -22,7 +22,7 @@ const QUEUED_AFTER_MS = 10_000;
 export interface Pusher {
 	userID: string;
 	role: AccountRole;
-	/** Where links in the emails this push queues point (invites); no email without it. */
+	/** Where links in the emails this push queues point (invites): ORIGIN only; no email without it. */
 	linkOrigin?: string;
 }
 

@@ -1,6 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
 import { completePasswordReset, findReset, newPasswordSchema } from '$lib/server/auth/reset';
+import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params }) => {
@@ -9,7 +10,7 @@ export const load: PageServerLoad = async ({ params }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ request, params }) => {
+	default: async ({ request, params, getClientAddress }) => {
 		let form: FormData;
 		try {
 			form = await request.formData();
@@ -21,7 +22,15 @@ export const actions: Actions = {
 		if (!parsed.success) return fail(400, { message: `${parsed.error.issues[0]?.message}.` });
 		if (password !== String(form.get('confirm') ?? ''))
 			return fail(400, { message: 'The two passwords are not the same. Type them again.' });
-		const result = await completePasswordReset(getDb(), params.token, password);
+		const result = await completePasswordReset(getDb(), params.token, password, Date.now(), {
+			ip: clientAddress(getClientAddress)
+		});
+		if (!result.ok && result.code === 'RATE_LIMITED') {
+			const minutes = Math.ceil(result.retryAfterSeconds / 60);
+			return fail(429, {
+				message: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+			});
+		}
 		if (!result.ok)
 			return fail(410, {
 				message: 'This reset link does not work any more. Ask for a new one.'

@@ -5,10 +5,10 @@ import { pushBodySchema } from '$lib/domain/sync/protocol';
 import { push } from '$lib/server/sync/push';
 import { log } from '$lib/server/log';
 import { databaseCause } from '$lib/server/db/unavailable';
-import { linkOrigin } from '$lib/server/mail/config';
+import { emailLinkOrigin } from '$lib/server/mail/config';
 import type { RequestHandler } from './$types';
 
-export const POST: RequestHandler = api(async ({ request, locals, url }) => {
+export const POST: RequestHandler = api(async ({ request, locals }) => {
 	const body = await readJson(request, pushBodySchema);
 	// Every console role may push; each mutation then checks the role for its own area (R2).
 	const member = await requireArea(locals, { id: body.enterpriseID }, 'settings');
@@ -23,7 +23,8 @@ export const POST: RequestHandler = api(async ({ request, locals, url }) => {
 		outcome = await push(getDb(), body, {
 			userID: locals.user!.id,
 			role: member.role,
-			linkOrigin: linkOrigin(url.origin)
+			// Invite emails link to ORIGIN only; without it none is sent (R5: the link is copied).
+			linkOrigin: emailLinkOrigin() ?? undefined
 		});
 	} catch (err) {
 		// Nothing past the last committed mutation advanced; the client retries with backoff.

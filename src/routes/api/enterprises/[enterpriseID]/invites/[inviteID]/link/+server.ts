@@ -3,20 +3,37 @@ import { getDb } from '$lib/server/db';
 import { api, ApiError, requireArea } from '$lib/server/http';
 import { mayRun } from '$lib/domain/mutations';
 import { linkOrigin } from '$lib/server/mail/config';
-import { inviteLink } from '$lib/server/invites/links';
+import { copyInviteLink } from '$lib/server/invites/links';
 import type { RequestHandler } from './$types';
 
-/** A new link that accepts a pending invite, for the admin to copy and pass on (R5). */
+/**
+ * A new link that accepts a pending invite, for the admin to copy and pass on (R5). It signs in an
+ * existing account but never creates one or sets a password (only the emailed link does); each one
+ * made is audited and an admin may make 30 per 15 minutes.
+ */
 export const POST: RequestHandler = api(async ({ params, locals, url }) => {
 	const member = await requireArea(locals, { id: params.enterpriseID }, 'licenses');
 	if (!mayRun(member.role, 'inviteUser'))
 		throw new ApiError(403, 'forbidden', `the ${member.role} role cannot invite people`);
-	const link = await inviteLink(getDb(), member.id, params.inviteID, linkOrigin(url.origin));
-	if (!link)
+	const result = await copyInviteLink(getDb(), {
+		enterpriseID: member.id,
+		inviteID: params.inviteID,
+		userID: locals.user!.id,
+		origin: linkOrigin(url.origin)
+	});
+	if (!result.ok && result.code === 'RATE_LIMITED') {
+		const minutes = Math.ceil(result.retryAfterSeconds / 60);
+		throw new ApiError(
+			429,
+			'rateLimited',
+			`too many invite links made in a short time; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`
+		);
+	}
+	if (!result.ok)
 		throw new ApiError(
 			404,
 			'notFound',
 			'this invite is not pending on the server: it expired, was accepted or revoked, or has not synced yet'
 		);
-	return json({ url: link });
+	return json({ url: result.link });
 });
