@@ -660,6 +660,20 @@ const sso: Migration = {
 	}
 };
 
+/**
+ * Activity ingestion and catch-up, after review (R19, R20): an `Idempotency-Key` is bound to the
+ * SHA-256 of the body it was first used with (`ingest_requests.body_hash`), so the same key with
+ * another body is refused instead of answered with the first request's counts.
+ */
+function activityIndexes(dialect: Dialect): Migration {
+	void dialect;
+	return {
+		async up(db: Kysely<unknown>) {
+			await db.schema.alterTable('ingest_requests').addColumn('body_hash', 'text').execute();
+		}
+	};
+}
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -673,6 +687,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0008_activity_sync': activitySync(dialect),
 		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
 		'0010_sso': sso,
-		'0011_mail': mail
+		'0011_mail': mail,
+		'0014_activity_indexes': activityIndexes(dialect)
 	};
 }

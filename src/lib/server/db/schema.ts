@@ -152,6 +152,8 @@ export interface IngestRequestTable {
 	key: string;
 	result: string;
 	created_at: number;
+	/** SHA-256 (hex) of the request body the key was first used with; null for keys from before. */
+	body_hash: string | null;
 }
 
 /** Every change, who made it and how (R24). */
