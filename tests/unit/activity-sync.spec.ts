@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
@@ -124,6 +125,67 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		expect(signedIn.ok).toBe(true);
 		const after = await pullAs(cookie);
 		expect(deltaDays(after).get(seq)).toBe(utcDay(Date.now()));
+	});
+
+	it('a sign-in stores its login and the moved date in one transaction: when the date cannot be recorded, no login is stored either (R19)', async () => {
+		const user = await licensedUser({ lastLoginAt: Date.UTC(2024, 0, 3) });
+		const { cookie } = await pullAs(0);
+		// Moving the enterprise's version fails (as a lost connection or a deadlock would).
+		if (dialect === 'sqlite') {
+			await sql`create trigger refuse_bump before update of version on enterprises begin select raise(abort, 'version is frozen'); end`.execute(
+				t.database.db
+			);
+		} else {
+			await sql`alter table enterprises add constraint refuse_bump check (id <> ${sql.lit(enterpriseID)} or version <= ${sql.lit(cookie)})`.execute(
+				t.database.db
+			);
+		}
+		try {
+			await expect(recordSignIn(t.database, user.id, today)).rejects.toThrow();
+		} finally {
+			await sql
+				.raw(
+					dialect === 'sqlite'
+						? 'drop trigger refuse_bump'
+						: 'alter table enterprises drop constraint refuse_bump'
+				)
+				.execute(t.database.db);
+		}
+		const stored = await t.database.db
+			.selectFrom('users')
+			.select('last_login_at')
+			.where('id', '=', user.id)
+			.executeTakeFirstOrThrow();
+		expect(Number(stored.last_login_at)).toBe(Date.UTC(2024, 0, 3));
+		// So the retry (the next sign-in the same day) still moves the date to every console.
+		await recordSignIn(t.database, user.id, today + 1000);
+		expect(deltaDays(await pullAs(cookie)).get(user.seq)).toBe(utcDay(today));
+	});
+
+	it("never gives a license number twice, even after the newest license is removed (a console would apply the new user's dates to the removed one)", async () => {
+		const first = await licensedUser();
+		await t.database.db
+			.deleteFrom('licenses')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('user_id', '=', first.id)
+			.execute();
+		const second = await licensedUser();
+		expect(second.seq).toBeGreaterThan(first.seq);
+		// SQLite: a number given explicitly (a copy, a restore) moves the counter past it too
+		// (PostgreSQL's sequence is moved past copied numbers by the copy itself).
+		if (dialect !== 'sqlite') return;
+		const given = await makeUser(t.database);
+		await t.database.db
+			.insertInto('licenses')
+			.values({
+				enterprise_id: enterpriseID,
+				user_id: given.id,
+				source: 'console',
+				created_at: Date.now(),
+				seq: second.seq + 50
+			})
+			.execute();
+		expect((await licensedUser()).seq).toBeGreaterThan(second.seq + 50);
 	});
 
 	it('report thresholds are a synced setting: owner and co-owners set them, consoles pull them (R20)', async () => {

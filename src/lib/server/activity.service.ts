@@ -7,7 +7,7 @@ import { ApiError, describeIssues, readBodyText } from './http';
 import { log } from './log';
 import { ACTIVITY_TRACKING_START, lastActiveAt, RETENTION_DAYS, utcDay } from '../domain/activity';
 import { DAY_MS } from '../domain/seats';
-import { markLastActiveMoved, pokeActivity } from './sync/last-active';
+import { lockEnterprisesOf, markLastActiveMoved, pokeActivity } from './sync/last-active';
 
 /** Most events one request may carry; a client with more splits them. */
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -517,32 +517,31 @@ async function writeActivity(
 /**
  * Records an admin's or user's sign-in as their last login (R19): for a user without tracked
  * activity that is their Last Active date, so when its day changes every console licensing them
- * receives it on its next pull, like an ingested event.
+ * receives it on its next pull, like an ingested event. One transaction: the login and the moved
+ * versions are stored together or not at all (a login stored alone would leave consoles without
+ * the new date, and a retry the same day would not move it). The enterprises are locked before the
+ * users row, the order SCIM keeps, so the two wait for each other instead of deadlocking.
  */
 export async function recordSignIn(database: Db, userID: string, now: number): Promise<void> {
-	const before = await database.db
-		.selectFrom('users')
-		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-		.select(['users.last_login_at', 'activity_summary.last_active_at'])
-		.where('users.id', '=', userID)
-		.executeTakeFirst();
-	await database.db
-		.updateTable('users')
-		.set({ last_login_at: now })
-		.where('id', '=', userID)
-		.execute();
-	if (!before) return;
-	const summary = before.last_active_at == null ? null : Number(before.last_active_at);
-	const login = before.last_login_at == null ? null : Number(before.last_login_at);
-	const was = lastActiveAt(summary, login);
-	const is = lastActiveAt(summary, now);
-	if (is === null || (was !== null && utcDay(was) === utcDay(is))) return;
-	// After the login is stored, in a transaction of its own: the users row is never held while
-	// enterprises are locked (SCIM locks them the other way round). A pull in between sees no
-	// change yet; the next one does.
-	const moved = await database.db
-		.transaction()
-		.execute((trx) => markLastActiveMoved(trx, [userID]));
+	const moved = await withTransientRetry(() =>
+		database.db.transaction().execute(async (trx) => {
+			const before = await trx
+				.selectFrom('users')
+				.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+				.select(['users.last_login_at', 'activity_summary.last_active_at'])
+				.where('users.id', '=', userID)
+				.executeTakeFirst();
+			if (!before) return [];
+			const summary = before.last_active_at == null ? null : Number(before.last_active_at);
+			const login = before.last_login_at == null ? null : Number(before.last_login_at);
+			const was = lastActiveAt(summary, login);
+			const is = lastActiveAt(summary, now);
+			const moves = is !== null && (was === null || utcDay(was) !== utcDay(is));
+			if (moves) await lockEnterprisesOf(trx, database.dialect, [userID]);
+			await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', userID).execute();
+			return moves ? markLastActiveMoved(trx, [userID]) : [];
+		})
+	);
 	pokeActivity(moved);
 }
 

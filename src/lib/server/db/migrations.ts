@@ -661,15 +661,37 @@ const sso: Migration = {
 };
 
 /**
- * Activity ingestion and catch-up, after review (R19, R20): an `Idempotency-Key` is bound to the
- * SHA-256 of the body it was first used with (`ingest_requests.body_hash`), so the same key with
- * another body is refused instead of answered with the first request's counts.
+ * Activity ingestion and catch-up, after review (R19, R20):
+ * - an `Idempotency-Key` is bound to the SHA-256 of the body it was first used with
+ *   (`ingest_requests.body_hash`), so the same key with another body is refused instead of
+ *   answered with the first request's counts;
+ * - SQLite never gives a license number twice: 0008's trigger took max(seq) + 1, which gave the
+ *   number of the newest license again once it was removed, and a console that held the old
+ *   number would apply the new user's dates to the removed one. A counter in `seq_counters` (a
+ *   high-water mark, like PostgreSQL's sequence; the table exists on both so the schemas match)
+ *   now hands them out, and follows numbers inserted explicitly.
  */
 function activityIndexes(dialect: Dialect): Migration {
-	void dialect;
 	return {
 		async up(db: Kysely<unknown>) {
 			await db.schema.alterTable('ingest_requests').addColumn('body_hash', 'text').execute();
+			await db.schema
+				.createTable('seq_counters')
+				.addColumn('name', 'text', (c) => c.primaryKey())
+				.addColumn('value', 'bigint', (c) => c.notNull())
+				.execute();
+			if (dialect === 'sqlite') {
+				await sql`drop trigger licenses_seq`.execute(db);
+				await sql`insert into seq_counters (name, value) select 'licenses.seq', coalesce(max(seq), 0) from licenses`.execute(
+					db
+				);
+				await sql`create trigger licenses_seq after insert on licenses when new.seq is null begin update seq_counters set value = value + 1 where name = 'licenses.seq'; update licenses set seq = (select value from seq_counters where name = 'licenses.seq') where rowid = new.rowid; end`.execute(
+					db
+				);
+				await sql`create trigger licenses_seq_given after insert on licenses when new.seq is not null begin update seq_counters set value = max(value, new.seq) where name = 'licenses.seq'; end`.execute(
+					db
+				);
+			}
 		}
 	};
 }

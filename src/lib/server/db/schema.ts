@@ -156,6 +156,12 @@ export interface IngestRequestTable {
 	body_hash: string | null;
 }
 
+/** High-water marks of numbers SQLite hands out (licenses.seq); PostgreSQL uses sequences. */
+export interface SeqCounterTable {
+	name: string;
+	value: number;
+}
+
 /** Every change, who made it and how (R24). */
 export interface AuditLogTable {
 	id: Generated<number>;
@@ -349,6 +355,7 @@ export interface Database {
 	activity_events: ActivityEventTable;
 	activity_summary: ActivitySummaryTable;
 	ingest_requests: IngestRequestTable;
+	seq_counters: SeqCounterTable;
 	audit_log: AuditLogTable;
 	sync_clients: SyncClientTable;
 	sync_results: SyncResultTable;

@@ -1,9 +1,45 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema';
+import type { Dialect } from '../db/migrations';
 import { poke } from './poke';
 
 /** Ids per statement: under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
+
+/**
+ * The enterprises licensing any of these users, in id order, locked (PostgreSQL: FOR UPDATE, in
+ * that order; SQLite's write transaction is exclusive already). A writer that will move their
+ * versions takes this first, so it waits for other writers in the order they all keep.
+ */
+export async function lockEnterprisesOf(
+	trx: Transaction<Database>,
+	dialect: Dialect,
+	userIDs: readonly string[]
+): Promise<string[]> {
+	const enterprises = new Set<string>();
+	for (let i = 0; i < userIDs.length; i += CHUNK) {
+		const rows = await trx
+			.selectFrom('licenses')
+			.select('enterprise_id')
+			.distinct()
+			.where('user_id', 'in', userIDs.slice(i, i + CHUNK))
+			.execute();
+		for (const r of rows) enterprises.add(r.enterprise_id);
+	}
+	const ids = [...enterprises].sort();
+	if (dialect === 'postgres') {
+		for (let i = 0; i < ids.length; i += CHUNK) {
+			await trx
+				.selectFrom('enterprises')
+				.select('id')
+				.where('id', 'in', ids.slice(i, i + CHUNK))
+				.orderBy('id')
+				.forUpdate()
+				.execute();
+		}
+	}
+	return ids;
+}
 
 /**
  * Records that these users' Last Active dates changed (R19), inside the transaction that changed
