@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
 import { pull } from '../../src/lib/server/sync/pull';
@@ -47,9 +47,14 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 	let writer: ActivityWriter;
 	let enterpriseID: string;
 	let ownerID: string;
-	const today = Date.now();
+	// The clock is set, at midday UTC: whether two instants share a UTC day must not depend on when
+	// the suite runs (a run a second after midnight would otherwise see a "same day" change a date).
+	// Only Date is faked; timers run for real (the writer's linger, the poke window).
+	const today = Date.UTC(2026, 2, 10, 12);
 
 	beforeAll(async () => {
+		vi.useFakeTimers({ toFake: ['Date'] });
+		vi.setSystemTime(today);
 		t = await createTestDb(dialect);
 		writer = new ActivityWriter(t.database, { lingerMs: 1 });
 		enterpriseID = (await makeEmptyEnterprise(t.database)).id;
@@ -64,6 +69,7 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 	});
 	afterAll(async () => {
 		await t.drop();
+		vi.useRealTimers();
 	});
 
 	const pullAs = (cookie: number, database: Db = t.database) =>
@@ -124,7 +130,7 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		);
 		expect(signedIn.ok).toBe(true);
 		const after = await pullAs(cookie);
-		expect(deltaDays(after).get(seq)).toBe(utcDay(Date.now()));
+		expect(deltaDays(after).get(seq)).toBe(utcDay(today));
 	});
 
 	it('a sign-in stores its login and the moved date in one transaction: when the date cannot be recorded, no login is stored either (R19)', async () => {
