@@ -8,7 +8,10 @@ import { login } from '../../src/lib/server/auth/login';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import { rosterPage } from '../../src/lib/server/sync/roster';
 import { onPoke, startPokeRelay } from '../../src/lib/server/sync/poke';
-import { ACTIVITY_POKE_INTERVAL_MS } from '../../src/lib/server/sync/last-active';
+import {
+	ACTIVITY_POKE_INTERVAL_MS,
+	markLastActiveMoved
+} from '../../src/lib/server/sync/last-active';
 import { utcDay } from '../../src/lib/domain/activity';
 import { DAY_MS } from '../../src/lib/domain/seats';
 import type { PullResponse } from '../../src/lib/domain/sync/protocol';
@@ -192,6 +195,55 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 			})
 			.execute();
 		expect((await licensedUser()).seq).toBeGreaterThan(second.seq + 50);
+	});
+
+	it('marks moved dates with set-based SQL: a few statements however many enterprises license the users, each enterprise moved by one', async () => {
+		const users = await Promise.all(Array.from({ length: 3 }, () => makeUser(t.database)));
+		const enterprises: string[] = [];
+		for (let i = 0; i < 30; i++) {
+			const id = (await makeEmptyEnterprise(t.database)).id;
+			enterprises.push(id);
+			for (const u of users) await license(t.database, id, u.id);
+		}
+		const versions = async () =>
+			new Map(
+				(
+					await t.database.db
+						.selectFrom('enterprises')
+						.select(['id', 'version'])
+						.where('id', 'in', enterprises)
+						.execute()
+				).map((e) => [e.id, Number(e.version)])
+			);
+		const before = await versions();
+		let statements = 0;
+		const counting = t.database.db.withPlugin({
+			transformQuery: (args) => {
+				statements++;
+				return args.node;
+			},
+			transformResult: async (args) => args.result
+		});
+		const moved = await counting.transaction().execute((trx) =>
+			markLastActiveMoved(
+				trx,
+				dialect,
+				users.map((u) => u.id)
+			)
+		);
+		expect(moved).toEqual([...enterprises].sort());
+		// Find the enterprises, lock them (PostgreSQL), move them, stamp the licenses: not 2 per enterprise.
+		expect(statements).toBeLessThanOrEqual(4);
+		const after = await versions();
+		for (const id of enterprises) expect(after.get(id)).toBe(before.get(id)! + 1);
+		const stamped = await t.database.db
+			.selectFrom('licenses')
+			.innerJoin('enterprises', 'enterprises.id', 'licenses.enterprise_id')
+			.select(['licenses.activity_version', 'enterprises.version'])
+			.where('licenses.enterprise_id', 'in', enterprises)
+			.execute();
+		expect(stamped).toHaveLength(90);
+		for (const r of stamped) expect(Number(r.activity_version)).toBe(Number(r.version));
 	});
 
 	it('report thresholds are a synced setting: owner and co-owners set them, consoles pull them (R20)', async () => {

@@ -487,7 +487,7 @@ async function writeActivity(
 			if (after !== null && (user.before === null || utcDay(after) !== utcDay(user.before)))
 				movedUsers.push(user.id);
 		}
-		const moved = await markLastActiveMoved(trx, movedUsers);
+		const moved = await markLastActiveMoved(trx, database.dialect, movedUsers);
 
 		const answers = results.map((r, i) => {
 			if (r) return r;
@@ -539,7 +539,7 @@ export async function recordSignIn(database: Db, userID: string, now: number): P
 			const moves = is !== null && (was === null || utcDay(was) !== utcDay(is));
 			if (moves) await lockEnterprisesOf(trx, database.dialect, [userID]);
 			await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', userID).execute();
-			return moves ? markLastActiveMoved(trx, [userID]) : [];
+			return moves ? markLastActiveMoved(trx, database.dialect, [userID]) : [];
 		})
 	);
 	pokeActivity(moved);

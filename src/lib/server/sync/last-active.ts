@@ -46,41 +46,37 @@ export async function lockEnterprisesOf(
  * them: every enterprise that licenses one of them moves its version by one, and their licenses
  * there carry that version in `activity_version`, so each console's next incremental pull sends
  * the new dates (in the pull's compact `activity` field). Enterprises are locked in id order, after
- * the activity rows and before the license rows, the order every other writer keeps too. Returns
- * the enterprises whose version moved, for `pokeActivity` after the commit.
+ * the activity rows and before the license rows, the order every other writer keeps too. Set-based:
+ * one statement per 500 enterprises and one per 500 users, however many enterprises license them.
+ * Returns the enterprises whose version moved, for `pokeActivity` after the commit.
  */
 export async function markLastActiveMoved(
 	trx: Transaction<Database>,
+	dialect: Dialect,
 	userIDs: Iterable<string>
 ): Promise<string[]> {
 	const users = [...new Set(userIDs)].sort();
 	if (users.length === 0) return [];
-	const enterprises = new Set<string>();
-	for (let i = 0; i < users.length; i += CHUNK) {
-		const rows = await trx
-			.selectFrom('licenses')
-			.select('enterprise_id')
-			.distinct()
-			.where('user_id', 'in', users.slice(i, i + CHUNK))
-			.execute();
-		for (const r of rows) enterprises.add(r.enterprise_id);
-	}
-	const moved = [...enterprises].sort();
-	for (const enterpriseID of moved) {
-		const { version } = await trx
+	const moved = await lockEnterprisesOf(trx, dialect, users);
+	if (moved.length === 0) return [];
+	for (let i = 0; i < moved.length; i += CHUNK) {
+		await trx
 			.updateTable('enterprises')
 			.set((eb) => ({ version: eb('version', '+', 1) }))
-			.where('id', '=', enterpriseID)
-			.returning('version')
-			.executeTakeFirstOrThrow();
-		for (let i = 0; i < users.length; i += CHUNK) {
-			await trx
-				.updateTable('licenses')
-				.set({ activity_version: Number(version) })
-				.where('enterprise_id', '=', enterpriseID)
-				.where('user_id', 'in', users.slice(i, i + CHUNK))
-				.execute();
-		}
+			.where('id', 'in', moved.slice(i, i + CHUNK))
+			.execute();
+	}
+	for (let i = 0; i < users.length; i += CHUNK) {
+		await trx
+			.updateTable('licenses')
+			.set((eb) => ({
+				activity_version: eb
+					.selectFrom('enterprises')
+					.select('enterprises.version')
+					.whereRef('enterprises.id', '=', 'licenses.enterprise_id')
+			}))
+			.where('user_id', 'in', users.slice(i, i + CHUNK))
+			.execute();
 	}
 	return moved;
 }
