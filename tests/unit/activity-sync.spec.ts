@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
-import { pull } from '../../src/lib/server/sync/pull';
+import { activityCatchUpQuery, pull } from '../../src/lib/server/sync/pull';
 import { push } from '../../src/lib/server/sync/push';
 import { login } from '../../src/lib/server/auth/login';
 import { hashPassword } from '../../src/lib/server/auth/password';
@@ -244,6 +244,46 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 			.execute();
 		expect(stamped).toHaveLength(90);
 		for (const r of stamped) expect(Number(r.activity_version)).toBe(Number(r.version));
+	});
+
+	it('the catch-up query reads one covering index, licenses_activity_catch_up, and no activity rows (EXPLAIN)', async () => {
+		// Enough licenses that a planner has a choice to make.
+		const many = await Promise.all(Array.from({ length: 300 }, () => makeUser(t.database)));
+		await t.database.db
+			.insertInto('licenses')
+			.values(
+				many.map((u) => ({
+					enterprise_id: enterpriseID,
+					user_id: u.id,
+					source: 'console' as const,
+					created_at: today
+				}))
+			)
+			.execute();
+		const { cookie } = await pullAs(0);
+		const compiled = activityCatchUpQuery(t.database.db, enterpriseID, cookie - 1).compile();
+		expect(compiled.sql).not.toMatch(/activity_summary|users/);
+		let plan: string;
+		if (dialect === 'sqlite') {
+			await sql`analyze`.execute(t.database.db);
+			const rows = await t.database.db.executeQuery<{ detail: string }>(
+				CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters])
+			);
+			plan = rows.rows.map((r) => r.detail).join('\n');
+			expect(plan).toContain('USING COVERING INDEX licenses_activity_catch_up');
+		} else {
+			await sql`analyze licenses`.execute(t.database.db);
+			plan = await t.database.db.transaction().execute(async (trx) => {
+				// A test table is small: take the sequential scan off the table, so the plan shows which
+				// index the query would use on a real enterprise.
+				await sql`set local enable_seqscan = off`.execute(trx);
+				const rows = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+					CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters])
+				);
+				return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+			});
+			expect(plan).toMatch(/Index Only Scan using licenses_activity_catch_up/);
+		}
 	});
 
 	it('report thresholds are a synced setting: owner and co-owners set them, consoles pull them (R20)', async () => {

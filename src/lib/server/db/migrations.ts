@@ -669,7 +669,12 @@ const sso: Migration = {
  *   number of the newest license again once it was removed, and a console that held the old
  *   number would apply the new user's dates to the removed one. A counter in `seq_counters` (a
  *   high-water mark, like PostgreSQL's sequence; the table exists on both so the schemas match)
- *   now hands them out, and follows numbers inserted explicitly.
+ *   now hands them out, and follows numbers inserted explicitly;
+ * - each license keeps `last_active_day`, its user's Last Active UTC day (days since 1970-01-01)
+ *   as of `activity_version`, written by the transaction that moves it, so the daily catch-up
+ *   reads one index and no activity rows; existing licenses are filled in here;
+ * - indexes: licenses(enterprise_id, version) for incremental pulls, and one that covers the
+ *   catch-up query (it replaces licenses(enterprise_id, activity_version)).
  */
 function activityIndexes(dialect: Dialect): Migration {
 	return {
@@ -692,6 +697,22 @@ function activityIndexes(dialect: Dialect): Migration {
 					db
 				);
 			}
+			await db.schema.alterTable('licenses').addColumn('last_active_day', 'integer').execute();
+			// R19: tracked activity from 2025-05-20 (epoch ms 1747699200000) on, else the last login.
+			await sql`update licenses set last_active_day = (select case when s.last_active_at >= 1747699200000 then s.last_active_at else u.last_login_at end from users u left join activity_summary s on s.user_id = u.id where u.id = licenses.user_id) / 86400000`.execute(
+				db
+			);
+			await db.schema.dropIndex('licenses_activity_version').execute();
+			await db.schema
+				.createIndex('licenses_activity_catch_up')
+				.on('licenses')
+				.columns(['enterprise_id', 'activity_version', 'version', 'seq', 'last_active_day'])
+				.execute();
+			await db.schema
+				.createIndex('licenses_enterprise_version')
+				.on('licenses')
+				.columns(['enterprise_id', 'version'])
+				.execute();
 		}
 	};
 }

@@ -47,6 +47,8 @@ export interface LicenseTable {
 	seq: Generated<number>;
 	/** The enterprise version at which this user's Last Active date last changed (R19). */
 	activity_version: Generated<number>;
+	/** The user's Last Active UTC day as of `activity_version` (days since 1970-01-01; null: never). */
+	last_active_day: number | null;
 }
 
 /** Organizations (R9). */

@@ -1,4 +1,6 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { DAY_MS } from '../../domain/seats';
 import type { Database } from '../db/schema';
 import type { Dialect } from '../db/migrations';
 import { poke } from './poke';
@@ -44,7 +46,7 @@ export async function lockEnterprisesOf(
 /**
  * Records that these users' Last Active dates changed (R19), inside the transaction that changed
  * them: every enterprise that licenses one of them moves its version by one, and their licenses
- * there carry that version in `activity_version`, so each console's next incremental pull sends
+ * there carry that version in `activity_version` and the new day in `last_active_day`, so each console's next incremental pull sends
  * the new dates (in the pull's compact `activity` field). Enterprises are locked in id order, after
  * the activity rows and before the license rows, the order every other writer keeps too. Set-based:
  * one statement per 500 enterprises and one per 500 users, however many enterprises license them.
@@ -73,7 +75,12 @@ export async function markLastActiveMoved(
 				activity_version: eb
 					.selectFrom('enterprises')
 					.select('enterprises.version')
-					.whereRef('enterprises.id', '=', 'licenses.enterprise_id')
+					.whereRef('enterprises.id', '=', 'licenses.enterprise_id'),
+				// The new day itself, so the catch-up pull reads the license row alone (R19: tracked
+				// activity since tracking began, else the last login).
+				last_active_day: sql<
+					number | null
+				>`(select case when s.last_active_at >= ${sql.lit(ACTIVITY_TRACKING_START)} then s.last_active_at else u.last_login_at end from users u left join activity_summary s on s.user_id = u.id where u.id = licenses.user_id) / ${sql.lit(DAY_MS)}`
 			}))
 			.where('user_id', 'in', users.slice(i, i + CHUNK))
 			.execute();
