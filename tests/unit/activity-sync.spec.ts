@@ -75,8 +75,18 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		vi.useRealTimers();
 	});
 
+	// As this version's consoles pull: asking for Last Active changes as the compact delta.
 	const pullAs = (cookie: number, database: Db = t.database) =>
-		pull(database, { enterpriseID, clientID: `console-${dialect}`, userID: ownerID, cookie });
+		pull(database, {
+			enterpriseID,
+			clientID: `console-${dialect}`,
+			userID: ownerID,
+			cookie,
+			activity: 'delta'
+		});
+	// As an older console pulls (its app cached from before the delta): no `activity=delta`.
+	const pullAsOlderConsole = (cookie: number) =>
+		pull(t.database, { enterpriseID, clientID: `old-console-${dialect}`, userID: ownerID, cookie });
 
 	async function licensedUser(opts: { lastLoginAt?: number; activeAt?: number } = {}) {
 		const user = await makeUser(t.database, { lastLoginAt: opts.lastLoginAt ?? null });
@@ -98,6 +108,21 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		expect(deltaDays(after)).toEqual(new Map([[user.seq, utcDay(today)]]));
 		// Compact: the user is not re-sent as a whole license row.
 		expect(after.changes.filter((c) => c.table === 'licenses')).toEqual([]);
+	});
+
+	it('an older console that does not ask for the delta gets a moved date as a whole license row, as before (compatibility)', async () => {
+		const user = await licensedUser({ activeAt: today - 40 * DAY_MS });
+		const { cookie } = await pullAsOlderConsole(0);
+		await writer.submit([{ email: user.email, at: today }]);
+
+		const old = await pullAsOlderConsole(cookie);
+		expect(old.activity).toBeUndefined();
+		const row = old.changes.find((c) => c.table === 'licenses' && c.key === user.id);
+		expect(row).toMatchObject({ op: 'put', value: { id: user.id, lastActiveAt: today } });
+		// A console that asks for the delta gets the compact form of the same change instead.
+		const current = await pullAs(cookie);
+		expect(deltaDays(current).get(user.seq)).toBe(utcDay(today));
+		expect(current.changes.find((c) => c.key === user.id)).toBeUndefined();
 	});
 
 	it('a second event the same day moves nothing', async () => {

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fetchTransport } from '../../src/lib/client/sync-engine';
 import { RosterDB, type RosterChunk } from '../../src/lib/client/db';
 import { allLicenses, applyLastActive, loadRosterBase } from '../../src/lib/client/roster';
 import { DAY_MS } from '../../src/lib/domain/seats';
@@ -77,5 +78,26 @@ describe('applying pulled Last Active dates to the mirror (R19, R20)', () => {
 		const dated = (await allLicenses(db)).filter((l) => l.lastActiveAt !== null);
 		expect(dated.map((l) => l.id).sort()).toEqual(['u00000000', 'u00012655', 'u00024999']);
 		expect(dated.every((l) => l.lastActiveAt === 20_000 * DAY_MS)).toBe(true);
+	});
+});
+
+describe("the app's pull asks for Last Active changes as the compact delta", () => {
+	it('sends activity=delta, so the server keeps whole license rows for older consoles', async () => {
+		const urls: string[] = [];
+		vi.stubGlobal('fetch', async (url: string) => {
+			urls.push(url);
+			return new Response('{}', { status: 200 });
+		});
+		try {
+			await fetchTransport.pull({
+				enterpriseID: 'e1',
+				clientID: 'c1',
+				cookie: 5,
+				activity: 'delta'
+			});
+		} finally {
+			vi.unstubAllGlobals();
+		}
+		expect(new URL(urls[0]!, 'http://x').searchParams.get('activity')).toBe('delta');
 	});
 });

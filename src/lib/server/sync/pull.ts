@@ -31,7 +31,8 @@ async function changesSince(
 	enterpriseID: string,
 	cookie: number,
 	seesTeams: boolean,
-	licenses: 'all' | 'none' | { after: number }
+	licenses: 'all' | 'none' | { after: number },
+	activityDelta: boolean
 ): Promise<{ changes: Change[]; activity: ActivityDelta | null }> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
@@ -99,7 +100,16 @@ async function changesSince(
 						)
 					])
 					.where('licenses.enterprise_id', '=', enterpriseID)
-					.where('licenses.version', '>', licensesSince)
+					.where((eb) =>
+						// A client that does not read the compact delta (an older console, its app
+						// cached) gets the licenses whose date moved as whole rows, as before it.
+						activityDelta || licensesSince < 0
+							? eb('licenses.version', '>', licensesSince)
+							: eb.or([
+									eb('licenses.version', '>', licensesSince),
+									eb('licenses.activity_version', '>', licensesSince)
+								])
+					)
 					.execute();
 	for (const u of licensed) {
 		changes.push({
@@ -116,7 +126,7 @@ async function changesSince(
 	// Last Active dates that moved since, for licenses the client holds already (those it does not
 	// hold arrive whole above): a few bytes each, so a daily catch-up never re-sends the roster.
 	const activity =
-		licensesSince === null || licensesSince < 0
+		!activityDelta || licensesSince === null || licensesSince < 0
 			? null
 			: await activitySince(trx, enterpriseID, licensesSince);
 	const invites = await trx
@@ -294,6 +304,12 @@ export async function pull(
 		 * ignored and the roster is paged again.
 		 */
 		licensesSince?: number;
+		/**
+		 * `'delta'`: the client reads Last Active changes in the compact `activity` field (consoles
+		 * from this version on ask for it). Otherwise, as older consoles expect, licenses whose date
+		 * moved come as whole license rows.
+		 */
+		activity?: 'delta';
 	}
 ): Promise<PullResponse> {
 	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
@@ -354,7 +370,14 @@ export async function pull(
 		const { changes, activity } =
 			since > 0 && since === version
 				? { changes: [], activity: null }
-				: await changesSince(trx, input.enterpriseID, since, seesTeams, licenses);
+				: await changesSince(
+						trx,
+						input.enterpriseID,
+						since,
+						seesTeams,
+						licenses,
+						input.activity === 'delta'
+					);
 		return {
 			cookie: version,
 			lastMutationID: mine ? Number(client.last_mutation_id) : 0,
