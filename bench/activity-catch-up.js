@@ -52,7 +52,8 @@ try {
 		.select('id')
 		.where('email', '=', seeded.owner)
 		.executeTakeFirstOrThrow();
-	const console_ = { enterpriseID, clientID: 'bench-console', userID: owner.id };
+	// A console of this version: it asks for Last Active changes as the compact delta.
+	const console_ = { enterpriseID, clientID: 'bench-console', userID: owner.id, activity: 'delta' };
 
 	// Yesterday's sync: the console's cookie.
 	const { cookie } = await pull(database, { ...console_, cookie: 0, licensesChunked: true });

@@ -1,13 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDb, type Db } from '../../src/lib/server/db';
 import { ActivityWriter, recordSignIn } from '../../src/lib/server/activity.service';
-import { pull } from '../../src/lib/server/sync/pull';
+import { activityCatchUpQuery, pull } from '../../src/lib/server/sync/pull';
 import { push } from '../../src/lib/server/sync/push';
 import { login } from '../../src/lib/server/auth/login';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import { rosterPage } from '../../src/lib/server/sync/roster';
 import { onPoke, startPokeRelay } from '../../src/lib/server/sync/poke';
-import { ACTIVITY_POKE_INTERVAL_MS } from '../../src/lib/server/sync/last-active';
+import {
+	ACTIVITY_POKE_INTERVAL_MS,
+	markLastActiveMoved
+} from '../../src/lib/server/sync/last-active';
 import { utcDay } from '../../src/lib/domain/activity';
 import { DAY_MS } from '../../src/lib/domain/seats';
 import type { PullResponse } from '../../src/lib/domain/sync/protocol';
@@ -46,9 +50,14 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 	let writer: ActivityWriter;
 	let enterpriseID: string;
 	let ownerID: string;
-	const today = Date.now();
+	// The clock is set, at midday UTC: whether two instants share a UTC day must not depend on when
+	// the suite runs (a run a second after midnight would otherwise see a "same day" change a date).
+	// Only Date is faked; timers run for real (the writer's linger, the poke window).
+	const today = Date.UTC(2026, 2, 10, 12);
 
 	beforeAll(async () => {
+		vi.useFakeTimers({ toFake: ['Date'] });
+		vi.setSystemTime(today);
 		t = await createTestDb(dialect);
 		writer = new ActivityWriter(t.database, { lingerMs: 1 });
 		enterpriseID = (await makeEmptyEnterprise(t.database)).id;
@@ -63,10 +72,21 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 	});
 	afterAll(async () => {
 		await t.drop();
+		vi.useRealTimers();
 	});
 
+	// As this version's consoles pull: asking for Last Active changes as the compact delta.
 	const pullAs = (cookie: number, database: Db = t.database) =>
-		pull(database, { enterpriseID, clientID: `console-${dialect}`, userID: ownerID, cookie });
+		pull(database, {
+			enterpriseID,
+			clientID: `console-${dialect}`,
+			userID: ownerID,
+			cookie,
+			activity: 'delta'
+		});
+	// As an older console pulls (its app cached from before the delta): no `activity=delta`.
+	const pullAsOlderConsole = (cookie: number) =>
+		pull(t.database, { enterpriseID, clientID: `old-console-${dialect}`, userID: ownerID, cookie });
 
 	async function licensedUser(opts: { lastLoginAt?: number; activeAt?: number } = {}) {
 		const user = await makeUser(t.database, { lastLoginAt: opts.lastLoginAt ?? null });
@@ -88,6 +108,21 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		expect(deltaDays(after)).toEqual(new Map([[user.seq, utcDay(today)]]));
 		// Compact: the user is not re-sent as a whole license row.
 		expect(after.changes.filter((c) => c.table === 'licenses')).toEqual([]);
+	});
+
+	it('an older console that does not ask for the delta gets a moved date as a whole license row, as before (compatibility)', async () => {
+		const user = await licensedUser({ activeAt: today - 40 * DAY_MS });
+		const { cookie } = await pullAsOlderConsole(0);
+		await writer.submit([{ email: user.email, at: today }]);
+
+		const old = await pullAsOlderConsole(cookie);
+		expect(old.activity).toBeUndefined();
+		const row = old.changes.find((c) => c.table === 'licenses' && c.key === user.id);
+		expect(row).toMatchObject({ op: 'put', value: { id: user.id, lastActiveAt: today } });
+		// A console that asks for the delta gets the compact form of the same change instead.
+		const current = await pullAs(cookie);
+		expect(deltaDays(current).get(user.seq)).toBe(utcDay(today));
+		expect(current.changes.find((c) => c.key === user.id)).toBeUndefined();
 	});
 
 	it('a second event the same day moves nothing', async () => {
@@ -123,7 +158,157 @@ describe.each(dialects)('Last Active reaches synced consoles (R19, R20) on %s', 
 		);
 		expect(signedIn.ok).toBe(true);
 		const after = await pullAs(cookie);
-		expect(deltaDays(after).get(seq)).toBe(utcDay(Date.now()));
+		expect(deltaDays(after).get(seq)).toBe(utcDay(today));
+	});
+
+	it('a sign-in stores its login and the moved date in one transaction: when the date cannot be recorded, no login is stored either (R19)', async () => {
+		const user = await licensedUser({ lastLoginAt: Date.UTC(2024, 0, 3) });
+		const { cookie } = await pullAs(0);
+		// Moving the enterprise's version fails (as a lost connection or a deadlock would).
+		if (dialect === 'sqlite') {
+			await sql`create trigger refuse_bump before update of version on enterprises begin select raise(abort, 'version is frozen'); end`.execute(
+				t.database.db
+			);
+		} else {
+			await sql`alter table enterprises add constraint refuse_bump check (id <> ${sql.lit(enterpriseID)} or version <= ${sql.lit(cookie)})`.execute(
+				t.database.db
+			);
+		}
+		try {
+			await expect(recordSignIn(t.database, user.id, today)).rejects.toThrow();
+		} finally {
+			await sql
+				.raw(
+					dialect === 'sqlite'
+						? 'drop trigger refuse_bump'
+						: 'alter table enterprises drop constraint refuse_bump'
+				)
+				.execute(t.database.db);
+		}
+		const stored = await t.database.db
+			.selectFrom('users')
+			.select('last_login_at')
+			.where('id', '=', user.id)
+			.executeTakeFirstOrThrow();
+		expect(Number(stored.last_login_at)).toBe(Date.UTC(2024, 0, 3));
+		// So the retry (the next sign-in the same day) still moves the date to every console.
+		await recordSignIn(t.database, user.id, today + 1000);
+		expect(deltaDays(await pullAs(cookie)).get(user.seq)).toBe(utcDay(today));
+	});
+
+	it("never gives a license number twice, even after the newest license is removed (a console would apply the new user's dates to the removed one)", async () => {
+		const first = await licensedUser();
+		await t.database.db
+			.deleteFrom('licenses')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('user_id', '=', first.id)
+			.execute();
+		const second = await licensedUser();
+		expect(second.seq).toBeGreaterThan(first.seq);
+		// SQLite: a number given explicitly (a copy, a restore) moves the counter past it too
+		// (PostgreSQL's sequence is moved past copied numbers by the copy itself).
+		if (dialect !== 'sqlite') return;
+		const given = await makeUser(t.database);
+		await t.database.db
+			.insertInto('licenses')
+			.values({
+				enterprise_id: enterpriseID,
+				user_id: given.id,
+				source: 'console',
+				created_at: Date.now(),
+				seq: second.seq + 50
+			})
+			.execute();
+		expect((await licensedUser()).seq).toBeGreaterThan(second.seq + 50);
+	});
+
+	it('marks moved dates with set-based SQL: a few statements however many enterprises license the users, each enterprise moved by one', async () => {
+		const users = await Promise.all(Array.from({ length: 3 }, () => makeUser(t.database)));
+		const enterprises: string[] = [];
+		for (let i = 0; i < 30; i++) {
+			const id = (await makeEmptyEnterprise(t.database)).id;
+			enterprises.push(id);
+			for (const u of users) await license(t.database, id, u.id);
+		}
+		const versions = async () =>
+			new Map(
+				(
+					await t.database.db
+						.selectFrom('enterprises')
+						.select(['id', 'version'])
+						.where('id', 'in', enterprises)
+						.execute()
+				).map((e) => [e.id, Number(e.version)])
+			);
+		const before = await versions();
+		let statements = 0;
+		const counting = t.database.db.withPlugin({
+			transformQuery: (args) => {
+				statements++;
+				return args.node;
+			},
+			transformResult: async (args) => args.result
+		});
+		const moved = await counting.transaction().execute((trx) =>
+			markLastActiveMoved(
+				trx,
+				dialect,
+				users.map((u) => u.id)
+			)
+		);
+		expect(moved).toEqual([...enterprises].sort());
+		// Find the enterprises, lock them (PostgreSQL), move them, stamp the licenses: not 2 per enterprise.
+		expect(statements).toBeLessThanOrEqual(4);
+		const after = await versions();
+		for (const id of enterprises) expect(after.get(id)).toBe(before.get(id)! + 1);
+		const stamped = await t.database.db
+			.selectFrom('licenses')
+			.innerJoin('enterprises', 'enterprises.id', 'licenses.enterprise_id')
+			.select(['licenses.activity_version', 'enterprises.version'])
+			.where('licenses.enterprise_id', 'in', enterprises)
+			.execute();
+		expect(stamped).toHaveLength(90);
+		for (const r of stamped) expect(Number(r.activity_version)).toBe(Number(r.version));
+	});
+
+	it('the catch-up query reads one covering index, licenses_activity_catch_up, and no activity rows (EXPLAIN)', async () => {
+		// Enough licenses that a planner has a choice to make.
+		const many = await Promise.all(Array.from({ length: 300 }, () => makeUser(t.database)));
+		await t.database.db
+			.insertInto('licenses')
+			.values(
+				many.map((u) => ({
+					enterprise_id: enterpriseID,
+					user_id: u.id,
+					source: 'console' as const,
+					created_at: today
+				}))
+			)
+			.execute();
+		const { cookie } = await pullAs(0);
+		const compiled = activityCatchUpQuery(t.database.db, enterpriseID, cookie - 1).compile();
+		expect(compiled.sql).not.toMatch(/activity_summary|users/);
+		let plan: string;
+		if (dialect === 'sqlite') {
+			await sql`analyze`.execute(t.database.db);
+			const rows = await t.database.db.executeQuery<{ detail: string }>(
+				CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters])
+			);
+			plan = rows.rows.map((r) => r.detail).join('\n');
+			expect(plan).toContain('USING COVERING INDEX licenses_activity_catch_up');
+		} else {
+			await sql`analyze licenses`.execute(t.database.db);
+			plan = await t.database.db.transaction().execute(async (trx) => {
+				// A test table is small: take the sequential scan off the table, so the plan shows which
+				// index the query would use on a real enterprise.
+				await sql`set local enable_seqscan = off`.execute(trx);
+				const rows = await trx.executeQuery<{ 'QUERY PLAN': string }>(
+					CompiledQuery.raw(`explain ${compiled.sql}`, [...compiled.parameters])
+				);
+				return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+			});
+			expect(plan).toMatch(/Index Only Scan using licenses_activity_catch_up/);
+		}
 	});
 
 	it('report thresholds are a synced setting: owner and co-owners set them, consoles pull them (R20)', async () => {

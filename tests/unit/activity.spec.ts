@@ -168,11 +168,24 @@ describe.each(dialects)('POST /api/client/activity (R19) on %s', (dialect) => {
 			);
 		});
 
-		it('refuses instants in seconds, naming the event', async () => {
-			const ok = { email: 'a@b.test', at: Date.now() };
-			expect(
-				await message({ events: [ok, { email: 'a@b.test', at: Math.floor(Date.now() / 1000) }] })
-			).toBe('events.1.at: is before 2000-01-01; send epoch milliseconds, not seconds');
+		it('ignores and counts events before 2000-01-01 (epoch seconds) and stores the rest of the batch (R19)', async () => {
+			const user = await makeUser(t.database);
+			const at = minutesAgo(4);
+			const res = await post({
+				events: [
+					{ email: user.email, at },
+					{ email: user.email, at: Math.floor(at / 1000) },
+					{ email: user.email, at: '1999-12-31T23:59:59Z' }
+				]
+			});
+			expect(res.status).toBe(200);
+			expect(res.body).toMatchObject({
+				accepted: 1,
+				ignored: 2,
+				ignoredBy: { before2000: 2, beforeTracking: 0 }
+			});
+			expect(await events(user.id)).toEqual([at]);
+			expect(await lastActive(user.id)).toBe(at);
 		});
 
 		it('ignores and counts events from the future, from before tracking began and repeated, moving no date (R19)', async () => {
@@ -200,10 +213,19 @@ describe.each(dialects)('POST /api/client/activity (R19) on %s', (dialect) => {
 			expect(await lastActive(user.id)).toBe(at);
 		});
 
-		it('refuses a malformed Idempotency-Key, saying what it must be', async () => {
-			const res = await post({ events: [] }, { headers: { 'idempotency-key': 'a b' } });
-			expect(res.status).toBe(400);
-			expect(res.body.message).toMatch(/Idempotency-Key must be 1 to 255 visible ASCII/);
+		it('refuses an Idempotency-Key that is not 16 to 200 visible characters with a 400 saying so (R19)', async () => {
+			for (const key of ['a'.repeat(15), 'b'.repeat(201), 'with a space in it']) {
+				const res = await post({ events: [] }, { headers: { 'idempotency-key': key } });
+				expect(res.status, key).toBe(400);
+				expect(res.body.message).toBe(
+					'Idempotency-Key must be 16 to 200 visible ASCII characters (letters, digits, punctuation; no spaces), like a UUID'
+				);
+			}
+			for (const key of [`${'c'.repeat(15)}${dialect[0]}`, `${'d'.repeat(199)}${dialect[0]}`]) {
+				expect((await post({ events: [] }, { headers: { 'idempotency-key': key } })).status).toBe(
+					200
+				);
+			}
 		});
 
 		it('answers 413 to a body over the size limit, declared or streamed', async () => {
@@ -425,6 +447,35 @@ describe.each(dialects)('POST /api/client/activity (R19) on %s', (dialect) => {
 			// Another key is another request.
 			await post(body, { headers: { 'idempotency-key': `other-${user.id}` } });
 			expect(await events(user.id)).toHaveLength(2);
+		});
+
+		it('refuses the same Idempotency-Key with a different body with a 422 in plain words, storing nothing (R19)', async () => {
+			const user = await makeUser(t.database);
+			const headers = { 'idempotency-key': `bound-${user.id}` };
+			const at = minutesAgo(9);
+			const first = await post({ events: [{ email: user.email, at }] }, { headers });
+			expect(first.status).toBe(200);
+			const other = await post({ events: [{ email: user.email, at: minutesAgo(1) }] }, { headers });
+			expect(other.status).toBe(422);
+			expect(other.body.message).toBe(
+				'this Idempotency-Key was already used for a request with a different body; send a new key with each new request, and the same key only to retry the same request'
+			);
+			expect(await events(user.id)).toHaveLength(1);
+			// The first request's date stands: the refused one moved nothing.
+			expect(await lastActive(user.id)).toBe(at);
+		});
+
+		it('refuses a different body under the same key even within one write batch (R19)', async () => {
+			const user = await makeUser(t.database);
+			const writer = new ActivityWriter(t.database, { lingerMs: 20 });
+			const key = `batch-bound-${user.id}`;
+			const [a, b] = await Promise.allSettled([
+				writer.submit([{ email: user.email, at: minutesAgo(2) }], key),
+				writer.submit([{ email: user.email, at: minutesAgo(1) }], key)
+			]);
+			expect(a).toMatchObject({ status: 'fulfilled', value: { accepted: 1 } });
+			expect(b).toMatchObject({ status: 'rejected', reason: { status: 422 } });
+			expect(await events(user.id)).toHaveLength(1);
 		});
 
 		it('stores a request once even when its retry lands in the same write batch', async () => {

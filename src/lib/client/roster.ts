@@ -19,8 +19,13 @@ export interface RosterBase {
 	lastActive: Float64Array;
 	/** License numbers (NaN where a chunk has none). */
 	seqs: Float64Array;
-	/** Positions ordered by license number, built on first use when `seqs` do not ascend. */
+	/**
+	 * Positions ordered by license number, built once on first use when `seqs` do not ascend (a
+	 * full sync writes them ascending, so usually never).
+	 */
 	bySeq: Uint32Array | null;
+	/** Whether `seqs` ascend (checked once, as the base is read): then `bySeq` is not needed. */
+	seqsAscend: boolean;
 	/** Each chunk's key `seq` and the position of its first user. */
 	chunks: { seq: number; start: number }[];
 	/** The mirror's `rosterEdit` this copy reflects (pulled Last Active changes rewrite chunks). */
@@ -40,6 +45,7 @@ const EMPTY: RosterBase = {
 	lastActive: new Float64Array(0),
 	seqs: new Float64Array(0),
 	bySeq: null,
+	seqsAscend: true,
 	chunks: [],
 	edit: 0,
 	index: null,
@@ -75,6 +81,7 @@ export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
 		lastActive: new Float64Array(total),
 		seqs: new Float64Array(total).fill(Number.NaN),
 		bySeq: null,
+		seqsAscend: true,
 		chunks: [],
 		edit,
 		index: null,
@@ -95,6 +102,9 @@ export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
 	}
 	for (let i = 1; i < total && base.sorted; i++) {
 		if (!(base.ids[i - 1]! < base.ids[i]!)) base.sorted = false;
+	}
+	for (let i = 1; i < total && base.seqsAscend; i++) {
+		if (!(base.seqs[i - 1]! < base.seqs[i]!)) base.seqsAscend = false;
 	}
 	cache.set(db, base);
 	return base;
@@ -272,19 +282,17 @@ function plain(r: MirrorLicense): MirrorLicense {
 	return row;
 }
 
-/** Where the license numbered `seq` sits in the base, or -1. */
-function basePositionOfSeq(base: RosterBase, seq: number): number {
+/**
+ * Where the license numbered `seq` sits in the base, or -1: a binary search, O(log n) per call
+ * (the order by number is built once per base when the numbers do not ascend).
+ */
+export function basePositionOfSeq(base: RosterBase, seq: number): number {
 	const { seqs } = base;
-	let order = base.bySeq;
-	if (!order) {
-		let ascending = true;
-		for (let i = 1; i < seqs.length && ascending; i++)
-			if (!(seqs[i - 1]! < seqs[i]!)) ascending = false;
-		if (!ascending) {
-			order = Uint32Array.from(seqs.keys());
-			order.sort((a, b) => (seqs[a]! || 0) - (seqs[b]! || 0));
-			base.bySeq = order;
-		}
+	let order: Uint32Array | null = null;
+	if (!base.seqsAscend) {
+		order = base.bySeq ??= Uint32Array.from(seqs.keys()).sort(
+			(a, b) => (seqs[a]! || 0) - (seqs[b]! || 0)
+		);
 	}
 	let lo = 0;
 	let hi = seqs.length - 1;

@@ -38,6 +38,8 @@ export interface SyncTransport {
 		licenses?: 'chunked';
 		/** A full pull that keeps the roster chunks taken at this version: licenses changed since. */
 		licensesSince?: number;
+		/** Last Active changes in the compact `activity` field (this engine applies it). */
+		activity?: 'delta';
 	}): Promise<TransportResponse>;
 	/** One page of the licensed users in columns (`GET /api/sync/roster`); optional for tests. */
 	roster?(query: {
@@ -77,11 +79,12 @@ export const fetchTransport: SyncTransport = {
 		});
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
-	async pull({ enterpriseID, clientID, cookie, after, licenses, licensesSince }) {
+	async pull({ enterpriseID, clientID, cookie, after, licenses, licensesSince, activity }) {
 		const q = new URLSearchParams({ enterpriseID, clientID, cookie: String(cookie) });
 		if (after !== undefined) q.set('after', String(after));
 		if (licenses) q.set('licenses', licenses);
 		if (licensesSince !== undefined) q.set('licensesSince', String(licensesSince));
+		if (activity) q.set('activity', activity);
 		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
@@ -504,6 +507,7 @@ export class SyncEngine {
 			clientID,
 			cookie,
 			after,
+			activity: 'delta',
 			...(chunked && cookie === 0
 				? keptAt !== undefined
 					? { licensesSince: keptAt }
@@ -520,6 +524,7 @@ export class SyncEngine {
 				clientID,
 				cookie: 0,
 				after,
+				activity: 'delta',
 				licenses: 'chunked'
 			});
 			this.#handleAuth(res.status);

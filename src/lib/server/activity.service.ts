@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './db/schema';
 import { z } from 'zod';
@@ -6,7 +7,7 @@ import { ApiError, describeIssues, readBodyText } from './http';
 import { log } from './log';
 import { ACTIVITY_TRACKING_START, lastActiveAt, RETENTION_DAYS, utcDay } from '../domain/activity';
 import { DAY_MS } from '../domain/seats';
-import { markLastActiveMoved, pokeActivity } from './sync/last-active';
+import { lockEnterprisesOf, markLastActiveMoved, pokeActivity } from './sync/last-active';
 
 /** Most events one request may carry; a client with more splits them. */
 export const MAX_EVENTS_PER_REQUEST = 1000;
@@ -23,8 +24,15 @@ export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 /** How long an `Idempotency-Key` is remembered: a retry within this time stores nothing twice. */
 export const IDEMPOTENCY_KEY_MS = DAY_MS;
 
-/** Earlier instants are refused: they are almost always epoch seconds sent as milliseconds. */
+/**
+ * Earlier instants are ignored and counted apart (`before2000`): they are almost always epoch
+ * seconds sent as milliseconds, which the client may want to know.
+ */
 const EARLIEST_AT = Date.UTC(2000, 0, 1);
+
+/** The shortest and longest `Idempotency-Key` accepted (a UUID is 36 characters). */
+export const IDEMPOTENCY_KEY_MIN = 16;
+export const IDEMPOTENCY_KEY_MAX = 200;
 
 const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -69,8 +77,10 @@ export interface IgnoredCounts {
 	unknownEmail: number;
 	/** More than `FUTURE_TOLERANCE_MS` ahead of the server's clock. */
 	future: number;
-	/** Before activity tracking began (2025-05-20). */
+	/** Before activity tracking began (2025-05-20), from 2000-01-01 on. */
 	beforeTracking: number;
+	/** Before 2000-01-01: almost always epoch seconds sent as milliseconds. */
+	before2000: number;
 	/** The same email and instant again in one request. */
 	duplicate: number;
 }
@@ -91,27 +101,44 @@ export interface IngestResult {
 export interface ActivityBatch {
 	events: ActivityEvent[];
 	ignoredBy: IgnoredCounts;
+	/**
+	 * SHA-256 of the request body as sent: an `Idempotency-Key` is bound to it, so the same key with
+	 * another body is refused instead of answered with the first request's counts.
+	 */
+	bodyHash?: string;
 }
 
 function noneIgnored(): IgnoredCounts {
-	return { unknownEmail: 0, future: 0, beforeTracking: 0, duplicate: 0 };
+	return { unknownEmail: 0, future: 0, beforeTracking: 0, before2000: 0, duplicate: 0 };
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /**
- * The `Idempotency-Key` header of an activity request (null when absent): 1–255 visible ASCII
+ * The `Idempotency-Key` header of an activity request (null when absent): 16–200 visible ASCII
  * characters, else a 400 that says so.
  */
 export function readIdempotencyKey(request: Request): string | null {
 	const key = request.headers.get('idempotency-key');
 	if (key === null) return null;
-	if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+	const pattern = new RegExp(`^[\\x21-\\x7e]{${IDEMPOTENCY_KEY_MIN},${IDEMPOTENCY_KEY_MAX}}$`);
+	if (!pattern.test(key)) {
 		throw new ApiError(
 			400,
 			'badRequest',
-			'Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID'
+			`Idempotency-Key must be ${IDEMPOTENCY_KEY_MIN} to ${IDEMPOTENCY_KEY_MAX} visible ASCII characters (letters, digits, punctuation; no spaces), like a UUID`
 		);
 	}
 	return key;
+}
+
+/** The answer to an `Idempotency-Key` used before for a request with another body. */
+function keyReused(): ApiError {
+	return new ApiError(
+		422,
+		'idempotencyKeyReused',
+		'this Idempotency-Key was already used for a request with a different body; send a new key with each new request, and the same key only to retry the same request'
+	);
 }
 
 function badRequest(path: string, message: string): ApiError {
@@ -161,13 +188,8 @@ export async function readActivityBody(request: Request, now: number): Promise<A
 				);
 			}
 		}
-		if (ms < EARLIEST_AT) {
-			throw badRequest(
-				`events.${i}.at`,
-				'is before 2000-01-01; send epoch milliseconds, not seconds'
-			);
-		}
-		if (ms > latest) ignoredBy.future++;
+		if (ms < EARLIEST_AT) ignoredBy.before2000++;
+		else if (ms > latest) ignoredBy.future++;
 		else if (ms < ACTIVITY_TRACKING_START) ignoredBy.beforeTracking++;
 		else {
 			const clamped = Math.min(ms, now);
@@ -179,13 +201,14 @@ export async function readActivityBody(request: Request, now: number): Promise<A
 			}
 		}
 	});
-	return { events, ignoredBy };
+	return { events, ignoredBy, bodyHash: sha256(text) };
 }
 
 interface Pending {
 	events: ActivityEvent[];
 	ignoredBy: IgnoredCounts;
 	key: string | null;
+	bodyHash: string;
 	resolve(result: IngestResult): void;
 	reject(err: unknown): void;
 }
@@ -228,15 +251,22 @@ export class ActivityWriter {
 	 * (the request's `Idempotency-Key`) a request stored before stores nothing and gets its answer.
 	 */
 	submit(batch: ActivityBatch | ActivityEvent[], key: string | null = null): Promise<IngestResult> {
-		const { events, ignoredBy } = Array.isArray(batch)
-			? { events: batch, ignoredBy: noneIgnored() }
+		const { events, ignoredBy, bodyHash } = Array.isArray(batch)
+			? { events: batch, ignoredBy: noneIgnored(), bodyHash: undefined }
 			: batch;
 		if (events.length === 0 && key === null) {
 			const ignored = sumIgnored(ignoredBy);
 			return Promise.resolve({ accepted: 0, ignored, ignoredBy: { ...ignoredBy } });
 		}
 		return new Promise((resolve, reject) => {
-			this.#queue.push({ events, ignoredBy: { ...ignoredBy }, key, resolve, reject });
+			this.#queue.push({
+				events,
+				ignoredBy: { ...ignoredBy },
+				key,
+				bodyHash: bodyHash ?? sha256(JSON.stringify(events)),
+				resolve,
+				reject
+			});
 			this.#queued += Math.max(1, events.length);
 			if (this.#running) return;
 			if (this.#queued >= this.#options.maxEvents) this.#start();
@@ -268,7 +298,11 @@ export class ActivityWriter {
 						writeActivity(this.database, batch, this.#options.now())
 					);
 					pokeActivity(moved);
-					batch.forEach((p, i) => p.resolve(results[i]!));
+					batch.forEach((p, i) => {
+						const result = results[i]!;
+						if (result instanceof ApiError) p.reject(result);
+						else p.resolve(result);
+					});
 				} catch (err) {
 					for (const p of batch) p.reject(err);
 				}
@@ -296,44 +330,51 @@ async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
 }
 
 function sumIgnored(c: IgnoredCounts): number {
-	return c.unknownEmail + c.future + c.beforeTracking + c.duplicate;
+	return c.unknownEmail + c.future + c.beforeTracking + c.before2000 + c.duplicate;
 }
 
 /**
  * Claims the requests' idempotency keys in the transaction: a key stored before (by any instance;
- * PostgreSQL makes a concurrent claim wait for the first to commit) means that request was stored
- * already, and its recorded answer is returned instead. Returns the answers of replays by index.
+ * PostgreSQL makes a concurrent claim wait for the first to commit) with the same body hash means
+ * that request was stored already, and its recorded answer is returned instead; with another body
+ * it is a misuse of the key, answered 422 and storing nothing. Returns, by index, the answers of
+ * replays (a number: the index of the same request earlier in this batch) and the refusals.
  */
 async function claimKeys(
 	trx: Transaction<Database>,
 	batch: readonly Pending[],
 	now: number
-): Promise<Map<number, IngestResult | number>> {
-	const replays = new Map<number, IngestResult | number>();
+): Promise<Map<number, IngestResult | number | ApiError>> {
+	const replays = new Map<number, IngestResult | number | ApiError>();
 	const first = new Map<string, number>();
 	for (let i = 0; i < batch.length; i++) {
-		const key = batch[i]!.key;
+		const { key, bodyHash } = batch[i]!;
 		if (key === null) continue;
 		const earlier = first.get(key);
-		// The same key twice in one batch: the second is a retry of the first (answered alike).
+		// The same key twice in one batch: a retry of the first (answered alike), or a misuse.
 		if (earlier !== undefined) {
-			replays.set(i, earlier);
+			replays.set(i, batch[earlier]!.bodyHash === bodyHash ? earlier : keyReused());
 			continue;
 		}
 		first.set(key, i);
 		const claimed = await trx
 			.insertInto('ingest_requests')
-			.values({ key, result: '', created_at: now })
+			.values({ key, result: '', created_at: now, body_hash: bodyHash })
 			.onConflict((oc) => oc.column('key').doNothing())
 			.returning('key')
 			.executeTakeFirst();
 		if (claimed) continue;
 		const stored = await trx
 			.selectFrom('ingest_requests')
-			.select('result')
+			.select(['result', 'body_hash'])
 			.where('key', '=', key)
 			.executeTakeFirstOrThrow();
-		replays.set(i, { ...(JSON.parse(stored.result) as IngestResult), replayed: true });
+		replays.set(
+			i,
+			stored.body_hash !== null && stored.body_hash !== bodyHash
+				? keyReused()
+				: { ...(JSON.parse(stored.result) as IngestResult), replayed: true }
+		);
 	}
 	return replays;
 }
@@ -349,7 +390,7 @@ async function writeActivity(
 	database: Db,
 	batch: readonly Pending[],
 	now: number
-): Promise<{ results: IngestResult[]; moved: string[] }> {
+): Promise<{ results: (IngestResult | ApiError)[]; moved: string[] }> {
 	const keepAfter = now - RETENTION_DAYS * DAY_MS;
 
 	return database.db.transaction().execute(async (trx) => {
@@ -446,7 +487,7 @@ async function writeActivity(
 			if (after !== null && (user.before === null || utcDay(after) !== utcDay(user.before)))
 				movedUsers.push(user.id);
 		}
-		const moved = await markLastActiveMoved(trx, movedUsers);
+		const moved = await markLastActiveMoved(trx, database.dialect, movedUsers);
 
 		const answers = results.map((r, i) => {
 			if (r) return r;
@@ -456,7 +497,9 @@ async function writeActivity(
 		// Replays of a key first seen in this batch get that request's answer.
 		for (let i = 0; i < answers.length; i++) {
 			const replay = replays.get(i);
-			if (typeof replay === 'number') answers[i] = { ...answers[replay]!, replayed: true };
+			if (typeof replay !== 'number') continue;
+			const earlier = answers[replay]!;
+			answers[i] = earlier instanceof ApiError ? earlier : { ...earlier, replayed: true };
 		}
 		for (let i = 0; i < batch.length; i++) {
 			const key = batch[i]!.key;
@@ -467,39 +510,38 @@ async function writeActivity(
 				.where('key', '=', key)
 				.execute();
 		}
-		return { results: answers as IngestResult[], moved };
+		return { results: answers as (IngestResult | ApiError)[], moved };
 	});
 }
 
 /**
  * Records an admin's or user's sign-in as their last login (R19): for a user without tracked
  * activity that is their Last Active date, so when its day changes every console licensing them
- * receives it on its next pull, like an ingested event.
+ * receives it on its next pull, like an ingested event. One transaction: the login and the moved
+ * versions are stored together or not at all (a login stored alone would leave consoles without
+ * the new date, and a retry the same day would not move it). The enterprises are locked before the
+ * users row, the order SCIM keeps, so the two wait for each other instead of deadlocking.
  */
 export async function recordSignIn(database: Db, userID: string, now: number): Promise<void> {
-	const before = await database.db
-		.selectFrom('users')
-		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-		.select(['users.last_login_at', 'activity_summary.last_active_at'])
-		.where('users.id', '=', userID)
-		.executeTakeFirst();
-	await database.db
-		.updateTable('users')
-		.set({ last_login_at: now })
-		.where('id', '=', userID)
-		.execute();
-	if (!before) return;
-	const summary = before.last_active_at == null ? null : Number(before.last_active_at);
-	const login = before.last_login_at == null ? null : Number(before.last_login_at);
-	const was = lastActiveAt(summary, login);
-	const is = lastActiveAt(summary, now);
-	if (is === null || (was !== null && utcDay(was) === utcDay(is))) return;
-	// After the login is stored, in a transaction of its own: the users row is never held while
-	// enterprises are locked (SCIM locks them the other way round). A pull in between sees no
-	// change yet; the next one does.
-	const moved = await database.db
-		.transaction()
-		.execute((trx) => markLastActiveMoved(trx, [userID]));
+	const moved = await withTransientRetry(() =>
+		database.db.transaction().execute(async (trx) => {
+			const before = await trx
+				.selectFrom('users')
+				.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+				.select(['users.last_login_at', 'activity_summary.last_active_at'])
+				.where('users.id', '=', userID)
+				.executeTakeFirst();
+			if (!before) return [];
+			const summary = before.last_active_at == null ? null : Number(before.last_active_at);
+			const login = before.last_login_at == null ? null : Number(before.last_login_at);
+			const was = lastActiveAt(summary, login);
+			const is = lastActiveAt(summary, now);
+			const moves = is !== null && (was === null || utcDay(was) !== utcDay(is));
+			if (moves) await lockEnterprisesOf(trx, database.dialect, [userID]);
+			await trx.updateTable('users').set({ last_login_at: now }).where('id', '=', userID).execute();
+			return moves ? markLastActiveMoved(trx, database.dialect, [userID]) : [];
+		})
+	);
 	pokeActivity(moved);
 }
 

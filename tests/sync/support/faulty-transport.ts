@@ -236,7 +236,13 @@ export class FaultyNetwork {
 
 	async #serverPull(
 		device: string,
-		query: { enterpriseID: string; clientID: string; cookie: number; licenses?: 'chunked' }
+		query: {
+			enterpriseID: string;
+			clientID: string;
+			cookie: number;
+			licenses?: 'chunked';
+			activity?: 'delta';
+		}
 	): Promise<TransportResponse> {
 		const floor = this.#maxCookie;
 		const { licenses, ...rest } = query;

@@ -689,6 +689,63 @@ const mailFixes: Migration = {
 	}
 };
 
+/**
+ * Activity ingestion and catch-up, after review (R19, R20):
+ * - an `Idempotency-Key` is bound to the SHA-256 of the body it was first used with
+ *   (`ingest_requests.body_hash`), so the same key with another body is refused instead of
+ *   answered with the first request's counts;
+ * - SQLite never gives a license number twice: 0008's trigger took max(seq) + 1, which gave the
+ *   number of the newest license again once it was removed, and a console that held the old
+ *   number would apply the new user's dates to the removed one. A counter in `seq_counters` (a
+ *   high-water mark, like PostgreSQL's sequence; the table exists on both so the schemas match)
+ *   now hands them out, and follows numbers inserted explicitly;
+ * - each license keeps `last_active_day`, its user's Last Active UTC day (days since 1970-01-01)
+ *   as of `activity_version`, written by the transaction that moves it, so the daily catch-up
+ *   reads one index and no activity rows; existing licenses are filled in here;
+ * - indexes: licenses(enterprise_id, version) for incremental pulls, and one that covers the
+ *   catch-up query (it replaces licenses(enterprise_id, activity_version)).
+ */
+function activityIndexes(dialect: Dialect): Migration {
+	return {
+		async up(db: Kysely<unknown>) {
+			await db.schema.alterTable('ingest_requests').addColumn('body_hash', 'text').execute();
+			await db.schema
+				.createTable('seq_counters')
+				.addColumn('name', 'text', (c) => c.primaryKey())
+				.addColumn('value', 'bigint', (c) => c.notNull())
+				.execute();
+			if (dialect === 'sqlite') {
+				await sql`drop trigger licenses_seq`.execute(db);
+				await sql`insert into seq_counters (name, value) select 'licenses.seq', coalesce(max(seq), 0) from licenses`.execute(
+					db
+				);
+				await sql`create trigger licenses_seq after insert on licenses when new.seq is null begin update seq_counters set value = value + 1 where name = 'licenses.seq'; update licenses set seq = (select value from seq_counters where name = 'licenses.seq') where rowid = new.rowid; end`.execute(
+					db
+				);
+				await sql`create trigger licenses_seq_given after insert on licenses when new.seq is not null begin update seq_counters set value = max(value, new.seq) where name = 'licenses.seq'; end`.execute(
+					db
+				);
+			}
+			await db.schema.alterTable('licenses').addColumn('last_active_day', 'integer').execute();
+			// R19: tracked activity from 2025-05-20 (epoch ms 1747699200000) on, else the last login.
+			await sql`update licenses set last_active_day = (select case when s.last_active_at >= 1747699200000 then s.last_active_at else u.last_login_at end from users u left join activity_summary s on s.user_id = u.id where u.id = licenses.user_id) / 86400000`.execute(
+				db
+			);
+			await db.schema.dropIndex('licenses_activity_version').execute();
+			await db.schema
+				.createIndex('licenses_activity_catch_up')
+				.on('licenses')
+				.columns(['enterprise_id', 'activity_version', 'version', 'seq', 'last_active_day'])
+				.execute();
+			await db.schema
+				.createIndex('licenses_enterprise_version')
+				.on('licenses')
+				.columns(['enterprise_id', 'version'])
+				.execute();
+		}
+	};
+}
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -703,6 +760,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
 		'0010_sso': sso,
 		'0011_mail': mail,
-		'0012_mail_fixes': mailFixes
+		'0012_mail_fixes': mailFixes,
+		'0014_activity_indexes': activityIndexes(dialect)
 	};
 }

@@ -47,6 +47,8 @@ export interface LicenseTable {
 	seq: Generated<number>;
 	/** The enterprise version at which this user's Last Active date last changed (R19). */
 	activity_version: Generated<number>;
+	/** The user's Last Active UTC day as of `activity_version` (days since 1970-01-01; null: never). */
+	last_active_day: number | null;
 }
 
 /** Organizations (R9). */
@@ -152,6 +154,14 @@ export interface IngestRequestTable {
 	key: string;
 	result: string;
 	created_at: number;
+	/** SHA-256 (hex) of the request body the key was first used with; null for keys from before. */
+	body_hash: string | null;
+}
+
+/** High-water marks of numbers SQLite hands out (licenses.seq); PostgreSQL uses sequences. */
+export interface SeqCounterTable {
+	name: string;
+	value: number;
 }
 
 /** Every change, who made it and how (R24). */
@@ -357,6 +367,7 @@ export interface Database {
 	activity_events: ActivityEventTable;
 	activity_summary: ActivitySummaryTable;
 	ingest_requests: IngestRequestTable;
+	seq_counters: SeqCounterTable;
 	audit_log: AuditLogTable;
 	sync_clients: SyncClientTable;
 	sync_results: SyncResultTable;

@@ -1,50 +1,89 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { DAY_MS } from '../../domain/seats';
 import type { Database } from '../db/schema';
+import type { Dialect } from '../db/migrations';
 import { poke } from './poke';
 
 /** Ids per statement: under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
 
 /**
- * Records that these users' Last Active dates changed (R19), inside the transaction that changed
- * them: every enterprise that licenses one of them moves its version by one, and their licenses
- * there carry that version in `activity_version`, so each console's next incremental pull sends
- * the new dates (in the pull's compact `activity` field). Enterprises are locked in id order, after
- * the activity rows and before the license rows, the order every other writer keeps too. Returns
- * the enterprises whose version moved, for `pokeActivity` after the commit.
+ * The enterprises licensing any of these users, in id order, locked (PostgreSQL: FOR UPDATE, in
+ * that order; SQLite's write transaction is exclusive already). A writer that will move their
+ * versions takes this first, so it waits for other writers in the order they all keep.
  */
-export async function markLastActiveMoved(
+export async function lockEnterprisesOf(
 	trx: Transaction<Database>,
-	userIDs: Iterable<string>
+	dialect: Dialect,
+	userIDs: readonly string[]
 ): Promise<string[]> {
-	const users = [...new Set(userIDs)].sort();
-	if (users.length === 0) return [];
 	const enterprises = new Set<string>();
-	for (let i = 0; i < users.length; i += CHUNK) {
+	for (let i = 0; i < userIDs.length; i += CHUNK) {
 		const rows = await trx
 			.selectFrom('licenses')
 			.select('enterprise_id')
 			.distinct()
-			.where('user_id', 'in', users.slice(i, i + CHUNK))
+			.where('user_id', 'in', userIDs.slice(i, i + CHUNK))
 			.execute();
 		for (const r of rows) enterprises.add(r.enterprise_id);
 	}
-	const moved = [...enterprises].sort();
-	for (const enterpriseID of moved) {
-		const { version } = await trx
-			.updateTable('enterprises')
-			.set((eb) => ({ version: eb('version', '+', 1) }))
-			.where('id', '=', enterpriseID)
-			.returning('version')
-			.executeTakeFirstOrThrow();
-		for (let i = 0; i < users.length; i += CHUNK) {
+	const ids = [...enterprises].sort();
+	if (dialect === 'postgres') {
+		for (let i = 0; i < ids.length; i += CHUNK) {
 			await trx
-				.updateTable('licenses')
-				.set({ activity_version: Number(version) })
-				.where('enterprise_id', '=', enterpriseID)
-				.where('user_id', 'in', users.slice(i, i + CHUNK))
+				.selectFrom('enterprises')
+				.select('id')
+				.where('id', 'in', ids.slice(i, i + CHUNK))
+				.orderBy('id')
+				.forUpdate()
 				.execute();
 		}
+	}
+	return ids;
+}
+
+/**
+ * Records that these users' Last Active dates changed (R19), inside the transaction that changed
+ * them: every enterprise that licenses one of them moves its version by one, and their licenses
+ * there carry that version in `activity_version` and the new day in `last_active_day`, so each console's next incremental pull sends
+ * the new dates (in the pull's compact `activity` field). Enterprises are locked in id order, after
+ * the activity rows and before the license rows, the order every other writer keeps too. Set-based:
+ * one statement per 500 enterprises and one per 500 users, however many enterprises license them.
+ * Returns the enterprises whose version moved, for `pokeActivity` after the commit.
+ */
+export async function markLastActiveMoved(
+	trx: Transaction<Database>,
+	dialect: Dialect,
+	userIDs: Iterable<string>
+): Promise<string[]> {
+	const users = [...new Set(userIDs)].sort();
+	if (users.length === 0) return [];
+	const moved = await lockEnterprisesOf(trx, dialect, users);
+	if (moved.length === 0) return [];
+	for (let i = 0; i < moved.length; i += CHUNK) {
+		await trx
+			.updateTable('enterprises')
+			.set((eb) => ({ version: eb('version', '+', 1) }))
+			.where('id', 'in', moved.slice(i, i + CHUNK))
+			.execute();
+	}
+	for (let i = 0; i < users.length; i += CHUNK) {
+		await trx
+			.updateTable('licenses')
+			.set((eb) => ({
+				activity_version: eb
+					.selectFrom('enterprises')
+					.select('enterprises.version')
+					.whereRef('enterprises.id', '=', 'licenses.enterprise_id'),
+				// The new day itself, so the catch-up pull reads the license row alone (R19: tracked
+				// activity since tracking began, else the last login).
+				last_active_day: sql<
+					number | null
+				>`(select case when s.last_active_at >= ${sql.lit(ACTIVITY_TRACKING_START)} then s.last_active_at else u.last_login_at end from users u left join activity_summary s on s.user_id = u.id where u.id = licenses.user_id) / ${sql.lit(DAY_MS)}`
+			}))
+			.where('user_id', 'in', users.slice(i, i + CHUNK))
+			.execute();
 	}
 	return moved;
 }

@@ -1,8 +1,8 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
 import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
-import { ACTIVITY_TRACKING_START, utcDay } from '../../domain/activity';
+import { ACTIVITY_TRACKING_START } from '../../domain/activity';
 import { inviteFromRow } from './sql-store';
 import { rosterTotal } from './roster';
 import { canAccess } from '../../domain/roles';
@@ -31,7 +31,8 @@ async function changesSince(
 	enterpriseID: string,
 	cookie: number,
 	seesTeams: boolean,
-	licenses: 'all' | 'none' | { after: number }
+	licenses: 'all' | 'none' | { after: number },
+	activityDelta: boolean
 ): Promise<{ changes: Change[]; activity: ActivityDelta | null }> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
@@ -99,7 +100,16 @@ async function changesSince(
 						)
 					])
 					.where('licenses.enterprise_id', '=', enterpriseID)
-					.where('licenses.version', '>', licensesSince)
+					.where((eb) =>
+						// A client that does not read the compact delta (an older console, its app
+						// cached) gets the licenses whose date moved as whole rows, as before it.
+						activityDelta || licensesSince < 0
+							? eb('licenses.version', '>', licensesSince)
+							: eb.or([
+									eb('licenses.version', '>', licensesSince),
+									eb('licenses.activity_version', '>', licensesSince)
+								])
+					)
 					.execute();
 	for (const u of licensed) {
 		changes.push({
@@ -116,7 +126,7 @@ async function changesSince(
 	// Last Active dates that moved since, for licenses the client holds already (those it does not
 	// hold arrive whole above): a few bytes each, so a daily catch-up never re-sends the roster.
 	const activity =
-		licensesSince === null || licensesSince < 0
+		!activityDelta || licensesSince === null || licensesSince < 0
 			? null
 			: await activitySince(trx, enterpriseID, licensesSince);
 	const invites = await trx
@@ -226,6 +236,21 @@ async function changesSince(
 }
 
 /**
+ * The catch-up query: licenses of an enterprise that existed at `since` and whose Last Active day
+ * moved after it, by license number, with the day each keeps (written with its activity_version).
+ * Covered by one index (licenses_activity_catch_up): no join to the users' activity.
+ */
+export function activityCatchUpQuery(db: Kysely<Database>, enterpriseID: string, since: number) {
+	return db
+		.selectFrom('licenses')
+		.select(['licenses.seq', 'licenses.last_active_day'])
+		.where('licenses.enterprise_id', '=', enterpriseID)
+		.where('licenses.activity_version', '>', since)
+		.where('licenses.version', '<=', since)
+		.orderBy('licenses.seq');
+}
+
+/**
  * The Last Active dates that changed after version `since` for licenses that existed at `since`
  * (R19, R20): license numbers ascending, delta-coded, with UTC day numbers (null: never).
  */
@@ -234,24 +259,7 @@ async function activitySince(
 	enterpriseID: string,
 	since: number
 ): Promise<ActivityDelta | null> {
-	// R19 as everywhere else (tracked activity since tracking began, else the last login), with the
-	// login read only for users who need it: a day's catch-up is mostly users with fresh activity.
-	const rows = await trx
-		.selectFrom('licenses')
-		.leftJoin('activity_summary', 'activity_summary.user_id', 'licenses.user_id')
-		.select([
-			'licenses.seq',
-			sql<
-				number | string | null
-			>`coalesce(case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at end, (select users.last_login_at from users where users.id = licenses.user_id))`.as(
-				'lastActiveAt'
-			)
-		])
-		.where('licenses.enterprise_id', '=', enterpriseID)
-		.where('licenses.activity_version', '>', since)
-		.where('licenses.version', '<=', since)
-		.orderBy('licenses.seq')
-		.execute();
+	const rows = await activityCatchUpQuery(trx, enterpriseID, since).execute();
 	if (rows.length === 0) return null;
 	const seqs = new Array<number>(rows.length);
 	const days = new Array<number | null>(rows.length);
@@ -260,8 +268,8 @@ async function activitySince(
 		const seq = Number(rows[i]!.seq);
 		seqs[i] = seq - previous;
 		previous = seq;
-		const at = rows[i]!.lastActiveAt;
-		days[i] = at == null ? null : utcDay(Number(at));
+		const day = rows[i]!.last_active_day;
+		days[i] = day == null ? null : Number(day);
 	}
 	return { seqs, days };
 }
@@ -296,6 +304,12 @@ export async function pull(
 		 * ignored and the roster is paged again.
 		 */
 		licensesSince?: number;
+		/**
+		 * `'delta'`: the client reads Last Active changes in the compact `activity` field (consoles
+		 * from this version on ask for it). Otherwise, as older consoles expect, licenses whose date
+		 * moved come as whole license rows.
+		 */
+		activity?: 'delta';
 	}
 ): Promise<PullResponse> {
 	const run = async (trx: Transaction<Database>): Promise<PullResponse> => {
@@ -356,7 +370,14 @@ export async function pull(
 		const { changes, activity } =
 			since > 0 && since === version
 				? { changes: [], activity: null }
-				: await changesSince(trx, input.enterpriseID, since, seesTeams, licenses);
+				: await changesSince(
+						trx,
+						input.enterpriseID,
+						since,
+						seesTeams,
+						licenses,
+						input.activity === 'delta'
+					);
 		return {
 			cookie: version,
 			lastMutationID: mine ? Number(client.last_mutation_id) : 0,

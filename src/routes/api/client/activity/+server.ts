@@ -10,7 +10,8 @@ import type { RequestHandler } from './$types';
  * "App opened" events from the API clients (R19), with the deployment's ingest key. Answers
  * `{accepted, ignored, ignoredBy}` once the events are durable; events of unknown emails, from the
  * future or before tracking began, and repeats are ignored and counted. With an `Idempotency-Key`,
- * a retried request stores nothing twice and gets the first answer (`replayed: true`).
+ * a retried request stores nothing twice and gets the first answer (`replayed: true`); the same key
+ * with another body is refused (422).
  */
 export const POST: RequestHandler = api(async ({ request, locals }) => {
 	try {
@@ -26,6 +27,8 @@ export const POST: RequestHandler = api(async ({ request, locals }) => {
 	try {
 		return json(await recordActivity(getDb(), batch, key));
 	} catch (err) {
+		// The client's own mistake (an Idempotency-Key reused with another body): its answer.
+		if (err instanceof ApiError) throw err;
 		log('error', 'activity ingestion failed', {
 			requestID: locals.requestID,
 			events: events.length,

@@ -16,7 +16,8 @@ const querySchema = z.object({
 		.number()
 		.int('licensesSince must be a whole number')
 		.min(1, 'licensesSince must be ≥ 1')
-		.optional()
+		.optional(),
+	activity: z.enum(['delta'], { error: 'activity must be "delta" when given' }).optional()
 });
 
 export const GET: RequestHandler = api(async ({ url, locals }) => {
