@@ -15,9 +15,12 @@ import {
 	removeSsoSettings,
 	saveSsoSettings,
 	ssoSettings,
+	signInVouched,
 	startSso,
 	SsoError
 } from '../../src/lib/server/auth/sso.service';
+import { setDb } from '../../src/lib/server/db';
+import { requireArea } from '../../src/lib/server/http';
 import {
 	describeDevice,
 	endAdminSessions,
@@ -400,5 +403,73 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		expect(audit).toEqual([
 			{ actor_user_id: e.owner.id, target: e.coOwner.email, before: '{"sessions":2}' }
 		]);
+	});
+
+	/** Signs `user` in as an IdP vouching for enterprise `enterpriseID` would (the ID token verified). */
+	const vouched = (
+		enterpriseID: string,
+		user: { email: string },
+		sub = `sub-${tag()}`,
+		now = NOW
+	) =>
+		signInVouched(
+			t.database,
+			{
+				enterpriseID,
+				issuer: IDP.issuer,
+				claims: { sub, email: user.email, email_verified: true },
+				ip: null,
+				userAgent: null
+			},
+			now
+		);
+
+	/** What the session of `secret` may do in an enterprise, as every API endpoint checks it (R2). */
+	async function reach(secret: string, enterpriseID: string): Promise<number | string> {
+		const found = await resolveSession(t.database, secret, NOW);
+		if (!found) return 'signed out';
+		const locals = {
+			user: found.user,
+			sessionSecret: secret,
+			sessionOrigin: found.origin,
+			requestID: 'sso-spec'
+		};
+		setDb(t.database);
+		try {
+			await requireArea(locals, { id: enterpriseID }, 'licenses');
+			return 200;
+		} catch (err) {
+			const e = err as { status: number; message: string };
+			return `${e.status} ${e.message}`;
+		} finally {
+			setDb(undefined);
+		}
+	}
+
+	it("R2: a session made through enterprise A's IdP reaches A only; B, where the same admin is owner, answers sign in to B", async () => {
+		const a = await enterprise();
+		await configure(a.id, a.owner.id);
+		const b = await makeEmptyEnterprise(t.database, { name: `Beta ${tag()}` });
+		await grantRole(t.database, b.id, a.coOwner.id, 'owner');
+		const sso = await vouched(a.id, a.coOwner);
+		expect((await resolveSession(t.database, sso.secret, NOW))?.origin).toEqual({
+			method: 'sso',
+			ssoEnterpriseID: a.id
+		});
+		expect(await reach(sso.secret, a.id)).toBe(200);
+		expect(await reach(sso.secret, b.id)).toBe(
+			`401 Sign in to ${b.name}: you signed in with the single sign-on of another enterprise, which does not vouch for you in ${b.name}.`
+		);
+		// A password session of the same admin reaches both (neither requires SSO).
+		const meta = { ip: '192.0.2.30', userAgent: 'vitest' };
+		const password = await login(
+			t.database,
+			{ email: a.coOwner.email, password: PASSWORD },
+			meta,
+			NOW
+		);
+		if (!password.ok) throw new Error('password sign-in failed');
+		expect(await reach(password.secret, a.id)).toBe(200);
+		expect(await reach(password.secret, b.id)).toBe(200);
 	});
 });

@@ -441,6 +441,38 @@ export async function finishSso(
 		throw new SsoError('REJECTED', REJECTED);
 	}
 	if (!claims) throw new SsoError('REJECTED', REJECTED);
+	const session = await signInVouched(
+		database,
+		{
+			enterpriseID: pending.enterprise_id,
+			issuer: config.issuer,
+			claims,
+			ip: input.ip,
+			userAgent: input.userAgent
+		},
+		now
+	);
+	return { ...session, next: pending.next };
+}
+
+/**
+ * Signs in the admin an IdP vouched for, once its ID token is verified: the IdP's email must be
+ * verified and on one of the enterprise's verified domains (R13), and belong to an admin of that
+ * enterprise; the IdP subject is then linked to the account. The session reaches that enterprise
+ * only.
+ */
+export async function signInVouched(
+	database: Db,
+	input: {
+		enterpriseID: string;
+		issuer: string;
+		claims: { sub: string; email?: unknown; email_verified?: unknown };
+		ip: string | null;
+		userAgent: string | null;
+	},
+	now = Date.now()
+): Promise<{ secret: string; expiresAt: number; userID: string }> {
+	const { claims, enterpriseID } = input;
 	const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : null;
 	if (!email || claims.email_verified !== true) {
 		throw new SsoError(
@@ -451,7 +483,7 @@ export async function finishSso(
 	const domains = await database.db
 		.selectFrom('domains')
 		.select('domain')
-		.where('enterprise_id', '=', pending.enterprise_id)
+		.where('enterprise_id', '=', enterpriseID)
 		.where('verified_at', 'is not', null)
 		.execute();
 	if (!domains.some((d) => isWithin(emailDomain(email), d.domain))) {
@@ -460,27 +492,22 @@ export async function finishSso(
 			`${email} is not on one of this enterprise's verified domains, so you were not signed in.`
 		);
 	}
-	const userID = await linkedAccount(
-		database,
-		pending.enterprise_id,
-		config.issuer,
-		claims.sub,
-		email,
-		now
-	);
+	const userID = await linkedAccount(database, enterpriseID, input.issuer, claims.sub, email, now);
 	await database.db
 		.updateTable('users')
 		.set({ last_login_at: now })
 		.where('id', '=', userID)
 		.execute();
 	await releaseAddressAttempt(database, input.ip);
+	// The IdP vouches for this enterprise only: the session reaches it and no other.
 	const session = await createSession(
 		database,
 		userID,
 		{ ip: input.ip, userAgent: input.userAgent },
-		now
+		now,
+		{ method: 'sso', ssoEnterpriseID: enterpriseID }
 	);
-	return { ...session, next: pending.next, userID };
+	return { ...session, userID };
 }
 
 /** The admin an IdP subject is linked to, linking it by email on the first SSO sign-in. */

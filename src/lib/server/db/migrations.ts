@@ -660,6 +660,20 @@ const sso: Migration = {
 	}
 };
 
+/**
+ * Fixes to single sign-on: a session records how it was made (`method`: password or sso) and, for
+ * SSO, the enterprise whose IdP vouched for it (it reaches that enterprise only).
+ */
+const ssoFixes: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.alterTable('sessions')
+			.addColumn('method', 'text', (c) => c.notNull().defaultTo('password'))
+			.execute();
+		await db.schema.alterTable('sessions').addColumn('sso_enterprise_id', 'text').execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -673,6 +687,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0008_activity_sync': activitySync(dialect),
 		'0009_scim_names_enterprise_user': scimNamesAndEnterpriseUser,
 		'0010_sso': sso,
-		'0011_mail': mail
+		'0011_mail': mail,
+		'0013_sso_fixes': ssoFixes
 	};
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { rateLimitedMessage } from '$lib/server/auth/login';
 import { safeNext } from '$lib/server/auth/next';
+import { mayGoOnTo } from '$lib/server/auth/reach';
 import { CALLBACK_PATH, SSO_COOKIE, SsoError, startSso } from '$lib/server/auth/sso.service';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,8 +15,12 @@ const emailSchema = z
 	.max(320)
 	.pipe(z.email('Enter your work email, like name@company.com.'));
 
-export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.user) redirect(303, safeNext(url.searchParams.get('next'), url.origin));
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const next = safeNext(url.searchParams.get('next'), url.origin);
+	// Signed in already: on to `next`, unless this session may not act there (then sign in again).
+	if (locals.user && (await mayGoOnTo(getDb(), locals.user, locals.sessionOrigin, next))) {
+		redirect(303, next);
+	}
 	return {};
 };
 
