@@ -472,4 +472,57 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		expect(await reach(password.secret, a.id)).toBe(200);
 		expect(await reach(password.secret, b.id)).toBe(200);
 	});
+
+	it('a linked IdP identity keeps matching its account: the same subject with another verified email is refused', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		const sub = `sub-${tag()}`;
+		const first = await vouched(e.id, e.coOwner, sub);
+		expect(first.userID).toBe(e.coOwner.id);
+		const sessions = () =>
+			t.database.db
+				.selectFrom('sessions')
+				.select('id')
+				.where('user_id', 'in', [e.owner.id, e.coOwner.id])
+				.execute();
+		const before = await sessions();
+		// The IdP now says the subject linked to the co-owner is the owner's address.
+		await expect(vouched(e.id, e.owner, sub)).rejects.toMatchObject({
+			code: 'IDENTITY_MISMATCH',
+			message: `Your identity provider signed you in as ${e.owner.email}, but that identity belongs to another Roster account, so you were not signed in. Ask your owner.`
+		});
+		expect(await sessions()).toEqual(before);
+	});
+
+	it('an account has one IdP identity per enterprise and issuer: a second subject claiming its email is refused', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		const sub = `sub-${tag()}`;
+		await vouched(e.id, e.coOwner, sub);
+		await expect(vouched(e.id, e.coOwner, `other-${tag()}`)).rejects.toMatchObject({
+			code: 'IDENTITY_MISMATCH',
+			message: `${e.coOwner.email} is already linked to another identity at your identity provider, so you were not signed in. Ask your owner.`
+		});
+		const links = await t.database.db
+			.selectFrom('sso_identities')
+			.select('subject')
+			.where('user_id', '=', e.coOwner.id)
+			.execute();
+		expect(links).toEqual([{ subject: sub }]);
+		// The first identity still signs in.
+		expect((await vouched(e.id, e.coOwner, sub)).userID).toBe(e.coOwner.id);
+	});
+
+	it('the database holds one link per enterprise, issuer and account', async () => {
+		const e = await enterprise();
+		const link = (subject: string, issuer = IDP.issuer) =>
+			t.database.db
+				.insertInto('sso_identities')
+				.values({ enterprise_id: e.id, issuer, subject, user_id: e.coOwner.id, created_at: NOW })
+				.execute();
+		await link(`one-${tag()}`);
+		await expect(link(`two-${tag()}`)).rejects.toThrow(/unique/i);
+		// Another issuer (the enterprise moved IdP) may hold its own link.
+		await link(`one-${tag()}`, 'https://other-idp.example.com');
+	});
 });

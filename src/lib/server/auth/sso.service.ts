@@ -40,6 +40,7 @@ export class SsoError extends Error {
 			| 'EXPIRED'
 			| 'REJECTED'
 			| 'EMAIL_NOT_ALLOWED'
+			| 'IDENTITY_MISMATCH'
 			| 'NO_ACCOUNT',
 		message: string,
 		readonly retryAfterSeconds = 0
@@ -510,7 +511,12 @@ export async function signInVouched(
 	return { ...session, userID };
 }
 
-/** The admin an IdP subject is linked to, linking it by email on the first SSO sign-in. */
+/**
+ * The admin an IdP subject is linked to, linking it by email on the first SSO sign-in. A link keeps
+ * matching its account's email: a linked subject whose verified email is now another's is refused
+ * (the IdP reassigned or renamed it), and an account has one identity per enterprise and issuer (a
+ * second subject claiming its email is refused; the database holds that too).
+ */
 async function linkedAccount(
 	{ db }: Db,
 	enterpriseID: string,
@@ -521,13 +527,24 @@ async function linkedAccount(
 ): Promise<string> {
 	const linked = await db
 		.selectFrom('sso_identities')
-		.select('user_id')
-		.where('enterprise_id', '=', enterpriseID)
-		.where('issuer', '=', issuer)
-		.where('subject', '=', subject)
+		.innerJoin('users', 'users.id', 'sso_identities.user_id')
+		.select(['users.id', 'users.email'])
+		.where('sso_identities.enterprise_id', '=', enterpriseID)
+		.where('sso_identities.issuer', '=', issuer)
+		.where('sso_identities.subject', '=', subject)
 		.executeTakeFirst();
+	if (linked && normalizeEmail(linked.email) !== email) {
+		log('warn', 'SSO sign-in refused: the linked account has another email', {
+			enterpriseID,
+			issuer
+		});
+		throw new SsoError(
+			'IDENTITY_MISMATCH',
+			`Your identity provider signed you in as ${email}, but that identity belongs to another Roster account, so you were not signed in. Ask your owner.`
+		);
+	}
 	const user = linked
-		? { id: linked.user_id }
+		? { id: linked.id }
 		: await db
 				.selectFrom('users')
 				.select('id')
@@ -553,6 +570,24 @@ async function linkedAccount(
 			.values({ enterprise_id: enterpriseID, issuer, subject, user_id: user.id, created_at: now })
 			.onConflict((oc) => oc.doNothing())
 			.execute();
+		// Linked to this subject now, or already to another one (then refused).
+		const own = await db
+			.selectFrom('sso_identities')
+			.select('subject')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('issuer', '=', issuer)
+			.where('user_id', '=', user.id)
+			.executeTakeFirst();
+		if (own?.subject !== subject) {
+			log('warn', 'SSO sign-in refused: the account is linked to another identity', {
+				enterpriseID,
+				issuer
+			});
+			throw new SsoError(
+				'IDENTITY_MISMATCH',
+				`${email} is already linked to another identity at your identity provider, so you were not signed in. Ask your owner.`
+			);
+		}
 	}
 	return user.id;
 }

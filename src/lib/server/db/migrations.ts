@@ -662,7 +662,8 @@ const sso: Migration = {
 
 /**
  * Fixes to single sign-on: a session records how it was made (`method`: password or sso) and, for
- * SSO, the enterprise whose IdP vouched for it (it reaches that enterprise only).
+ * SSO, the enterprise whose IdP vouched for it (it reaches that enterprise only); an account has
+ * at most one IdP identity per enterprise and issuer (duplicates from before keep the oldest).
  */
 const ssoFixes: Migration = {
 	async up(db: Kysely<unknown>) {
@@ -671,6 +672,20 @@ const ssoFixes: Migration = {
 			.addColumn('method', 'text', (c) => c.notNull().defaultTo('password'))
 			.execute();
 		await db.schema.alterTable('sessions').addColumn('sso_enterprise_id', 'text').execute();
+		await sql`delete from sso_identities where exists (
+			select 1 from sso_identities o
+			where o.enterprise_id = sso_identities.enterprise_id
+				and o.issuer = sso_identities.issuer
+				and o.user_id = sso_identities.user_id
+				and (o.created_at < sso_identities.created_at
+					or (o.created_at = sso_identities.created_at and o.subject < sso_identities.subject))
+		)`.execute(db);
+		await db.schema
+			.createIndex('sso_identities_one_per_account')
+			.on('sso_identities')
+			.columns(['enterprise_id', 'issuer', 'user_id'])
+			.unique()
+			.execute();
 	}
 };
 
