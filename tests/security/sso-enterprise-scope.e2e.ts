@@ -153,3 +153,53 @@ test("R2 attack: an admin of Acme and Beta signs in through Acme's IdP and canno
 	expect((await pullStatus(again, betaID)).status).toBe(200);
 	await Promise.all([api.dispose(), again.dispose(), context.close()]);
 });
+
+test("R2: once Acme requires SSO, the co-owner's password session made before cannot act in Acme but still can in Beta; the owner's password fallback stays, audited", async ({
+	browser
+}) => {
+	const { context, page } = await freshPage(browser);
+	await page.goto(`${server.url}/login`);
+	await page.waitForLoadState('networkidle');
+	await page.getByLabel('Email').fill(ADMIN.email);
+	await page.getByLabel('Password').fill(ADMIN.password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expectOnConsole(page);
+	const api = await apiOf(context);
+	expect((await pullStatus(api, acmeID)).status).toBe(200);
+
+	await saveSso(true);
+	const refused = {
+		status: 401,
+		error: 'signInRequired',
+		message:
+			'Sign in to Acme with single sign-on: Acme requires it, and you signed in with a password.'
+	};
+	expect(await pullStatus(api, acmeID)).toEqual(refused);
+	const name = `Planted with a password ${randomUUID().slice(0, 8)}`;
+	const planted = await pushRaw(api, {
+		enterpriseID: acmeID,
+		mutations: [{ name: 'createTeam', args: { teamID: randomUUID(), name } }]
+	});
+	expect(planted.status()).toBe(401);
+	expect(
+		rows<{ name: string }>(await fullPull(owner, acmeID), 'teams').map((t) => t.name)
+	).not.toContain(name);
+	expect((await pullStatus(api, betaID)).status).toBe(200);
+	await page.goto(`${server.url}/e/acme/licenses`);
+	await expect(page.getByRole('heading', { name: 'Sign in to continue' })).toBeVisible();
+	await expect(page.getByText(refused.message)).toBeVisible();
+
+	// A new password sign-in is allowed (Beta does not require SSO) and reaches Beta only.
+	const fresh = await server.signIn(ADMIN.email, ADMIN.password);
+	expect((await pullStatus(fresh, betaID)).status).toBe(200);
+	expect((await pullStatus(fresh, acmeID)).status).toBe(401);
+
+	// The owner's password still acts in Acme (the way back in), and the sign-in is audited.
+	const ownerAgain = await server.signIn(OWNER.email, OWNER.password);
+	expect((await pullStatus(ownerAgain, acmeID)).status).toBe(200);
+	const audit = await ownerAgain.get(`/api/enterprises/${acmeID}/audit?action=ssoPasswordFallback`);
+	const { entries } = (await audit.json()) as { entries: { actor: string }[] };
+	expect(entries[0]).toMatchObject({ actor: OWNER.email });
+	await Promise.all([api.dispose(), context.close()]);
+	await saveSso(false);
+});

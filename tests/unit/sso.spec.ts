@@ -525,4 +525,45 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		// Another issuer (the enterprise moved IdP) may hold its own link.
 		await link(`one-${tag()}`, 'https://other-idp.example.com');
 	});
+
+	it("R2: a co-owner's password session made before the owner required SSO can no longer act there; the owner's password session still can", async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		const meta = { ip: '192.0.2.40', userAgent: 'vitest' };
+		const coOwner = await login(
+			t.database,
+			{ email: e.coOwner.email, password: PASSWORD },
+			meta,
+			NOW
+		);
+		const owner = await login(t.database, { email: e.owner.email, password: PASSWORD }, meta, NOW);
+		if (!coOwner.ok || !owner.ok) throw new Error('password sign-in failed');
+		expect(await reach(coOwner.secret, e.id)).toBe(200);
+		await configure(e.id, e.owner.id, { clientSecret: '', required: true });
+		expect(await reach(coOwner.secret, e.id)).toBe(
+			`401 Sign in to ${e.name} with single sign-on: ${e.name} requires it, and you signed in with a password.`
+		);
+		expect(await reach(owner.secret, e.id)).toBe(200);
+		// An SSO session of the co-owner acts there.
+		expect(await reach((await vouched(e.id, e.coOwner)).secret, e.id)).toBe(200);
+	});
+
+	it('R2: the policy is per enterprise: an admin of A (SSO required) and B (not) signs in with a password and acts in B only', async () => {
+		const a = await enterprise();
+		await configure(a.id, a.owner.id, { required: true });
+		const b = await makeEmptyEnterprise(t.database, { name: `Beta ${tag()}` });
+		await grantRole(t.database, b.id, a.coOwner.id, 'co-owner');
+		const meta = { ip: '192.0.2.41', userAgent: 'vitest' };
+		const signedIn = await login(
+			t.database,
+			{ email: a.coOwner.email, password: PASSWORD },
+			meta,
+			NOW
+		);
+		if (!signedIn.ok) throw new Error(`password sign-in refused: ${signedIn.code}`);
+		expect(await reach(signedIn.secret, b.id)).toBe(200);
+		expect(await reach(signedIn.secret, a.id)).toBe(
+			`401 Sign in to ${a.name} with single sign-on: ${a.name} requires it, and you signed in with a password.`
+		);
+	});
 });

@@ -593,9 +593,10 @@ async function linkedAccount(
 }
 
 /**
- * Whether password sign-in is closed to an admin because an enterprise they hold a console role in
- * requires SSO. The owner keeps the password as a way back in (lock-out recovery): `fallbackIn`
- * lists the enterprises where that happens, to audit it.
+ * Whether password sign-in is closed to an admin: it is when every enterprise they hold a console
+ * role in requires SSO (the policy is per enterprise: a password session then acts only where SSO is
+ * not required, checked on every request). The owner keeps the password as a way back in (lock-out
+ * recovery): `fallbackIn` lists the enterprises where that happens, to audit it.
  */
 export async function passwordPolicy(
 	{ db }: Db,
@@ -603,15 +604,16 @@ export async function passwordPolicy(
 ): Promise<{ blocked: boolean; fallbackIn: string[] }> {
 	const rows = await db
 		.selectFrom('account_roles')
-		.innerJoin('sso_configs', 'sso_configs.enterprise_id', 'account_roles.enterprise_id')
-		.select(['account_roles.enterprise_id', 'account_roles.role'])
+		.leftJoin('sso_configs', 'sso_configs.enterprise_id', 'account_roles.enterprise_id')
+		.select(['account_roles.enterprise_id', 'account_roles.role', 'sso_configs.required'])
 		.where('account_roles.user_id', '=', userID)
-		.where('sso_configs.required', '=', 1)
 		.execute();
 	const console = rows.filter((r) => canUseConsole(r.role));
+	const required = console.filter((r) => r.required === 1);
+	const open = console.filter((r) => r.required !== 1 || r.role === 'owner');
 	return {
-		blocked: console.some((r) => r.role !== 'owner'),
-		fallbackIn: console.filter((r) => r.role === 'owner').map((r) => r.enterprise_id)
+		blocked: required.length > 0 && open.length === 0,
+		fallbackIn: required.filter((r) => r.role === 'owner').map((r) => r.enterprise_id)
 	};
 }
 
