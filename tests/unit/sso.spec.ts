@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +19,15 @@ import {
 	ssoSettings,
 	signInVouched,
 	startSso,
-	SsoError
+	SsoError,
+	testSsoSettings
 } from '../../src/lib/server/auth/sso.service';
 import { setDb } from '../../src/lib/server/db';
+import {
+	issuerFetch,
+	RefusedAddressError,
+	refusedAddress
+} from '../../src/lib/server/auth/issuer-fetch';
 import { requireArea } from '../../src/lib/server/http';
 import {
 	describeDevice,
@@ -81,13 +89,17 @@ describe('the secret box (client secrets at rest)', () => {
 });
 
 describe('issuer URLs', () => {
-	it('takes https, or http on this machine only', () => {
+	const LOOPBACK_ALLOWED = { SSO_ALLOW_LOOPBACK_ISSUER: 'true' };
+	const PRIVATE =
+		"The issuer URL must be the identity provider's public address, not one on a private, loopback or link-local network";
+
+	it('takes https, or http on this machine only when loopback issuers are allowed', () => {
 		expect(checkIssuer('https://login.example.com/')).toEqual({
 			ok: true,
 			issuer: 'https://login.example.com'
 		});
-		expect(checkIssuer('http://127.0.0.5:4000').ok).toBe(true);
-		expect(checkIssuer('http://localhost:4000').ok).toBe(true);
+		expect(checkIssuer('http://127.0.0.5:4000', LOOPBACK_ALLOWED).ok).toBe(true);
+		expect(checkIssuer('http://localhost:4000', LOOPBACK_ALLOWED).ok).toBe(true);
 		for (const bad of [
 			'http://login.example.com',
 			'ftp://x.example',
@@ -95,8 +107,98 @@ describe('issuer URLs', () => {
 			'https://user:pw@login.example.com',
 			'https://login.example.com/?a=1'
 		]) {
-			expect(checkIssuer(bad).ok, bad).toBe(false);
+			expect(checkIssuer(bad, LOOPBACK_ALLOWED).ok, bad).toBe(false);
 		}
+	});
+
+	it('SSRF: refuses issuers on loopback (unless allowed), private and link-local addresses', () => {
+		for (const bad of [
+			'https://127.0.0.1',
+			'https://localhost:8443',
+			'https://[::1]',
+			'https://[::ffff:127.0.0.1]',
+			'https://10.0.0.8',
+			'https://172.16.5.4',
+			'https://192.168.1.1',
+			'https://169.254.169.254',
+			'https://[fe80::1]',
+			'https://[fd00::1]',
+			'https://0.0.0.0'
+		]) {
+			expect(checkIssuer(bad, {}), bad).toEqual({ ok: false, message: PRIVATE });
+		}
+		expect(checkIssuer('http://127.0.0.5:4000', {})).toEqual({
+			ok: false,
+			message: 'The issuer URL must start with https://'
+		});
+		// Allowed loopback is only loopback.
+		expect(checkIssuer('https://10.0.0.8', LOOPBACK_ALLOWED)).toEqual({
+			ok: false,
+			message: PRIVATE
+		});
+	});
+});
+
+describe('requests to an identity provider (SSRF)', () => {
+	let canary: HttpServer;
+	let port: number;
+	let hits = 0;
+	beforeAll(async () => {
+		canary = createHttpServer((_req, res) => {
+			res.setHeader('content-type', 'application/json');
+			res.end('{"canary":true}');
+		});
+		canary.on('connection', () => hits++);
+		await new Promise<void>((resolve) => canary.listen(0, '127.0.0.1', resolve));
+		port = (canary.address() as AddressInfo).port;
+	});
+	afterAll(async () => {
+		canary.closeAllConnections();
+		await new Promise((resolve) => canary.close(resolve));
+	});
+
+	it('names each special address range it refuses', () => {
+		expect(refusedAddress('127.0.0.1', false)).toBe('loopback');
+		expect(refusedAddress('127.0.0.1', true)).toBeNull();
+		expect(refusedAddress('::ffff:127.0.0.1', false)).toBe('loopback');
+		expect(refusedAddress('::1', false)).toBe('loopback');
+		for (const ip of [
+			'10.1.2.3',
+			'172.31.0.1',
+			'192.168.0.1',
+			'169.254.169.254',
+			'100.64.0.1',
+			'fe80::1',
+			'fc00::1',
+			'::',
+			'::ffff:10.0.0.1',
+			'224.0.0.1'
+		]) {
+			expect(refusedAddress(ip, true), ip).toBe('private');
+		}
+		for (const ip of ['93.184.216.34', '2606:4700::1111', '8.8.8.8']) {
+			expect(refusedAddress(ip, false), ip).toBeNull();
+		}
+	});
+
+	it('never connects to a loopback address, given as an address or as a name that resolves to one', async () => {
+		const before = hits;
+		await expect(
+			issuerFetch(false)(`http://127.0.0.1:${port}/.well-known/openid-configuration`, {})
+		).rejects.toBeInstanceOf(RefusedAddressError);
+		await expect(
+			issuerFetch(false)(`http://localhost:${port}/.well-known/openid-configuration`, {})
+		).rejects.toThrow(
+			/localhost leads to (127\.0\.0\.1|::1), on a private, loopback or link-local network/
+		);
+		expect(hits).toBe(before);
+		// Allowed (the tests' own IdP), the same request is answered.
+		const res = await issuerFetch(true)(`http://localhost:${port}/x`, {
+			headers: { accept: 'application/json' }
+		});
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ canary: true });
+		expect(hits).toBe(before + 1);
 	});
 });
 
@@ -565,5 +667,69 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		expect(await reach(signedIn.secret, a.id)).toBe(
 			`401 Sign in to ${a.name} with single sign-on: ${a.name} requires it, and you signed in with a password.`
 		);
+	});
+
+	it('SSRF: an issuer saved while loopback issuers were allowed is not contacted once they are not; the canary hears nothing', async () => {
+		const canary = createHttpServer((_req, res) => res.end('{}'));
+		let hits = 0;
+		canary.on('connection', () => hits++);
+		await new Promise<void>((resolve) => canary.listen(0, '127.0.0.1', resolve));
+		const issuer = `http://127.0.0.1:${(canary.address() as AddressInfo).port}`;
+		const e = await enterprise();
+		try {
+			process.env.SSO_ALLOW_LOOPBACK_ISSUER = 'true';
+			await saveSsoSettings(
+				t.database,
+				e.id,
+				{ issuer, clientID: 'c', clientSecret: SECRET, required: false },
+				{ userID: e.owner.id },
+				NOW
+			);
+			delete process.env.SSO_ALLOW_LOOPBACK_ISSUER;
+			const tested = await testSsoSettings(t.database, e.id, NOW);
+			expect(hits).toBe(0);
+			expect(tested).toEqual({
+				ok: false,
+				message:
+					"The identity provider's address 127.0.0.1 is on a private, loopback or link-local network. Roster does not contact such addresses: use the identity provider's public address."
+			});
+			await expect(
+				startSso(
+					t.database,
+					{ email: `x@${e.domain}`, next: '/', redirectURI: 'http://r/cb', ip: null },
+					NOW
+				)
+			).rejects.toMatchObject({ code: 'PROVIDER_UNREACHABLE' });
+			expect(hits).toBe(0);
+		} finally {
+			delete process.env.SSO_ALLOW_LOOPBACK_ISSUER;
+			canary.closeAllConnections();
+			await new Promise((resolve) => canary.close(resolve));
+		}
+	});
+
+	it('changing the issuer URL or client ID needs the client secret again (the saved one is never sent to a new issuer)', async () => {
+		const e = await enterprise();
+		await configure(e.id, e.owner.id);
+		const again =
+			'Enter the client secret again: a new issuer URL or client ID needs its secret, and the saved one is only sent to the identity provider it was entered for.';
+		const save = (over: Partial<{ issuer: string; clientID: string; clientSecret: string }>) =>
+			saveSsoSettings(
+				t.database,
+				e.id,
+				{ ...IDP, clientSecret: '', required: false, ...over },
+				{ userID: e.owner.id },
+				NOW
+			);
+		await expect(save({ issuer: 'https://attacker.example.com' })).rejects.toMatchObject({
+			message: again
+		});
+		await expect(save({ clientID: 'another-client' })).rejects.toMatchObject({ message: again });
+		expect((await ssoSettings(t.database, e.id)).issuer).toBe(IDP.issuer);
+		// Unchanged issuer and client: the secret may stay; a new one goes with a new issuer.
+		await expect(save({})).resolves.toMatchObject({ issuer: IDP.issuer });
+		await expect(
+			save({ issuer: 'https://login2.example.com', clientSecret: 'a-new-secret-0123456789' })
+		).resolves.toMatchObject({ issuer: 'https://login2.example.com' });
 	});
 });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import type { Db } from '../db';
@@ -9,6 +10,7 @@ import { log } from '../log';
 import { countAddressAttempt, releaseAddressAttempt } from './login';
 import { createSession } from './session';
 import { open, seal } from './secret-box';
+import { issuerFetch, loopbackIssuerAllowed, refusalIn, refusedAddress } from './issuer-fetch';
 
 /** How long a browser has to come back from the IdP. */
 const LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -53,16 +55,15 @@ function hash(secret: string): string {
 	return createHash('sha256').update(secret).digest('hex');
 }
 
-function isLoopback(host: string): boolean {
-	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
- * An issuer URL as stored: https, or http on a loopback address only (an IdP on the same machine,
- * as in the tests); no credentials, query or fragment. Returns a message when it is not acceptable.
+ * An issuer URL as stored: https, or http on a loopback address when SSO_ALLOW_LOOPBACK_ISSUER=true
+ * (an IdP on the same machine, as in the tests); no credentials, query or fragment; not an address
+ * on a private, loopback or link-local network (names are checked again when resolved, on every
+ * request to the IdP). Returns a message when it is not acceptable.
  */
 export function checkIssuer(
-	input: string
+	input: string,
+	env: NodeJS.ProcessEnv = process.env
 ): { ok: true; issuer: string } | { ok: false; message: string } {
 	let url: URL;
 	try {
@@ -73,11 +74,21 @@ export function checkIssuer(
 			message: 'Enter the issuer as a full URL, for example https://login.example.com'
 		};
 	}
-	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+	const allowLoopback = loopbackIssuerAllowed(env);
+	const host = url.hostname.replace(/^\[|\]$/g, '');
+	const isLoopback = host === 'localhost' || refusedAddress(host, false) === 'loopback';
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback && allowLoopback)) {
 		return { ok: false, message: 'The issuer URL must start with https://' };
 	}
 	if (url.username || url.password || url.search || url.hash) {
 		return { ok: false, message: 'The issuer URL has no user name, query or fragment' };
+	}
+	if ((isLoopback && !allowLoopback) || (isIP(host) && refusedAddress(host, allowLoopback))) {
+		return {
+			ok: false,
+			message:
+				"The issuer URL must be the identity provider's public address, not one on a private, loopback or link-local network"
+		};
 	}
 	return { ok: true, issuer: url.href.replace(/\/$/, '') };
 }
@@ -130,6 +141,18 @@ export async function saveSsoSettings(
 		);
 	}
 	const changedSecret = input.clientSecret !== '';
+	// The stored secret goes only to the issuer and client it was entered for: moving either needs it
+	// entered again (otherwise it would be sent to the new issuer).
+	if (
+		before.configured &&
+		!changedSecret &&
+		(before.issuer !== issuer.issuer || before.clientID !== input.clientID)
+	) {
+		throw new SsoError(
+			'NOT_CONFIGURED',
+			'Enter the client secret again: a new issuer URL or client ID needs its secret, and the saved one is only sent to the identity provider it was entered for.'
+		);
+	}
 	await database.db.transaction().execute(async (trx) => {
 		const values = {
 			issuer: issuer.issuer,
@@ -258,10 +281,20 @@ async function discover(config: { issuer: string; clientID: string; clientSecret
 			undefined,
 			{
 				execute,
-				timeout: 10
+				timeout: 10,
+				// Every request to the IdP (discovery, keys, token) reaches public addresses only.
+				[oidc.customFetch]: issuerFetch()
 			}
 		);
 	} catch (err) {
+		const refused = refusalIn(err);
+		if (refused) {
+			log('warn', 'OpenID discovery refused: private address', {
+				issuer: config.issuer,
+				address: refused.address
+			});
+			throw new SsoError('PROVIDER_UNREACHABLE', refused.message);
+		}
 		log('warn', 'OpenID discovery failed', {
 			issuer: config.issuer,
 			err: err instanceof Error ? err.message : String(err)
