@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import { login } from '../../src/lib/server/auth/login';
 import { createSession, resolveSession } from '../../src/lib/server/auth/session';
-import { open, seal, secretKeyFile } from '../../src/lib/server/auth/secret-box';
+import { open, seal, secretKeyFile, secretKeyProblem } from '../../src/lib/server/auth/secret-box';
 import {
 	checkIssuer,
 	finishSso,
@@ -78,6 +78,25 @@ describe('the secret box (client secrets at rest)', () => {
 			const key = readFileSync(file, 'utf8');
 			expect(open(sealed, 'e', env)).toBe(SECRET);
 			expect(readFileSync(file, 'utf8')).toBe(key);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('with DATABASE_URL (several instances) needs SECRET_KEY, and never generates a key of its own', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'roster-key-'));
+		try {
+			const env = { DATA_DIR: dir, DATABASE_URL: 'postgres://roster@db.internal/roster' };
+			expect(secretKeyProblem(env)).toMatch(
+				/^SECRET_KEY is not set: with DATABASE_URL every instance must share one secret key/
+			);
+			expect(() => seal(SECRET, 'e', env)).toThrow(/SECRET_KEY is not set/);
+			expect(existsSync(secretKeyFile(env))).toBe(false);
+			const keyed = { ...env, SECRET_KEY: 'k'.repeat(40) };
+			expect(secretKeyProblem(keyed)).toBeNull();
+			expect(open(seal(SECRET, 'e', keyed), 'e', keyed)).toBe(SECRET);
+			// SQLite alone keeps the zero-setup key file.
+			expect(secretKeyProblem({ DATA_DIR: dir })).toBeNull();
 		} finally {
 			rmSync(dir, { recursive: true, force: true });
 		}
