@@ -751,4 +751,52 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 			save({ issuer: 'https://login2.example.com', clientSecret: 'a-new-secret-0123456789' })
 		).resolves.toMatchObject({ issuer: 'https://login2.example.com' });
 	});
+
+	it('an identity provider whose configuration lacks its sign-in address gets a plain refusal on Test and on sign-in, not a server error', async () => {
+		// A provider answering discovery without authorization_endpoint (and without a key set).
+		const broken = createHttpServer((req, res) => {
+			const issuer = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+			res.setHeader('content-type', 'application/json');
+			res.end(
+				JSON.stringify({
+					issuer,
+					token_endpoint: `${issuer}/token`,
+					response_types_supported: ['code'],
+					code_challenge_methods_supported: ['S256'],
+					subject_types_supported: ['public'],
+					id_token_signing_alg_values_supported: ['RS256']
+				})
+			);
+		});
+		await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+		const issuer = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
+		const e = await enterprise();
+		process.env.SSO_ALLOW_LOOPBACK_ISSUER = 'true';
+		try {
+			await saveSsoSettings(
+				t.database,
+				e.id,
+				{ issuer, clientID: 'c', clientSecret: SECRET, required: false },
+				{ userID: e.owner.id },
+				NOW
+			);
+			const incomplete = `The identity provider's configuration at ${issuer} is incomplete: it does not give the address of its sign-in page (authorization endpoint), the address of its signing keys (JWKS). Check the issuer URL, or the application's settings at the identity provider.`;
+			expect(await testSsoSettings(t.database, e.id, NOW)).toEqual({
+				ok: false,
+				message: incomplete
+			});
+			expect((await ssoSettings(t.database, e.id)).testedAt).toBeNull();
+			await expect(
+				startSso(
+					t.database,
+					{ email: `x@${e.domain}`, next: '/', redirectURI: 'http://r/cb', ip: null },
+					NOW
+				)
+			).rejects.toMatchObject({ code: 'PROVIDER_INCOMPLETE', message: incomplete });
+		} finally {
+			delete process.env.SSO_ALLOW_LOOPBACK_ISSUER;
+			broken.closeAllConnections();
+			await new Promise((resolve) => broken.close(resolve));
+		}
+	});
 });

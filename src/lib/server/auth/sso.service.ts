@@ -38,6 +38,7 @@ export class SsoError extends Error {
 			| 'NOT_CONFIGURED'
 			| 'NO_REALM'
 			| 'PROVIDER_UNREACHABLE'
+			| 'PROVIDER_INCOMPLETE'
 			| 'RATE_LIMITED'
 			| 'EXPIRED'
 			| 'REJECTED'
@@ -273,8 +274,9 @@ async function configOf(
 async function discover(config: { issuer: string; clientID: string; clientSecret: string }) {
 	const execute = [oidc.enableNonRepudiationChecks];
 	if (new URL(config.issuer).protocol === 'http:') execute.push(oidc.allowInsecureRequests);
+	let found: oidc.Configuration;
 	try {
-		return await oidc.discovery(
+		found = await oidc.discovery(
 			new URL(config.issuer),
 			config.clientID,
 			config.clientSecret,
@@ -304,6 +306,37 @@ async function discover(config: { issuer: string; clientID: string; clientSecret
 			`Could not read the identity provider's configuration at ${config.issuer}/.well-known/openid-configuration. Check the issuer URL.`
 		);
 	}
+	const missing = missingMetadata(found.serverMetadata());
+	if (missing.length > 0) {
+		log('warn', 'OpenID configuration incomplete', { issuer: config.issuer, missing });
+		throw new SsoError(
+			'PROVIDER_INCOMPLETE',
+			`The identity provider's configuration at ${config.issuer} is incomplete: it does not give ${missing.map((m) => REQUIRED_METADATA[m]).join(', ')}. Check the issuer URL, or the application's settings at the identity provider.`
+		);
+	}
+	return found;
+}
+
+/** What a sign-in needs from the IdP's configuration, in plain words. */
+const REQUIRED_METADATA = {
+	authorization_endpoint: 'the address of its sign-in page (authorization endpoint)',
+	token_endpoint: 'the address where sign-ins are completed (token endpoint)',
+	jwks_uri: 'the address of its signing keys (JWKS)'
+} as const;
+
+/** The required fields an IdP's configuration lacks (or gives as something other than an https or http URL). */
+function missingMetadata(
+	meta: Partial<Record<keyof typeof REQUIRED_METADATA, unknown>>
+): (keyof typeof REQUIRED_METADATA)[] {
+	return (Object.keys(REQUIRED_METADATA) as (keyof typeof REQUIRED_METADATA)[]).filter((field) => {
+		const value = meta[field];
+		if (typeof value !== 'string') return true;
+		try {
+			return !['https:', 'http:'].includes(new URL(value).protocol);
+		} catch {
+			return true;
+		}
+	});
 }
 
 /** Checks the stored settings against the IdP (discovery, code flow with PKCE); records when it passed. */
@@ -385,6 +418,28 @@ export async function startSso(
 	const nonce = oidc.randomNonce();
 	const verifier = oidc.randomPKCECodeVerifier();
 	const cookie = randomBytes(32).toString('base64url');
+	let url: URL;
+	try {
+		url = oidc.buildAuthorizationUrl(found, {
+			redirect_uri: input.redirectURI,
+			scope: 'openid email profile',
+			response_type: 'code',
+			state,
+			nonce,
+			code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+			code_challenge_method: 'S256',
+			login_hint: normalizeEmail(input.email)
+		});
+	} catch (err) {
+		log('warn', 'SSO sign-in could not start', {
+			enterpriseID,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new SsoError(
+			'PROVIDER_INCOMPLETE',
+			"Single sign-on could not start: the identity provider's configuration is not usable. Ask your owner to test the single sign-on settings."
+		);
+	}
 	await database.db.deleteFrom('sso_logins').where('expires_at', '<=', now).execute();
 	await database.db
 		.insertInto('sso_logins')
@@ -399,16 +454,6 @@ export async function startSso(
 			expires_at: now + LOGIN_TTL_MS
 		})
 		.execute();
-	const url = oidc.buildAuthorizationUrl(found, {
-		redirect_uri: input.redirectURI,
-		scope: 'openid email profile',
-		response_type: 'code',
-		state,
-		nonce,
-		code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-		code_challenge_method: 'S256',
-		login_hint: normalizeEmail(input.email)
-	});
 	return { url: url.href, cookie };
 }
 
