@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import {
 	expect,
 	request,
@@ -202,4 +204,63 @@ test("R2: once Acme requires SSO, the co-owner's password session made before ca
 	expect(entries[0]).toMatchObject({ actor: OWNER.email });
 	await Promise.all([api.dispose(), context.close()]);
 	await saveSso(false);
+});
+
+test("R13: when the work email's domain leads to two enterprises with SSO, the sign-in page asks which one and goes to that one", async ({
+	browser
+}) => {
+	// Beta verifies acme.test too (written into the server's database, as a verification would)
+	// and sets up SSO with the same IdP.
+	const db = new Database(join(server.env.DATA_DIR!, 'roster.db'));
+	try {
+		db.pragma('busy_timeout = 5000');
+		db.prepare(
+			'insert into domains (id, enterprise_id, domain, verification_value, verified_at, created_at) values (?, ?, ?, ?, ?, ?)'
+		).run(
+			randomUUID(),
+			betaID,
+			'acme.test',
+			`roster-verification=${randomBytes(16).toString('hex')}`,
+			Date.now(),
+			Date.now()
+		);
+	} finally {
+		db.close();
+	}
+	const betaOwner = await server.signIn(ADMIN.email, ADMIN.password);
+	const saved = await betaOwner.post(`/api/enterprises/${betaID}/sso`, {
+		data: {
+			action: 'save',
+			issuer: idp.issuer,
+			clientID: idp.clientID,
+			clientSecret: idp.clientSecret,
+			required: false
+		}
+	});
+	expect(saved.status(), await saved.text()).toBe(200);
+
+	const { context, page } = await freshPage(browser);
+	await page.goto(`${server.url}/login/sso`);
+	await page.waitForLoadState('networkidle');
+	await page.getByLabel('Work email').fill(ADMIN.email);
+	await page.getByRole('button', { name: 'Continue' }).click();
+	await expect(page.getByRole('alert')).toHaveText(
+		'More than one enterprise uses single sign-on for acme.test. Choose the one you are signing in to.'
+	);
+	expect(page.url().startsWith(server.url)).toBe(true);
+	const choice = page.getByRole('group', { name: 'Enterprise' });
+	await expect(choice.getByRole('radio')).toHaveCount(2);
+	await choice.getByRole('radio', { name: 'Beta' }).check();
+	await page.getByRole('button', { name: 'Continue' }).click();
+	await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`), { timeout: 30_000 });
+	await page.locator('input[name=login]').fill(ADMIN.email);
+	await page.locator('input[name=password]').fill('anything');
+	await page.getByRole('button', { name: 'Sign-in' }).click();
+	await page.getByRole('button', { name: 'Continue' }).click();
+	await expectOnConsole(page);
+	// Signed in through Beta's SSO: Beta answers, Acme asks to sign in to it.
+	const api = await apiOf(context);
+	expect((await pullStatus(api, betaID)).status).toBe(200);
+	expect((await pullStatus(api, acmeID)).status).toBe(401);
+	await Promise.all([api.dispose(), context.close()]);
 });

@@ -799,4 +799,73 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 			await new Promise((resolve) => broken.close(resolve));
 		}
 	});
+
+	it('R13: an email whose domain leads to two enterprises with SSO is asked which one; none is picked for it', async () => {
+		const provider = createHttpServer((_req, res) => {
+			const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+			res.setHeader('content-type', 'application/json');
+			res.end(
+				JSON.stringify({
+					issuer,
+					authorization_endpoint: `${issuer}/auth`,
+					token_endpoint: `${issuer}/token`,
+					jwks_uri: `${issuer}/jwks`,
+					response_types_supported: ['code'],
+					code_challenge_methods_supported: ['S256'],
+					subject_types_supported: ['public'],
+					id_token_signing_alg_values_supported: ['RS256']
+				})
+			);
+		});
+		await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+		const issuer = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
+		const a = await enterprise();
+		const b = await enterprise();
+		const other = await enterprise();
+		// Both verified the same domain (R13 lets each enterprise verify a domain it controls).
+		await addDomain(t.database, b.id, a.domain);
+		process.env.SSO_ALLOW_LOOPBACK_ISSUER = 'true';
+		try {
+			for (const e of [a, b, other]) {
+				await saveSsoSettings(
+					t.database,
+					e.id,
+					{ issuer, clientID: `client-${e.id}`, clientSecret: SECRET, required: false },
+					{ userID: e.owner.id },
+					NOW
+				);
+			}
+			const start = (enterpriseID?: string) =>
+				startSso(
+					t.database,
+					{ email: `x@${a.domain}`, next: '/', redirectURI: 'http://r/cb', ip: null, enterpriseID },
+					NOW
+				);
+			const logins = () =>
+				t.database.db
+					.selectFrom('sso_logins')
+					.select('enterprise_id')
+					.where('enterprise_id', 'in', [a.id, b.id, other.id])
+					.execute();
+			const ask = {
+				code: 'CHOOSE_ENTERPRISE',
+				message: `More than one enterprise uses single sign-on for ${a.domain}. Choose the one you are signing in to.`,
+				choices: [a, b]
+					.map((e) => ({ id: e.id, name: e.name }))
+					.sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id))
+			};
+			await expect(start()).rejects.toMatchObject(ask);
+			// A choice outside the email's enterprises is no choice.
+			await expect(start(other.id)).rejects.toMatchObject(ask);
+			expect(await logins()).toEqual([]);
+			const started = await start(b.id);
+			expect(new URL(started.url).searchParams.get('client_id')).toBe(`client-${b.id}`);
+			expect(await logins()).toEqual([{ enterprise_id: b.id }]);
+			expect(await realmOf(t.database, `x@${a.domain}`)).toBeNull();
+		} finally {
+			delete process.env.SSO_ALLOW_LOOPBACK_ISSUER;
+			provider.closeAllConnections();
+			await new Promise((resolve) => provider.close(resolve));
+		}
+	});
 });

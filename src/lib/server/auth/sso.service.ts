@@ -44,9 +44,12 @@ export class SsoError extends Error {
 			| 'REJECTED'
 			| 'EMAIL_NOT_ALLOWED'
 			| 'IDENTITY_MISMATCH'
-			| 'NO_ACCOUNT',
+			| 'NO_ACCOUNT'
+			| 'CHOOSE_ENTERPRISE',
 		message: string,
-		readonly retryAfterSeconds = 0
+		readonly retryAfterSeconds = 0,
+		/** With CHOOSE_ENTERPRISE: the enterprises the email could sign in to. */
+		readonly choices: { id: string; name: string }[] = []
 	) {
 		super(message);
 	}
@@ -372,21 +375,32 @@ export async function testSsoSettings(
 }
 
 /**
- * Home realm discovery (R13): the enterprise whose verified domain covers the email's domain and
- * that has SSO set up; the most specific domain wins.
+ * Home realm discovery (R13): the enterprises whose verified domain covers the email's domain (a
+ * verified root covers its subdomains) and that have SSO set up, by name.
  */
-export async function realmOf({ db }: Db, email: string): Promise<string | null> {
+export async function realmsOf({ db }: Db, email: string): Promise<{ id: string; name: string }[]> {
 	const host = emailDomain(normalizeEmail(email));
 	const rows = await db
 		.selectFrom('domains')
 		.innerJoin('sso_configs', 'sso_configs.enterprise_id', 'domains.enterprise_id')
-		.select(['domains.enterprise_id', 'domains.domain'])
+		.innerJoin('enterprises', 'enterprises.id', 'domains.enterprise_id')
+		.select(['enterprises.id', 'enterprises.name', 'domains.domain'])
 		.where('domains.verified_at', 'is not', null)
 		.execute();
-	const matches = rows
-		.filter((r) => isWithin(host, r.domain))
-		.sort((a, b) => b.domain.length - a.domain.length);
-	return matches[0]?.enterprise_id ?? null;
+	const found = new Map<string, { id: string; name: string }>();
+	for (const r of rows) if (isWithin(host, r.domain)) found.set(r.id, { id: r.id, name: r.name });
+	return [...found.values()].sort(
+		(a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)
+	);
+}
+
+/**
+ * The one enterprise an email's domain leads to for SSO, or null when it leads to none, or to more
+ * than one (then the person chooses: see `startSso`).
+ */
+export async function realmOf(database: Db, email: string): Promise<string | null> {
+	const realms = await realmsOf(database, email);
+	return realms.length === 1 ? realms[0]!.id : null;
 }
 
 /**
@@ -396,20 +410,38 @@ export async function realmOf({ db }: Db, email: string): Promise<string | null>
  */
 export async function startSso(
 	database: Db,
-	input: { email: string; next: string; redirectURI: string; ip: string | null },
+	input: {
+		email: string;
+		next: string;
+		redirectURI: string;
+		ip: string | null;
+		/** The enterprise the person chose, when the email's domain leads to several. */
+		enterpriseID?: string;
+	},
 	now = Date.now()
 ): Promise<{ url: string; cookie: string }> {
 	const limited = await countAddressAttempt(database, input.ip, now);
 	if (!limited.allowed) {
 		throw new SsoError('RATE_LIMITED', '', limited.retryAfterSeconds);
 	}
-	const enterpriseID = await realmOf(database, input.email);
-	if (!enterpriseID) {
+	const realms = await realmsOf(database, input.email);
+	if (realms.length === 0) {
 		throw new SsoError(
 			'NO_REALM',
 			'Single sign-on is not set up for that email address. Sign in with your password, or ask your owner.'
 		);
 	}
+	// Several enterprises use SSO for this domain: the person chooses; none is picked for them.
+	const chosen = realms.length === 1 ? realms[0] : realms.find((r) => r.id === input.enterpriseID);
+	if (!chosen) {
+		throw new SsoError(
+			'CHOOSE_ENTERPRISE',
+			`More than one enterprise uses single sign-on for ${emailDomain(normalizeEmail(input.email))}. Choose the one you are signing in to.`,
+			0,
+			realms
+		);
+	}
+	const enterpriseID = chosen.id;
 	const config = await configOf(database, enterpriseID);
 	if (!config)
 		throw new SsoError('NO_REALM', 'Single sign-on is not set up for that email address.');

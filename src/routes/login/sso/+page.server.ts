@@ -47,12 +47,16 @@ export const actions: Actions = {
 				// The address the browser is using (ORIGIN when set, see scripts/serve.js): the IdP
 				// must have it registered, and the callback checks it came back to the same one.
 				redirectURI: `${url.origin}${CALLBACK_PATH}`,
-				ip: clientAddress(getClientAddress)
+				ip: clientAddress(getClientAddress),
+				enterpriseID: String(form.get('enterprise') ?? '') || undefined
 			});
 		} catch (err) {
 			if (!(err instanceof SsoError)) throw err;
 			if (err.code === 'RATE_LIMITED') {
 				return fail(429, { email, message: rateLimitedMessage(err.retryAfterSeconds) });
+			}
+			if (err.code === 'CHOOSE_ENTERPRISE') {
+				return fail(409, { email, message: err.message, choices: err.choices });
 			}
 			return fail(400, { email, message: err.message });
 		}
