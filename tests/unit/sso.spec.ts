@@ -36,7 +36,17 @@ import {
 	listSessions
 } from '../../src/lib/server/auth/sessions.service';
 import { createTestDb, dialects, type TestDb } from './support/databases';
-import { NOW, addDomain, grantRole, makeEmptyEnterprise, makeUser, tag } from './support/factories';
+import {
+	NOW,
+	addDomain,
+	grantRole,
+	license,
+	makeEmptyEnterprise,
+	makeUser,
+	tag
+} from './support/factories';
+import { pull } from '../../src/lib/server/sync/pull';
+import { utcDay } from '../../src/lib/domain/activity';
 
 const PASSWORD = 'correct horse battery staple';
 const SECRET = 'idp-client-secret-0123456789';
@@ -867,5 +877,52 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 			provider.closeAllConnections();
 			await new Promise((resolve) => provider.close(resolve));
 		}
+	});
+
+	it('R19: an SSO sign-in moves Last Active on synced consoles, as a password sign-in does', async () => {
+		const e = await enterprise();
+		// A console's cookie 0 means "nothing yet": start where a real enterprise does.
+		await t.database.db
+			.updateTable('enterprises')
+			.set({ version: 1 })
+			.where('id', '=', e.id)
+			.execute();
+		await t.database.db
+			.updateTable('users')
+			.set({ last_login_at: Date.UTC(2024, 0, 3) })
+			.where('id', '=', e.coOwner.id)
+			.execute();
+		await license(t.database, e.id, e.coOwner.id);
+		const { seq } = await t.database.db
+			.selectFrom('licenses')
+			.select('seq')
+			.where('enterprise_id', '=', e.id)
+			.where('user_id', '=', e.coOwner.id)
+			.executeTakeFirstOrThrow();
+		const pullAs = (cookie: number) =>
+			pull(t.database, {
+				enterpriseID: e.id,
+				clientID: `sso-${tag()}`,
+				userID: e.owner.id,
+				cookie
+			});
+		const { cookie } = await pullAs(0);
+		const now = Date.now();
+		await vouched(e.id, e.coOwner, `sub-${tag()}`, now);
+		const after = await pullAs(cookie);
+		// The compact activity delta: license numbers as gaps, with their new Last Active day.
+		const days = new Map<number, number | null>();
+		let at = 0;
+		after.activity?.seqs.forEach((gap, i) => {
+			at += gap;
+			days.set(at, after.activity!.days[i]!);
+		});
+		expect(days.get(Number(seq))).toBe(utcDay(now));
+		const user = await t.database.db
+			.selectFrom('users')
+			.select('last_login_at')
+			.where('id', '=', e.coOwner.id)
+			.executeTakeFirstOrThrow();
+		expect(Number(user.last_login_at)).toBe(now);
 	});
 });

@@ -7,6 +7,7 @@ import { emailDomain, isWithin } from '../../domain/domains';
 import { normalizeEmail } from '../../domain/email';
 import { canUseConsole, type AccountRole } from '../../domain/roles';
 import { log } from '../log';
+import { recordSignIn } from '../activity.service';
 import { countAddressAttempt, releaseAddressAttempt } from './login';
 import { createSession } from './session';
 import { open, seal } from './secret-box';
@@ -604,11 +605,9 @@ export async function signInVouched(
 		);
 	}
 	const userID = await linkedAccount(database, enterpriseID, input.issuer, claims.sub, email, now);
-	await database.db
-		.updateTable('users')
-		.set({ last_login_at: now })
-		.where('id', '=', userID)
-		.execute();
+	// R19: the last login is Last Active for users without tracked activity; consoles receive it,
+	// as after a password sign-in.
+	await recordSignIn(database, userID, now);
 	await releaseAddressAttempt(database, input.ip);
 	// The IdP vouches for this enterprise only: the session reaches it and no other.
 	const session = await createSession(
