@@ -62,12 +62,14 @@ const requestContext: Handle = async ({ event, resolve }) => {
 const session: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.sessionSecret = null;
+	event.locals.sessionOrigin = null;
 	const secret = event.cookies.get(SESSION_COOKIE);
 	if (secret) {
 		const found = await resolveSession(getDb(), secret);
 		if (found) {
 			event.locals.user = found.user;
 			event.locals.sessionSecret = secret;
+			event.locals.sessionOrigin = found.origin;
 		} else {
 			event.cookies.delete(SESSION_COOKIE, { path: '/' });
 		}

@@ -17,7 +17,9 @@ export const load: PageLoad = async ({ fetch }) => {
 			'You are offline, and this device has no copy of your console yet. Connect once to sign in.'
 		);
 	}
-	const first = profile.enterprises.find((e) => canUseConsole(e.role));
+	const first =
+		profile.enterprises.find((e) => canUseConsole(e.role) && !e.signInRequired) ??
+		profile.enterprises.find((e) => canUseConsole(e.role));
 	if (first) redirect(303, `/e/${first.slug}/licenses`);
 	return { email: profile.user.email, userID: profile.user.id };
 };

@@ -67,6 +67,8 @@ async function startInstance(): Promise<Instance> {
 		PORT: String(port),
 		ORIGIN: url,
 		DATABASE_URL: dbURL,
+		// Shared by the instances, as PostgreSQL requires.
+		SECRET_KEY: 'multi-instance-test-secret-key-0123456789',
 		ROSTER_NO_DEMO: 'true',
 		// The access-log test reads the per-request lines, whatever the caller's LOG_LEVEL.
 		LOG_LEVEL: 'info'

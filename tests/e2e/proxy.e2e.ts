@@ -91,6 +91,8 @@ async function startInstance(port: number, demo: boolean): Promise<Instance> {
 		PORT: String(port),
 		HOST: '127.0.0.1',
 		DATABASE_URL: dbURL,
+		// Shared by the instances, as PostgreSQL requires.
+		SECRET_KEY: 'proxy-test-secret-key-0123456789abcdef',
 		ORIGIN: origin,
 		PROTOCOL_HEADER: 'x-forwarded-proto',
 		ADDRESS_HEADER: 'x-forwarded-for',

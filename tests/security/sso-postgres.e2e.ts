@@ -16,7 +16,12 @@ test.skip(!pgURL, 'needs TEST_DATABASE_URL (PostgreSQL)');
 
 test.beforeAll(async () => {
 	test.setTimeout(180_000);
-	server = await startServer({ database: 'postgres', demo: true });
+	// The test's IdP runs on a loopback address, which Roster contacts only when allowed.
+	server = await startServer({
+		database: 'postgres',
+		demo: true,
+		env: { SSO_ALLOW_LOOPBACK_ISSUER: 'true' }
+	});
 	idp = await startIdentityProvider({
 		host: '127.0.0.6',
 		redirectURI: `${server.url}/login/sso/callback`

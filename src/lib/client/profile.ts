@@ -4,7 +4,14 @@ import { pendingSignOut, settleSignOut } from './sign-out';
 /** Who is signed in and where they hold roles, as `GET /api/me` answers. */
 export interface Profile {
 	user: { id: string; email: string; name: string };
-	enterprises: { id: string; name: string; slug: string; role: AccountRole }[];
+	enterprises: {
+		id: string;
+		name: string;
+		slug: string;
+		role: AccountRole;
+		/** This session may not act there: why, in plain words (sign in to that enterprise). */
+		signInRequired?: string;
+	}[];
 }
 
 const KEY = 'roster:profile';

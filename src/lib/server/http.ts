@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { getDb } from './db';
 import { membershipIn, type EnterpriseMembership } from './enterprises.service';
 import { canAccess, canUseConsole, type ConsoleArea } from '../domain/roles';
-import type { SessionUser } from './auth/session';
+import { PASSWORD_SESSION, type SessionUser } from './auth/session';
+import { sessionRefusal } from './auth/reach';
 import {
 	databaseCause,
 	DATABASE_UNAVAILABLE_MESSAGE,
@@ -193,6 +194,14 @@ export async function requireArea(
 	if (!membership || !canUseConsole(membership.role)) {
 		throw new ApiError(403, 'forbidden', 'you do not have access to this enterprise');
 	}
+	// Answered as signed out for this enterprise: the session may not act here (SSO made for
+	// another enterprise, or a password where SSO is required), though the account may.
+	const refusal = await sessionRefusal(
+		getDb(),
+		locals.sessionOrigin ?? PASSWORD_SESSION,
+		membership
+	);
+	if (refusal) throw new ApiError(401, 'signInRequired', refusal);
 	if (!canAccess(membership.role, area)) {
 		throw new ApiError(403, 'forbidden', `the ${membership.role} role cannot use ${area}`);
 	}

@@ -14,6 +14,9 @@ export async function requirePageArea(
 	try {
 		return await requireArea(locals, { slug }, area);
 	} catch (err) {
+		if (err instanceof ApiError && err.code === 'signInRequired') {
+			error(401, { message: err.message, signIn: url.pathname + url.search });
+		}
 		if (err instanceof ApiError) error(err.status, err.message);
 		throw err;
 	}

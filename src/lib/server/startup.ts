@@ -7,15 +7,22 @@ import { startActivityPurge } from './activity.service';
 import { installGracefulShutdown } from './lifecycle';
 import { startAuthPurge } from './auth/purge';
 import { startMailer } from './mail/queue';
+import { secretKeyProblem } from './auth/secret-box';
 
 /**
  * Brings the database up to date, loads the demo enterprise into an empty one and starts the purges
  * of old activity (R19) and of expired sessions and rate-limit rows. Throws (the server refuses to
- * start) when production has no INGEST_KEY. With `gracefulShutdown` (the adapter-node build),
+ * start) when production has no INGEST_KEY, and exits when DATABASE_URL is set without SECRET_KEY. With `gracefulShutdown` (the adapter-node build),
  * SIGTERM/SIGINT finish in-flight requests first.
  */
 export async function startServer({ gracefulShutdown = false } = {}): Promise<void> {
 	announceIngestKey();
+	const keyProblem = secretKeyProblem();
+	if (keyProblem) {
+		// A deployment mistake: one line saying what to set, and a failed exit.
+		log('error', keyProblem);
+		process.exit(1);
+	}
 	let database: Db;
 	try {
 		database = getDb();

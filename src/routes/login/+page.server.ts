@@ -3,19 +3,25 @@ import { loginSchema } from '$lib/domain/auth';
 import { getDb } from '$lib/server/db';
 import { login, rateLimitedMessage, SSO_REQUIRED_MESSAGE } from '$lib/server/auth/login';
 import { setSessionCookie } from '$lib/server/auth/cookies';
+import { revokeSession } from '$lib/server/auth/session';
 import { clientAddress } from '$lib/server/proxy-address';
 import { safeNext } from '$lib/server/auth/next';
+import { mayGoOnTo } from '$lib/server/auth/reach';
 import { describeIssues } from '$lib/server/http';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.user) redirect(303, safeNext(url.searchParams.get('next'), url.origin));
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const next = safeNext(url.searchParams.get('next'), url.origin);
+	// Signed in already: on to `next`, unless this session may not act there (then sign in again).
+	if (locals.user && (await mayGoOnTo(getDb(), locals.user, locals.sessionOrigin, next))) {
+		redirect(303, next);
+	}
 	return {};
 };
 
 export const actions: Actions = {
 	// The form posts here, so it signs in with or without JavaScript and never puts the password in a URL.
-	default: async ({ request, cookies, url, getClientAddress }) => {
+	default: async ({ request, cookies, url, getClientAddress, locals }) => {
 		let form: FormData;
 		try {
 			form = await request.formData();
@@ -39,6 +45,8 @@ export const actions: Actions = {
 			return fail(403, { email, message: SSO_REQUIRED_MESSAGE });
 		}
 		if (!result.ok) return fail(401, { email, message: 'Email or password is incorrect.' });
+		// Signing in again on this browser (to reach another enterprise) ends the session it replaces.
+		if (locals.sessionSecret) await revokeSession(getDb(), locals.sessionSecret);
 		setSessionCookie(cookies, url, result.secret, result.expiresAt);
 		redirect(303, safeNext(url.searchParams.get('next'), url.origin));
 	}

@@ -88,6 +88,8 @@ export async function startServer({
 		const dbURL = new URL(pgURL);
 		dbURL.pathname = `/${name}`;
 		env.DATABASE_URL = dbURL.toString();
+		// PostgreSQL (several instances) needs a shared secret key.
+		env.SECRET_KEY ??= `sec-test-key-${randomBytes(16).toString('hex')}`;
 		delete env.DATA_DIR;
 		cleanup = () => pgAdmin(`drop database if exists ${name} with (force)`);
 	} else {

@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 // Secrets the server must read back (an IdP's client secret) are sealed with AES-256-GCM under a key
-// derived from SECRET_KEY, or, when that is unset (the zero-setup SQLite case), from a random key
+// derived from SECRET_KEY (required with DATABASE_URL), or, when that is unset (the zero-setup
+// SQLite case), from a random key
 // generated once and kept in DATA_DIR/secret.key (readable by the server's user only). Each value is
 // bound to what it belongs to (`context`, e.g. the enterprise id), so a sealed value copied to
 // another row does not open.
@@ -17,12 +18,28 @@ export function secretKeyFile(env: NodeJS.ProcessEnv = process.env): string {
 	return resolve(env.DATA_DIR?.trim() || 'data', 'secret.key');
 }
 
-function loadKeyMaterial(env: NodeJS.ProcessEnv): string {
+/**
+ * What is wrong with the secret key configuration, in plain words, or null. With DATABASE_URL
+ * (PostgreSQL, usually several instances) SECRET_KEY must be set: a key generated in each
+ * instance's data folder would differ between instances, and a secret sealed by one would not open
+ * on another. The server refuses to start on it.
+ */
+export function secretKeyProblem(env: NodeJS.ProcessEnv = process.env): string | null {
 	const fromEnv = env.SECRET_KEY?.trim();
 	if (fromEnv) {
-		if (fromEnv.length < 32) throw new Error('SECRET_KEY must be at least 32 characters');
-		return `env:${fromEnv}`;
+		return fromEnv.length < 32 ? 'SECRET_KEY must be at least 32 characters' : null;
 	}
+	if (env.DATABASE_URL?.trim()) {
+		return 'SECRET_KEY is not set: with DATABASE_URL every instance must share one secret key to read the saved single sign-on client secrets. Set SECRET_KEY to the same random value of at least 32 characters on every instance, e.g. SECRET_KEY=$(openssl rand -hex 32)';
+	}
+	return null;
+}
+
+function loadKeyMaterial(env: NodeJS.ProcessEnv): string {
+	const problem = secretKeyProblem(env);
+	if (problem) throw new Error(problem);
+	const fromEnv = env.SECRET_KEY?.trim();
+	if (fromEnv) return `env:${fromEnv}`;
 	const file = secretKeyFile(env);
 	try {
 		return `file:${readFileSync(file, 'utf8').trim()}`;

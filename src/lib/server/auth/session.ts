@@ -11,6 +11,16 @@ export const SESSION_TTL_MS = 30 * DAY_MS;
 // Refresh the expiry at most this often, so every request does not write.
 const TOUCH_EVERY_MS = 60 * 60 * 1000;
 
+/**
+ * How a session was made: with a password, or through an enterprise's IdP (single sign-on), which
+ * vouches for that enterprise only.
+ */
+export type SessionOrigin =
+	{ method: 'password'; ssoEnterpriseID: null } | { method: 'sso'; ssoEnterpriseID: string };
+
+/** The origin of a password session (the default). */
+export const PASSWORD_SESSION: SessionOrigin = { method: 'password', ssoEnterpriseID: null };
+
 /** The signed-in user a session belongs to. */
 export interface SessionUser {
 	id: string;
@@ -27,7 +37,8 @@ export async function createSession(
 	{ db }: Db,
 	userID: string,
 	meta: { ip?: string | null; userAgent?: string | null } = {},
-	now = Date.now()
+	now = Date.now(),
+	origin: SessionOrigin = PASSWORD_SESSION
 ): Promise<{ secret: string; expiresAt: number }> {
 	const secret = randomBytes(32).toString('base64url');
 	const expiresAt = now + SESSION_TTL_MS;
@@ -40,7 +51,9 @@ export async function createSession(
 			expires_at: expiresAt,
 			last_seen_at: now,
 			ip: meta.ip ?? null,
-			user_agent: meta.userAgent?.slice(0, 300) ?? null
+			user_agent: meta.userAgent?.slice(0, 300) ?? null,
+			method: origin.method,
+			sso_enterprise_id: origin.ssoEnterpriseID
 		})
 		.execute();
 	return { secret, expiresAt };
@@ -52,7 +65,7 @@ export async function resolveSession(
 	secret: string,
 	now = Date.now(),
 	{ slide = true }: { slide?: boolean } = {}
-): Promise<{ user: SessionUser; expiresAt: number } | null> {
+): Promise<{ user: SessionUser; expiresAt: number; origin: SessionOrigin } | null> {
 	if (!/^[A-Za-z0-9_-]{20,100}$/.test(secret)) return null;
 	const id = idOf(secret);
 	const row = await db
@@ -63,7 +76,9 @@ export async function resolveSession(
 			'users.email',
 			'users.name',
 			'sessions.expires_at',
-			'sessions.last_seen_at'
+			'sessions.last_seen_at',
+			'sessions.method',
+			'sessions.sso_enterprise_id'
 		])
 		.where('sessions.id', '=', id)
 		.executeTakeFirst();
@@ -81,7 +96,13 @@ export async function resolveSession(
 			.where('id', '=', id)
 			.execute();
 	}
-	return { user: { id: row.id, email: row.email, name: row.name }, expiresAt };
+	// A session of unknown origin, or an SSO one without its enterprise, counts as SSO for no
+	// enterprise: it reaches nothing rather than everything.
+	const origin: SessionOrigin =
+		row.method === 'password'
+			? PASSWORD_SESSION
+			: { method: 'sso', ssoEnterpriseID: row.sso_enterprise_id ?? '' };
+	return { user: { id: row.id, email: row.email, name: row.name }, expiresAt, origin };
 }
 
 /** Ends one session. */

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import type { Db } from '../db';
@@ -6,9 +7,11 @@ import { emailDomain, isWithin } from '../../domain/domains';
 import { normalizeEmail } from '../../domain/email';
 import { canUseConsole, type AccountRole } from '../../domain/roles';
 import { log } from '../log';
+import { recordSignIn } from '../activity.service';
 import { countAddressAttempt, releaseAddressAttempt } from './login';
 import { createSession } from './session';
 import { open, seal } from './secret-box';
+import { issuerFetch, loopbackIssuerAllowed, refusalIn, refusedAddress } from './issuer-fetch';
 
 /** How long a browser has to come back from the IdP. */
 const LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -36,13 +39,18 @@ export class SsoError extends Error {
 			| 'NOT_CONFIGURED'
 			| 'NO_REALM'
 			| 'PROVIDER_UNREACHABLE'
+			| 'PROVIDER_INCOMPLETE'
 			| 'RATE_LIMITED'
 			| 'EXPIRED'
 			| 'REJECTED'
 			| 'EMAIL_NOT_ALLOWED'
-			| 'NO_ACCOUNT',
+			| 'IDENTITY_MISMATCH'
+			| 'NO_ACCOUNT'
+			| 'CHOOSE_ENTERPRISE',
 		message: string,
-		readonly retryAfterSeconds = 0
+		readonly retryAfterSeconds = 0,
+		/** With CHOOSE_ENTERPRISE: the enterprises the email could sign in to. */
+		readonly choices: { id: string; name: string }[] = []
 	) {
 		super(message);
 	}
@@ -52,16 +60,15 @@ function hash(secret: string): string {
 	return createHash('sha256').update(secret).digest('hex');
 }
 
-function isLoopback(host: string): boolean {
-	return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /**
- * An issuer URL as stored: https, or http on a loopback address only (an IdP on the same machine,
- * as in the tests); no credentials, query or fragment. Returns a message when it is not acceptable.
+ * An issuer URL as stored: https, or http on a loopback address when SSO_ALLOW_LOOPBACK_ISSUER=true
+ * (an IdP on the same machine, as in the tests); no credentials, query or fragment; not an address
+ * on a private, loopback or link-local network (names are checked again when resolved, on every
+ * request to the IdP). Returns a message when it is not acceptable.
  */
 export function checkIssuer(
-	input: string
+	input: string,
+	env: NodeJS.ProcessEnv = process.env
 ): { ok: true; issuer: string } | { ok: false; message: string } {
 	let url: URL;
 	try {
@@ -72,11 +79,21 @@ export function checkIssuer(
 			message: 'Enter the issuer as a full URL, for example https://login.example.com'
 		};
 	}
-	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+	const allowLoopback = loopbackIssuerAllowed(env);
+	const host = url.hostname.replace(/^\[|\]$/g, '');
+	const isLoopback = host === 'localhost' || refusedAddress(host, false) === 'loopback';
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback && allowLoopback)) {
 		return { ok: false, message: 'The issuer URL must start with https://' };
 	}
 	if (url.username || url.password || url.search || url.hash) {
 		return { ok: false, message: 'The issuer URL has no user name, query or fragment' };
+	}
+	if ((isLoopback && !allowLoopback) || (isIP(host) && refusedAddress(host, allowLoopback))) {
+		return {
+			ok: false,
+			message:
+				"The issuer URL must be the identity provider's public address, not one on a private, loopback or link-local network"
+		};
 	}
 	return { ok: true, issuer: url.href.replace(/\/$/, '') };
 }
@@ -129,6 +146,18 @@ export async function saveSsoSettings(
 		);
 	}
 	const changedSecret = input.clientSecret !== '';
+	// The stored secret goes only to the issuer and client it was entered for: moving either needs it
+	// entered again (otherwise it would be sent to the new issuer).
+	if (
+		before.configured &&
+		!changedSecret &&
+		(before.issuer !== issuer.issuer || before.clientID !== input.clientID)
+	) {
+		throw new SsoError(
+			'NOT_CONFIGURED',
+			'Enter the client secret again: a new issuer URL or client ID needs its secret, and the saved one is only sent to the identity provider it was entered for.'
+		);
+	}
 	await database.db.transaction().execute(async (trx) => {
 		const values = {
 			issuer: issuer.issuer,
@@ -249,18 +278,29 @@ async function configOf(
 async function discover(config: { issuer: string; clientID: string; clientSecret: string }) {
 	const execute = [oidc.enableNonRepudiationChecks];
 	if (new URL(config.issuer).protocol === 'http:') execute.push(oidc.allowInsecureRequests);
+	let found: oidc.Configuration;
 	try {
-		return await oidc.discovery(
+		found = await oidc.discovery(
 			new URL(config.issuer),
 			config.clientID,
 			config.clientSecret,
 			undefined,
 			{
 				execute,
-				timeout: 10
+				timeout: 10,
+				// Every request to the IdP (discovery, keys, token) reaches public addresses only.
+				[oidc.customFetch]: issuerFetch()
 			}
 		);
 	} catch (err) {
+		const refused = refusalIn(err);
+		if (refused) {
+			log('warn', 'OpenID discovery refused: private address', {
+				issuer: config.issuer,
+				address: refused.address
+			});
+			throw new SsoError('PROVIDER_UNREACHABLE', refused.message);
+		}
 		log('warn', 'OpenID discovery failed', {
 			issuer: config.issuer,
 			err: err instanceof Error ? err.message : String(err)
@@ -270,6 +310,37 @@ async function discover(config: { issuer: string; clientID: string; clientSecret
 			`Could not read the identity provider's configuration at ${config.issuer}/.well-known/openid-configuration. Check the issuer URL.`
 		);
 	}
+	const missing = missingMetadata(found.serverMetadata());
+	if (missing.length > 0) {
+		log('warn', 'OpenID configuration incomplete', { issuer: config.issuer, missing });
+		throw new SsoError(
+			'PROVIDER_INCOMPLETE',
+			`The identity provider's configuration at ${config.issuer} is incomplete: it does not give ${missing.map((m) => REQUIRED_METADATA[m]).join(', ')}. Check the issuer URL, or the application's settings at the identity provider.`
+		);
+	}
+	return found;
+}
+
+/** What a sign-in needs from the IdP's configuration, in plain words. */
+const REQUIRED_METADATA = {
+	authorization_endpoint: 'the address of its sign-in page (authorization endpoint)',
+	token_endpoint: 'the address where sign-ins are completed (token endpoint)',
+	jwks_uri: 'the address of its signing keys (JWKS)'
+} as const;
+
+/** The required fields an IdP's configuration lacks (or gives as something other than an https or http URL). */
+function missingMetadata(
+	meta: Partial<Record<keyof typeof REQUIRED_METADATA, unknown>>
+): (keyof typeof REQUIRED_METADATA)[] {
+	return (Object.keys(REQUIRED_METADATA) as (keyof typeof REQUIRED_METADATA)[]).filter((field) => {
+		const value = meta[field];
+		if (typeof value !== 'string') return true;
+		try {
+			return !['https:', 'http:'].includes(new URL(value).protocol);
+		} catch {
+			return true;
+		}
+	});
 }
 
 /** Checks the stored settings against the IdP (discovery, code flow with PKCE); records when it passed. */
@@ -305,21 +376,32 @@ export async function testSsoSettings(
 }
 
 /**
- * Home realm discovery (R13): the enterprise whose verified domain covers the email's domain and
- * that has SSO set up; the most specific domain wins.
+ * Home realm discovery (R13): the enterprises whose verified domain covers the email's domain (a
+ * verified root covers its subdomains) and that have SSO set up, by name.
  */
-export async function realmOf({ db }: Db, email: string): Promise<string | null> {
+export async function realmsOf({ db }: Db, email: string): Promise<{ id: string; name: string }[]> {
 	const host = emailDomain(normalizeEmail(email));
 	const rows = await db
 		.selectFrom('domains')
 		.innerJoin('sso_configs', 'sso_configs.enterprise_id', 'domains.enterprise_id')
-		.select(['domains.enterprise_id', 'domains.domain'])
+		.innerJoin('enterprises', 'enterprises.id', 'domains.enterprise_id')
+		.select(['enterprises.id', 'enterprises.name', 'domains.domain'])
 		.where('domains.verified_at', 'is not', null)
 		.execute();
-	const matches = rows
-		.filter((r) => isWithin(host, r.domain))
-		.sort((a, b) => b.domain.length - a.domain.length);
-	return matches[0]?.enterprise_id ?? null;
+	const found = new Map<string, { id: string; name: string }>();
+	for (const r of rows) if (isWithin(host, r.domain)) found.set(r.id, { id: r.id, name: r.name });
+	return [...found.values()].sort(
+		(a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)
+	);
+}
+
+/**
+ * The one enterprise an email's domain leads to for SSO, or null when it leads to none, or to more
+ * than one (then the person chooses: see `startSso`).
+ */
+export async function realmOf(database: Db, email: string): Promise<string | null> {
+	const realms = await realmsOf(database, email);
+	return realms.length === 1 ? realms[0]!.id : null;
 }
 
 /**
@@ -329,20 +411,38 @@ export async function realmOf({ db }: Db, email: string): Promise<string | null>
  */
 export async function startSso(
 	database: Db,
-	input: { email: string; next: string; redirectURI: string; ip: string | null },
+	input: {
+		email: string;
+		next: string;
+		redirectURI: string;
+		ip: string | null;
+		/** The enterprise the person chose, when the email's domain leads to several. */
+		enterpriseID?: string;
+	},
 	now = Date.now()
 ): Promise<{ url: string; cookie: string }> {
 	const limited = await countAddressAttempt(database, input.ip, now);
 	if (!limited.allowed) {
 		throw new SsoError('RATE_LIMITED', '', limited.retryAfterSeconds);
 	}
-	const enterpriseID = await realmOf(database, input.email);
-	if (!enterpriseID) {
+	const realms = await realmsOf(database, input.email);
+	if (realms.length === 0) {
 		throw new SsoError(
 			'NO_REALM',
 			'Single sign-on is not set up for that email address. Sign in with your password, or ask your owner.'
 		);
 	}
+	// Several enterprises use SSO for this domain: the person chooses; none is picked for them.
+	const chosen = realms.length === 1 ? realms[0] : realms.find((r) => r.id === input.enterpriseID);
+	if (!chosen) {
+		throw new SsoError(
+			'CHOOSE_ENTERPRISE',
+			`More than one enterprise uses single sign-on for ${emailDomain(normalizeEmail(input.email))}. Choose the one you are signing in to.`,
+			0,
+			realms
+		);
+	}
+	const enterpriseID = chosen.id;
 	const config = await configOf(database, enterpriseID);
 	if (!config)
 		throw new SsoError('NO_REALM', 'Single sign-on is not set up for that email address.');
@@ -351,6 +451,28 @@ export async function startSso(
 	const nonce = oidc.randomNonce();
 	const verifier = oidc.randomPKCECodeVerifier();
 	const cookie = randomBytes(32).toString('base64url');
+	let url: URL;
+	try {
+		url = oidc.buildAuthorizationUrl(found, {
+			redirect_uri: input.redirectURI,
+			scope: 'openid email profile',
+			response_type: 'code',
+			state,
+			nonce,
+			code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+			code_challenge_method: 'S256',
+			login_hint: normalizeEmail(input.email)
+		});
+	} catch (err) {
+		log('warn', 'SSO sign-in could not start', {
+			enterpriseID,
+			err: err instanceof Error ? err.message : String(err)
+		});
+		throw new SsoError(
+			'PROVIDER_INCOMPLETE',
+			"Single sign-on could not start: the identity provider's configuration is not usable. Ask your owner to test the single sign-on settings."
+		);
+	}
 	await database.db.deleteFrom('sso_logins').where('expires_at', '<=', now).execute();
 	await database.db
 		.insertInto('sso_logins')
@@ -365,16 +487,6 @@ export async function startSso(
 			expires_at: now + LOGIN_TTL_MS
 		})
 		.execute();
-	const url = oidc.buildAuthorizationUrl(found, {
-		redirect_uri: input.redirectURI,
-		scope: 'openid email profile',
-		response_type: 'code',
-		state,
-		nonce,
-		code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-		code_challenge_method: 'S256',
-		login_hint: normalizeEmail(input.email)
-	});
 	return { url: url.href, cookie };
 }
 
@@ -441,6 +553,38 @@ export async function finishSso(
 		throw new SsoError('REJECTED', REJECTED);
 	}
 	if (!claims) throw new SsoError('REJECTED', REJECTED);
+	const session = await signInVouched(
+		database,
+		{
+			enterpriseID: pending.enterprise_id,
+			issuer: config.issuer,
+			claims,
+			ip: input.ip,
+			userAgent: input.userAgent
+		},
+		now
+	);
+	return { ...session, next: pending.next };
+}
+
+/**
+ * Signs in the admin an IdP vouched for, once its ID token is verified: the IdP's email must be
+ * verified and on one of the enterprise's verified domains (R13), and belong to an admin of that
+ * enterprise; the IdP subject is then linked to the account. The session reaches that enterprise
+ * only.
+ */
+export async function signInVouched(
+	database: Db,
+	input: {
+		enterpriseID: string;
+		issuer: string;
+		claims: { sub: string; email?: unknown; email_verified?: unknown };
+		ip: string | null;
+		userAgent: string | null;
+	},
+	now = Date.now()
+): Promise<{ secret: string; expiresAt: number; userID: string }> {
+	const { claims, enterpriseID } = input;
 	const email = typeof claims.email === 'string' ? normalizeEmail(claims.email) : null;
 	if (!email || claims.email_verified !== true) {
 		throw new SsoError(
@@ -451,7 +595,7 @@ export async function finishSso(
 	const domains = await database.db
 		.selectFrom('domains')
 		.select('domain')
-		.where('enterprise_id', '=', pending.enterprise_id)
+		.where('enterprise_id', '=', enterpriseID)
 		.where('verified_at', 'is not', null)
 		.execute();
 	if (!domains.some((d) => isWithin(emailDomain(email), d.domain))) {
@@ -460,30 +604,28 @@ export async function finishSso(
 			`${email} is not on one of this enterprise's verified domains, so you were not signed in.`
 		);
 	}
-	const userID = await linkedAccount(
-		database,
-		pending.enterprise_id,
-		config.issuer,
-		claims.sub,
-		email,
-		now
-	);
-	await database.db
-		.updateTable('users')
-		.set({ last_login_at: now })
-		.where('id', '=', userID)
-		.execute();
+	const userID = await linkedAccount(database, enterpriseID, input.issuer, claims.sub, email, now);
+	// R19: the last login is Last Active for users without tracked activity; consoles receive it,
+	// as after a password sign-in.
+	await recordSignIn(database, userID, now);
 	await releaseAddressAttempt(database, input.ip);
+	// The IdP vouches for this enterprise only: the session reaches it and no other.
 	const session = await createSession(
 		database,
 		userID,
 		{ ip: input.ip, userAgent: input.userAgent },
-		now
+		now,
+		{ method: 'sso', ssoEnterpriseID: enterpriseID }
 	);
-	return { ...session, next: pending.next, userID };
+	return { ...session, userID };
 }
 
-/** The admin an IdP subject is linked to, linking it by email on the first SSO sign-in. */
+/**
+ * The admin an IdP subject is linked to, linking it by email on the first SSO sign-in. A link keeps
+ * matching its account's email: a linked subject whose verified email is now another's is refused
+ * (the IdP reassigned or renamed it), and an account has one identity per enterprise and issuer (a
+ * second subject claiming its email is refused; the database holds that too).
+ */
 async function linkedAccount(
 	{ db }: Db,
 	enterpriseID: string,
@@ -494,13 +636,24 @@ async function linkedAccount(
 ): Promise<string> {
 	const linked = await db
 		.selectFrom('sso_identities')
-		.select('user_id')
-		.where('enterprise_id', '=', enterpriseID)
-		.where('issuer', '=', issuer)
-		.where('subject', '=', subject)
+		.innerJoin('users', 'users.id', 'sso_identities.user_id')
+		.select(['users.id', 'users.email'])
+		.where('sso_identities.enterprise_id', '=', enterpriseID)
+		.where('sso_identities.issuer', '=', issuer)
+		.where('sso_identities.subject', '=', subject)
 		.executeTakeFirst();
+	if (linked && normalizeEmail(linked.email) !== email) {
+		log('warn', 'SSO sign-in refused: the linked account has another email', {
+			enterpriseID,
+			issuer
+		});
+		throw new SsoError(
+			'IDENTITY_MISMATCH',
+			`Your identity provider signed you in as ${email}, but that identity belongs to another Roster account, so you were not signed in. Ask your owner.`
+		);
+	}
 	const user = linked
-		? { id: linked.user_id }
+		? { id: linked.id }
 		: await db
 				.selectFrom('users')
 				.select('id')
@@ -526,14 +679,33 @@ async function linkedAccount(
 			.values({ enterprise_id: enterpriseID, issuer, subject, user_id: user.id, created_at: now })
 			.onConflict((oc) => oc.doNothing())
 			.execute();
+		// Linked to this subject now, or already to another one (then refused).
+		const own = await db
+			.selectFrom('sso_identities')
+			.select('subject')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('issuer', '=', issuer)
+			.where('user_id', '=', user.id)
+			.executeTakeFirst();
+		if (own?.subject !== subject) {
+			log('warn', 'SSO sign-in refused: the account is linked to another identity', {
+				enterpriseID,
+				issuer
+			});
+			throw new SsoError(
+				'IDENTITY_MISMATCH',
+				`${email} is already linked to another identity at your identity provider, so you were not signed in. Ask your owner.`
+			);
+		}
 	}
 	return user.id;
 }
 
 /**
- * Whether password sign-in is closed to an admin because an enterprise they hold a console role in
- * requires SSO. The owner keeps the password as a way back in (lock-out recovery): `fallbackIn`
- * lists the enterprises where that happens, to audit it.
+ * Whether password sign-in is closed to an admin: it is when every enterprise they hold a console
+ * role in requires SSO (the policy is per enterprise: a password session then acts only where SSO is
+ * not required, checked on every request). The owner keeps the password as a way back in (lock-out
+ * recovery): `fallbackIn` lists the enterprises where that happens, to audit it.
  */
 export async function passwordPolicy(
 	{ db }: Db,
@@ -541,15 +713,16 @@ export async function passwordPolicy(
 ): Promise<{ blocked: boolean; fallbackIn: string[] }> {
 	const rows = await db
 		.selectFrom('account_roles')
-		.innerJoin('sso_configs', 'sso_configs.enterprise_id', 'account_roles.enterprise_id')
-		.select(['account_roles.enterprise_id', 'account_roles.role'])
+		.leftJoin('sso_configs', 'sso_configs.enterprise_id', 'account_roles.enterprise_id')
+		.select(['account_roles.enterprise_id', 'account_roles.role', 'sso_configs.required'])
 		.where('account_roles.user_id', '=', userID)
-		.where('sso_configs.required', '=', 1)
 		.execute();
 	const console = rows.filter((r) => canUseConsole(r.role));
+	const required = console.filter((r) => r.required === 1);
+	const open = console.filter((r) => r.required !== 1 || r.role === 'owner');
 	return {
-		blocked: console.some((r) => r.role !== 'owner'),
-		fallbackIn: console.filter((r) => r.role === 'owner').map((r) => r.enterprise_id)
+		blocked: required.length > 0 && open.length === 0,
+		fallbackIn: required.filter((r) => r.role === 'owner').map((r) => r.enterprise_id)
 	};
 }
 

@@ -746,6 +746,35 @@ function activityIndexes(dialect: Dialect): Migration {
 	};
 }
 
+/**
+ * Fixes to single sign-on: a session records how it was made (`method`: password or sso) and, for
+ * SSO, the enterprise whose IdP vouched for it (it reaches that enterprise only); an account has
+ * at most one IdP identity per enterprise and issuer (duplicates from before keep the oldest).
+ */
+const ssoFixes: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema
+			.alterTable('sessions')
+			.addColumn('method', 'text', (c) => c.notNull().defaultTo('password'))
+			.execute();
+		await db.schema.alterTable('sessions').addColumn('sso_enterprise_id', 'text').execute();
+		await sql`delete from sso_identities where exists (
+			select 1 from sso_identities o
+			where o.enterprise_id = sso_identities.enterprise_id
+				and o.issuer = sso_identities.issuer
+				and o.user_id = sso_identities.user_id
+				and (o.created_at < sso_identities.created_at
+					or (o.created_at = sso_identities.created_at and o.subject < sso_identities.subject))
+		)`.execute(db);
+		await db.schema
+			.createIndex('sso_identities_one_per_account')
+			.on('sso_identities')
+			.columns(['enterprise_id', 'issuer', 'user_id'])
+			.unique()
+			.execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -761,6 +790,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0010_sso': sso,
 		'0011_mail': mail,
 		'0012_mail_fixes': mailFixes,
+		'0013_sso_fixes': ssoFixes,
 		'0014_activity_indexes': activityIndexes(dialect)
 	};
 }

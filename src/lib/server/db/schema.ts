@@ -263,6 +263,10 @@ export interface SessionTable {
 	last_seen_at: number;
 	ip: string | null;
 	user_agent: string | null;
+	/** How the session was made: a password, or single sign-on. */
+	method: Generated<'password' | 'sso'>;
+	/** For an SSO session, the enterprise whose IdP vouched for it: the only one it reaches. */
+	sso_enterprise_id: string | null;
 }
 
 /** An enterprise's OpenID Connect settings; the client secret is encrypted (see auth/secret-box). */

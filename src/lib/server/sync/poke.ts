@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { POKE_CHANNEL, type Db } from '../db';
 import { log } from '../log';
 import { resolveSession } from '../auth/session';
+import { sessionRefusal } from '../auth/reach';
 import { membershipIn } from '../enterprises.service';
 import { canAccess, canUseConsole } from '../../domain/roles';
 
@@ -81,7 +82,9 @@ export async function streamAllowed(
 		const session = await resolveSession(database, secret, Date.now(), { slide: false });
 		if (!session) return false;
 		const membership = await membershipIn(database, session.user.id, { id: enterpriseID });
-		return canUseConsole(membership?.role) && canAccess(membership?.role, 'settings');
+		if (!membership || !canUseConsole(membership.role)) return false;
+		if (await sessionRefusal(database, session.origin, membership)) return false;
+		return canAccess(membership.role, 'settings');
 	} catch {
 		return false;
 	}

@@ -21,5 +21,12 @@ export const load: LayoutLoad = async ({ fetch, params, url }) => {
 	const enterprises = profile.enterprises.filter((e) => canUseConsole(e.role));
 	const enterprise = enterprises.find((e) => e.slug === params.slug);
 	if (!enterprise) error(403, 'you do not have access to this enterprise');
+	// The account is an admin there, but this session may not act there: sign in to it first.
+	if (enterprise.signInRequired) {
+		error(401, {
+			message: enterprise.signInRequired,
+			signIn: url.pathname + url.search
+		});
+	}
 	return { user: profile.user, enterprise, enterprises, offline: profile.offline };
 };

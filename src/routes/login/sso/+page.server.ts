@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { rateLimitedMessage } from '$lib/server/auth/login';
 import { safeNext } from '$lib/server/auth/next';
+import { mayGoOnTo } from '$lib/server/auth/reach';
 import { CALLBACK_PATH, SSO_COOKIE, SsoError, startSso } from '$lib/server/auth/sso.service';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
@@ -14,8 +15,12 @@ const emailSchema = z
 	.max(320)
 	.pipe(z.email('Enter your work email, like name@company.com.'));
 
-export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.user) redirect(303, safeNext(url.searchParams.get('next'), url.origin));
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const next = safeNext(url.searchParams.get('next'), url.origin);
+	// Signed in already: on to `next`, unless this session may not act there (then sign in again).
+	if (locals.user && (await mayGoOnTo(getDb(), locals.user, locals.sessionOrigin, next))) {
+		redirect(303, next);
+	}
 	return {};
 };
 
@@ -42,12 +47,16 @@ export const actions: Actions = {
 				// The address the browser is using (ORIGIN when set, see scripts/serve.js): the IdP
 				// must have it registered, and the callback checks it came back to the same one.
 				redirectURI: `${url.origin}${CALLBACK_PATH}`,
-				ip: clientAddress(getClientAddress)
+				ip: clientAddress(getClientAddress),
+				enterpriseID: String(form.get('enterprise') ?? '') || undefined
 			});
 		} catch (err) {
 			if (!(err instanceof SsoError)) throw err;
 			if (err.code === 'RATE_LIMITED') {
 				return fail(429, { email, message: rateLimitedMessage(err.retryAfterSeconds) });
+			}
+			if (err.code === 'CHOOSE_ENTERPRISE') {
+				return fail(409, { email, message: err.message, choices: err.choices });
 			}
 			return fail(400, { email, message: err.message });
 		}
