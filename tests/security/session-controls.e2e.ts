@@ -125,3 +125,18 @@ test('the owner ends every session of a co-owner from Co-owners, and it is audit
 	expect(JSON.parse(entries[0]!.before).sessions).toBeGreaterThanOrEqual(2);
 	for (const b of [first, second, owner]) await b.context.close();
 });
+
+test('signing in again through the API ends the session it replaces, as the sign-in page does', async () => {
+	const api = await server.signIn(CO_OWNER.email, CO_OWNER.password);
+	const cookieOf = async () =>
+		(await api.storageState()).cookies.find((c) => c.name === 'roster_session')!.value;
+	const first = await cookieOf();
+	const again = await api.post('/api/auth/login', { data: CO_OWNER });
+	expect(again.status()).toBe(200);
+	const second = await cookieOf();
+	expect(second).not.toBe(first);
+	const statusWith = async (cookie: string) =>
+		(await server.api.get('/api/me', { headers: { cookie: `roster_session=${cookie}` } })).status();
+	expect(await statusWith(first)).toBe(401);
+	expect(await statusWith(second)).toBe(200);
+});

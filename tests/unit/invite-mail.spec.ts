@@ -492,7 +492,7 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 		).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
 	});
 
-	it('the accept page refuses password sign-in where an enterprise of the account requires SSO; an owner keeps the fallback', async () => {
+	it('accepting with a password is not a console sign-in: an admin whose enterprises require SSO accepts with their password, and no password fallback is audited', async () => {
 		const { run } = await console_();
 		const sso = await makeEmptyEnterprise(t.database);
 		await t.database.db
@@ -523,7 +523,14 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 			});
 			results.push(r.ok ? 'ok' : r.code);
 		}
-		expect(results).toEqual(['SSO_REQUIRED', 'ok']);
+		expect(results).toEqual(['ok', 'ok']);
+		const fallbacks = await t.database.db
+			.selectFrom('audit_log')
+			.select('action')
+			.where('enterprise_id', '=', sso.id)
+			.where('action', '=', 'ssoPasswordFallback')
+			.execute();
+		expect(fallbacks).toEqual([]);
 	});
 
 	it('two accepts of the same invite at the same moment: one joins, the other is told it was already accepted (no server error)', async () => {

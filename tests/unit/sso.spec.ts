@@ -33,8 +33,12 @@ import {
 	describeDevice,
 	endAdminSessions,
 	endOwnSession,
-	listSessions
+	listSessions,
+	type SessionScope
 } from '../../src/lib/server/auth/sessions.service';
+
+/** The scope of a password session: every session of the account. */
+const ALL_SESSIONS: SessionScope = { ssoEnterpriseID: null };
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import {
 	NOW,
@@ -191,6 +195,7 @@ describe('requests to an identity provider (SSRF)', () => {
 		expect(refusedAddress('127.0.0.1', true)).toBeNull();
 		expect(refusedAddress('::ffff:127.0.0.1', false)).toBe('loopback');
 		expect(refusedAddress('::1', false)).toBe('loopback');
+		expect(refusedAddress('::ffff:7f00:1', false)).toBe('loopback');
 		for (const ip of [
 			'10.1.2.3',
 			'172.31.0.1',
@@ -201,11 +206,19 @@ describe('requests to an identity provider (SSRF)', () => {
 			'fc00::1',
 			'::',
 			'::ffff:10.0.0.1',
-			'224.0.0.1'
+			'224.0.0.1',
+			// IPv6 forms that lead to an IPv4 address or are not global unicast
+			'::127.0.0.1',
+			'::ffff:a9fe:a9fe',
+			'2002:a9fe:a9fe::1',
+			'2001:0:4136:e378::1',
+			'64:ff9b:1::a9fe:a9fe',
+			'fec0::1',
+			'192.88.99.1'
 		]) {
 			expect(refusedAddress(ip, true), ip).toBe('private');
 		}
-		for (const ip of ['93.184.216.34', '2606:4700::1111', '8.8.8.8']) {
+		for (const ip of ['93.184.216.34', '2606:4700::1111', '2001:4860:4860::8888', '8.8.8.8']) {
 			expect(refusedAddress(ip, false), ip).toBeNull();
 		}
 	});
@@ -496,18 +509,49 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 		);
 		const there = await createSession(t.database, e.coOwner.id, { ip: '192.0.2.2' }, NOW + 1);
 		const owners = await createSession(t.database, e.owner.id, {}, NOW);
-		const list = await listSessions(t.database, e.coOwner.id, here.secret, NOW + 2);
+		const list = await listSessions(t.database, e.coOwner.id, here.secret, ALL_SESSIONS, NOW + 2);
 		expect(list.map((s) => [s.device, s.ip, s.current])).toEqual([
 			['Unknown device', '192.0.2.2', false],
 			['Chrome on Linux', '192.0.2.1', true]
 		]);
 		expect(JSON.stringify(list)).not.toContain(here.secret);
-		const ownersID = (await listSessions(t.database, e.owner.id, owners.secret, NOW))[0]!.id;
+		const ownersID = (
+			await listSessions(t.database, e.owner.id, owners.secret, ALL_SESSIONS, NOW)
+		)[0]!.id;
 		expect(await endOwnSession(t.database, e.coOwner.id, ownersID)).toBe(false);
 		expect(await resolveSession(t.database, owners.secret, NOW)).not.toBeNull();
 		expect(await endOwnSession(t.database, e.coOwner.id, list[0]!.id)).toBe(true);
 		expect(await resolveSession(t.database, there.secret, NOW)).toBeNull();
 		expect(await resolveSession(t.database, here.secret, NOW)).not.toBeNull();
+	});
+
+	it('R25: a session made through an enterprise’s IdP lists and ends only the sessions made through that IdP, not the account’s password sessions or another enterprise’s', async () => {
+		const e = await enterprise();
+		const other = await enterprise();
+		const viaE = await createSession(t.database, e.coOwner.id, { ip: '192.0.2.1' }, NOW, {
+			method: 'sso',
+			ssoEnterpriseID: e.id
+		});
+		const viaOther = await createSession(t.database, e.coOwner.id, { ip: '192.0.2.2' }, NOW, {
+			method: 'sso',
+			ssoEnterpriseID: other.id
+		});
+		const password = await createSession(t.database, e.coOwner.id, { ip: '192.0.2.3' }, NOW);
+		const scoped: SessionScope = { ssoEnterpriseID: e.id };
+		const seen = await listSessions(t.database, e.coOwner.id, viaE.secret, scoped, NOW + 1);
+		expect(seen.map((s) => [s.ip, s.current])).toEqual([['192.0.2.1', true]]);
+		const all = await listSessions(t.database, e.coOwner.id, password.secret, ALL_SESSIONS, NOW);
+		expect(all.map((s) => s.ip).sort()).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+		const idOf = (ip: string) => all.find((s) => s.ip === ip)!.id;
+		expect(await endOwnSession(t.database, e.coOwner.id, idOf('192.0.2.2'), scoped)).toBe(false);
+		expect(await endOwnSession(t.database, e.coOwner.id, idOf('192.0.2.3'), scoped)).toBe(false);
+		expect(await resolveSession(t.database, viaOther.secret, NOW)).not.toBeNull();
+		expect(await resolveSession(t.database, password.secret, NOW)).not.toBeNull();
+		// A password session still ends any session of the account.
+		expect(await endOwnSession(t.database, e.coOwner.id, idOf('192.0.2.2'), ALL_SESSIONS)).toBe(
+			true
+		);
+		expect(await resolveSession(t.database, viaOther.secret, NOW)).toBeNull();
 	});
 
 	it('the owner ends every session of an admin of their enterprise, audited; not of someone outside it', async () => {
@@ -904,7 +948,8 @@ describe.each(dialects)('single sign-on and sessions on %s', (dialect) => {
 				enterpriseID: e.id,
 				clientID: `sso-${tag()}`,
 				userID: e.owner.id,
-				cookie
+				cookie,
+				activity: 'delta'
 			});
 		const { cookie } = await pullAs(0);
 		const now = Date.now();

@@ -27,6 +27,7 @@ for (const [net, prefix] of [
 	['198.18.0.0', 15], // benchmarking
 	['198.51.100.0', 24], // documentation
 	['203.0.113.0', 24], // documentation
+	['192.88.99.0', 24], // 6to4 relay anycast
 	['224.0.0.0', 4], // multicast
 	['240.0.0.0', 4] // reserved, broadcast
 ] as const) {
@@ -35,6 +36,9 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
 	['::', 128], // unspecified
 	['64:ff9b::', 96], // IPv4/IPv6 translation
+	['64:ff9b:1::', 48], // IPv4/IPv6 translation, local use
+	['2001::', 32], // Teredo (tunnels to an IPv4 address)
+	['2002::', 16], // 6to4 (tunnels to an IPv4 address)
 	['100::', 64], // discard
 	['2001:db8::', 32], // documentation
 	['fc00::', 7], // unique local (private)
@@ -43,6 +47,10 @@ for (const [net, prefix] of [
 ] as const) {
 	special.addSubnet(net, prefix, 'ipv6');
 }
+// IPv6 outside global unicast (2000::/3) is special in one way or another (IPv4-compatible ::/96,
+// site-local fec0::/10, …): refused whole rather than listed.
+const globalUnicast = new BlockList();
+globalUnicast.addSubnet('2000::', 3, 'ipv6');
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
@@ -71,6 +79,7 @@ export function refusedAddress(
 	}
 	const type = family === 4 ? 'ipv4' : 'ipv6';
 	if (loopback.check(ip, type)) return allowLoopback ? null : 'loopback';
+	if (type === 'ipv6' && !globalUnicast.check(ip, type)) return 'private';
 	return special.check(ip, type) ? 'private' : null;
 }
 

@@ -84,12 +84,14 @@ export type PasswordCheck = { ok: true; userID: string } | Exclude<LoginResult, 
  * for an account that has one): rate-limited per (account, address) and per address, slowed down
  * per account (see above), timing-safe for unknown emails, and refused where an enterprise of the
  * account requires SSO (the owner keeps the password as the way back in; each such use is audited).
- * The limits are shared: tries on one page count on the other.
+ * The limits are shared: tries on one page count on the other. `purpose: 'accept'` (the invite
+ * accept page, which opens no console session and turns an invite into a license) skips the
+ * console's SSO policy and its audit.
  */
 export async function checkPassword(
 	database: Db,
 	input: { email: string; password: string },
-	meta: { ip: string | null },
+	meta: { ip: string | null; purpose?: 'console' | 'accept' },
 	now = Date.now()
 ): Promise<PasswordCheck> {
 	const email = normalizeEmail(input.email);
@@ -130,13 +132,14 @@ export async function checkPassword(
 	if (!user || !valid) return { ok: false, code: 'INVALID_CREDENTIALS' };
 	// Checked only once the password is right, so it tells a guesser nothing. The owner keeps the
 	// password as the way back in when the IdP fails; each such sign-in is audited.
-	const policy = await passwordPolicy(database, user.id);
-	if (policy.blocked) return { ok: false, code: 'SSO_REQUIRED' };
+	const console = meta.purpose !== 'accept';
+	const policy = console ? await passwordPolicy(database, user.id) : null;
+	if (policy?.blocked) return { ok: false, code: 'SSO_REQUIRED' };
 	await clear(database, keys.pair);
 	await release(database, keys.address);
 	await release(database, keys.account);
 	await mark(database, keys.known, now + KNOWN_ADDRESS_MS);
-	await auditPasswordFallback(database, user.id, policy.fallbackIn, now);
+	if (policy) await auditPasswordFallback(database, user.id, policy.fallbackIn, now);
 	return { ok: true, userID: user.id };
 }
 

@@ -44,21 +44,32 @@ function idOf(secret: string): string {
 	return createHash('sha256').update(secret).digest('hex');
 }
 
+/**
+ * Which of an account's sessions a session may see and end: a password session, all of them; a
+ * session made through an enterprise's IdP, only those made through the same one (that IdP vouches
+ * for nothing of the account beyond its enterprise, R25).
+ */
+export type SessionScope = { ssoEnterpriseID: string | null };
+
 /** The admin's live sessions, most recently used first, the one making the request marked. */
 export async function listSessions(
 	{ db }: Db,
 	userID: string,
 	currentSecret: string | null,
+	scope: SessionScope = { ssoEnterpriseID: null },
 	now = Date.now()
 ): Promise<SessionInfo[]> {
 	const current = currentSecret ? idOf(currentSecret) : null;
-	const rows = await db
+	let query = db
 		.selectFrom('sessions')
 		.select(['id', 'user_agent', 'ip', 'created_at', 'last_seen_at'])
 		.where('user_id', '=', userID)
-		.where('expires_at', '>', now)
-		.orderBy('last_seen_at', 'desc')
-		.execute();
+		.where('expires_at', '>', now);
+	if (scope.ssoEnterpriseID !== null)
+		query = query
+			.where('method', '=', 'sso')
+			.where('sso_enterprise_id', '=', scope.ssoEnterpriseID);
+	const rows = await query.orderBy('last_seen_at', 'desc').execute();
 	return rows.map((r) => ({
 		id: r.id,
 		device: describeDevice(r.user_agent),
@@ -69,17 +80,19 @@ export async function listSessions(
 	}));
 }
 
-/** Ends one of the admin's own sessions; false when they have no such session. */
+/** Ends one of the admin's own sessions in scope; false when they have no such session. */
 export async function endOwnSession(
 	{ db }: Db,
 	userID: string,
-	sessionID: string
+	sessionID: string,
+	scope: SessionScope = { ssoEnterpriseID: null }
 ): Promise<boolean> {
-	const gone = await db
-		.deleteFrom('sessions')
-		.where('id', '=', sessionID)
-		.where('user_id', '=', userID)
-		.executeTakeFirst();
+	let query = db.deleteFrom('sessions').where('id', '=', sessionID).where('user_id', '=', userID);
+	if (scope.ssoEnterpriseID !== null)
+		query = query
+			.where('method', '=', 'sso')
+			.where('sso_enterprise_id', '=', scope.ssoEnterpriseID);
+	const gone = await query.executeTakeFirst();
 	endStreamsOfSession(sessionID);
 	return Number(gone.numDeletedRows) > 0;
 }

@@ -758,6 +758,11 @@ const ssoFixes: Migration = {
 			.addColumn('method', 'text', (c) => c.notNull().defaultTo('password'))
 			.execute();
 		await db.schema.alterTable('sessions').addColumn('sso_enterprise_id', 'text').execute();
+		// A session from before could have been made through an IdP, and would now count as a
+		// password session reaching every enterprise: accounts with an IdP identity sign in again.
+		await sql`delete from sessions where user_id in (select user_id from sso_identities)`.execute(
+			db
+		);
 		await sql`delete from sso_identities where exists (
 			select 1 from sso_identities o
 			where o.enterprise_id = sso_identities.enterprise_id

@@ -10,7 +10,7 @@ import { hasControlCharacter } from '../../domain/text';
 import { hashPassword } from '../auth/password';
 import { hit } from '../auth/rate-limit';
 import { newPasswordSchema } from '../auth/reset';
-import { checkPassword, rateLimitedMessage, SSO_REQUIRED_MESSAGE } from '../auth/login';
+import { checkPassword, rateLimitedMessage } from '../auth/login';
 import { isConstraintError } from '../sync/db-errors';
 import type { InviteDelivery } from '../db/schema';
 
@@ -110,7 +110,6 @@ export type AcceptResult =
 				| 'ALREADY_ACCEPTED'
 				| 'EMAIL_LINK_NEEDED'
 				| 'WRONG_PASSWORD'
-				| 'SSO_REQUIRED'
 				| 'INVALID_INPUT'
 				| 'RATE_LIMITED'
 				| 'NEEDS_TO_INCREASE_SEATS';
@@ -171,13 +170,13 @@ async function accept(
 		const checked = await checkPassword(
 			database,
 			{ email: found.email, password: input.password },
-			{ ip: input.ip ?? null },
+			// Accepting opens no console session, so the console's SSO policy does not apply here.
+			{ ip: input.ip ?? null, purpose: 'accept' },
 			now
 		);
 		if (!checked.ok) {
 			if (checked.code === 'RATE_LIMITED')
 				return refuse('RATE_LIMITED', rateLimitedMessage(checked.retryAfterSeconds));
-			if (checked.code === 'SSO_REQUIRED') return refuse('SSO_REQUIRED', SSO_REQUIRED_MESSAGE);
 			return refuse('WRONG_PASSWORD', 'The password is incorrect. Try again.');
 		}
 	} else {
