@@ -147,7 +147,7 @@ async function pushTo(api: APIRequestContext, clientID: string, mutations: unkno
 
 async function pullFrom(api: APIRequestContext, clientID: string, cookie = 0) {
 	const response = await api.get(
-		`/api/sync/pull?enterpriseID=${enterpriseID}&clientID=${clientID}&cookie=${cookie}`
+		`/api/sync/pull?enterpriseID=${enterpriseID}&clientID=${clientID}&cookie=${cookie}&activity=delta`
 	);
 	expect(response.status(), await response.text()).toBe(200);
 	return (await response.json()) as {
