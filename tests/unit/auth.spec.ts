@@ -321,6 +321,24 @@ describe.each(dialects)('sign-in on %s', (dialect) => {
 			expect(result.ok).toBe(true);
 		});
 
+		it('R2 attack: rotating through the addresses of one IPv6 /64 does not escape the per-address limit', async () => {
+			const prefix = `2001:db8:${tag().slice(0, 4)}:1`;
+			const codes: string[] = [];
+			// 31 accounts sprayed from 31 fresh addresses of one network: the 31st attempt is refused.
+			for (let i = 1; i <= 31; i++) {
+				const meta = { ip: `${prefix}:${i.toString(16)}::${i.toString(16)}`, userAgent: 'vitest' };
+				codes.push(codeOf(await attempt(`nobody.${tag()}@acme.test`, 'guess', meta)));
+			}
+			expect(codes.slice(0, 30).every((c) => c === 'INVALID_CREDENTIALS')).toBe(true);
+			expect(codes[30]).toBe('RATE_LIMITED');
+			// Another /64, and IPv4 addresses, count on their own.
+			expect(limitKeys('a@b.test', '2001:db8:0:2::1').address).not.toBe(
+				limitKeys('a@b.test', `${prefix}::1`).address
+			);
+			expect(limitKeys('a@b.test', '::ffff:198.51.100.7').address).toBe('login:ip:198.51.100.7');
+			expect(limitKeys('a@b.test', '2001:db8::1:2:3').address).toBe('login:ip:2001:db8:0:0::/64');
+		});
+
 		it('R2: failures from other addresses never lock the admin out: their own address signs in with the right password', async () => {
 			const user = await admin();
 			// Twenty failures (the account's ceiling) from four attacking addresses…

@@ -2,7 +2,16 @@ import { recordSignIn } from '../activity.service';
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { dummyHash, verifyPassword } from './password';
-import { clear, hit, isMarked, mark, passGate, release, type LimitResult } from './rate-limit';
+import {
+	addressKey,
+	clear,
+	hit,
+	isMarked,
+	mark,
+	passGate,
+	release,
+	type LimitResult
+} from './rate-limit';
 import { auditPasswordFallback, passwordPolicy } from './sso.service';
 import { createSession } from './session';
 import { sql } from 'kysely';
@@ -29,7 +38,7 @@ export function accountDelayMs(beyond: number): number {
 
 /** The rate-limit keys of one attempt (exported for the tests that plant earlier attempts). */
 export function limitKeys(email: string, address: string | null) {
-	const from = address ?? 'unknown';
+	const from = addressKey(address);
 	return {
 		address: `login:ip:${from}`,
 		pair: `login:pair:${from} ${email}`,

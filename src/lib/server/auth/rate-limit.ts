@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import type { Db } from '../db';
 
@@ -126,4 +127,30 @@ export async function release({ db }: Db, key: string): Promise<void> {
 /** Forgets the hits on `key` (after a successful sign-in). */
 export async function clear({ db }: Db, key: string): Promise<void> {
 	await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
+/**
+ * The part of a client address that limits count against: an IPv4 address whole, an IPv6 address
+ * by its /64 (one subscriber's network hands out the rest of it freely, so counting whole IPv6
+ * addresses would let one client rotate through millions of fresh limits).
+ */
+export function addressKey(ip: string | null | undefined): string {
+	if (!ip) return 'unknown';
+	const address = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+	if (isIP(address) !== 6) return address;
+	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+	if (mapped) return mapped[1]!;
+	const [head, tail] = address.split('::') as [string, string | undefined];
+	const front = head ? head.split(':') : [];
+	const back = tail ? tail.split(':') : [];
+	const groups =
+		tail === undefined
+			? front
+			: [
+					...front,
+					...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'),
+					...back
+				];
+	const prefix = groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16));
+	return `${prefix.join(':')}::/64`;
 }

@@ -5,7 +5,7 @@ import { normalizeEmail } from '../../domain/auth';
 import { hashToken } from './tokens';
 import { isLinkSecret } from '../invites/links';
 import { hashPassword } from './password';
-import { hit } from './rate-limit';
+import { addressKey, hit } from './rate-limit';
 import { revokeAllSessions } from './session';
 import { kickMail, queueResetMail } from '../mail/queue';
 
@@ -41,7 +41,7 @@ export async function requestPasswordReset(
 	const email = normalizeEmail(input.email);
 	const address = await hit(
 		database,
-		`reset:ip:${meta.ip ?? 'unknown'}`,
+		`reset:ip:${addressKey(meta.ip)}`,
 		ADDRESS_LIMIT,
 		ADDRESS_WINDOW_MS,
 		now
@@ -101,7 +101,7 @@ export async function completePasswordReset(
 ): Promise<ResetResult> {
 	const limit = await hit(
 		database,
-		`reset:submit:${meta.ip ?? 'unknown'}`,
+		`reset:submit:${addressKey(meta.ip)}`,
 		SUBMIT_LIMIT,
 		SUBMIT_WINDOW_MS,
 		now
