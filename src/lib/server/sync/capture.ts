@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { capturingDomains, emailDomain } from '../../domain/domains';
-import { seatUsage } from '../../domain/seats';
-import { enterpriseWrite, enterpriseWriteIn, type EnterpriseWrite } from './enterprise-write';
+import { seatCheck } from '../../domain/mutations/define';
+import { enterpriseWrite, enterpriseWriteIn } from './enterprise-write';
 import { poke } from './poke';
 
 /** The domain rows, of every enterprise, that an email's domain is on or under (R14, R15). */
@@ -34,11 +34,6 @@ interface DomainRow {
 	domain: string;
 	verifiedAt: number | null;
 	captureEnabled: boolean;
-}
-
-async function freeSeats({ store, now }: EnterpriseWrite) {
-	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
-	return seatUsage(purchased, counts.licensed, counts.pendingInvites);
 }
 
 const captureActor = { userID: null, kind: 'capture' as const, queued: false };
@@ -99,8 +94,8 @@ export async function signUp(
 				async (w) => {
 					const captured = capturingDomains(above.get(enterpriseID) ?? [], email);
 					if (captured.length > 0) {
-						const usage = await freeSeats(w);
-						if (usage.free < 1) {
+						const { usage, noSeat } = await seatCheck(w.store, 1, now);
+						if (noSeat) {
 							// R14: with no free seat the new sign-up is blocked.
 							throw new SignUpRefused(
 								'needsSeats',
@@ -147,9 +142,9 @@ export async function captureOnSignIn(
 			captureActor,
 			async (w) => {
 				if (await w.store.hasLicense(user.id)) return false;
-				const usage = await freeSeats(w);
+				const { usage, noSeat } = await seatCheck(w.store, 1, now);
 				const domain = captured[0]!.domain;
-				if (usage.free < 1) {
+				if (noSeat) {
 					await w.audit('captureWaitingForSeat', user.email, null, { domain, ...usage });
 					return false;
 				}
