@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './db';
 import { seatUsage, type SeatUsage } from '../domain/seats';
-import { ACTIVITY_TRACKING_START } from '../domain/activity';
+import { lastActiveSql } from './db/last-active';
 
 /** A licensed (managed) user as the Licenses page lists them (R4). */
 export interface LicensedUser {
@@ -48,9 +48,7 @@ export async function listLicensedUsers(
 	opts: { query?: string; offset?: number; limit?: number; sort?: LicenseSort } = {}
 ): Promise<{ total: number; users: LicensedUser[] }> {
 	// R19: activity before tracking began does not count; fall back to the last login.
-	const lastActive = sql<
-		number | null
-	>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`;
+	const lastActive = lastActiveSql();
 	let base = db
 		.selectFrom('licenses')
 		.innerJoin('users', 'users.id', 'licenses.user_id')

@@ -4,7 +4,7 @@ import type { MutationContext } from '../entities';
 import type { ConsoleArea } from '../roles';
 import { normalizeEmail } from '../email';
 import { reject, type MutationResult } from './result';
-import { seatUsage } from '../seats';
+import { seatUsage, type SeatUsage } from '../seats';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../text';
 import type { MutationStore } from './store';
 
@@ -47,21 +47,32 @@ export function define<S extends z.ZodMiniType>(def: MutatorDef<S>): MutatorDef<
 	return def;
 }
 
+/** What the R6 seat check found: the seat usage, and the rejection when too few seats are free. */
+export interface SeatCheck {
+	usage: SeatUsage;
+	/** null when the seats needed are free, else NEEDS_TO_INCREASE_SEATS saying how many are needed and free. */
+	noSeat: MutationResult | null;
+}
+
 /**
- * R6: null when `needed` seats are free at `now`, else the NEEDS_TO_INCREASE_SEATS rejection that
- * says how many seats are needed and free.
+ * R6, the one seat check (mutations, SCIM, accepting an invite, domain capture): `needed` new
+ * seats may be taken at `now` only when that many are free (licensed users and pending invites
+ * use seats, R4).
  */
 export async function seatCheck(
 	store: MutationStore,
 	needed: number,
 	now: number
-): Promise<MutationResult | null> {
+): Promise<SeatCheck> {
 	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
 	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
-	if (usage.free >= needed) return null;
-	return reject(
-		'NEEDS_TO_INCREASE_SEATS',
-		`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
-		{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
-	);
+	if (usage.free >= needed) return { usage, noSeat: null };
+	return {
+		usage,
+		noSeat: reject(
+			'NEEDS_TO_INCREASE_SEATS',
+			`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
+			{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
+		)
+	};
 }

@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { seatUsage } from '../seats';
 import {
 	isEffectivelyVerified,
 	normalizeDomain,
@@ -7,8 +6,7 @@ import {
 	type TxtLookup
 } from '../domains';
 import { OK, reject } from './result';
-import type { MutationStore } from './store';
-import { define, id } from './define';
+import { define, id, seatCheck } from './define';
 
 /** A domain name as typed: normalised, or refused with a message an admin can act on (R13). */
 export const domainName = z.pipe(
@@ -22,18 +20,6 @@ export const domainName = z.pipe(
 		return result.domain;
 	})
 );
-
-async function seatCheck(store: MutationStore, needed: number, now: number) {
-	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
-	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
-	if (usage.free >= needed) return null;
-	// R6: say how many seats are needed and how many are free.
-	return reject(
-		'NEEDS_TO_INCREASE_SEATS',
-		`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
-		{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
-	);
-}
 
 function verifiedRoots(domains: readonly DomainState[]): string[] {
 	return domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
@@ -174,7 +160,7 @@ export const domainMutators = {
 				);
 			}
 			// R15/R6: every selected account needs a seat, checked for all at once.
-			const noSeat = await seatCheck(store, wanted.length, ctx.now);
+			const { noSeat } = await seatCheck(store, wanted.length, ctx.now);
 			if (noSeat) return noSeat;
 			for (const userID of wanted) await store.addLicense(userID);
 			await store.audit(

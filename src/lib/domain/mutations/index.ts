@@ -97,7 +97,7 @@ export const mutators = {
 			if (await store.isTeamMember(teamID, userID)) return OK;
 			// R6: a user without a license takes a free seat; a licensed one joins freely.
 			if (!(await store.hasLicense(userID))) {
-				const noSeat = await seatCheck(store, 1, ctx.now);
+				const { noSeat } = await seatCheck(store, 1, ctx.now);
 				if (noSeat) return noSeat;
 				await store.addLicense(userID);
 			}
@@ -174,7 +174,7 @@ export const mutators = {
 				if (pending.id === args.inviteID) return OK;
 				return reject('ALREADY_EXISTS', `${args.email} already has a pending invite`);
 			}
-			const noSeat = await seatCheck(store, 1, ctx.now);
+			const { noSeat } = await seatCheck(store, 1, ctx.now);
 			if (noSeat) return noSeat;
 			const invite = {
 				id: args.inviteID,

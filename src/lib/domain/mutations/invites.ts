@@ -16,7 +16,7 @@ export const inviteMutators = {
 			if (!invite) return reject('NOT_FOUND', 'the invite was revoked or accepted meanwhile');
 			// R5: an expired invite freed its seat; sending it again takes one.
 			if (invite.expiresAt <= ctx.now) {
-				const noSeat = await seatCheck(store, 1, ctx.now);
+				const { noSeat } = await seatCheck(store, 1, ctx.now);
 				if (noSeat) return noSeat;
 			}
 			const resent = { ...invite, sentAt: ctx.now, expiresAt: inviteExpiresAt(ctx.now) };

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../db';
-import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { lastActiveSql } from '../db/last-active';
 import { isEffectivelyVerified, matchedDomain, outermostVerified } from '../../domain/domains';
 import { domainStates } from './sql';
 import { searchUnclaimed } from './unclaimed';
@@ -71,9 +70,7 @@ export async function listUnmanaged(
 	const effective = all.filter((d) => isEffectivelyVerified(d, verified));
 
 	const base = searchUnclaimed(database, enterpriseID, outer, opts.q);
-	const lastActive = sql<
-		number | null
-	>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`;
+	const lastActive = lastActiveSql();
 	let list = base
 		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
 		.select(['users.id', 'users.email', 'users.name', lastActive.as('lastActiveAt')]);

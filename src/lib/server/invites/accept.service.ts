@@ -247,8 +247,8 @@ async function accept(
 				// The invite's seat becomes the license: free it, then take one (R5, R6).
 				await w.store.deleteInvite(invite.id);
 				if (!(await w.store.hasLicense(userID))) {
-					const noSeat = await seatCheck(w.store, 1, now);
-					if (noSeat && !noSeat.ok) {
+					const { noSeat } = await seatCheck(w.store, 1, now);
+					if (noSeat) {
 						throw new Refused({
 							ok: false,
 							code: 'NEEDS_TO_INCREASE_SEATS',

@@ -3,7 +3,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { scimPatch, ScimError as PatchLibError } from 'scim-patch';
 import type { Database } from '../db/schema';
 import type { Dialect } from '../db/migrations';
-import { seatUsage } from '../../domain/seats';
+import { seatCheck } from '../../domain/mutations/define';
 import { emailDomain, isEffectivelyVerified } from '../../domain/domains';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
 import { ScimError, scimJson } from './errors';
@@ -479,9 +479,8 @@ function userInput(body: unknown, previous?: UserRow): UserInput {
 
 /** R6 through SCIM: no free seat → a 403 whose detail the IdP shows to its admin. */
 async function takeSeat(w: ScimWrite, userID: string, email: string): Promise<void> {
-	const [purchased, counts] = await Promise.all([w.store.seats(), w.store.seatCounts(w.now)]);
-	const usage = seatUsage(purchased, counts.licensed, counts.pendingInvites);
-	if (usage.free < 1) {
+	const { usage, noSeat } = await seatCheck(w.store, 1, w.now);
+	if (noSeat) {
 		throw new ScimError(
 			403,
 			`NEEDS_TO_INCREASE_SEATS: no free seat for ${email}: ${usage.used} of ${usage.purchased} used; 1 needed, ${usage.free} free. Increase the seat count in Roster, then retry.`

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../db';
-import type { Database } from '../db/schema';
 import { normalizeEmail } from '../../domain/auth';
 import { capturingDomains, emailDomain } from '../../domain/domains';
-import { seatUsage } from '../../domain/seats';
-import { SqlMutationStore } from './sql-store';
+import { seatCheck } from '../../domain/mutations/define';
+import { enterpriseWrite, enterpriseWriteIn } from './enterprise-write';
 import { poke } from './poke';
 
 /** The domain rows, of every enterprise, that an email's domain is on or under (R14, R15). */
@@ -35,31 +34,6 @@ interface DomainRow {
 	domain: string;
 	verifiedAt: number | null;
 	captureEnabled: boolean;
-}
-
-/** Takes the enterprise's write lock (PostgreSQL) and returns its version. */
-async function lock(trx: Transaction<Database>, database: Db, enterpriseID: string) {
-	const q = trx.selectFrom('enterprises').select('version').where('id', '=', enterpriseID);
-	const row = await (database.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
-	return Number(row.version);
-}
-
-/**
- * Advances an enterprise's version and stamps its domains with it, so every mirror pulls fresh
- * unclaimed counts (someone on its domains signed up or was licensed).
- */
-async function bump(trx: Transaction<Database>, enterpriseID: string, version: number) {
-	await trx.updateTable('enterprises').set({ version }).where('id', '=', enterpriseID).execute();
-	await trx
-		.updateTable('domains')
-		.set({ version })
-		.where('enterprise_id', '=', enterpriseID)
-		.execute();
-}
-
-async function freeSeats(store: SqlMutationStore, now: number) {
-	const [purchased, counts] = await Promise.all([store.seats(), store.seatCounts(now)]);
-	return seatUsage(purchased, counts.licensed, counts.pendingInvites);
 }
 
 const captureActor = { userID: null, kind: 'capture' as const, queued: false };
@@ -112,27 +86,35 @@ export async function signUp(
 			.execute();
 		// Enterprises in a fixed order, so concurrent sign-ups lock them the same way.
 		for (const enterpriseID of touched) {
-			const version = (await lock(trx, database, enterpriseID)) + 1;
-			const captured = capturingDomains(above.get(enterpriseID) ?? [], email);
-			if (captured.length > 0) {
-				const store = new SqlMutationStore(trx, enterpriseID, version, captureActor, now);
-				const usage = await freeSeats(store, now);
-				if (usage.free < 1) {
-					// R14: with no free seat the new sign-up is blocked.
-					throw new SignUpRefused(
-						'needsSeats',
-						`${email} is on ${captured[0]!.domain}, captured by an enterprise with no free seat (${usage.used} of ${usage.purchased} used); the enterprise's admins need to free or buy a seat first`,
-						{ domain: captured[0]!.domain, ...usage }
-					);
-				}
-				await store.addLicense(userID);
-				await store.audit('captureSignUp', email, null, {
-					licensed: true,
-					domain: captured[0]!.domain
-				});
-				licensedIn.push(enterpriseID);
-			}
-			await bump(trx, enterpriseID, version);
+			await enterpriseWriteIn(
+				trx,
+				database.dialect,
+				enterpriseID,
+				captureActor,
+				async (w) => {
+					const captured = capturingDomains(above.get(enterpriseID) ?? [], email);
+					if (captured.length > 0) {
+						const { usage, noSeat } = await seatCheck(w.store, 1, now);
+						if (noSeat) {
+							// R14: with no free seat the new sign-up is blocked.
+							throw new SignUpRefused(
+								'needsSeats',
+								`${email} is on ${captured[0]!.domain}, captured by an enterprise with no free seat (${usage.used} of ${usage.purchased} used); the enterprise's admins need to free or buy a seat first`,
+								{ domain: captured[0]!.domain, ...usage }
+							);
+						}
+						await w.store.addLicense(userID);
+						await w.audit('captureSignUp', email, null, {
+							licensed: true,
+							domain: captured[0]!.domain
+						});
+						licensedIn.push(enterpriseID);
+					}
+					// Every mirror of the enterprise pulls fresh unclaimed counts.
+					w.changed({ domains: true });
+				},
+				now
+			);
 		}
 	});
 	for (const enterpriseID of touched) poke(enterpriseID);
@@ -154,30 +136,26 @@ export async function captureOnSignIn(
 	for (const [enterpriseID, domains] of [...above].sort(([a], [b]) => a.localeCompare(b))) {
 		const captured = capturingDomains(domains, user.email);
 		if (captured.length === 0) continue;
-		const licensed = await database.db.transaction().execute(async (trx) => {
-			const version = (await lock(trx, database, enterpriseID)) + 1;
-			const store = new SqlMutationStore(trx, enterpriseID, version, captureActor, now);
-			if (await store.hasLicense(user.id)) return false;
-			const usage = await freeSeats(store, now);
-			const domain = captured[0]!.domain;
-			if (usage.free < 1) {
-				await store.audit('captureWaitingForSeat', user.email, null, { domain, ...usage });
-				return false;
-			}
-			await store.addLicense(user.id);
-			await store.audit(
-				'captureSignIn',
-				user.email,
-				{ licensed: false },
-				{ licensed: true, domain }
-			);
-			await bump(trx, enterpriseID, version);
-			return true;
-		});
-		if (licensed) {
-			licensedIn.push(enterpriseID);
-			poke(enterpriseID);
-		}
+		const licensed = await enterpriseWrite(
+			database,
+			enterpriseID,
+			captureActor,
+			async (w) => {
+				if (await w.store.hasLicense(user.id)) return false;
+				const { usage, noSeat } = await seatCheck(w.store, 1, now);
+				const domain = captured[0]!.domain;
+				if (noSeat) {
+					await w.audit('captureWaitingForSeat', user.email, null, { domain, ...usage });
+					return false;
+				}
+				await w.store.addLicense(user.id);
+				await w.audit('captureSignIn', user.email, { licensed: false }, { licensed: true, domain });
+				w.changed({ domains: true });
+				return true;
+			},
+			now
+		);
+		if (licensed) licensedIn.push(enterpriseID);
 	}
 	return licensedIn;
 }

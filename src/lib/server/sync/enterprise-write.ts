@@ -9,21 +9,85 @@ export interface EnterpriseWrite {
 	trx: Transaction<Database>;
 	enterpriseID: string;
 	/** The version every changed row carries, so pull sends it (ARCHITECTURE.md, sync). */
-	version: number;
+	readonly version: number;
 	now: number;
 	/** The shared store, acting as `actor` (license source, audit actor). */
 	store: SqlMutationStore;
-	/** Marks that something changed: the enterprise version is bumped and consoles are poked. */
-	changed(): void;
+	/**
+	 * Marks that something changed at `version`: the enterprise version is bumped to it (with
+	 * `domains`, the enterprise's domains carry it too, so mirrors pull fresh unclaimed counts) and
+	 * consoles are poked after the commit.
+	 */
+	changed(options?: { domains?: boolean }): void;
 	/** Writes an audit row as `actor` (R24). */
 	audit(action: string, target: string, before: unknown, after: unknown): Promise<void>;
+	/** A store at `version` acting as another actor at another time (push: one a mutation). */
+	storeAs(actor: AuditActor, at: number): SqlMutationStore;
+	/** Ends the change at `version`: what is written next carries the version after it (push). */
+	next(): void;
 }
 
 /**
- * Runs a change outside push (SCIM, accepting an invite) in one transaction with the same
- * conventions as a pushed mutation: the enterprise row is locked (PostgreSQL) so seat checks see
- * every committed seat, rows carry the next enterprise version, deletions leave tombstones, and
- * after the commit open consoles are poked.
+ * The enterprise write protocol inside a transaction the caller opened: the enterprise row is
+ * locked (PostgreSQL: FOR UPDATE, one writer per enterprise, so seat checks see every committed
+ * seat; SQLite's single connection already serialises transactions), rows carry the next
+ * enterprise version, deletions leave tombstones (the store), and what `fn` marked changed bumps
+ * the enterprise version. Returns whether it changed: the caller pokes consoles after the commit.
+ */
+export async function enterpriseWriteIn<T>(
+	trx: Transaction<Database>,
+	dialect: Db['dialect'],
+	enterpriseID: string,
+	actor: AuditActor,
+	fn: (w: EnterpriseWrite) => Promise<T>,
+	now: number
+): Promise<{ result: T; changed: boolean }> {
+	const q = trx.selectFrom('enterprises').select('version').where('id', '=', enterpriseID);
+	const row = await (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
+	let version = Number(row.version) + 1;
+	let bumpTo: number | null = null;
+	let domains = false;
+	const store = new SqlMutationStore(trx, enterpriseID, version, actor, now);
+	const w: EnterpriseWrite = {
+		trx,
+		enterpriseID,
+		get version() {
+			return version;
+		},
+		now,
+		store,
+		changed: (options) => {
+			bumpTo = version;
+			if (options?.domains) domains = true;
+		},
+		audit: (action, target, before, after) => store.audit(action, target, before, after),
+		storeAs: (as, at) => new SqlMutationStore(trx, enterpriseID, version, as, at),
+		next: () => {
+			version++;
+		}
+	};
+	const result = await fn(w);
+	if (bumpTo !== null) {
+		await trx
+			.updateTable('enterprises')
+			.set({ version: bumpTo })
+			.where('id', '=', enterpriseID)
+			.execute();
+		if (domains) {
+			await trx
+				.updateTable('domains')
+				.set({ version: bumpTo })
+				.where('enterprise_id', '=', enterpriseID)
+				.execute();
+		}
+	}
+	return { result, changed: bumpTo !== null };
+}
+
+/**
+ * Runs a change to one enterprise (a pushed batch, SCIM, accepting an invite, domain capture) in
+ * one transaction with the enterprise write protocol (enterpriseWriteIn); after the commit, open
+ * consoles are poked when something changed.
  */
 export async function enterpriseWrite<T>(
 	database: Db,
@@ -32,35 +96,9 @@ export async function enterpriseWrite<T>(
 	fn: (w: EnterpriseWrite) => Promise<T>,
 	now = Date.now()
 ): Promise<T> {
-	let changed = false;
-	const result = await database.db.transaction().execute(async (trx) => {
-		const q = trx.selectFrom('enterprises').select('version').where('id', '=', enterpriseID);
-		const row = await (
-			database.dialect === 'postgres' ? q.forUpdate() : q
-		).executeTakeFirstOrThrow();
-		const version = Number(row.version) + 1;
-		const store = new SqlMutationStore(trx, enterpriseID, version, actor, now);
-		const w: EnterpriseWrite = {
-			trx,
-			enterpriseID,
-			version,
-			now,
-			store,
-			changed: () => {
-				changed = true;
-			},
-			audit: (action, target, before, after) => store.audit(action, target, before, after)
-		};
-		const out = await fn(w);
-		if (changed) {
-			await trx
-				.updateTable('enterprises')
-				.set({ version })
-				.where('id', '=', enterpriseID)
-				.execute();
-		}
-		return out;
-	});
+	const { result, changed } = await database.db
+		.transaction()
+		.execute((trx) => enterpriseWriteIn(trx, database.dialect, enterpriseID, actor, fn, now));
 	if (changed) poke(enterpriseID);
 	return result;
 }

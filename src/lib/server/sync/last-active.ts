@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { lastActiveSql } from '../db/last-active';
 import { DAY_MS } from '../../domain/seats';
 import type { Database } from '../db/schema';
 import type { Dialect } from '../db/migrations';
@@ -80,7 +80,7 @@ export async function markLastActiveMoved(
 				// activity since tracking began, else the last login).
 				last_active_day: sql<
 					number | null
-				>`(select case when s.last_active_at >= ${sql.lit(ACTIVITY_TRACKING_START)} then s.last_active_at else u.last_login_at end from users u left join activity_summary s on s.user_id = u.id where u.id = licenses.user_id) / ${sql.lit(DAY_MS)}`
+				>`(select ${lastActiveSql('s', 'u')} from users u left join activity_summary s on s.user_id = u.id where u.id = licenses.user_id) / ${sql.lit(DAY_MS)}`
 			}))
 			.where('user_id', 'in', users.slice(i, i + CHUNK))
 			.execute();

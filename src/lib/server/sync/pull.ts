@@ -1,8 +1,8 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
 import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
-import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { lastActiveSql } from '../db/last-active';
 import { inviteFromRow } from './sql-store';
 import { rosterTotal } from './roster';
 import { canAccess } from '../../domain/roles';
@@ -93,11 +93,7 @@ async function changesSince(
 						'users.email',
 						'users.name',
 						'licenses.seq',
-						sql<
-							number | null
-						>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
-							'lastActiveAt'
-						)
+						lastActiveSql().as('lastActiveAt')
 					])
 					.where('licenses.enterprise_id', '=', enterpriseID)
 					.where((eb) =>

@@ -4,8 +4,7 @@ import type { Database } from '../db/schema';
 import { runMutation, type MutationResult } from '../../domain/mutations';
 import type { AccountRole } from '../../domain/roles';
 import type { PushBody, PushResult } from '../../domain/sync/protocol';
-import { SqlMutationStore } from './sql-store';
-import { poke } from './poke';
+import { enterpriseWrite } from './enterprise-write';
 import { prefetchTxt } from '../domains/sql';
 import { isConstraintError, isTransientDbError } from './db-errors';
 import { log } from '../log';
@@ -34,18 +33,6 @@ export type PushOutcome =
 
 type Rejection = Extract<MutationResult, { ok: false }>;
 
-async function lockEnterprise(
-	trx: Transaction<Database>,
-	dialect: Db['dialect'],
-	enterpriseID: string
-) {
-	// PostgreSQL: one writer per enterprise at a time, so seat checks see every committed seat.
-	// SQLite: the single connection already serialises transactions.
-	const q = trx.selectFrom('enterprises').select('version').where('id', '=', enterpriseID);
-	const row = await (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
-	return Number(row.version);
-}
-
 /**
  * Applies a batch of mutations from one client (ARCHITECTURE.md, sync). Ids at or below
  * lastMutationID are replays (answered as before); a gap refuses the batch before anything changes.
@@ -61,15 +48,17 @@ export async function push(
 	pusher: Pusher,
 	now = () => Date.now()
 ): Promise<PushOutcome> {
-	const { db, dialect } = database;
 	// R13: DNS answers are fetched before the write lock is taken (see prefetchTxt).
 	const txt = await prefetchTxt(database, body.enterpriseID, body.mutations);
 	const mailOrigin = pusher.linkOrigin && mailEnabled() ? pusher.linkOrigin : null;
 	let mailQueued = false;
-	const { outcome, changed } = await db
-		.transaction()
-		.execute(async (trx): Promise<{ outcome: PushOutcome; changed: boolean }> => {
-			let version = await lockEnterprise(trx, dialect, body.enterpriseID);
+	// The whole batch is one enterprise write: each applied mutation carries the next version.
+	const outcome = await enterpriseWrite(
+		database,
+		body.enterpriseID,
+		{ userID: pusher.userID, kind: 'console', queued: false },
+		async (w): Promise<PushOutcome> => {
+			const { trx } = w;
 			const client = await trx
 				.selectFrom('sync_clients')
 				.selectAll()
@@ -80,10 +69,7 @@ export async function push(
 				(client.enterprise_id !== body.enterpriseID || client.user_id !== pusher.userID)
 			) {
 				const message = 'this client belongs to another admin or enterprise';
-				return {
-					outcome: { ok: false, status: 403, body: { error: 'forbidden', message } },
-					changed: false
-				};
+				return { ok: false, status: 403, body: { error: 'forbidden', message } };
 			}
 			const last = Number(client?.last_mutation_id ?? 0);
 			// Ids must continue from lastMutationID without holes; replays of older ids may come first.
@@ -92,7 +78,7 @@ export async function push(
 				if (m.id === next) next++;
 				else if (m.id > last) {
 					const body = { error: 'outOfOrder' as const, expected: last + 1 };
-					return { outcome: { ok: false, status: 409, body }, changed: false };
+					return { ok: false, status: 409, body };
 				}
 			}
 			if (!client) {
@@ -111,7 +97,6 @@ export async function push(
 
 			const results: PushResult[] = [];
 			let lastID = last;
-			let changed = false;
 			for (const m of body.mutations) {
 				if (m.id <= last) {
 					// A replay: settled before (a rejection reaches the client through pull).
@@ -124,7 +109,7 @@ export async function push(
 					kind: 'console' as const,
 					queued: m.offline === true || at - m.createdAt > QUEUED_AFTER_MS
 				};
-				const store = new SqlMutationStore(trx, body.enterpriseID, version + 1, actor, at);
+				const store = w.storeAs(actor, at);
 				store.txtLookups = txt;
 				await sql`savepoint mutation`.execute(trx);
 				let result: MutationResult;
@@ -159,8 +144,8 @@ export async function push(
 				}
 				if (result.ok) {
 					await sql`release savepoint mutation`.execute(trx);
-					version++;
-					changed = true;
+					w.changed();
+					w.next();
 					results.push({ id: m.id, status: 'applied' });
 					// An invite sent (even one queued offline) is emailed after the commit, never within it.
 					if (mailOrigin && (await queueSentInviteMail(trx, body.enterpriseID, m, at, mailOrigin)))
@@ -172,12 +157,6 @@ export async function push(
 				}
 				lastID = m.id;
 			}
-			if (changed)
-				await trx
-					.updateTable('enterprises')
-					.set({ version })
-					.where('id', '=', body.enterpriseID)
-					.execute();
 			if (lastID > last) {
 				await trx
 					.updateTable('sync_clients')
@@ -185,9 +164,9 @@ export async function push(
 					.where('client_id', '=', body.clientID)
 					.execute();
 			}
-			return { outcome: { ok: true, results }, changed };
-		});
-	if (changed) poke(body.enterpriseID);
+			return { ok: true, results };
+		}
+	);
 	if (mailQueued) kickMail();
 	return outcome;
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Db } from '../db';
 import type { RosterPage } from '../../domain/sync/protocol';
-import { ACTIVITY_TRACKING_START } from '../../domain/activity';
+import { lastActiveSql } from '../db/last-active';
 
 /** Users per page of the roster, and the most a client may ask for. */
 export const ROSTER_PAGE = 10_000;
@@ -32,11 +32,7 @@ export async function rosterPage(
 			'licenses.seq',
 			'users.email',
 			'users.name',
-			sql<
-				number | string | null
-			>`case when activity_summary.last_active_at >= ${ACTIVITY_TRACKING_START} then activity_summary.last_active_at else users.last_login_at end`.as(
-				'lastActiveAt'
-			)
+			lastActiveSql<number | string | null>().as('lastActiveAt')
 		])
 		.where('licenses.enterprise_id', '=', input.enterpriseID)
 		.where(byte('licenses.user_id'), '>', input.after)
