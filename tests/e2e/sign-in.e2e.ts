@@ -1,4 +1,4 @@
-import { expect, request as playwrightRequest, test } from '@playwright/test';
+import { expect, request as playwrightRequest, test, type Route } from '@playwright/test';
 import { ADMINS, BASE_URL, signIn, signInWithForm, submitSignInForm } from './support/auth';
 
 test.describe('Sign-in (R2)', () => {
@@ -17,6 +17,32 @@ test.describe('Sign-in (R2)', () => {
 		await expect(password).toHaveAttribute('type', 'password');
 		await expect(password).toHaveAttribute('autocomplete', 'current-password');
 		await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+	});
+
+	test('what an admin types before the page has finished loading is kept when it comes to life', async ({
+		browser
+	}) => {
+		// A slow tablet on its first visit: the page shows before its scripts have run. Hold the
+		// scripts back, type, then let them run. (No service worker: it would answer with the app shell.)
+		for (const [path, field] of [
+			['/login', 'Email'],
+			['/login/sso', 'Work email']
+		] as const) {
+			const context = await browser.newContext({ serviceWorkers: 'block' });
+			const page = await context.newPage();
+			let release!: () => void;
+			const held = new Promise<void>((resolve) => (release = resolve));
+			await page.route('**/_app/immutable/**/*.js', async (route: Route) => {
+				await held;
+				await route.continue();
+			});
+			await page.goto(path, { waitUntil: 'domcontentloaded' });
+			await page.getByLabel(field).fill('typed.early@acme.test');
+			release();
+			await page.waitForLoadState('networkidle');
+			await expect(page.getByLabel(field), path).toHaveValue('typed.early@acme.test');
+			await context.close();
+		}
 	});
 
 	test('R2: correct credentials land on the first enterprise’s Licenses page', async ({ page }) => {
