@@ -3,6 +3,8 @@ import type { SyncEngine } from '../../client/sync-engine';
 import type { SyncController } from '../../client/sync-context.svelte';
 import type { MutationResult } from './result';
 import type { MutationArgs, MutationName } from './types';
+import { describeIntent, type Descriptions } from './describe';
+import { mutators } from './index';
 
 // The @ts-expect-error lines below are checked by `npm run check`: if a misspelt name or wrong
 // args ever compiled again, the directive would be unused and the check would fail.
@@ -47,5 +49,13 @@ describe('the typed mutation surface', () => {
 		await contextMutate('deleteTeam', { userID: T });
 		// The right name with the right args compiles.
 		expect(await contextMutate('createTeam', { teamID: T, name: 'Ops' })).toBe(refused);
+	});
+
+	it('every mutation carries its own description: one missing does not compile, and none falls back to its bare name', () => {
+		// Required for every name (not optional), so leaving one out of the record is a type error.
+		expectTypeOf<Descriptions>().toEqualTypeOf<Required<Descriptions>>();
+		expectTypeOf<keyof Descriptions>().toEqualTypeOf<MutationName>();
+		for (const name of Object.keys(mutators)) expect(describeIntent(name, {})).not.toBe(name);
+		expect(describeIntent('noSuchMutation', {})).toBe('noSuchMutation');
 	});
 });
