@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import type { MutationResult } from '../domain/mutations';
+import type { MutationArgs, MutationName } from '../domain/mutations/types';
 import type { AccountRole } from '../domain/roles';
 import { mirrorName, RosterDB, type OutboxRow, type RejectionRow } from './db';
 import { Live } from './live.svelte';
@@ -75,7 +76,7 @@ export class SyncController {
 	}
 
 	/** Applies and queues a change; refuses when no mirror is open. */
-	async mutate(name: string, args: unknown): Promise<MutationResult> {
+	async mutate<N extends MutationName>(name: N, args: MutationArgs<N>): Promise<MutationResult> {
 		if (!this.engine)
 			return { ok: false, code: 'NOT_FOUND', message: 'the console is still loading' };
 		return this.engine.mutate(name, args);

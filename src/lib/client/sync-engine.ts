@@ -1,5 +1,6 @@
 import Dexie from 'dexie';
 import type { MutationResult, runMutation } from '../domain/mutations';
+import type { MutationArgs, MutationName } from '../domain/mutations/types';
 import type { AccountRole } from '../domain/roles';
 import type {
 	Change,
@@ -229,7 +230,12 @@ export class SyncEngine {
 	 * Applies a named mutation to the mirror and queues it, in one transaction. A change the mirror
 	 * already shows to be impossible (no free seat, say) is refused at once and not queued.
 	 */
-	async mutate(name: string, args: unknown): Promise<MutationResult> {
+	mutate<N extends MutationName>(name: N, args: MutationArgs<N>): Promise<MutationResult> {
+		return this.#mutate(name, args);
+	}
+
+	/** mutate for a name and args read back from storage (a retried rejection), checked at run time. */
+	async #mutate(name: string, args: unknown): Promise<MutationResult> {
 		const now = this.#now();
 		if (JSON.stringify(args ?? null).length > MAX_ARGS_CHARS) {
 			return {
@@ -663,7 +669,7 @@ export class SyncEngine {
 		if (!row) return { ok: true };
 		// Check against the freshest mirror we can get: the cause (a full seat count, say) may be gone.
 		await this.sync().catch(() => {});
-		const result = await this.mutate(row.name, args ?? row.args);
+		const result = await this.#mutate(row.name, args ?? row.args);
 		if (result.ok) await this.db.rejections.delete(mutationID);
 		return result;
 	}

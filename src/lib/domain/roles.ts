@@ -46,3 +46,8 @@ export function canManageCoOwners(role: AccountRole | null | undefined): boolean
 export function isAccountRole(value: unknown): value is AccountRole {
 	return typeof value === 'string' && (ACCOUNT_ROLES as readonly string[]).includes(value);
 }
+
+/** The role of a team in an organization or of an invite, as a select offers it; null for any other text. */
+export function memberOrAdmin(value: string): 'member' | 'admin' | null {
+	return value === 'member' || value === 'admin' ? value : null;
+}

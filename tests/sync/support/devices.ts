@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { RosterDB } from '../../../src/lib/client/db';
 import { SyncEngine, type SyncTransport } from '../../../src/lib/client/sync-engine';
 import type { MutationResult } from '../../../src/lib/domain/mutations';
+import type { MutationArgs, MutationName } from '../../../src/lib/domain/mutations/types';
 import { allLicenses } from '../../../src/lib/client/roster';
 import { COMPARED_TABLES, type MirrorSnapshot } from './server';
 
@@ -52,9 +53,9 @@ export class Device {
 	 * The engine's own follow-up timer is cancelled: the scenario decides when devices sync, so a
 	 * seed replays the same interleaving.
 	 */
-	async mutate(
-		name: string,
-		args: unknown
+	async mutate<N extends MutationName>(
+		name: N,
+		args: MutationArgs<N>
 	): Promise<{ result: MutationResult; mutationID: number | null }> {
 		const result = await this.engine.mutate(name, args);
 		this.engine.stop();

@@ -2,6 +2,7 @@ import { allLicenses } from '../../../src/lib/client/roster';
 import { Device } from './devices';
 import { FAULT_KINDS, FaultyNetwork, type FaultKind } from './faulty-transport';
 import { Prng } from './prng';
+import type { MutationArgs, MutationName } from '../../../src/lib/domain/mutations/types';
 import {
 	freshFullPull,
 	openServer,
@@ -11,6 +12,9 @@ import {
 	type MirrorSnapshot,
 	type TestServer
 } from './server';
+
+/** Any one mutation, by name with its args. */
+type AnyMutation = { [N in MutationName]: { name: N; args: MutationArgs<N> } }[MutationName];
 
 /** A mutation a device queued (the engine accepted it and wrote it to the outbox). */
 export interface QueuedMutation {
@@ -92,9 +96,7 @@ export async function runScenario(
 	let seq = 0;
 	const shared = Array.from({ length: SHARED_EMAILS }, (_, i) => `shared${i}@invites.test`);
 
-	async function randomMutation(
-		d: Device
-	): Promise<{ name: string; args: Record<string, unknown> }> {
+	async function randomMutation(d: Device): Promise<AnyMutation> {
 		// Ordered by what the admin sees, not by (random) ids, so a seed replays the same choices.
 		const teams = (await d.db.teams.toArray()).sort((a, b) => a.name.localeCompare(b.name));
 		const licenses = (await allLicenses(d.db)).sort((a, b) => a.email.localeCompare(b.email));
@@ -126,7 +128,12 @@ export async function runScenario(
 				const teamIDs = teams.length && rng.chance(0.3) ? [rng.pick(teams).id] : [];
 				return {
 					name: 'inviteUser',
-					args: { inviteID: rng.uuid(), email, teamIDs, role: rng.pick(['member', 'admin']) }
+					args: {
+						inviteID: rng.uuid(),
+						email,
+						teamIDs,
+						role: rng.pick(['member', 'admin'] as const)
+					}
 				};
 			}
 		}

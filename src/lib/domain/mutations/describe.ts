@@ -1,3 +1,6 @@
+// Types only from the mutators: descriptions ship with the console's first pages, zod does not.
+import type { MutationArgs, MutationName } from './types';
+
 /** Names the admin can recognise, looked up from the mirror. */
 export interface IntentLookups {
 	teamName?(id: string): string | undefined;
@@ -6,100 +9,115 @@ export interface IntentLookups {
 	inviteEmail?(id: string): string | undefined;
 }
 
-function arg(args: unknown, key: string): string | undefined {
-	const v = (args as Record<string, unknown> | null)?.[key];
-	return typeof v === 'string' ? v : undefined;
+/** A field of mutation N's args. */
+type ArgKey<N extends MutationName> = keyof MutationArgs<N> & string;
+
+/**
+ * What a description reads: the args as stored in the outbox or a rejection (so checked at run
+ * time, never trusted to match the schema), and the names the mirror gives them.
+ */
+interface Reader<N extends MutationName> {
+	/** A text field of the args, else undefined. */
+	text(key: ArgKey<N>): string | undefined;
+	/** Any field of the args, as stored. */
+	value(key: ArgKey<N>): unknown;
+	team(): string;
+	user(): string;
+	org(): string;
+	invite(): string;
+}
+
+/**
+ * Each mutation's words for the admin's intent ("Invite bob@acme.test"). Keyed by every
+ * MutationName: a new mutation without a description does not compile.
+ */
+export type Descriptions = { [N in MutationName]: (r: Reader<N>) => string };
+
+const descriptions: Descriptions = {
+	createTeam: (r) => `Create team “${r.text('name') ?? ''}”`,
+	renameTeam: (r) => `Rename ${r.team()} to “${r.text('name') ?? ''}”`,
+	deleteTeam: (r) => `Delete ${r.team()}`,
+	addTeamMember: (r) => `Add ${r.user()} to ${r.team()}`,
+	removeTeamMember: (r) => `Remove ${r.user()} from ${r.team()}`,
+	removeLicense: (r) => `Remove the license of ${r.user()}`,
+	inviteUser: (r) => `Invite ${r.text('email') ?? 'someone'}`,
+	createOrg: (r) => `Create organization “${r.text('name') ?? ''}”`,
+	renameOrg: (r) => `Rename ${r.org()} to “${r.text('name') ?? ''}”`,
+	deleteOrg: (r) => `Delete ${r.org()}`,
+	linkTeamToOrg: (r) => `Link ${r.team()} to ${r.org()} as ${r.text('role') ?? 'member'}`,
+	unlinkTeamFromOrg: (r) => `Unlink ${r.team()} from ${r.org()}`,
+	resendInvite: (r) => `Resend ${r.invite()}`,
+	changeInviteRole: (r) => `Make ${r.invite()} ${r.text('role') ?? 'member'}`,
+	revokeInvite: (r) => `Revoke ${r.invite()}`,
+	setSeatCount: (r) => {
+		const seats = r.value('seats');
+		return `Set the seat count to ${typeof seats === 'number' ? seats.toLocaleString('en-US') : '?'}`;
+	},
+	setActivityThresholds: (r) =>
+		`Set the activity report to active within ${String(r.value('activeDays') ?? '?')} days and N/A after ${String(r.value('naAfterDays') ?? '?')} days`,
+	addDomain: (r) => `Add domain ${r.text('domain') ?? ''}`,
+	verifyDomain: () => 'Verify a domain',
+	deleteDomain: () => 'Delete a domain',
+	setDomainCapture: (r) =>
+		r.value('enabled') ? 'Turn domain capture on' : 'Turn domain capture off',
+	claimAccounts: (r) => {
+		const n = (r.value('userIDs') as unknown[] | undefined)?.length;
+		return `Claim ${n ?? 'the selected'} unclaimed account${n === 1 ? '' : 's'}`;
+	},
+	addCoOwner: (r) =>
+		`Make ${r.text('email') ?? 'someone'} ${r.text('role') === 'billing' ? 'a billing admin' : 'a co-owner'}`,
+	removeCoOwner: (r) => `Remove the console role of ${r.text('email') ?? 'someone'}`,
+	setStoragePolicy: (r) =>
+		`Change the storage policy of ${r.text('orgID') ? r.org() : 'the enterprise'}`,
+	clearStoragePolicyOverride: (r) => `Use the global storage rule for ${r.org()}`
+};
+
+function isDescribed(name: string): name is MutationName {
+	return Object.hasOwn(descriptions, name);
 }
 
 /** Words a queued or rejected mutation as the admin's intent ("Invite bob@acme.test"). */
 export function describeIntent(name: string, args: unknown, lookups: IntentLookups = {}): string {
-	const team = () => {
-		const id = arg(args, 'teamID');
-		return (id && lookups.teamName?.(id)) ?? 'a team';
+	if (!isDescribed(name)) return name;
+	const value = (key: string): unknown => (args as Record<string, unknown> | null)?.[key];
+	const text = (key: string): string | undefined => {
+		const v = value(key);
+		return typeof v === 'string' ? v : undefined;
 	};
-	const user = () => {
-		const id = arg(args, 'userID');
-		return (id && lookups.userEmail?.(id)) ?? 'a user';
-	};
-	const org = () => {
-		const id = arg(args, 'orgID');
-		return (id && lookups.orgName?.(id)) ?? 'an organization';
-	};
-	const invite = () => {
-		const id = arg(args, 'inviteID');
-		return `the invite of ${(id && lookups.inviteEmail?.(id)) ?? 'someone'}`;
-	};
-	switch (name) {
-		case 'createTeam':
-			return `Create team “${arg(args, 'name') ?? ''}”`;
-		case 'renameTeam':
-			return `Rename ${team()} to “${arg(args, 'name') ?? ''}”`;
-		case 'deleteTeam':
-			return `Delete ${team()}`;
-		case 'addTeamMember':
-			return `Add ${user()} to ${team()}`;
-		case 'removeTeamMember':
-			return `Remove ${user()} from ${team()}`;
-		case 'removeLicense':
-			return `Remove the license of ${user()}`;
-		case 'inviteUser':
-			return `Invite ${arg(args, 'email') ?? 'someone'}`;
-		case 'createOrg':
-			return `Create organization “${arg(args, 'name') ?? ''}”`;
-		case 'renameOrg':
-			return `Rename ${org()} to “${arg(args, 'name') ?? ''}”`;
-		case 'deleteOrg':
-			return `Delete ${org()}`;
-		case 'linkTeamToOrg':
-			return `Link ${team()} to ${org()} as ${arg(args, 'role') ?? 'member'}`;
-		case 'unlinkTeamFromOrg':
-			return `Unlink ${team()} from ${org()}`;
-		case 'resendInvite':
-			return `Resend ${invite()}`;
-		case 'changeInviteRole':
-			return `Make ${invite()} ${arg(args, 'role') ?? 'member'}`;
-		case 'revokeInvite':
-			return `Revoke ${invite()}`;
-		case 'setSeatCount': {
-			const seats = (args as { seats?: unknown } | null)?.seats;
-			return `Set the seat count to ${typeof seats === 'number' ? seats.toLocaleString('en-US') : '?'}`;
+	const reader = {
+		text,
+		value,
+		team: () => {
+			const id = text('teamID');
+			return (id && lookups.teamName?.(id)) ?? 'a team';
+		},
+		user: () => {
+			const id = text('userID');
+			return (id && lookups.userEmail?.(id)) ?? 'a user';
+		},
+		org: () => {
+			const id = text('orgID');
+			return (id && lookups.orgName?.(id)) ?? 'an organization';
+		},
+		invite: () => {
+			const id = text('inviteID');
+			return `the invite of ${(id && lookups.inviteEmail?.(id)) ?? 'someone'}`;
 		}
-		case 'setActivityThresholds': {
-			const a = args as { activeDays?: unknown; naAfterDays?: unknown } | null;
-			return `Set the activity report to active within ${String(a?.activeDays ?? '?')} days and N/A after ${String(a?.naAfterDays ?? '?')} days`;
-		}
-		case 'addDomain':
-			return `Add domain ${arg(args, 'domain') ?? ''}`;
-		case 'verifyDomain':
-			return 'Verify a domain';
-		case 'deleteDomain':
-			return 'Delete a domain';
-		case 'setDomainCapture':
-			return (args as { enabled?: unknown } | null)?.enabled
-				? 'Turn domain capture on'
-				: 'Turn domain capture off';
-		case 'claimAccounts': {
-			const n = ((args as { userIDs?: unknown } | null)?.userIDs as unknown[] | undefined)?.length;
-			return `Claim ${n ?? 'the selected'} unclaimed account${n === 1 ? '' : 's'}`;
-		}
-		case 'addCoOwner':
-			return `Make ${arg(args, 'email') ?? 'someone'} ${arg(args, 'role') === 'billing' ? 'a billing admin' : 'a co-owner'}`;
-		case 'removeCoOwner':
-			return `Remove the console role of ${arg(args, 'email') ?? 'someone'}`;
-		case 'setStoragePolicy':
-			return `Change the storage policy of ${arg(args, 'orgID') ? org() : 'the enterprise'}`;
-		case 'clearStoragePolicyOverride':
-			return `Use the global storage rule for ${org()}`;
-		default:
-			return name;
-	}
+	};
+	return descriptions[name](reader);
 }
+
+/** The argument an admin may edit before retrying a rejected mutation, by mutation. */
+const editable: { [N in MutationName]?: { key: ArgKey<N>; label: string } } = {
+	inviteUser: { key: 'email', label: 'Email' },
+	createTeam: { key: 'name', label: 'Team name' },
+	renameTeam: { key: 'name', label: 'Team name' },
+	createOrg: { key: 'name', label: 'Organization name' },
+	renameOrg: { key: 'name', label: 'Organization name' }
+};
 
 /** Which argument an admin edits before retrying a rejected mutation, if any. */
 export function editableArg(name: string): { key: string; label: string } | null {
-	if (name === 'inviteUser') return { key: 'email', label: 'Email' };
-	if (name === 'createTeam' || name === 'renameTeam') return { key: 'name', label: 'Team name' };
-	if (name === 'createOrg' || name === 'renameOrg')
-		return { key: 'name', label: 'Organization name' };
-	return null;
+	const field = isDescribed(name) ? editable[name] : undefined;
+	return field ? { ...field } : null;
 }
