@@ -39,16 +39,18 @@ const pusher = { userID: owner.id, role: 'owner' };
 
 /** The workload: 60% createTeam, 40% renameTeam of a team created earlier in the same stream. */
 function* mutations(count) {
+	// Names are unique per enterprise (R26): each stream names its teams apart from the others'.
+	const run = randomUUID().slice(0, 8);
 	const teams = [];
 	for (let id = 1; id <= count; id++) {
 		const createdAt = Date.now();
 		if (teams.length === 0 || id % 5 < 3) {
 			const teamID = randomUUID();
 			teams.push(teamID);
-			yield { id, name: 'createTeam', args: { teamID, name: `Team ${id}` }, createdAt };
+			yield { id, name: 'createTeam', args: { teamID, name: `Team ${run} ${id}` }, createdAt };
 		} else {
 			const teamID = teams[(id * 7919) % teams.length];
-			yield { id, name: 'renameTeam', args: { teamID, name: `Renamed ${id}` }, createdAt };
+			yield { id, name: 'renameTeam', args: { teamID, name: `Renamed ${run} ${id}` }, createdAt };
 		}
 	}
 }

@@ -226,7 +226,7 @@ async function pushLoad(url, count, duration, cookie, enterpriseIDs, tally) {
 					const mutations = Array.from({ length: BATCH }, (_, i) => ({
 						id: client.next + i,
 						name: 'createTeam',
-						args: { teamID: randomUUID(), name: `Bench team ${client.next + i}` },
+						args: { teamID: randomUUID(), name: `Bench team ${randomUUID()}` },
 						createdAt: Date.now()
 					}));
 					return {
@@ -420,7 +420,7 @@ async function pokeLatency(from, to, cookie, enterpriseID) {
 					{
 						id,
 						name: 'createTeam',
-						args: { teamID: randomUUID(), name: `Poke ${id}` },
+						args: { teamID: randomUUID(), name: `Poke ${randomUUID()}` },
 						createdAt: Date.now()
 					}
 				]

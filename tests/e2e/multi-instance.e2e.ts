@@ -286,7 +286,7 @@ test('a push through instance 2 pokes a console connected to instance 1, whose p
 			{
 				id: 1,
 				name: 'createTeam',
-				args: { teamID, name: 'Made on instance 2' },
+				args: { teamID, name: `Made on instance 2 ${teamID.slice(0, 8)}` },
 				createdAt: Date.now()
 			}
 		]);
@@ -425,7 +425,12 @@ test('stopping instance 2 (SIGTERM) finishes its in-flight push and exits 0; ins
 		clientGroupID: 'group-shutdown',
 		clientID: `shutdown-${randomUUID()}`,
 		mutations: [
-			{ id: 1, name: 'createTeam', args: { teamID, name: 'In flight' }, createdAt: Date.now() }
+			{
+				id: 1,
+				name: 'createTeam',
+				args: { teamID, name: `In flight ${teamID.slice(0, 8)}` },
+				createdAt: Date.now()
+			}
 		]
 	});
 	// `Expect: 100-continue` tells us the server has taken the request before we send its body; the

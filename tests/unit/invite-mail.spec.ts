@@ -596,6 +596,7 @@ describe.each(dialects)('invite email on %s', (dialect) => {
 					id,
 					enterprise_id: ent.id,
 					name: `Team ${id.slice(0, 6)}`,
+					name_key: `team ${id.slice(0, 6)}`,
 					source: 'manual',
 					external_id: null,
 					created_at: Date.now()

@@ -148,6 +148,7 @@ describe.each(dialects)('SCIM rules on %s', (dialect) => {
 				id: manualTeam,
 				enterprise_id: mine.id,
 				name: 'Manual',
+				name_key: 'manual',
 				source: 'manual',
 				external_id: null,
 				created_at: 1

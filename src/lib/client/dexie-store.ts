@@ -5,6 +5,7 @@ import type { StoragePolicy } from '../domain/storage-policy';
 import type { AccountRole } from '../domain/roles';
 import { DEFAULT_THRESHOLDS, type ActivityThresholds } from '../domain/activity';
 import { isEffectivelyVerified, type DomainState } from '../domain/domains';
+import { nameKey } from '../domain/text';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
 /**
@@ -46,6 +47,11 @@ export class DexieMutationStore implements MutationStore {
 		return this.db.teams.get(id);
 	}
 
+	teamNamed(name: string): Promise<Team | undefined> {
+		const key = nameKey(name);
+		return this.db.teams.filter((t) => nameKey(t.name) === key).first();
+	}
+
 	async putTeam(team: Team) {
 		// The mirror holds this enterprise only; the server refuses another enterprise's id.
 		await this.db.teams.put(team);
@@ -72,6 +78,11 @@ export class DexieMutationStore implements MutationStore {
 
 	getOrg(id: string): Promise<Organization | undefined> {
 		return this.db.organizations.get(id);
+	}
+
+	orgNamed(name: string): Promise<Organization | undefined> {
+		const key = nameKey(name);
+		return this.db.organizations.filter((o) => nameKey(o.name) === key).first();
 	}
 
 	async putOrg(org: Organization) {

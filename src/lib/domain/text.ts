@@ -14,3 +14,12 @@ export const NO_CONTROL_CHARACTERS =
 export function withoutControlCharacters(value: string): string {
 	return value.replace(/\p{Cc}/gu, '\uFFFD');
 }
+
+/**
+ * What makes two team or organization names the same (R26): compared after trimming, without
+ * case, and with compatible Unicode forms (a full-width "Ｐｌａｔｆｏｒｍ" is "platform"). Browser
+ * and server compute it the same way; the database keeps it, unique per enterprise.
+ */
+export function nameKey(name: string): string {
+	return name.trim().normalize('NFKC').toLowerCase();
+}

@@ -8,6 +8,7 @@ import { slugify } from '../domain/slug';
 import { ACTIVITY_TRACKING_START, RETENTION_DAYS } from '../domain/activity';
 import { DAY_MS, inviteExpiresAt } from '../domain/seats';
 import { normalizeEmail } from '../domain/auth';
+import { nameKey } from '../domain/text';
 
 /** What to generate. */
 export interface SeedOptions {
@@ -332,6 +333,7 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 				id: orgIDs[i],
 				enterprise_id: enterpriseID,
 				name,
+				name_key: nameKey(name),
 				created_at: now
 			}))
 		);
@@ -383,6 +385,7 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 					id,
 					enterprise_id: enterpriseID,
 					name: team.name,
+					name_key: nameKey(team.name),
 					source: 'manual',
 					external_id: null,
 					created_at: now

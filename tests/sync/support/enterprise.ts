@@ -84,6 +84,7 @@ export async function makeSmallEnterprise(
 				id,
 				enterprise_id: enterpriseID,
 				name: `Seed team ${i}`,
+				name_key: `seed team ${i}`,
 				source: 'manual',
 				external_id: null,
 				created_at: now

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../../src/lib/server/db';
 import type { AccountRole } from '../../../src/lib/domain/roles';
 import { inviteExpiresAt } from '../../../src/lib/domain/seats';
+import { nameKey } from '../../../src/lib/domain/text';
 
 /** A fixed "now" for the specs: 2025-09-01T12:00:00Z, well after activity tracking began (R19). */
 export const NOW = Date.UTC(2025, 8, 1, 12);
@@ -131,7 +132,7 @@ export async function makeOrg({ db }: Db, enterpriseID: string, name: string): P
 	const id = randomUUID();
 	await db
 		.insertInto('organizations')
-		.values({ id, enterprise_id: enterpriseID, name, created_at: NOW })
+		.values({ id, enterprise_id: enterpriseID, name, name_key: nameKey(name), created_at: NOW })
 		.execute();
 	return id;
 }

@@ -14,15 +14,36 @@ export const id = z.uuid('must be a UUID');
 /** No control characters (R26): PostgreSQL cannot store NUL, and none belongs in a name. */
 const plainText = z.refine<string>((s) => !hasControlCharacter(s), NO_CONTROL_CHARACTERS);
 
-/** A display name: trimmed, 1–200 characters, no control characters (R26). */
+/** A team or organization name: trimmed, 1–100 characters, no control characters (R26). */
 export const name = z
 	.string()
 	.check(
 		z.trim(),
 		z.minLength(1, 'name is required'),
-		z.maxLength(200, 'name is at most 200 characters'),
+		z.maxLength(100, 'name is at most 100 characters'),
 		plainText
 	);
+
+/**
+ * R26: names are unique within an enterprise, case aside. `holder` is the team or organization
+ * that already has the name (found by `teamNamed`/`orgNamed`); being renamed to its own name in
+ * another case is fine.
+ */
+export function nameTaken(
+	kind: 'team' | 'organization',
+	holder: { id: string; name: string } | undefined,
+	id: string
+): MutationResult | null {
+	if (!holder || holder.id === id) return null;
+	return reject(
+		'ALREADY_EXISTS',
+		`${kind === 'team' ? 'a team' : 'an organization'} named “${holder.name}” already exists; choose another name`,
+		{
+			field: 'name',
+			taken: holder.name
+		}
+	);
+}
 
 /** An email address, normalised, no control characters (R26). */
 export const email = z.pipe(

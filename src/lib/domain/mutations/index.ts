@@ -4,7 +4,7 @@ import { inviteExpiresAt } from '../seats';
 import type { MutationContext, Team } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
-import { define, email, id, name, seatCheck, type MutatorDef } from './define';
+import { define, email, id, name, nameTaken, seatCheck, type MutatorDef } from './define';
 import { mayChange } from './permissions';
 import { inviteMutators } from './invites';
 import { policyMutators } from './policies';
@@ -35,6 +35,8 @@ export const mutators = {
 		area: 'teams',
 		async apply(store, { teamID, name }) {
 			if (await store.getTeam(teamID)) return reject('ALREADY_EXISTS', 'this team already exists');
+			const taken = nameTaken('team', await store.teamNamed(name), teamID);
+			if (taken) return taken;
 			const team = { id: teamID, name, source: 'manual' as const };
 			// R1: an id another enterprise uses is refused, never answered as done.
 			if (!(await store.putTeam(team)))
@@ -60,6 +62,8 @@ export const mutators = {
 					theirs: team.name
 				});
 			}
+			const taken = nameTaken('team', await store.teamNamed(name), teamID);
+			if (taken) return taken;
 			await store.putTeam({ ...team, name });
 			await store.audit('renameTeam', team.name, { name: team.name }, { name });
 			return OK;

@@ -6,6 +6,7 @@ import { DAY_MS } from '../seats';
 import type { StoragePolicy } from '../storage-policy';
 import type { AccountRole } from '../roles';
 import type { DomainState } from '../domains';
+import { nameKey } from '../text';
 
 /** An in-memory store: the plain data the mutators read and write, to test the rules themselves. */
 function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[]; owner?: string }) {
@@ -33,12 +34,14 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 			pendingInvites: [...invites.values()].filter((i) => i.expiresAt > now).length
 		}),
 		getTeam: async (id) => teams.get(id),
+		teamNamed: async (n) => [...teams.values()].find((t) => nameKey(t.name) === nameKey(n)),
 		putTeam: async (t) => !!teams.set(t.id, t),
 		deleteTeam: async (id) => void teams.delete(id),
 		isTeamMember: async (t, u) => members.has(`${t}:${u}`),
 		addTeamMember: async (t, u) => void members.add(`${t}:${u}`),
 		removeTeamMember: async (t, u) => void members.delete(`${t}:${u}`),
 		getOrg: async (id) => orgs.get(id),
+		orgNamed: async (n) => [...orgs.values()].find((o) => nameKey(o.name) === nameKey(n)),
 		putOrg: async (o) => !!orgs.set(o.id, o),
 		deleteOrg: async (id) => void orgs.delete(id),
 		teamOrgLink: async (t, o) => links.get(`${t}:${o}`),
@@ -107,6 +110,67 @@ describe('shared mutators', () => {
 			details: { needed: 1, free: 0, used: 1, purchased: 1 }
 		});
 		expect(m.invites.size).toBe(0);
+	});
+
+	it('R26: a team or organization name already in use in the enterprise, in any case or width and with spaces around it, is refused before anything is written; a rename to its own name in another case is not', async () => {
+		const T2 = '66666666-6666-4666-8666-666666666666';
+		const O1 = '77777777-7777-4777-8777-777777777777';
+		const O2 = '88888888-8888-4888-8888-888888888888';
+		const m = memoryStore({ seats: 5 });
+		m.teams.set(T1, { id: T1, name: 'Platform', source: 'manual' });
+		m.orgs.set(O1, { id: O1, name: 'Engineering' });
+		for (const taken of ['platform', '  PLATFORM ', 'Ｐｌａｔｆｏｒｍ']) {
+			const r = await runMutation(m.store, 'createTeam', { teamID: T2, name: taken }, ctx);
+			expect(r, taken).toMatchObject({
+				ok: false,
+				code: 'ALREADY_EXISTS',
+				message: 'a team named “Platform” already exists; choose another name'
+			});
+		}
+		expect(m.teams.size).toBe(1);
+		const org = await runMutation(m.store, 'createOrg', { orgID: O2, name: 'engineering' }, ctx);
+		expect(org).toMatchObject({
+			ok: false,
+			code: 'ALREADY_EXISTS',
+			message: 'an organization named “Engineering” already exists; choose another name'
+		});
+		expect(m.orgs.size).toBe(1);
+		// Teams and organizations are named apart: a team may share an organization's name.
+		expect(
+			await runMutation(m.store, 'createTeam', { teamID: T2, name: 'Engineering' }, ctx)
+		).toEqual({ ok: true });
+		expect(
+			await runMutation(m.store, 'renameTeam', { teamID: T2, name: 'PLATFORM' }, ctx)
+		).toMatchObject({
+			ok: false,
+			code: 'ALREADY_EXISTS'
+		});
+		expect(m.teams.get(T2)?.name).toBe('Engineering');
+		expect(await runMutation(m.store, 'renameTeam', { teamID: T1, name: 'PlatForm' }, ctx)).toEqual(
+			{ ok: true }
+		);
+		expect(m.teams.get(T1)?.name).toBe('PlatForm');
+		expect(
+			await runMutation(m.store, 'renameOrg', { orgID: O1, name: 'ENGINEERING' }, ctx)
+		).toEqual({ ok: true });
+	});
+
+	it('R26: a name is 1–100 characters after trimming', async () => {
+		const m = memoryStore({ seats: 5 });
+		const long = await runMutation(
+			m.store,
+			'createTeam',
+			{ teamID: T1, name: 'x'.repeat(101) },
+			ctx
+		);
+		expect(long).toMatchObject({ ok: false, code: 'INVALID_ARGS' });
+		expect(long.ok ? '' : long.message).toContain('at most 100 characters');
+		const blank = await runMutation(m.store, 'createOrg', { orgID: T1, name: '   ' }, ctx);
+		expect(blank).toMatchObject({ ok: false, code: 'INVALID_ARGS' });
+		expect(
+			await runMutation(m.store, 'createTeam', { teamID: T1, name: ` ${'x'.repeat(100)} ` }, ctx)
+		).toEqual({ ok: true });
+		expect(m.teams.get(T1)?.name).toBe('x'.repeat(100));
 	});
 
 	it('R22, R25: a team SCIM manages is refused to every console change but its organization links, on the client as on the server, with a message that names the identity provider', async () => {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { OK, reject } from './result';
-import { define, id, name } from './define';
+import { define, id, name, nameTaken } from './define';
 
 /** Organizations (R9) and the links that give teams their roles in them (R10–R12). */
 export const organizationMutators = {
@@ -10,6 +10,8 @@ export const organizationMutators = {
 		async apply(store, { orgID, name }) {
 			if (await store.getOrg(orgID))
 				return reject('ALREADY_EXISTS', 'this organization already exists');
+			const taken = nameTaken('organization', await store.orgNamed(name), orgID);
+			if (taken) return taken;
 			const org = { id: orgID, name };
 			// R1: an id another enterprise uses is refused, never answered as done.
 			if (!(await store.putOrg(org)))
@@ -35,6 +37,8 @@ export const organizationMutators = {
 					theirs: org.name
 				});
 			}
+			const taken = nameTaken('organization', await store.orgNamed(name), orgID);
+			if (taken) return taken;
 			await store.putOrg({ ...org, name });
 			await store.audit('renameOrg', org.name, { name: org.name }, { name });
 			return OK;

@@ -21,6 +21,8 @@ export interface MutationStore {
 	setThresholds(thresholds: ActivityThresholds): Promise<void>;
 
 	getTeam(id: string): Promise<Team | undefined>;
+	/** The team whose name is the same as `name` (R26: trimmed, case-insensitive), if any. */
+	teamNamed(name: string): Promise<Team | undefined>;
 	/** Creates or renames a team; false (nothing written) when the id is another enterprise's. */
 	putTeam(team: Team): Promise<boolean>;
 	/** Deletes a team with its memberships and organization links. */
@@ -30,6 +32,8 @@ export interface MutationStore {
 	removeTeamMember(teamID: string, userID: string): Promise<void>;
 
 	getOrg(id: string): Promise<Organization | undefined>;
+	/** The organization whose name is the same as `name` (R26), if any. */
+	orgNamed(name: string): Promise<Organization | undefined>;
 	/** Creates or renames an organization; false (nothing written) for another enterprise's id. */
 	putOrg(org: Organization): Promise<boolean>;
 	/** Deletes an organization with its direct members and team links. */

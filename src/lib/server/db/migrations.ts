@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type CreateTableBuilder } from 'kysely';
+import { nameKey } from '../../domain/text';
 
 /** Which SQL engine a database runs on. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -780,6 +781,70 @@ const ssoFixes: Migration = {
 	}
 };
 
+/**
+ * Team and organization names are unique per enterprise, case aside (R26): each row keeps
+ * `name_key` (`nameKey(name)`, computed here as the code computes it, so SQLite's ASCII-only
+ * `lower` plays no part), unique per enterprise. Where names already collide the oldest row keeps
+ * its name and each later one becomes "Name (2)", "Name (3)"…, at a new version of its enterprise
+ * so every console receives the rename.
+ */
+const uniqueNames: Migration = {
+	async up(db: Kysely<unknown>) {
+		for (const table of ['teams', 'organizations']) {
+			await db.schema.alterTable(table).addColumn('name_key', 'text').execute();
+			const { rows } = await sql<{ id: string; enterprise_id: string; name: string }>`
+				select id, enterprise_id, name from ${sql.table(table)} order by created_at, id`.execute(db);
+			const all = new Map<string, Set<string>>();
+			for (const r of rows) {
+				const keys = all.get(r.enterprise_id) ?? new Set<string>();
+				keys.add(nameKey(r.name));
+				all.set(r.enterprise_id, keys);
+			}
+			const claimed = new Set<string>();
+			const bumped = new Map<string, number>();
+			for (const r of rows) {
+				let name = r.name;
+				let key = nameKey(name);
+				if (claimed.has(`${r.enterprise_id}\n${key}`)) {
+					const keys = all.get(r.enterprise_id)!;
+					for (let n = 2; ; n++) {
+						name = `${r.name.trim()} (${n})`;
+						key = nameKey(name);
+						if (!keys.has(key)) break;
+					}
+					keys.add(key);
+					let version = bumped.get(r.enterprise_id);
+					if (version === undefined) {
+						const { rows: e } = await sql<{ version: number | string }>`
+							select version from enterprises where id = ${r.enterprise_id}`.execute(db);
+						version = Number(e[0]?.version ?? 0) + 1;
+						bumped.set(r.enterprise_id, version);
+					}
+					await sql`update ${sql.table(table)} set name = ${name}, name_key = ${key}, version = ${version} where id = ${r.id}`.execute(
+						db
+					);
+				} else {
+					await sql`update ${sql.table(table)} set name_key = ${key} where id = ${r.id}`.execute(
+						db
+					);
+				}
+				claimed.add(`${r.enterprise_id}\n${key}`);
+			}
+			for (const [enterpriseID, version] of bumped) {
+				await sql`update enterprises set version = ${version} where id = ${enterpriseID} and version < ${version}`.execute(
+					db
+				);
+			}
+			await db.schema
+				.createIndex(`${table}_unique_name`)
+				.on(table)
+				.columns(['enterprise_id', 'name_key'])
+				.unique()
+				.execute();
+		}
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -796,6 +861,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0011_mail': mail,
 		'0012_mail_fixes': mailFixes,
 		'0013_sso_fixes': ssoFixes,
-		'0014_activity_indexes': activityIndexes(dialect)
+		'0014_activity_indexes': activityIndexes(dialect),
+		'0015_unique_names': uniqueNames
 	};
 }

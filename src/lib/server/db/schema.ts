@@ -56,6 +56,8 @@ export interface OrganizationTable {
 	id: string;
 	enterprise_id: string;
 	name: string;
+	/** `nameKey(name)`: unique per enterprise (R26). */
+	name_key: string;
 	version: Generated<number>;
 	created_at: number;
 }
@@ -74,6 +76,8 @@ export interface TeamTable {
 	id: string;
 	enterprise_id: string;
 	name: string;
+	/** `nameKey(name)`: unique per enterprise (R26). */
+	name_key: string;
 	source: 'manual' | 'scim';
 	external_id: string | null;
 	version: Generated<number>;

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { parse } from 'scim2-parse-filter';
 import { scimPatch } from 'scim-patch';
 import type { Database } from '../db/schema';
-import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
+import { hasControlCharacter, nameKey, NO_CONTROL_CHARACTERS } from '../../domain/text';
 import { ScimError, scimJson } from './errors';
 import { filterToSql, type FilterAttribute, type FilterSchema } from './filter';
 import {
@@ -208,8 +208,8 @@ function displayNameOf(value: unknown): string {
 	}
 	const name = value.trim();
 	if (!name) throw new ScimError(400, 'displayName is required', 'invalidValue');
-	if (name.length > 200)
-		throw new ScimError(400, 'displayName is longer than 200 characters', 'invalidValue');
+	if (name.length > 100)
+		throw new ScimError(400, 'displayName is longer than 100 characters', 'invalidValue');
 	return name;
 }
 
@@ -381,11 +381,14 @@ async function replaceMembers(w: ScimWrite, teamID: string, requested: string[])
 	return { added, removed };
 }
 
+/** R26: another team of the enterprise (from SCIM or made in the console) has this name, case aside. */
 async function nameTaken(w: ScimWrite, name: string, exceptID?: string): Promise<boolean> {
-	let q = groupsOf(w.trx, w.enterpriseID)
-		.select('t.id')
-		.where(sql`lower(t.name)`, '=', name.toLowerCase());
-	if (exceptID) q = q.where('t.id', '!=', exceptID);
+	let q = w.trx
+		.selectFrom('teams')
+		.select('id')
+		.where('enterprise_id', '=', w.enterpriseID)
+		.where('name_key', '=', nameKey(name));
+	if (exceptID) q = q.where('id', '!=', exceptID);
 	return !!(await q.executeTakeFirst());
 }
 
@@ -396,7 +399,12 @@ async function touch(
 ) {
 	await w.trx
 		.updateTable('teams')
-		.set({ ...set, updated_at: w.now, version: w.version })
+		.set({
+			...set,
+			...(set.name === undefined ? {} : { name_key: nameKey(set.name) }),
+			updated_at: w.now,
+			version: w.version
+		})
 		.where('id', '=', teamID)
 		.execute();
 	w.changed();
@@ -429,6 +437,7 @@ export async function createGroup(ctx: ScimContext, body: unknown): Promise<Resp
 				id,
 				enterprise_id: ctx.enterpriseID,
 				name,
+				name_key: nameKey(name),
 				source: 'scim',
 				external_id: externalID,
 				version: w.version,

@@ -6,6 +6,7 @@ import type { AccountRole } from '../../domain/roles';
 import type { ActivityThresholds } from '../../domain/activity';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
 import { emailDomain, isEffectivelyVerified, type TxtLookup } from '../../domain/domains';
+import { nameKey } from '../../domain/text';
 import { domainStates, newVerificationValue } from '../domains/sql';
 
 /** Who a change is recorded against in the audit log (R24). */
@@ -100,6 +101,15 @@ export class SqlMutationStore implements MutationStore {
 			.executeTakeFirst();
 	}
 
+	async teamNamed(name: string): Promise<Team | undefined> {
+		return this.trx
+			.selectFrom('teams')
+			.select(['id', 'name', 'source'])
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('name_key', '=', nameKey(name))
+			.executeTakeFirst();
+	}
+
 	async putTeam(team: Team) {
 		const written = await this.trx
 			.insertInto('teams')
@@ -107,6 +117,7 @@ export class SqlMutationStore implements MutationStore {
 				id: team.id,
 				enterprise_id: this.enterpriseID,
 				name: team.name,
+				name_key: nameKey(team.name),
 				source: team.source,
 				external_id: null,
 				version: this.version,
@@ -116,7 +127,7 @@ export class SqlMutationStore implements MutationStore {
 			.onConflict((oc) =>
 				oc
 					.column('id')
-					.doUpdateSet({ name: team.name, version: this.version })
+					.doUpdateSet({ name: team.name, name_key: nameKey(team.name), version: this.version })
 					.where('teams.enterprise_id', '=', this.enterpriseID)
 			)
 			.executeTakeFirst();
@@ -195,6 +206,15 @@ export class SqlMutationStore implements MutationStore {
 			.executeTakeFirst();
 	}
 
+	async orgNamed(name: string): Promise<Organization | undefined> {
+		return this.trx
+			.selectFrom('organizations')
+			.select(['id', 'name'])
+			.where('enterprise_id', '=', this.enterpriseID)
+			.where('name_key', '=', nameKey(name))
+			.executeTakeFirst();
+	}
+
 	async putOrg(org: Organization) {
 		const written = await this.trx
 			.insertInto('organizations')
@@ -202,6 +222,7 @@ export class SqlMutationStore implements MutationStore {
 				id: org.id,
 				enterprise_id: this.enterpriseID,
 				name: org.name,
+				name_key: nameKey(org.name),
 				version: this.version,
 				created_at: this.now
 			})
@@ -209,7 +230,7 @@ export class SqlMutationStore implements MutationStore {
 			.onConflict((oc) =>
 				oc
 					.column('id')
-					.doUpdateSet({ name: org.name, version: this.version })
+					.doUpdateSet({ name: org.name, name_key: nameKey(org.name), version: this.version })
 					.where('organizations.enterprise_id', '=', this.enterpriseID)
 			)
 			.executeTakeFirst();
