@@ -7,9 +7,13 @@ import { signUp, SignUpRefused } from '../../src/lib/server/sync/capture';
 import { listUnclaimed, unclaimedCsv } from '../../src/lib/server/domains/unclaimed';
 import { lookupTxt } from '../../src/lib/server/domains/dns';
 import { login } from '../../src/lib/server/auth/login';
+import { clientSignIn } from '../../src/lib/server/auth/client-sign-in';
+import { POST as clientSignInPost } from '../../src/routes/api/client/signin/+server';
+import { DEV_INGEST_KEY } from '../../src/lib/server/ingest-key';
 import { hashPassword } from '../../src/lib/server/auth/password';
 import type { Change } from '../../src/lib/domain/sync/protocol';
 import type { MirrorDomain } from '../../src/lib/client/db';
+import { setDb } from '../../src/lib/server/db';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import { startDnsServer, type TestDnsServer } from './support/dns-server';
 import {
@@ -53,10 +57,32 @@ describe.each(dialects)('domains on %s', (dialect) => {
 	let t: TestDb;
 	beforeAll(async () => {
 		t = await createTestDb(dialect);
+		setDb(t.database);
 	});
 	afterAll(async () => {
+		setDb(undefined);
 		await t?.drop();
 	});
+
+	async function licensedIn(enterpriseID: string, userID: string) {
+		return !!(await t.database.db
+			.selectFrom('licenses')
+			.select('user_id')
+			.where('enterprise_id', '=', enterpriseID)
+			.where('user_id', '=', userID)
+			.executeTakeFirst());
+	}
+
+	/** `POST /api/client/signin` as the vendor's API client calls it, with the ingest key. */
+	async function clientSignInRoute(body: unknown, key = DEV_INGEST_KEY) {
+		const request = new Request('http://localhost/api/client/signin', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+			body: JSON.stringify(body)
+		});
+		const res = await clientSignInPost({ request, locals: { requestID: 'test' } } as never);
+		return { status: res.status, body: await res.json() };
+	}
 
 	/** An enterprise with an owner who pushes from one client. */
 	async function setup(seats = 10) {
@@ -295,35 +321,53 @@ describe.each(dialects)('domains on %s', (dialect) => {
 		expect(free.licensedIn).toEqual([]);
 	});
 
-	it('R14: an unmanaged user on a captured domain is licensed when they sign in; with no seat they stay unmanaged', async () => {
+	it('R14: signing in to the console never takes a seat, even on a captured domain', async () => {
+		const { ent, run } = await setup(5);
+		const root = `console-${tag()}.test`;
+		const domainID = await addDomain(t.database, ent.id, root, { verified: true });
+		await run('setDomainCapture', { domainID, enabled: true });
+		// A co-owner and a billing admin of the enterprise, unlicensed, on the captured domain.
+		const passwordHash = await hashPassword('pw-for-console');
+		const meta = { ip: `10.1.${tag().slice(0, 2)}`, userAgent: null };
+		for (const role of ['co-owner', 'billing'] as const) {
+			const admin = await makeUser(t.database, { email: `${role}@${root}`, passwordHash });
+			await grantRole(t.database, ent.id, admin.id, role);
+			const signedIn = await login(
+				t.database,
+				{ email: admin.email, password: 'pw-for-console' },
+				meta
+			);
+			expect(signedIn.ok, role).toBe(true);
+			expect(await licensedIn(ent.id, admin.id), role).toBe(false);
+		}
+		const captures = await t.database.db
+			.selectFrom('audit_log')
+			.select('action')
+			.where('enterprise_id', '=', ent.id)
+			.where('actor_kind', '=', 'capture')
+			.execute();
+		expect(captures).toEqual([]);
+	});
+
+	it('R14: an unmanaged user on a captured domain is licensed when they sign in to the API client; with no seat they stay unmanaged', async () => {
 		const { ent, run } = await setup(2);
 		const root = `signin-${tag()}.test`;
 		const domainID = await addDomain(t.database, ent.id, root, { verified: true });
-		const passwordHash = await hashPassword('pw-for-capture');
-		const ann = await makeUser(t.database, { email: `ann@${root}`, passwordHash });
-		const bob = await makeUser(t.database, { email: `bob@${root}`, passwordHash });
-		const meta = { ip: `10.0.${tag().slice(0, 2)}`, userAgent: null };
-		// Capture off: signing in changes nothing.
-		expect(
-			(await login(t.database, { email: ann.email, password: 'pw-for-capture' }, meta)).ok
-		).toBe(true);
-		const licensed = async (userID: string) =>
-			!!(await t.database.db
-				.selectFrom('licenses')
-				.select('user_id')
-				.where('enterprise_id', '=', ent.id)
-				.where('user_id', '=', userID)
-				.executeTakeFirst());
-		expect(await licensed(ann.id)).toBe(false);
+		const ann = await makeUser(t.database, { email: `ann@${root}` });
+		const bob = await makeUser(t.database, { email: `bob@${root}` });
+		// Capture off: signing in changes nothing but the last sign-in (R19).
+		const off = await clientSignInRoute({ email: ann.email });
+		expect(off).toMatchObject({ status: 200, body: { userID: ann.id, licensedIn: [] } });
+		expect(await licensedIn(ent.id, ann.id)).toBe(false);
 
 		await run('setDomainCapture', { domainID, enabled: true });
-		await login(t.database, { email: ann.email, password: 'pw-for-capture' }, meta);
-		expect(await licensed(ann.id)).toBe(true);
+		const on = await clientSignInRoute({ email: ` ANN@${root.toUpperCase()} ` });
+		expect(on).toMatchObject({ status: 200, body: { userID: ann.id, licensedIn: [ent.id] } });
+		expect(await licensedIn(ent.id, ann.id)).toBe(true);
 		// Owner + Ann fill both seats: Bob waits for a seat.
-		expect(
-			(await login(t.database, { email: bob.email, password: 'pw-for-capture' }, meta)).ok
-		).toBe(true);
-		expect(await licensed(bob.id)).toBe(false);
+		const full = await clientSignInRoute({ email: bob.email });
+		expect(full).toMatchObject({ status: 200, body: { userID: bob.id, licensedIn: [] } });
+		expect(await licensedIn(ent.id, bob.id)).toBe(false);
 		const actions = await t.database.db
 			.selectFrom('audit_log')
 			.select(['action', 'actor_kind', 'target'])
@@ -335,6 +379,39 @@ describe.each(dialects)('domains on %s', (dialect) => {
 			{ action: 'captureSignIn', actor_kind: 'capture', target: ann.email },
 			{ action: 'captureWaitingForSeat', actor_kind: 'capture', target: bob.email }
 		]);
+		const login = await t.database.db
+			.selectFrom('users')
+			.select('last_login_at')
+			.where('id', '=', ann.id)
+			.executeTakeFirstOrThrow();
+		expect(login.last_login_at).not.toBeNull();
+
+		expect(await clientSignInRoute({ email: `nobody-${tag()}@${root}` })).toMatchObject({
+			status: 404,
+			body: { error: 'unknownUser' }
+		});
+		expect(await clientSignInRoute({ email: 'not an email' })).toMatchObject({ status: 400 });
+		expect(await clientSignInRoute({ email: ann.email }, 'not-the-ingest-key')).toMatchObject({
+			status: 401
+		});
+	});
+
+	it('R14: the most specific domain row decides: a subdomain whose row says Off is not captured under a root that captures', async () => {
+		const { ent, run } = await setup(10);
+		const root = `nested-${tag()}.test`;
+		const rootID = await addDomain(t.database, ent.id, root, { verified: true });
+		await addDomain(t.database, ent.id, `labs.${root}`, { verified: false });
+		await run('setDomainCapture', { domainID: rootID, enabled: true });
+
+		const onLabs = await signUp(t.database, { email: `new@labs.${root}`, name: 'Labs' });
+		expect(onLabs.licensedIn).toEqual([]);
+		const onRoot = await signUp(t.database, { email: `new@${root}`, name: 'Root' });
+		expect(onRoot.licensedIn).toEqual([ent.id]);
+		// Under labs with no row of its own: labs' row decides.
+		const deeper = await signUp(t.database, { email: `new@x.labs.${root}`, name: 'Deeper' });
+		expect(deeper.licensedIn).toEqual([]);
+		const existing = await makeUser(t.database, { email: `old@labs.${root}` });
+		expect((await clientSignIn(t.database, existing.email))?.licensedIn).toEqual([]);
 	});
 
 	it('R15/R21: unclaimed accounts page by email with a search, and export as CSV with formulas neutralised', async () => {

@@ -111,15 +111,24 @@ export function emailDomain(email: string): string {
 	return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
 
-/** Which of `domains` have capture enabled and cover an email, counting only effectively verified ones (R14). */
-export function capturingDomains<
+/**
+ * The domain row that captures an email (R14), or null: the most specific row the email is on or
+ * under decides. It captures when its own setting is on and it is effectively verified; a subdomain
+ * with a row of its own follows that row (Off stays off under a capturing parent), one without
+ * follows its nearest parent's row.
+ */
+export function capturingDomain<
 	D extends Pick<DomainState, 'domain' | 'verifiedAt' | 'captureEnabled'>
->(domains: readonly D[], email: string): D[] {
+>(domains: readonly D[], email: string): D | null {
 	const host = emailDomain(email);
+	let nearest: D | null = null;
+	for (const d of domains) {
+		if (isWithin(host, d.domain) && (!nearest || d.domain.length > nearest.domain.length))
+			nearest = d;
+	}
+	if (!nearest?.captureEnabled) return null;
 	const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
-	return domains.filter(
-		(d) => d.captureEnabled && isWithin(host, d.domain) && isEffectivelyVerified(d.domain, roots)
-	);
+	return isEffectivelyVerified(nearest.domain, roots) ? nearest : null;
 }
 
 /**

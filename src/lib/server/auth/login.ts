@@ -15,8 +15,6 @@ import {
 import { auditPasswordFallback, passwordPolicy } from './sso.service';
 import { createSession } from './session';
 import { sql } from 'kysely';
-import { captureOnSignIn } from '../sync/capture';
-import { log } from '../log';
 import { DAY_MS } from '../../domain/seats';
 
 // Attempts allowed per 15-minute window. Hard limits: per account from one address (guessing one
@@ -159,22 +157,13 @@ export async function login(
 	meta: { ip: string | null; userAgent: string | null },
 	now = Date.now()
 ): Promise<LoginResult> {
-	const email = normalizeEmail(input.email);
 	const checked = await checkPassword(database, input, meta, now);
 	if (!checked.ok) return checked;
 	const user = { id: checked.userID };
 	// R19: the last login is Last Active for users without tracked activity; consoles receive it.
 	await recordSignIn(database, user.id, now);
-	// R14: an unmanaged user on a captured domain takes a seat when they sign in. A failure here
-	// must not keep anyone out: it is logged and the next sign-in tries again.
-	try {
-		await captureOnSignIn(database, { id: user.id, email }, now);
-	} catch (err) {
-		log('error', 'domain capture on sign-in failed', {
-			userID: user.id,
-			err: err instanceof Error ? err.message : String(err)
-		});
-	}
+	// R14: signing in to the console never takes a seat; only the API client's sign-ins capture
+	// (`clientSignIn`).
 	const session = await createSession(database, user.id, meta, now);
 	return { ok: true, ...session, userID: user.id };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
-import { capturingDomains, emailDomain } from '../../domain/domains';
+import { capturingDomain, emailDomain } from '../../domain/domains';
 import { seatCheck } from '../../domain/mutations/define';
 import { enterpriseWrite, enterpriseWriteIn } from './enterprise-write';
 import { poke } from './poke';
@@ -92,21 +92,21 @@ export async function signUp(
 				enterpriseID,
 				captureActor,
 				async (w) => {
-					const captured = capturingDomains(above.get(enterpriseID) ?? [], email);
-					if (captured.length > 0) {
+					const captured = capturingDomain(above.get(enterpriseID) ?? [], email);
+					if (captured) {
 						const { usage, noSeat } = await seatCheck(w.store, 1, now);
 						if (noSeat) {
 							// R14: with no free seat the new sign-up is blocked.
 							throw new SignUpRefused(
 								'needsSeats',
-								`${email} is on ${captured[0]!.domain}, captured by an enterprise with no free seat (${usage.used} of ${usage.purchased} used); the enterprise's admins need to free or buy a seat first`,
-								{ domain: captured[0]!.domain, ...usage }
+								`${email} is on ${captured.domain}, captured by an enterprise with no free seat (${usage.used} of ${usage.purchased} used); the enterprise's admins need to free or buy a seat first`,
+								{ domain: captured.domain, ...usage }
 							);
 						}
 						await w.store.addLicense(userID);
 						await w.audit('captureSignUp', email, null, {
 							licensed: true,
-							domain: captured[0]!.domain
+							domain: captured.domain
 						});
 						licensedIn.push(enterpriseID);
 					}
@@ -122,8 +122,8 @@ export async function signUp(
 }
 
 /**
- * Domain capture when a user signs in (R14): an unmanaged user on a captured domain takes a seat
- * in that enterprise; with no free seat they stay unmanaged ("waiting for a seat", audited).
+ * Domain capture when a user signs in to the API client (R14; never a console sign-in): an
+ * unmanaged user on a captured domain takes a seat in that enterprise; with no free seat they stay unmanaged ("waiting for a seat", audited).
  * Returns the enterprises they were licensed in.
  */
 export async function captureOnSignIn(
@@ -134,8 +134,8 @@ export async function captureOnSignIn(
 	const above = await domainsAbove(database, user.email);
 	const licensedIn: string[] = [];
 	for (const [enterpriseID, domains] of [...above].sort(([a], [b]) => a.localeCompare(b))) {
-		const captured = capturingDomains(domains, user.email);
-		if (captured.length === 0) continue;
+		const captured = capturingDomain(domains, user.email);
+		if (!captured) continue;
 		const licensed = await enterpriseWrite(
 			database,
 			enterpriseID,
@@ -143,7 +143,7 @@ export async function captureOnSignIn(
 			async (w) => {
 				if (await w.store.hasLicense(user.id)) return false;
 				const { usage, noSeat } = await seatCheck(w.store, 1, now);
-				const domain = captured[0]!.domain;
+				const domain = captured.domain;
 				if (noSeat) {
 					await w.audit('captureWaitingForSeat', user.email, null, { domain, ...usage });
 					return false;
