@@ -112,7 +112,7 @@ test('R14/R15/R21: on a verified domain, enable capture, export the unclaimed ac
 	await row.getByRole('link', { name: /Export CSV/ }).click();
 	const file = await (await downloading).path();
 	const csv = readFileSync(file, 'utf8');
-	expect(csv.startsWith('email,name,last_login\r\n')).toBe(true);
+	expect(csv.startsWith('email,name,last_active\r\n')).toBe(true);
 	const parsed = Papa.parse<{ email: string }>(csv, { header: true, skipEmptyLines: true });
 	expect(parsed.errors).toEqual([]);
 	expect(parsed.data).toHaveLength(count);

@@ -22,6 +22,7 @@ import {
 	license,
 	makeEmptyEnterprise,
 	makeUser,
+	recordActivity,
 	tag
 } from './support/factories';
 
@@ -414,6 +415,31 @@ describe.each(dialects)('domains on %s', (dialect) => {
 		expect((await clientSignIn(t.database, existing.email))?.licensedIn).toEqual([]);
 	});
 
+	it('R15/R19: an unclaimed account shows and exports its Last Active: tracked activity after tracking began, else the last sign-in', async () => {
+		const { ent } = await setup();
+		const root = `active-${tag()}.test`;
+		const domainID = await addDomain(t.database, ent.id, root, { verified: true });
+		const signIn = Date.UTC(2024, 2, 4, 9);
+		const tracked = await makeUser(t.database, { email: `a@${root}`, lastLoginAt: signIn });
+		await recordActivity(t.database, tracked.id, Date.UTC(2026, 10, 20, 23, 30));
+		await makeUser(t.database, { email: `b@${root}`, lastLoginAt: signIn });
+		await makeUser(t.database, { email: `c@${root}` });
+
+		const page = await listUnclaimed(t.database, ent.id, domainID, { offset: 0, limit: 10 });
+		expect(page.users.map((u) => [u.email, u.lastActiveAt])).toEqual([
+			[`a@${root}`, Date.UTC(2026, 10, 20, 23, 30)],
+			[`b@${root}`, signIn],
+			[`c@${root}`, null]
+		]);
+		const { csv } = await unclaimedCsv(t.database, ent.id, domainID);
+		expect(Papa.parse<string[]>(csv.trimEnd(), { newline: '\r\n' }).data).toEqual([
+			['email', 'name', 'last_active'],
+			[`a@${root}`, expect.any(String), '2026-11-20'],
+			[`b@${root}`, expect.any(String), '2024-03-04'],
+			[`c@${root}`, expect.any(String), '']
+		]);
+	});
+
 	it('R15/R21: unclaimed accounts page by email with a search, and export as CSV with formulas neutralised', async () => {
 		const { ent } = await setup();
 		const root = `list-${tag()}.test`;
@@ -441,11 +467,11 @@ describe.each(dialects)('domains on %s', (dialect) => {
 		).rejects.toMatchObject({ status: 409, code: 'notVerified' });
 
 		const { csv } = await unclaimedCsv(t.database, ent.id, domainID);
-		expect(csv.startsWith('email,name,last_login\r\n')).toBe(true);
+		expect(csv.startsWith('email,name,last_active\r\n')).toBe(true);
 		expect(csv).toContain(`amy@dev.${root},"'=HYPERLINK(""http://x"")",`);
 		const parsed = Papa.parse<string[]>(csv.trimEnd(), { newline: '\r\n' }).data;
 		expect(parsed).toEqual([
-			['email', 'name', 'last_login'],
+			['email', 'name', 'last_active'],
 			[`amy@dev.${root}`, `'=HYPERLINK("http://x")`, ''],
 			[`zed@${root}`, 'Zed', '']
 		]);

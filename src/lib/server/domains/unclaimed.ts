@@ -4,13 +4,15 @@ import { ApiError } from '../http';
 import { isEffectivelyVerified } from '../../domain/domains';
 import { toCsv } from '../../domain/csv';
 import { domainStates, unclaimedOn } from './sql';
+import { lastActiveSql } from '../db/last-active';
 
 /** An unclaimed account as the domains page lists it (R15). */
 export interface UnclaimedUser {
 	id: string;
 	email: string;
 	name: string;
-	lastLoginAt: number | null;
+	/** Last Active as R19 defines it: tracked activity, else the last sign-in (legacy). */
+	lastActiveAt: number | null;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,7 +67,9 @@ export async function listUnclaimed(
 	const [total, rows] = await Promise.all([
 		base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
 		base
-			.select(['users.id', 'users.email', 'users.name', 'users.last_login_at'])
+			.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+			.select(['users.id', 'users.email', 'users.name'])
+			.select(lastActiveSql<number | string | null>().as('last_active_at'))
 			.orderBy('users.email')
 			.offset(opts.offset)
 			.limit(opts.limit)
@@ -75,7 +79,7 @@ export async function listUnclaimed(
 		id: r.id,
 		email: r.email,
 		name: r.name,
-		lastLoginAt: r.last_login_at == null ? null : Number(r.last_login_at)
+		lastActiveAt: r.last_active_at == null ? null : Number(r.last_active_at)
 	}));
 	return {
 		domain: d.domain,
@@ -86,7 +90,10 @@ export async function listUnclaimed(
 	};
 }
 
-/** Every unclaimed account of a domain as CSV (R15, R21): email, name, last_login (UTC date). */
+/**
+ * Every unclaimed account of a domain as CSV (R15, R21): email, name, last_active (UTC date; R19,
+ * as the console calls it Last Active).
+ */
 export async function unclaimedCsv(
 	database: Db,
 	enterpriseID: string,
@@ -95,16 +102,20 @@ export async function unclaimedCsv(
 ): Promise<{ domain: string; csv: string }> {
 	const d = await verifiedDomain(database, enterpriseID, domainID);
 	const rows = await searchUnclaimed(database, enterpriseID, d.domain, q)
-		.select(['users.email', 'users.name', 'users.last_login_at'])
+		.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
+		.select(['users.email', 'users.name'])
+		.select(lastActiveSql<number | string | null>().as('last_active_at'))
 		.orderBy('users.email')
 		.execute();
 	const csv = toCsv(rows, [
 		{ header: 'email', value: (r) => r.email },
 		{ header: 'name', value: (r) => r.name },
 		{
-			header: 'last_login',
+			header: 'last_active',
 			value: (r) =>
-				r.last_login_at == null ? '' : new Date(Number(r.last_login_at)).toISOString().slice(0, 10)
+				r.last_active_at == null
+					? ''
+					: new Date(Number(r.last_active_at)).toISOString().slice(0, 10)
 		}
 	]);
 	return { domain: d.domain, csv };
