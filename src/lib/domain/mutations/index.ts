@@ -162,11 +162,22 @@ export const mutators = {
 			const existing = await store.findUserByEmail(args.email);
 			if (existing && (await store.hasLicense(existing.id))) {
 				// R6: someone licensed already joins the teams without a new seat.
+				const joins: string[] = [];
 				for (const teamID of args.teamIDs) {
 					if ((await store.getTeam(teamID)) && !(await store.isTeamMember(teamID, existing.id))) {
-						await store.addTeamMember(teamID, existing.id);
+						joins.push(teamID);
 					}
 				}
+				// Nothing to do is said at once, not queued as if something were sent.
+				if (joins.length === 0) {
+					return reject(
+						'ALREADY_EXISTS',
+						args.teamIDs.length === 0
+							? `${args.email} already has a license`
+							: `${args.email} already has a license and is in those teams`
+					);
+				}
+				for (const teamID of joins) await store.addTeamMember(teamID, existing.id);
 				await store.audit('inviteUser', args.email, null, {
 					alreadyLicensed: true,
 					teamIDs: args.teamIDs

@@ -234,9 +234,7 @@ describe('shared mutators', () => {
 			users: [{ id: U1, email: 'a@acme.test', name: 'A' }]
 		});
 		await runMutation(m.store, 'createTeam', { teamID: T1, name: 'Core' }, ctx);
-		expect(await runMutation(m.store, 'addTeamMember', { teamID: T1, userID: U1 }, ctx)).toEqual({
-			ok: true
-		});
+		expect(m.members.has(`${T1}:${U1}`)).toBe(false);
 		expect(
 			await runMutation(
 				m.store,
@@ -247,6 +245,34 @@ describe('shared mutators', () => {
 		).toEqual({ ok: true });
 		expect(m.members.has(`${T1}:${U1}`)).toBe(true);
 		expect(m.invites.size).toBe(0);
+	});
+
+	it('R6: inviting someone already licensed, to no team or only to teams they are in, is refused at once with why, and nothing is written', async () => {
+		const m = memoryStore({
+			seats: 5,
+			licensed: [U1],
+			users: [{ id: U1, email: 'a@acme.test', name: 'A' }]
+		});
+		await runMutation(m.store, 'createTeam', { teamID: T1, name: 'Core' }, ctx);
+		await runMutation(m.store, 'addTeamMember', { teamID: T1, userID: U1 }, ctx);
+		const audits = m.audits.length;
+		expect(
+			await runMutation(m.store, 'inviteUser', { inviteID: I1, email: 'A@acme.test' }, ctx)
+		).toEqual({ ok: false, code: 'ALREADY_EXISTS', message: 'a@acme.test already has a license' });
+		expect(
+			await runMutation(
+				m.store,
+				'inviteUser',
+				{ inviteID: I2, email: 'a@acme.test', teamIDs: [T1] },
+				ctx
+			)
+		).toEqual({
+			ok: false,
+			code: 'ALREADY_EXISTS',
+			message: 'a@acme.test already has a license and is in those teams'
+		});
+		expect(m.invites.size).toBe(0);
+		expect(m.audits.length).toBe(audits);
 	});
 
 	it('R8: the owner keeps their license and an admin cannot remove their own', async () => {
