@@ -8,6 +8,7 @@ import { normalizeEmail } from '../../domain/email';
 import { canUseConsole, type AccountRole } from '../../domain/roles';
 import { log } from '../log';
 import { recordSignIn } from '../activity.service';
+import { writeAudit } from '../audit.service';
 import { countAddressAttempt, releaseAddressAttempt } from './login';
 import { createSession } from './session';
 import { open, seal } from './secret-box';
@@ -191,24 +192,21 @@ export async function saveSsoSettings(
 		}
 		const describe = (s: SsoSettings) =>
 			s.configured ? { issuer: s.issuer, clientID: s.clientID, required: s.required } : null;
-		await trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: actor.userID,
-				actor_kind: 'console',
-				action: 'updateSsoSettings',
-				target: 'Single sign-on',
-				before: JSON.stringify(describe(before)),
-				after: JSON.stringify({
-					issuer: issuer.issuer,
-					clientID: input.clientID,
-					required: input.required,
-					secretChanged: changedSecret
-				})
-			})
-			.execute();
+		await writeAudit(trx, {
+			enterpriseID,
+			at: now,
+			actorUserID: actor.userID,
+			kind: 'console',
+			action: 'updateSsoSettings',
+			target: 'Single sign-on',
+			before: describe(before),
+			after: {
+				issuer: issuer.issuer,
+				clientID: input.clientID,
+				required: input.required,
+				secretChanged: changedSecret
+			}
+		});
 	});
 	return ssoSettings(database, enterpriseID);
 }
@@ -227,23 +225,15 @@ export async function removeSsoSettings(
 			.returning(['issuer', 'client_id', 'required'])
 			.executeTakeFirst();
 		if (!gone) return;
-		await trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: actor.userID,
-				actor_kind: 'console',
-				action: 'removeSsoSettings',
-				target: 'Single sign-on',
-				before: JSON.stringify({
-					issuer: gone.issuer,
-					clientID: gone.client_id,
-					required: gone.required === 1
-				}),
-				after: null
-			})
-			.execute();
+		await writeAudit(trx, {
+			enterpriseID,
+			at: now,
+			actorUserID: actor.userID,
+			kind: 'console',
+			action: 'removeSsoSettings',
+			target: 'Single sign-on',
+			before: { issuer: gone.issuer, clientID: gone.client_id, required: gone.required === 1 }
+		});
 	});
 }
 
@@ -734,18 +724,14 @@ export async function auditPasswordFallback(
 	now = Date.now()
 ): Promise<void> {
 	for (const enterpriseID of enterpriseIDs) {
-		await db
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: userID,
-				actor_kind: 'console',
-				action: 'ssoPasswordFallback',
-				target: 'Single sign-on',
-				before: null,
-				after: JSON.stringify({ signedInWith: 'password' })
-			})
-			.execute();
+		await writeAudit(db, {
+			enterpriseID,
+			at: now,
+			actorUserID: userID,
+			kind: 'console',
+			action: 'ssoPasswordFallback',
+			target: 'Single sign-on',
+			after: { signedInWith: 'password' }
+		});
 	}
 }

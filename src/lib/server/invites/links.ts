@@ -4,6 +4,7 @@ import type { Database, InviteDelivery } from '../db/schema';
 import type { Db } from '../db';
 import { hashToken } from '../auth/tokens';
 import { hit } from '../auth/rate-limit';
+import { writeAudit } from '../audit.service';
 
 // Copied links an admin may make per 15 minutes: plenty for passing invites on by hand, few for
 // harvesting links.
@@ -112,18 +113,14 @@ export async function copyInviteLink(
 		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: limit.retryAfterSeconds };
 	const made = await copyableLink(database, input.enterpriseID, input.inviteID, input.origin, now);
 	if (!made) return { ok: false, code: 'NOT_FOUND' };
-	await database.db
-		.insertInto('audit_log')
-		.values({
-			enterprise_id: input.enterpriseID,
-			at: now,
-			actor_user_id: input.userID,
-			actor_kind: 'console',
-			action: 'copyInviteLink',
-			target: made.email,
-			before: null,
-			after: JSON.stringify({ inviteID: input.inviteID })
-		})
-		.execute();
+	await writeAudit(database.db, {
+		enterpriseID: input.enterpriseID,
+		at: now,
+		actorUserID: input.userID,
+		kind: 'console',
+		action: 'copyInviteLink',
+		target: made.email,
+		after: { inviteID: input.inviteID }
+	});
 	return { ok: true, link: made.link };
 }
