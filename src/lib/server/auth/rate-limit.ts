@@ -71,6 +71,26 @@ export async function hit(
 	};
 }
 
+/** How a service answers an attempt over its limit. */
+export interface RateLimited {
+	ok: false;
+	code: 'RATE_LIMITED';
+	retryAfterSeconds: number;
+}
+
+/** Counts one hit on `key` (see `hit`): the refusal when that is over `limit`, else null. */
+export async function overLimit(
+	database: Db,
+	key: string,
+	limit: number,
+	windowMs: number,
+	now = Date.now()
+): Promise<RateLimited | null> {
+	const counted = await hit(database, key, limit, windowMs, now);
+	if (counted.allowed) return null;
+	return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: counted.retryAfterSeconds };
+}
+
 /**
  * A gate that lets one attempt through and then stays shut for `delayMs`: the attempt that finds it
  * open shuts it again (atomically, so of attempts sent together only one gets through); the others

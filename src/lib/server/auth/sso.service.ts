@@ -57,6 +57,19 @@ export class SsoError extends Error {
 	}
 }
 
+/** Logs why a step of single sign-on failed (`context` and the cause) and refuses it as `code`. */
+function failStep(
+	level: 'warn' | 'error',
+	what: string,
+	context: Record<string, unknown>,
+	err: unknown,
+	code: SsoError['code'],
+	message: string
+): never {
+	log(level, what, { ...context, err: err instanceof Error ? err.message : String(err) });
+	throw new SsoError(code, message);
+}
+
 function hash(secret: string): string {
 	return createHash('sha256').update(secret).digest('hex');
 }
@@ -252,11 +265,11 @@ async function configOf(
 		clientSecret = open(row.client_secret, enterpriseID);
 	} catch (err) {
 		// The key changed (SECRET_KEY, or DATA_DIR/secret.key lost): the owner enters the secret again.
-		log('error', 'SSO client secret cannot be decrypted', {
-			enterpriseID,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError(
+		failStep(
+			'error',
+			'SSO client secret cannot be decrypted',
+			{ enterpriseID },
+			err,
 			'NOT_CONFIGURED',
 			"Single sign-on cannot be used: the saved client secret can no longer be read (the server's secret key changed). The owner must enter the client secret again in Settings."
 		);
@@ -291,11 +304,11 @@ async function discover(config: { issuer: string; clientID: string; clientSecret
 			});
 			throw new SsoError('PROVIDER_UNREACHABLE', refused.message);
 		}
-		log('warn', 'OpenID discovery failed', {
-			issuer: config.issuer,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError(
+		failStep(
+			'warn',
+			'OpenID discovery failed',
+			{ issuer: config.issuer },
+			err,
 			'PROVIDER_UNREACHABLE',
 			`Could not read the identity provider's configuration at ${config.issuer}/.well-known/openid-configuration. Check the issuer URL.`
 		);
@@ -454,11 +467,11 @@ export async function startSso(
 			login_hint: normalizeEmail(input.email)
 		});
 	} catch (err) {
-		log('warn', 'SSO sign-in could not start', {
-			enterpriseID,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError(
+		failStep(
+			'warn',
+			'SSO sign-in could not start',
+			{ enterpriseID },
+			err,
 			'PROVIDER_INCOMPLETE',
 			"Single sign-on could not start: the identity provider's configuration is not usable. Ask your owner to test the single sign-on settings."
 		);
@@ -536,11 +549,14 @@ export async function finishSso(
 		});
 		claims = tokens.claims();
 	} catch (err) {
-		log('warn', 'SSO sign-in refused', {
-			enterpriseID: pending.enterprise_id,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError('REJECTED', REJECTED);
+		failStep(
+			'warn',
+			'SSO sign-in refused',
+			{ enterpriseID: pending.enterprise_id },
+			err,
+			'REJECTED',
+			REJECTED
+		);
 	}
 	if (!claims) throw new SsoError('REJECTED', REJECTED);
 	const session = await signInVouched(
