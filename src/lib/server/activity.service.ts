@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db } from './db';
 import { ApiError, describeIssues, readBodyText } from './http';
 import { log } from './log';
+import { repeatEvery } from './lifecycle';
 import { ACTIVITY_TRACKING_START, lastActiveAt, RETENTION_DAYS, utcDay } from '../domain/activity';
 import { DAY_MS } from '../domain/seats';
 import { lockEnterprisesOf, markLastActiveMoved, pokeActivity } from './sync/last-active';
@@ -616,30 +617,15 @@ export function startActivityPurge(
 	database: Db,
 	{ intervalMs = PURGE_INTERVAL_MS }: { intervalMs?: number } = {}
 ): () => void {
-	let running = false;
-	const run = async () => {
-		if (running) return;
-		running = true;
+	return repeatEvery(intervalMs, 'activity purge failed', async () => {
 		const started = performance.now();
-		try {
-			const deleted = await purgeOldActivity(database, Date.now());
-			if (deleted > 0) {
-				log('info', 'old activity purged', {
-					deleted,
-					retentionDays: RETENTION_DAYS,
-					ms: Math.round(performance.now() - started)
-				});
-			}
-		} catch (err) {
-			log('warn', 'activity purge failed', {
-				err: err instanceof Error ? err.message : String(err)
+		const deleted = await purgeOldActivity(database, Date.now());
+		if (deleted > 0) {
+			log('info', 'old activity purged', {
+				deleted,
+				retentionDays: RETENTION_DAYS,
+				ms: Math.round(performance.now() - started)
 			});
-		} finally {
-			running = false;
 		}
-	};
-	void run();
-	const timer = setInterval(() => void run(), intervalMs);
-	timer.unref();
-	return () => clearInterval(timer);
+	});
 }

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from './db';
+import type { AuditLogTable, Database } from './db/schema';
 
 /** Where an audit entry came from (R24). */
 export const AUDIT_KINDS = ['console', 'queued', 'scim', 'capture', 'system'] as const;
@@ -77,4 +78,33 @@ export async function listAuditEntries(
 		after: r.after
 	}));
 	return { entries, next: rows.length > filter.limit ? (entries.at(-1)?.id ?? null) : null };
+}
+
+/** An audit entry the server writes: `before` and `after` are stored as JSON, an omitted one as none. */
+export interface NewAuditEntry {
+	enterpriseID: string;
+	at: number;
+	actorUserID: string | null;
+	kind: AuditLogTable['actor_kind'];
+	action: string;
+	target: string;
+	before?: unknown;
+	after?: unknown;
+}
+
+/** Writes one audit entry (R24), inside the caller's transaction when it passes one. */
+export async function writeAudit(q: Kysely<Database>, entry: NewAuditEntry): Promise<void> {
+	await q
+		.insertInto('audit_log')
+		.values({
+			enterprise_id: entry.enterpriseID,
+			at: entry.at,
+			actor_user_id: entry.actorUserID,
+			actor_kind: entry.kind,
+			action: entry.action,
+			target: entry.target,
+			before: entry.before === undefined ? null : JSON.stringify(entry.before),
+			after: entry.after === undefined ? null : JSON.stringify(entry.after)
+		})
+		.execute();
 }

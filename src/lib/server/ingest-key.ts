@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ApiError } from './http';
+import { ApiError, errorResponse } from './http';
 import { log } from './log';
 
 /**
@@ -76,4 +76,19 @@ export function requireIngestKey(authorization: string | null): void {
 	if (!timingSafeEqual(digest(match[1]!), expectedDigest())) {
 		throw new ApiError(401, 'unauthorized', 'the ingest key is not valid');
 	}
+}
+
+/**
+ * The 401 answer (with a `WWW-Authenticate` challenge for `realm`) when the request does not carry
+ * the ingest key; undefined when it does.
+ */
+export function ingestKeyRefusal(request: Request, realm: string): Response | undefined {
+	try {
+		requireIngestKey(request.headers.get('authorization'));
+	} catch (err) {
+		if (err instanceof ApiError)
+			return errorResponse(err, { 'www-authenticate': `Bearer realm="${realm}"` });
+		throw err;
+	}
+	return undefined;
 }

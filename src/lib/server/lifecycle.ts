@@ -57,3 +57,30 @@ export function installGracefulShutdown(database: Db, stops: (() => unknown)[]):
 		})();
 	});
 }
+
+/**
+ * Runs `task` now and then every `intervalMs`, never two runs at once, on a timer that does not keep
+ * the process alive; a run that fails is logged as `failure`. Returns the function that stops it.
+ */
+export function repeatEvery(
+	intervalMs: number,
+	failure: string,
+	task: () => Promise<void>
+): () => void {
+	let running = false;
+	const run = async () => {
+		if (running) return;
+		running = true;
+		try {
+			await task();
+		} catch (err) {
+			log('warn', failure, { err: err instanceof Error ? err.message : String(err) });
+		} finally {
+			running = false;
+		}
+	};
+	void run();
+	const timer = setInterval(() => void run(), intervalMs);
+	timer.unref();
+	return () => clearInterval(timer);
+}

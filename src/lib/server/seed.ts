@@ -4,6 +4,7 @@ import type { Db } from './db';
 import type { Database } from './db/schema';
 import { hashPassword } from './auth/password';
 import { hashToken } from './auth/tokens';
+import { writeAudit } from './audit.service';
 import { slugify } from '../domain/slug';
 import { ACTIVITY_TRACKING_START, RETENTION_DAYS } from '../domain/activity';
 import { DAY_MS, inviteExpiresAt } from '../domain/seats';
@@ -479,19 +480,15 @@ export async function seedEnterprise(database: Db, opts: SeedOptions): Promise<S
 				.execute();
 		}
 
-		await trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: null,
-				actor_kind: 'system',
-				action: 'seedEnterprise',
-				target: opts.name,
-				before: null,
-				after: JSON.stringify({ users: userCount, unmanaged: unmanagedCount, seats, domains })
-			})
-			.execute();
+		await writeAudit(trx, {
+			enterpriseID,
+			at: now,
+			actorUserID: null,
+			kind: 'system',
+			action: 'seedEnterprise',
+			target: opts.name,
+			after: { users: userCount, unmanaged: unmanagedCount, seats, domains }
+		});
 
 		return {
 			enterpriseID,

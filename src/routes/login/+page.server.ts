@@ -6,33 +6,24 @@ import { setSessionCookie } from '$lib/server/auth/cookies';
 import { revokeSession } from '$lib/server/auth/session';
 import { clientAddress } from '$lib/server/proxy-address';
 import { safeNext } from '$lib/server/auth/next';
-import { mayGoOnTo } from '$lib/server/auth/reach';
+import { field, goOnIfSignedIn, readForm } from '$lib/server/auth/form';
 import { describeIssues } from '$lib/server/http';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, url }) => {
-	const next = safeNext(url.searchParams.get('next'), url.origin);
-	// Signed in already: on to `next`, unless this session may not act there (then sign in again).
-	if (locals.user && (await mayGoOnTo(getDb(), locals.user, locals.sessionOrigin, next))) {
-		redirect(303, next);
-	}
-	return {};
-};
+export const load: PageServerLoad = goOnIfSignedIn;
 
 export const actions: Actions = {
 	// The form posts here, so it signs in with or without JavaScript and never puts the password in a URL.
 	default: async ({ request, cookies, url, getClientAddress, locals }) => {
-		let form: FormData;
-		try {
-			form = await request.formData();
-		} catch {
+		const form = await readForm(request);
+		if (!form) {
 			return fail(400, {
 				email: '',
 				message: 'The sign-in form could not be read. Reload the page and try again.'
 			});
 		}
-		const email = String(form.get('email') ?? '');
-		const parsed = loginSchema.safeParse({ email, password: String(form.get('password') ?? '') });
+		const email = field(form, 'email');
+		const parsed = loginSchema.safeParse({ email, password: field(form, 'password') });
 		if (!parsed.success) return fail(400, { email, message: describeIssues(parsed.error).message });
 		const result = await login(getDb(), parsed.data, {
 			ip: clientAddress(getClientAddress),

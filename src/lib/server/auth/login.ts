@@ -10,7 +10,8 @@ import {
 	mark,
 	passGate,
 	release,
-	type LimitResult
+	type LimitResult,
+	type RateLimited
 } from './rate-limit';
 import { auditPasswordFallback, passwordPolicy } from './sso.service';
 import { createSession } from './session';
@@ -81,7 +82,7 @@ export type LoginResult =
 	| { ok: true; secret: string; expiresAt: number; userID: string }
 	| { ok: false; code: 'INVALID_CREDENTIALS' }
 	| { ok: false; code: 'SSO_REQUIRED' }
-	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+	| RateLimited;
 
 /** What checking a password came to (a sign-in without the session). */
 export type PasswordCheck = { ok: true; userID: string } | Exclude<LoginResult, { ok: true }>;

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { log } from '../log';
+import { repeatEvery } from '../lifecycle';
 
 /** How often expired sessions and rate-limit rows are deleted. */
 export const AUTH_PURGE_INTERVAL_MS = 60 * 1000;
@@ -75,30 +76,15 @@ export function startAuthPurge(
 		maxRateLimitRows = MAX_RATE_LIMIT_ROWS
 	}: { intervalMs?: number; maxRateLimitRows?: number } = {}
 ): () => void {
-	let running = false;
-	const run = async () => {
-		if (running) return;
-		running = true;
-		try {
-			const deleted = await purgeAuthRows(database, Date.now(), { maxRateLimitRows });
-			if (deleted.evicted > 0) {
-				log('warn', 'rate-limit rows over the cap: the least telling were dropped', {
-					...deleted,
-					cap: maxRateLimitRows
-				});
-			} else if (deleted.sessions + deleted.rateLimits > 0) {
-				log('info', 'expired sessions and rate limits purged', { ...deleted });
-			}
-		} catch (err) {
-			log('warn', 'session and rate-limit purge failed', {
-				err: err instanceof Error ? err.message : String(err)
+	return repeatEvery(intervalMs, 'session and rate-limit purge failed', async () => {
+		const deleted = await purgeAuthRows(database, Date.now(), { maxRateLimitRows });
+		if (deleted.evicted > 0) {
+			log('warn', 'rate-limit rows over the cap: the least telling were dropped', {
+				...deleted,
+				cap: maxRateLimitRows
 			});
-		} finally {
-			running = false;
+		} else if (deleted.sessions + deleted.rateLimits > 0) {
+			log('info', 'expired sessions and rate limits purged', { ...deleted });
 		}
-	};
-	void run();
-	const timer = setInterval(() => void run(), intervalMs);
-	timer.unref();
-	return () => clearInterval(timer);
+	});
 }

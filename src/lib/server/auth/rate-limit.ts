@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { sql } from 'kysely';
+import { sql, type Kysely, type OnConflictBuilder, type OnConflictUpdateBuilder } from 'kysely';
+import type { Database } from '../db/schema';
 import type { Db } from '../db';
 
 /** Outcome of counting one attempt against a limit. */
@@ -18,6 +19,33 @@ function secondsUntil(at: number, now: number): number {
 }
 
 /**
+ * Starts `key` as one hit until `resetAt`; when `key` is already there, `onKey` says what happens to
+ * it instead.
+ */
+function start(
+	db: Kysely<Database>,
+	key: string,
+	resetAt: number,
+	onKey: (
+		oc: OnConflictBuilder<Database, 'rate_limits'>
+	) => OnConflictUpdateBuilder<Database, 'rate_limits'>
+) {
+	return db
+		.insertInto('rate_limits')
+		.values({ key, count: 1, reset_at: resetAt })
+		.onConflict((oc) => onKey(oc.column('key')));
+}
+
+/** The hits counted on `key` and when its window ends, if it has one. */
+function windowOf(db: Kysely<Database>, key: string) {
+	return db
+		.selectFrom('rate_limits')
+		.select(['count', 'reset_at'])
+		.where('key', '=', key)
+		.executeTakeFirst();
+}
+
+/**
  * Counts one hit on `key` in a fixed window kept in the database, so every app instance shares it.
  * Allowed while the window holds at most `limit` hits.
  */
@@ -28,15 +56,12 @@ export async function hit(
 	windowMs: number,
 	now = Date.now()
 ): Promise<HitResult> {
-	const row = await db
-		.insertInto('rate_limits')
-		.values({ key, count: 1, reset_at: now + windowMs })
-		.onConflict((oc) =>
-			oc.column('key').doUpdateSet({
-				count: sql<number>`case when rate_limits.reset_at <= ${now} then 1 else rate_limits.count + 1 end`,
-				reset_at: sql<number>`case when rate_limits.reset_at <= ${now} then ${now + windowMs} else rate_limits.reset_at end`
-			})
-		)
+	const row = await start(db, key, now + windowMs, (oc) =>
+		oc.doUpdateSet({
+			count: sql<number>`case when rate_limits.reset_at <= ${now} then 1 else rate_limits.count + 1 end`,
+			reset_at: sql<number>`case when rate_limits.reset_at <= ${now} then ${now + windowMs} else rate_limits.reset_at end`
+		})
+	)
 		.returning(['count', 'reset_at'])
 		.executeTakeFirstOrThrow();
 	return {
@@ -44,6 +69,26 @@ export async function hit(
 		retryAfterSeconds: secondsUntil(row.reset_at, now),
 		count: row.count
 	};
+}
+
+/** How a service answers an attempt over its limit. */
+export interface RateLimited {
+	ok: false;
+	code: 'RATE_LIMITED';
+	retryAfterSeconds: number;
+}
+
+/** Counts one hit on `key` (see `hit`): the refusal when that is over `limit`, else null. */
+export async function overLimit(
+	database: Db,
+	key: string,
+	limit: number,
+	windowMs: number,
+	now = Date.now()
+): Promise<RateLimited | null> {
+	const counted = await hit(database, key, limit, windowMs, now);
+	if (counted.allowed) return null;
+	return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: counted.retryAfterSeconds };
 }
 
 /**
@@ -57,44 +102,27 @@ export async function passGate(
 	delayMs: number,
 	now = Date.now()
 ): Promise<LimitResult> {
-	const passed = await db
-		.insertInto('rate_limits')
-		.values({ key, count: 1, reset_at: now + delayMs })
-		.onConflict((oc) =>
-			oc
-				.column('key')
-				.doUpdateSet({ count: sql<number>`rate_limits.count + 1`, reset_at: now + delayMs })
-				.where('rate_limits.reset_at', '<=', now)
-		)
+	const passed = await start(db, key, now + delayMs, (oc) =>
+		oc
+			.doUpdateSet({ count: sql<number>`rate_limits.count + 1`, reset_at: now + delayMs })
+			.where('rate_limits.reset_at', '<=', now)
+	)
 		.returning('reset_at')
 		.executeTakeFirst();
 	if (passed) return { allowed: true, retryAfterSeconds: 0 };
-	const shut = await db
-		.selectFrom('rate_limits')
-		.select('reset_at')
-		.where('key', '=', key)
-		.executeTakeFirst();
+	const shut = await windowOf(db, key);
 	return { allowed: false, retryAfterSeconds: secondsUntil(shut?.reset_at ?? now, now) };
 }
 
 /** Sets `key` to hold until `until` (a mark that expires), whatever it held before. */
 export async function mark({ db }: Db, key: string, until: number): Promise<void> {
-	await db
-		.insertInto('rate_limits')
-		.values({ key, count: 1, reset_at: until })
-		.onConflict((oc) => oc.column('key').doUpdateSet({ count: 1, reset_at: until }))
-		.execute();
+	await start(db, key, until, (oc) => oc.doUpdateSet({ count: 1, reset_at: until })).execute();
 }
 
 /** Whether `key` holds a mark that has not expired yet. */
 export async function isMarked({ db }: Db, key: string, now = Date.now()): Promise<boolean> {
-	const row = await db
-		.selectFrom('rate_limits')
-		.select('reset_at')
-		.where('key', '=', key)
-		.where('reset_at', '>', now)
-		.executeTakeFirst();
-	return row !== undefined;
+	const row = await windowOf(db, key);
+	return row !== undefined && row.reset_at > now;
 }
 
 /** Whether `key` is currently over `limit`, without counting a hit. */
@@ -104,11 +132,7 @@ export async function isLimited(
 	limit: number,
 	now = Date.now()
 ): Promise<LimitResult> {
-	const row = await db
-		.selectFrom('rate_limits')
-		.select(['count', 'reset_at'])
-		.where('key', '=', key)
-		.executeTakeFirst();
+	const row = await windowOf(db, key);
 	if (!row || row.reset_at <= now || row.count < limit)
 		return { allowed: true, retryAfterSeconds: 0 };
 	return { allowed: false, retryAfterSeconds: secondsUntil(row.reset_at, now) };

@@ -5,7 +5,7 @@ import { normalizeEmail } from '../../domain/auth';
 import { hashToken } from './tokens';
 import { isLinkSecret } from '../invites/links';
 import { hashPassword } from './password';
-import { addressKey, hit } from './rate-limit';
+import { addressKey, overLimit, type RateLimited } from './rate-limit';
 import { revokeAllSessions } from './session';
 import { kickMail, queueResetMail } from '../mail/queue';
 
@@ -25,8 +25,7 @@ export const newPasswordSchema = z
 	.max(1024, 'Use at most 1,024 characters for the new password');
 
 /** What asking for a reset link came to; the same whether the email has an account or not. */
-export type ResetRequestResult =
-	{ ok: true } | { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+export type ResetRequestResult = { ok: true } | RateLimited;
 
 /**
  * Queues a reset email for a password account. Rate-limited per address and per email; answers the
@@ -39,18 +38,11 @@ export async function requestPasswordReset(
 	now = Date.now()
 ): Promise<ResetRequestResult> {
 	const email = normalizeEmail(input.email);
-	const address = await hit(
-		database,
-		`reset:ip:${addressKey(meta.ip)}`,
-		ADDRESS_LIMIT,
-		ADDRESS_WINDOW_MS,
-		now
-	);
-	if (!address.allowed)
-		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: address.retryAfterSeconds };
-	const perEmail = await hit(database, `reset:email:${email}`, EMAIL_LIMIT, EMAIL_WINDOW_MS, now);
-	if (!perEmail.allowed)
-		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: perEmail.retryAfterSeconds };
+	const ip = addressKey(meta.ip);
+	const limited =
+		(await overLimit(database, `reset:ip:${ip}`, ADDRESS_LIMIT, ADDRESS_WINDOW_MS, now)) ??
+		(await overLimit(database, `reset:email:${email}`, EMAIL_LIMIT, EMAIL_WINDOW_MS, now));
+	if (limited) return limited;
 	const user = await database.db
 		.selectFrom('users')
 		.select('id')
@@ -82,9 +74,7 @@ export async function findReset(
 
 /** What setting a new password came to. */
 export type ResetResult =
-	| { ok: true; email: string }
-	| { ok: false; code: 'INVALID_LINK' }
-	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+	{ ok: true; email: string } | { ok: false; code: 'INVALID_LINK' } | RateLimited;
 
 /**
  * Sets a new password through a reset link. Submissions are limited per address (10 per 15
@@ -99,15 +89,15 @@ export async function completePasswordReset(
 	now = Date.now(),
 	meta: { ip?: string | null } = {}
 ): Promise<ResetResult> {
-	const limit = await hit(
+	const ip = addressKey(meta.ip);
+	const limited = await overLimit(
 		database,
-		`reset:submit:${addressKey(meta.ip)}`,
+		`reset:submit:${ip}`,
 		SUBMIT_LIMIT,
 		SUBMIT_WINDOW_MS,
 		now
 	);
-	if (!limit.allowed)
-		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: limit.retryAfterSeconds };
+	if (limited) return limited;
 	if (!isLinkSecret(secret)) return { ok: false, code: 'INVALID_LINK' };
 	const tokenHash = hashToken(secret);
 	// The link first: only a live link's new password is worth hashing.

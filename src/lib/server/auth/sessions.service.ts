@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db';
+import { writeAudit } from '../audit.service';
 import { endStreamsOfSession } from '../sync/poke';
 
 /** A session as its admin sees it in the console: never its secret. */
@@ -124,19 +125,16 @@ export async function endAdminSessions(
 			.where('user_id', '=', targetUserID)
 			.returning('id')
 			.execute();
-		await trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: actor.userID,
-				actor_kind: 'console',
-				action: 'endAdminSessions',
-				target: target.email,
-				before: JSON.stringify({ sessions: ended.length }),
-				after: JSON.stringify({ sessions: 0 })
-			})
-			.execute();
+		await writeAudit(trx, {
+			enterpriseID,
+			at: now,
+			actorUserID: actor.userID,
+			kind: 'console',
+			action: 'endAdminSessions',
+			target: target.email,
+			before: { sessions: ended.length },
+			after: { sessions: 0 }
+		});
 		return ended.map((s) => s.id);
 	});
 	if (ended === null) return null;

@@ -8,6 +8,7 @@ import { normalizeEmail } from '../../domain/email';
 import { canUseConsole, type AccountRole } from '../../domain/roles';
 import { log } from '../log';
 import { recordSignIn } from '../activity.service';
+import { writeAudit } from '../audit.service';
 import { countAddressAttempt, releaseAddressAttempt } from './login';
 import { createSession } from './session';
 import { open, seal } from './secret-box';
@@ -54,6 +55,19 @@ export class SsoError extends Error {
 	) {
 		super(message);
 	}
+}
+
+/** Logs why a step of single sign-on failed (`context` and the cause) and refuses it as `code`. */
+function failStep(
+	level: 'warn' | 'error',
+	what: string,
+	context: Record<string, unknown>,
+	err: unknown,
+	code: SsoError['code'],
+	message: string
+): never {
+	log(level, what, { ...context, err: err instanceof Error ? err.message : String(err) });
+	throw new SsoError(code, message);
 }
 
 function hash(secret: string): string {
@@ -191,24 +205,21 @@ export async function saveSsoSettings(
 		}
 		const describe = (s: SsoSettings) =>
 			s.configured ? { issuer: s.issuer, clientID: s.clientID, required: s.required } : null;
-		await trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: actor.userID,
-				actor_kind: 'console',
-				action: 'updateSsoSettings',
-				target: 'Single sign-on',
-				before: JSON.stringify(describe(before)),
-				after: JSON.stringify({
-					issuer: issuer.issuer,
-					clientID: input.clientID,
-					required: input.required,
-					secretChanged: changedSecret
-				})
-			})
-			.execute();
+		await writeAudit(trx, {
+			enterpriseID,
+			at: now,
+			actorUserID: actor.userID,
+			kind: 'console',
+			action: 'updateSsoSettings',
+			target: 'Single sign-on',
+			before: describe(before),
+			after: {
+				issuer: issuer.issuer,
+				clientID: input.clientID,
+				required: input.required,
+				secretChanged: changedSecret
+			}
+		});
 	});
 	return ssoSettings(database, enterpriseID);
 }
@@ -227,23 +238,15 @@ export async function removeSsoSettings(
 			.returning(['issuer', 'client_id', 'required'])
 			.executeTakeFirst();
 		if (!gone) return;
-		await trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: actor.userID,
-				actor_kind: 'console',
-				action: 'removeSsoSettings',
-				target: 'Single sign-on',
-				before: JSON.stringify({
-					issuer: gone.issuer,
-					clientID: gone.client_id,
-					required: gone.required === 1
-				}),
-				after: null
-			})
-			.execute();
+		await writeAudit(trx, {
+			enterpriseID,
+			at: now,
+			actorUserID: actor.userID,
+			kind: 'console',
+			action: 'removeSsoSettings',
+			target: 'Single sign-on',
+			before: { issuer: gone.issuer, clientID: gone.client_id, required: gone.required === 1 }
+		});
 	});
 }
 
@@ -262,11 +265,11 @@ async function configOf(
 		clientSecret = open(row.client_secret, enterpriseID);
 	} catch (err) {
 		// The key changed (SECRET_KEY, or DATA_DIR/secret.key lost): the owner enters the secret again.
-		log('error', 'SSO client secret cannot be decrypted', {
-			enterpriseID,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError(
+		failStep(
+			'error',
+			'SSO client secret cannot be decrypted',
+			{ enterpriseID },
+			err,
 			'NOT_CONFIGURED',
 			"Single sign-on cannot be used: the saved client secret can no longer be read (the server's secret key changed). The owner must enter the client secret again in Settings."
 		);
@@ -301,11 +304,11 @@ async function discover(config: { issuer: string; clientID: string; clientSecret
 			});
 			throw new SsoError('PROVIDER_UNREACHABLE', refused.message);
 		}
-		log('warn', 'OpenID discovery failed', {
-			issuer: config.issuer,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError(
+		failStep(
+			'warn',
+			'OpenID discovery failed',
+			{ issuer: config.issuer },
+			err,
 			'PROVIDER_UNREACHABLE',
 			`Could not read the identity provider's configuration at ${config.issuer}/.well-known/openid-configuration. Check the issuer URL.`
 		);
@@ -464,11 +467,11 @@ export async function startSso(
 			login_hint: normalizeEmail(input.email)
 		});
 	} catch (err) {
-		log('warn', 'SSO sign-in could not start', {
-			enterpriseID,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError(
+		failStep(
+			'warn',
+			'SSO sign-in could not start',
+			{ enterpriseID },
+			err,
 			'PROVIDER_INCOMPLETE',
 			"Single sign-on could not start: the identity provider's configuration is not usable. Ask your owner to test the single sign-on settings."
 		);
@@ -546,11 +549,14 @@ export async function finishSso(
 		});
 		claims = tokens.claims();
 	} catch (err) {
-		log('warn', 'SSO sign-in refused', {
-			enterpriseID: pending.enterprise_id,
-			err: err instanceof Error ? err.message : String(err)
-		});
-		throw new SsoError('REJECTED', REJECTED);
+		failStep(
+			'warn',
+			'SSO sign-in refused',
+			{ enterpriseID: pending.enterprise_id },
+			err,
+			'REJECTED',
+			REJECTED
+		);
 	}
 	if (!claims) throw new SsoError('REJECTED', REJECTED);
 	const session = await signInVouched(
@@ -734,18 +740,14 @@ export async function auditPasswordFallback(
 	now = Date.now()
 ): Promise<void> {
 	for (const enterpriseID of enterpriseIDs) {
-		await db
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: enterpriseID,
-				at: now,
-				actor_user_id: userID,
-				actor_kind: 'console',
-				action: 'ssoPasswordFallback',
-				target: 'Single sign-on',
-				before: null,
-				after: JSON.stringify({ signedInWith: 'password' })
-			})
-			.execute();
+		await writeAudit(db, {
+			enterpriseID,
+			at: now,
+			actorUserID: userID,
+			kind: 'console',
+			action: 'ssoPasswordFallback',
+			target: 'Single sign-on',
+			after: { signedInWith: 'password' }
+		});
 	}
 }

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database, InviteDelivery } from '../db/schema';
 import type { Db } from '../db';
 import { hashToken } from '../auth/tokens';
-import { hit } from '../auth/rate-limit';
+import { overLimit, type RateLimited } from '../auth/rate-limit';
+import { writeAudit } from '../audit.service';
 
 // Copied links an admin may make per 15 minutes: plenty for passing invites on by hand, few for
 // harvesting links.
@@ -94,9 +95,7 @@ async function copyableLink(
 
 /** What an admin's "copy link" came to. */
 export type CopyLinkResult =
-	| { ok: true; link: string }
-	| { ok: false; code: 'NOT_FOUND' }
-	| { ok: false; code: 'RATE_LIMITED'; retryAfterSeconds: number };
+	{ ok: true; link: string } | { ok: false; code: 'NOT_FOUND' } | RateLimited;
 
 /**
  * The console's "copy link": a new copyable link for a pending invite of this enterprise, limited
@@ -107,23 +106,19 @@ export async function copyInviteLink(
 	input: { enterpriseID: string; inviteID: string; userID: string; origin: string },
 	now = Date.now()
 ): Promise<CopyLinkResult> {
-	const limit = await hit(database, `invite-link:${input.userID}`, COPY_LIMIT, COPY_WINDOW_MS, now);
-	if (!limit.allowed)
-		return { ok: false, code: 'RATE_LIMITED', retryAfterSeconds: limit.retryAfterSeconds };
+	const key = `invite-link:${input.userID}`;
+	const limited = await overLimit(database, key, COPY_LIMIT, COPY_WINDOW_MS, now);
+	if (limited) return limited;
 	const made = await copyableLink(database, input.enterpriseID, input.inviteID, input.origin, now);
 	if (!made) return { ok: false, code: 'NOT_FOUND' };
-	await database.db
-		.insertInto('audit_log')
-		.values({
-			enterprise_id: input.enterpriseID,
-			at: now,
-			actor_user_id: input.userID,
-			actor_kind: 'console',
-			action: 'copyInviteLink',
-			target: made.email,
-			before: null,
-			after: JSON.stringify({ inviteID: input.inviteID })
-		})
-		.execute();
+	await writeAudit(database.db, {
+		enterpriseID: input.enterpriseID,
+		at: now,
+		actorUserID: input.userID,
+		kind: 'console',
+		action: 'copyInviteLink',
+		target: made.email,
+		after: { inviteID: input.inviteID }
+	});
 	return { ok: true, link: made.link };
 }

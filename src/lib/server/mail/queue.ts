@@ -22,22 +22,20 @@ export function retryDelayMs(attempts: number): number {
 	return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(20, Math.max(0, attempts - 1)));
 }
 
-/** Queues the email of an invite just sent or resent (R5), in the caller's transaction. */
-export async function queueInviteMail(
+/** Queues one message to send now: `enterprise_id`, `invite_id` and `user_id` say what it is about. */
+async function enqueue(
 	db: Kysely<Database>,
-	input: { enterpriseID: string; inviteID: string; email: string; origin: string },
-	now = Date.now()
+	about: Pick<
+		Row,
+		'kind' | 'enterprise_id' | 'invite_id' | 'user_id' | 'recipient' | 'link_origin'
+	>,
+	now: number
 ): Promise<void> {
 	await db
 		.insertInto('mail_queue')
 		.values({
 			id: randomUUID(),
-			kind: 'invite',
-			enterprise_id: input.enterpriseID,
-			invite_id: input.inviteID,
-			user_id: null,
-			recipient: input.email,
-			link_origin: input.origin,
+			...about,
 			created_at: now,
 			next_attempt_at: now,
 			claimed_until: null,
@@ -45,6 +43,20 @@ export async function queueInviteMail(
 			last_error: null
 		})
 		.execute();
+}
+
+/** Queues the email of an invite just sent or resent (R5), in the caller's transaction. */
+export async function queueInviteMail(
+	db: Kysely<Database>,
+	input: { enterpriseID: string; inviteID: string; email: string; origin: string },
+	now = Date.now()
+): Promise<void> {
+	const about = { enterprise_id: input.enterpriseID, invite_id: input.inviteID, user_id: null };
+	await enqueue(
+		db,
+		{ kind: 'invite', ...about, recipient: input.email, link_origin: input.origin },
+		now
+	);
 }
 
 /**
@@ -56,23 +68,12 @@ export async function queueResetMail(
 	input: { userID: string | null; email: string; origin: string },
 	now = Date.now()
 ): Promise<void> {
-	await db
-		.insertInto('mail_queue')
-		.values({
-			id: randomUUID(),
-			kind: 'reset',
-			enterprise_id: null,
-			invite_id: null,
-			user_id: input.userID,
-			recipient: input.email,
-			link_origin: input.origin,
-			created_at: now,
-			next_attempt_at: now,
-			claimed_until: null,
-			sent_at: null,
-			last_error: null
-		})
-		.execute();
+	const about = { enterprise_id: null, invite_id: null, user_id: input.userID };
+	await enqueue(
+		db,
+		{ kind: 'reset', ...about, recipient: input.email, link_origin: input.origin },
+		now
+	);
 }
 
 type Row = Selectable<MailQueueTable>;

@@ -174,3 +174,26 @@ export const methodNotAllowed = scimEndpoint(async (ctx) => {
 		`${ctx.request.method} is not supported at ${ctx.url.pathname.slice(0, 200)}`
 	);
 });
+
+/** What one SCIM resource kind does to the resource an id names. */
+export interface ScimResource {
+	get(ctx: ScimContext, id: string): Promise<Response>;
+	replace(ctx: ScimContext, id: string, body: unknown): Promise<Response>;
+	patch(ctx: ScimContext, id: string, body: unknown): Promise<Response>;
+	remove(ctx: ScimContext, id: string): Promise<Response>;
+}
+
+/** The handlers of `/scim/v2/<kind>/[id]`: GET, PUT, PATCH and DELETE, and a 405 for the rest. */
+export function scimResourceEndpoints(resource: ScimResource) {
+	return {
+		GET: scimEndpoint(async (ctx) => resource.get(ctx, ctx.params.id!)),
+		PUT: scimEndpoint(async (ctx) =>
+			resource.replace(ctx, ctx.params.id!, await readScimBody(ctx.request))
+		),
+		PATCH: scimEndpoint(async (ctx) =>
+			resource.patch(ctx, ctx.params.id!, await readScimBody(ctx.request))
+		),
+		DELETE: scimEndpoint(async (ctx) => resource.remove(ctx, ctx.params.id!)),
+		fallback: methodNotAllowed
+	};
+}

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db';
+import { writeAudit } from '../audit.service';
 import { hashToken } from '../auth/tokens';
 import { DAY_MS } from '../../domain/seats';
 import { ScimError } from './errors';
@@ -109,19 +110,15 @@ async function audit(
 	after: unknown,
 	now: number
 ) {
-	await db
-		.insertInto('audit_log')
-		.values({
-			enterprise_id: enterpriseID,
-			at: now,
-			actor_user_id: actor.userID,
-			actor_kind: 'console',
-			action,
-			target: 'SCIM',
-			before: null,
-			after: JSON.stringify(after)
-		})
-		.execute();
+	await writeAudit(db, {
+		enterpriseID,
+		at: now,
+		actorUserID: actor.userID,
+		kind: 'console',
+		action,
+		target: 'SCIM',
+		after
+	});
 }
 
 /** Turns SCIM on (needs a verified domain, R23) or off (tokens then get 401). */

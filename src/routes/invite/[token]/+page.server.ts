@@ -1,5 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
+import { field, FORM_UNREADABLE, readForm } from '$lib/server/auth/form';
 import { acceptInvite, findInvite } from '$lib/server/invites/accept.service';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
@@ -22,27 +23,16 @@ export const load: PageServerLoad = async ({ params }) => {
 export const actions: Actions = {
 	// A plain form post, so accepting works with or without JavaScript.
 	default: async ({ request, params, getClientAddress }) => {
-		let form: FormData;
-		try {
-			form = await request.formData();
-		} catch {
-			return fail(400, {
-				code: 'INVALID_INPUT',
-				name: '',
-				message: 'The form could not be read. Reload the page and try again.'
-			});
-		}
+		const form = await readForm(request);
+		if (!form) return fail(400, { code: 'INVALID_INPUT', name: '', message: FORM_UNREADABLE });
+		const name = field(form, 'name');
 		const result = await acceptInvite(getDb(), params.token, {
-			password: String(form.get('password') ?? ''),
-			name: String(form.get('name') ?? ''),
+			password: field(form, 'password'),
+			name,
 			ip: clientAddress(getClientAddress)
 		});
 		if (!result.ok)
-			return fail(STATUS[result.code], {
-				code: result.code,
-				message: result.message,
-				name: String(form.get('name') ?? '')
-			});
+			return fail(STATUS[result.code], { code: result.code, message: result.message, name });
 		return { accepted: { enterpriseName: result.enterpriseName, email: result.email } };
 	}
 };

@@ -1,5 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
+import { field, FORM_UNREADABLE, minutesToWait, readForm } from '$lib/server/auth/form';
 import { completePasswordReset, findReset, newPasswordSchema } from '$lib/server/auth/reset';
 import { clientAddress } from '$lib/server/proxy-address';
 import type { Actions, PageServerLoad } from './$types';
@@ -11,24 +12,19 @@ export const load: PageServerLoad = async ({ params }) => {
 
 export const actions: Actions = {
 	default: async ({ request, params, getClientAddress }) => {
-		let form: FormData;
-		try {
-			form = await request.formData();
-		} catch {
-			return fail(400, { message: 'The form could not be read. Reload the page and try again.' });
-		}
-		const password = String(form.get('password') ?? '');
+		const form = await readForm(request);
+		if (!form) return fail(400, { message: FORM_UNREADABLE });
+		const password = field(form, 'password');
 		const parsed = newPasswordSchema.safeParse(password);
 		if (!parsed.success) return fail(400, { message: `${parsed.error.issues[0]?.message}.` });
-		if (password !== String(form.get('confirm') ?? ''))
+		if (password !== field(form, 'confirm'))
 			return fail(400, { message: 'The two passwords are not the same. Type them again.' });
 		const result = await completePasswordReset(getDb(), params.token, password, Date.now(), {
 			ip: clientAddress(getClientAddress)
 		});
 		if (!result.ok && result.code === 'RATE_LIMITED') {
-			const minutes = Math.ceil(result.retryAfterSeconds / 60);
 			return fail(429, {
-				message: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+				message: `Too many attempts. Try again in ${minutesToWait(result.retryAfterSeconds)}.`
 			});
 		}
 		if (!result.ok)

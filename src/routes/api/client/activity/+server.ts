@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
 import { getDb } from '$lib/server/db';
-import { api, ApiError, errorResponse } from '$lib/server/http';
-import { requireIngestKey } from '$lib/server/ingest-key';
+import { api, ApiError } from '$lib/server/http';
+import { ingestKeyRefusal } from '$lib/server/ingest-key';
 import { readActivityBody, readIdempotencyKey, recordActivity } from '$lib/server/activity.service';
 import { log } from '$lib/server/log';
 import type { RequestHandler } from './$types';
@@ -14,13 +14,8 @@ import type { RequestHandler } from './$types';
  * with another body is refused (422).
  */
 export const POST: RequestHandler = api(async ({ request, locals }) => {
-	try {
-		requireIngestKey(request.headers.get('authorization'));
-	} catch (err) {
-		if (err instanceof ApiError)
-			return errorResponse(err, { 'www-authenticate': 'Bearer realm="roster-activity"' });
-		throw err;
-	}
+	const refused = ingestKeyRefusal(request, 'roster-activity');
+	if (refused) return refused;
 	const key = readIdempotencyKey(request);
 	const batch = await readActivityBody(request, Date.now());
 	const events = batch.events;

@@ -1,8 +1,8 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
-import { api, ApiError, errorResponse, readJson } from '$lib/server/http';
-import { requireIngestKey } from '$lib/server/ingest-key';
+import { api, ApiError, readJson } from '$lib/server/http';
+import { ingestKeyRefusal } from '$lib/server/ingest-key';
 import { signUp, SignUpRefused } from '$lib/server/sync/capture';
 import { normalizeEmail } from '$lib/domain/email';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '$lib/domain/text';
@@ -29,13 +29,8 @@ const bodySchema = z.object({
  * `alreadyRegistered` for a known email.
  */
 export const POST: RequestHandler = api(async ({ request }) => {
-	try {
-		requireIngestKey(request.headers.get('authorization'));
-	} catch (err) {
-		if (err instanceof ApiError)
-			return errorResponse(err, { 'www-authenticate': 'Bearer realm="roster-client"' });
-		throw err;
-	}
+	const refused = ingestKeyRefusal(request, 'roster-client');
+	if (refused) return refused;
 	const body = await readJson(request, bodySchema);
 	try {
 		return json(await signUp(getDb(), body), { status: 201 });

@@ -1,8 +1,8 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
-import { api, ApiError, describeIssues, errorResponse } from '$lib/server/http';
-import { requireIngestKey } from '$lib/server/ingest-key';
+import { api, ApiError, describeIssues } from '$lib/server/http';
+import { ingestKeyRefusal } from '$lib/server/ingest-key';
 import { clientStoragePolicy } from '$lib/server/storage-policy.service';
 import type { RequestHandler } from './$types';
 
@@ -22,13 +22,8 @@ const querySchema = z.object({
  * clients (the deployment's ingest key, like activity).
  */
 export const GET: RequestHandler = api(async ({ request, url }) => {
-	try {
-		requireIngestKey(request.headers.get('authorization'));
-	} catch (err) {
-		if (err instanceof ApiError)
-			return errorResponse(err, { 'www-authenticate': 'Bearer realm="roster-client"' });
-		throw err;
-	}
+	const refused = ingestKeyRefusal(request, 'roster-client');
+	if (refused) return refused;
 	const parsed = querySchema.safeParse(Object.fromEntries(url.searchParams));
 	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
 	const answer = await clientStoragePolicy(getDb(), parsed.data.email, parsed.data.orgID);
