@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { normalizeEmail } from '../domain/email';
 import { ApiError, errorResponse } from './http';
 import { log } from './log';
 
@@ -92,3 +94,11 @@ export function ingestKeyRefusal(request: Request, realm: string): Response | un
 	}
 	return undefined;
 }
+
+/** An email an API client sends (sign-up, sign-in): trimmed, an address, normalised. */
+export const clientEmail = z
+	.string()
+	.trim()
+	.max(320)
+	.pipe(z.email('must be an email address'))
+	.transform((e) => normalizeEmail(e));

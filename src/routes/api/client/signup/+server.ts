@@ -2,19 +2,13 @@ import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, readJson } from '$lib/server/http';
-import { ingestKeyRefusal } from '$lib/server/ingest-key';
+import { clientEmail, ingestKeyRefusal } from '$lib/server/ingest-key';
 import { signUp, SignUpRefused } from '$lib/server/sync/capture';
-import { normalizeEmail } from '$lib/domain/email';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '$lib/domain/text';
 import type { RequestHandler } from './$types';
 
 const bodySchema = z.object({
-	email: z
-		.string()
-		.trim()
-		.max(320)
-		.pipe(z.email('must be an email address'))
-		.transform((e) => normalizeEmail(e)),
+	email: clientEmail,
 	// R26: refused, not cleaned: the API client shows the message, and stores nothing it did not mean.
 	name: z
 		.string({ error: 'name is required' })
