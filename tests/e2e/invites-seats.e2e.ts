@@ -30,7 +30,9 @@ for (const [label, options] of VIEWPORTS) {
 			// Below use is refused, and says why.
 			await seats.getByLabel('Purchased seats').fill(String(used - 1));
 			await seats.getByRole('button', { name: 'Save seat count' }).click();
-			await expect(seats.getByRole('alert')).toContainText(`${used} seats are in use`);
+			await expect(seats.getByRole('alert')).toContainText(
+				`${used.toLocaleString('en-US')} seats are in use`
+			);
 			await seats.getByLabel('Purchased seats').fill(String(used));
 			await seats.getByRole('button', { name: 'Save seat count' }).click();
 			await expect(licenses.seatFigure).toHaveText(

@@ -23,3 +23,8 @@ export function inviteExpiresAt(sentAt: number): number {
 
 /** Milliseconds in a day. */
 export const DAY_MS = 86_400_000;
+
+/** A count as a message shows it: digits grouped by thousands ("1,001"). */
+export function count(n: number): string {
+	return n.toLocaleString('en-US');
+}

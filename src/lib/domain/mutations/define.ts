@@ -4,7 +4,7 @@ import type { MutationContext } from '../entities';
 import type { ConsoleArea } from '../roles';
 import { normalizeEmail } from '../email';
 import { reject, type MutationResult } from './result';
-import { seatUsage, type SeatUsage } from '../seats';
+import { count, seatUsage, type SeatUsage } from '../seats';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../text';
 import type { MutationStore } from './store';
 
@@ -92,7 +92,7 @@ export async function seatCheck(
 		usage,
 		noSeat: reject(
 			'NEEDS_TO_INCREASE_SEATS',
-			`no free seat: ${usage.used} of ${usage.purchased} used; ${needed} needed, ${usage.free} free`,
+			`no free seat: ${count(usage.used)} of ${count(usage.purchased)} used; ${count(needed)} needed, ${count(usage.free)} free`,
 			{ needed, free: usage.free, used: usage.used, purchased: usage.purchased }
 		)
 	};

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { inviteExpiresAt, seatUsage } from '../seats';
+import { count, inviteExpiresAt, seatUsage } from '../seats';
 import { OK, reject } from './result';
 import { define, id, seatCheck } from './define';
 
@@ -72,7 +72,7 @@ export const inviteMutators = {
 			if (seats < usage.used) {
 				return reject(
 					'SEATS_IN_USE',
-					`${usage.used} seats are in use (${counts.licensed} licensed, ${counts.pendingInvites} pending invites); remove licenses or revoke invites before going below that`,
+					`${count(usage.used)} seats are in use (${count(counts.licensed)} licensed, ${count(counts.pendingInvites)} pending invites); remove licenses or revoke invites before going below that`,
 					{ used: usage.used, requested: seats }
 				);
 			}

@@ -227,6 +227,20 @@ describe('shared mutators', () => {
 		});
 	});
 
+	it('R4, R6: seat messages group thousands, as the seat meter does', async () => {
+		const full = memoryStore({
+			seats: 12_345,
+			licensed: Array.from({ length: 12_345 }, (_, i) => `u${i}`)
+		});
+		expect(
+			await runMutation(full.store, 'inviteUser', { inviteID: I1, email: 'new@acme.test' }, ctx)
+		).toMatchObject({ message: 'no free seat: 12,345 of 12,345 used; 1 needed, 0 free' });
+		expect(await runMutation(full.store, 'setSeatCount', { seats: 1_000 }, ctx)).toMatchObject({
+			message:
+				'12,345 seats are in use (12,345 licensed, 0 pending invites); remove licenses or revoke invites before going below that'
+		});
+	});
+
 	it('R6: an already licensed user joins teams without a seat', async () => {
 		const m = memoryStore({
 			seats: 1,

@@ -4,6 +4,7 @@ import { scimPatch, ScimError as PatchLibError } from 'scim-patch';
 import type { Database } from '../db/schema';
 import type { Dialect } from '../db/migrations';
 import { seatCheck } from '../../domain/mutations/define';
+import { count } from '../../domain/seats';
 import { emailDomain, isEffectivelyVerified } from '../../domain/domains';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../../domain/text';
 import { ScimError, scimJson } from './errors';
@@ -483,7 +484,7 @@ async function takeSeat(w: ScimWrite, userID: string, email: string): Promise<vo
 	if (noSeat) {
 		throw new ScimError(
 			403,
-			`NEEDS_TO_INCREASE_SEATS: no free seat for ${email}: ${usage.used} of ${usage.purchased} used; 1 needed, ${usage.free} free. Increase the seat count in Roster, then retry.`
+			`NEEDS_TO_INCREASE_SEATS: no free seat for ${email}: ${count(usage.used)} of ${count(usage.purchased)} used; 1 needed, ${count(usage.free)} free. Increase the seat count in Roster, then retry.`
 		);
 	}
 	await w.store.addLicense(userID);

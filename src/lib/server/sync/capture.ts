@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { normalizeEmail } from '../../domain/auth';
 import { capturingDomain, emailDomain } from '../../domain/domains';
 import { seatCheck } from '../../domain/mutations/define';
+import { count } from '../../domain/seats';
 import { enterpriseWrite, enterpriseWriteIn } from './enterprise-write';
 import { poke } from './poke';
 
@@ -99,7 +100,7 @@ export async function signUp(
 							// R14: with no free seat the new sign-up is blocked.
 							throw new SignUpRefused(
 								'needsSeats',
-								`${email} is on ${captured.domain}, captured by an enterprise with no free seat (${usage.used} of ${usage.purchased} used); the enterprise's admins need to free or buy a seat first`,
+								`${email} is on ${captured.domain}, captured by an enterprise with no free seat (${count(usage.used)} of ${count(usage.purchased)} used); the enterprise's admins need to free or buy a seat first`,
 								{ domain: captured.domain, ...usage }
 							);
 						}
