@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SyncTransport } from '../../src/lib/client/sync-engine';
+import type { SyncTransport } from '../../src/lib/client/sync/engine';
 import { Device } from './support/devices';
 import { FaultyNetwork } from './support/faulty-transport';
 import { Prng } from './support/prng';

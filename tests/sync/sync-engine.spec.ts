@@ -10,7 +10,7 @@ import { push } from '../../src/lib/server/sync/push';
 import { pull } from '../../src/lib/server/sync/pull';
 import { RosterDB } from '../../src/lib/client/db';
 import { runMutation } from '../../src/lib/domain/mutations';
-import { SyncEngine, backoff, type SyncTransport } from '../../src/lib/client/sync-engine';
+import { SyncEngine, backoff, type SyncTransport } from '../../src/lib/client/sync/engine';
 import { allLicenses, getLicense, licenseCount } from '../../src/lib/client/roster';
 import { rosterPage } from '../../src/lib/server/sync/roster';
 

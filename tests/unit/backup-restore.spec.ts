@@ -16,7 +16,7 @@ import { rosterPage } from '../../src/lib/server/sync/roster';
 import type { PullResponse } from '../../src/lib/domain/sync/protocol';
 import { runMutation } from '../../src/lib/domain/mutations';
 import { RosterDB } from '../../src/lib/client/db';
-import { SyncEngine, type SyncTransport } from '../../src/lib/client/sync-engine';
+import { SyncEngine, type SyncTransport } from '../../src/lib/client/sync/engine';
 import { getLicense, licenseCount } from '../../src/lib/client/roster';
 import { afterRestore, RESTORE_JUMP } from '../../src/lib/server/db/after-restore';
 import { createTestDb, pgURL } from './support/databases';

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fetchTransport } from '../../src/lib/client/sync-engine';
+import { fetchTransport } from '../../src/lib/client/sync/engine';
 import { RosterDB, type RosterChunk } from '../../src/lib/client/db';
 import {
 	allLicenses,

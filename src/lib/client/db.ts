@@ -1,15 +1,30 @@
 import Dexie, { type EntityTable, type Table } from 'dexie';
 import type { Invite, Team } from '../domain/entities';
+import {
+	MIRROR_TABLES,
+	type MirrorAdmin,
+	type MirrorDomain,
+	type MirrorEnterprise,
+	type MirrorLicense,
+	type MirrorOrganization,
+	type MirrorOrgMember,
+	type MirrorStoragePolicy,
+	type MirrorTeamMember,
+	type MirrorTeamOrgLink
+} from '../domain/sync/tables';
 
-/** A licensed user in the mirror (R4). */
-export interface MirrorLicense {
-	id: string;
-	email: string;
-	name: string;
-	lastActiveAt: number | null;
-	/** The license's number, which pulled Last Active changes name it by (absent until the server's row). */
-	seq?: number;
-}
+export { MIRROR_TABLES };
+export type {
+	MirrorAdmin,
+	MirrorDomain,
+	MirrorEnterprise,
+	MirrorLicense,
+	MirrorOrganization,
+	MirrorOrgMember,
+	MirrorStoragePolicy,
+	MirrorTeamMember,
+	MirrorTeamOrgLink
+};
 
 /**
  * A row of the `licenses` table: a change on top of the roster chunks (see roster.ts). `removed`
@@ -37,84 +52,8 @@ export interface RosterChunk {
 	seqs?: Float64Array;
 }
 
-/** The enterprise row of the mirror. */
-export interface MirrorEnterprise {
-	id: string;
-	name: string;
-	slug: string;
-	seats: number;
-	/** Report thresholds (R20): active within this many days; absent from older servers (90). */
-	activeDays?: number;
-	/** N/A after more than this many days; absent from older servers (100). */
-	naAfterDays?: number;
-}
-
-/** A team membership in the mirror, keyed `teamID:userID`. */
-export interface MirrorTeamMember {
-	key: string;
-	teamID: string;
-	userID: string;
-}
-
-/** An organization in the mirror (R9). */
-export interface MirrorOrganization {
-	id: string;
-	name: string;
-}
-
-/** A user's direct membership of an organization with its role (R9, R11), keyed `orgID:userID`. */
-export interface MirrorOrgMember {
-	key: string;
-	orgID: string;
-	userID: string;
-	role: 'owner' | 'admin' | 'member';
-}
-
-/** A team's link to an organization with its role (R10), keyed `teamID:orgID`. */
-export interface MirrorTeamOrgLink {
-	key: string;
-	teamID: string;
-	orgID: string;
-	role: 'admin' | 'member';
-}
-
-/**
- * A domain in the mirror (R13–R15). The server computes `effectiveVerified` (itself or a verified
- * parent) and `unclaimedCount` (null while unverified); `verificationValue` is null until the
- * server's value arrives.
- */
-export interface MirrorDomain {
-	id: string;
-	domain: string;
-	verificationValue: string | null;
-	verifiedAt: number | null;
-	effectiveVerified: boolean;
-	captureEnabled: boolean;
-	unclaimedCount: number | null;
-}
-
 /** The key of the enterprise's global storage rule in `storagePolicies`. */
 export const GLOBAL_POLICY = 'global';
-
-/**
- * A storage rule in the mirror (R17): the global rule (key `global`, orgID null) or an
- * organization's override (key = orgID).
- */
-export interface MirrorStoragePolicy {
-	key: string;
-	orgID: string | null;
-	local: boolean;
-	cloud: boolean;
-	git: boolean;
-}
-
-/** An admin with a console role (R2), keyed by lower-case email; userID '' until the server's arrives. */
-export interface MirrorAdmin {
-	email: string;
-	userID: string;
-	name: string;
-	role: 'owner' | 'co-owner' | 'billing';
-}
 
 /** A queued admin change waiting to be pushed. */
 export interface OutboxRow {
@@ -142,21 +81,6 @@ export interface MetaRow {
 	key: string;
 	value: unknown;
 }
-
-/** The tables the server's pull patches. */
-export const MIRROR_TABLES = [
-	'enterprise',
-	'teams',
-	'teamMembers',
-	'licenses',
-	'invites',
-	'organizations',
-	'teamOrgLinks',
-	'orgMembers',
-	'domains',
-	'storagePolicies',
-	'admins'
-] as const;
 
 /**
  * The IndexedDB mirror of one enterprise for one signed-in admin, with the outbox of queued
@@ -219,22 +143,7 @@ export class RosterDB extends Dexie {
 
 	/** Every table a mutation may touch, for one read-write transaction. */
 	get mutationTables(): Table[] {
-		return [
-			this.enterprise,
-			this.teams,
-			this.teamMembers,
-			this.licenses,
-			this.rosterChunks,
-			this.invites,
-			this.organizations,
-			this.teamOrgLinks,
-			this.orgMembers,
-			this.domains,
-			this.storagePolicies,
-			this.admins,
-			this.outbox,
-			this.meta
-		];
+		return [...MIRROR_TABLES.map((t) => this.table(t)), this.rosterChunks, this.outbox, this.meta];
 	}
 }
 

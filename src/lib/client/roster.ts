@@ -1,6 +1,7 @@
-import type { LicenseOverlayRow, MirrorLicense, RosterDB } from './db';
+import type Dexie from 'dexie';
+import type { LicenseOverlayRow, MetaRow, MirrorLicense, RosterChunk, RosterDB } from './db';
 import { DAY_MS, seatUsage, type SeatUsage } from '../domain/seats';
-import type { ActivityDelta } from '../domain/sync/protocol';
+import type { ActivityDelta, RosterPage } from '../domain/sync/protocol';
 
 /**
  * The licensed users of the mirror: a base of columnar chunks written by the last full sync (one
@@ -262,6 +263,74 @@ export async function licenseColumns(db: RosterDB): Promise<LicenseColumns> {
 	return { ids, emails, names, lastActive: Float64Array.from(times) };
 }
 
+/** What `scanLicenses` tells as it reads the licensed users. */
+export interface LicenseScan {
+	/** First: how many licensed users there are. */
+	total(n: number): void;
+	/** Each licensed user; Last Active `t` is epoch ms, NaN when never. */
+	row(email: string, name: string, t: number): void;
+	/** After each chunk of the base and each `every` users added on top, with how many were read (throw to stop). */
+	progress(done: number): void;
+}
+
+/**
+ * Reads every licensed user, as `licenseColumns` joins them, without decoding the base as a whole:
+ * the chunks one at a time (the next one is read while this one is scanned), changes on top in
+ * place, then the users added on top. One read transaction, so a sync that replaces the roster
+ * meanwhile waits. Takes any Dexie open on a mirror (a worker opens it without the schema).
+ * Returns how many users it read.
+ */
+export async function scanLicenses(db: Dexie, scan: LicenseScan, every = 10_000): Promise<number> {
+	const chunks = db.table<RosterChunk, [number, number]>('rosterChunks');
+	const licenses = db.table<LicenseOverlayRow, string>('licenses');
+	const meta = db.table<MetaRow, string>('meta');
+	return db.transaction('r', [chunks, licenses, meta], async () => {
+		const gen = ((await meta.get('rosterGen'))?.value as number | undefined) ?? 0;
+		const baseCount = ((await meta.get('rosterCount'))?.value as number | undefined) ?? 0;
+		const changed = await licenses.toArray();
+		const keys = gen === 0 ? [] : await chunks.where('gen').equals(gen).primaryKeys();
+		keys.sort((a, b) => a[1] - b[1]);
+
+		// Changes on top of the base: in place of the base row, or (new users) after the base.
+		const byID = new Map<string, LicenseOverlayRow>();
+		let total = gen === 0 ? 0 : baseCount;
+		for (const row of changed) {
+			if (row.removed && row.inBase) total--;
+			else if (!row.removed && !row.inBase) total++;
+			if (row.inBase) byID.set(row.id, row);
+		}
+		scan.total(total);
+		let done = 0;
+		let next = keys.length > 0 ? chunks.get(keys[0]!) : undefined;
+		for (let k = 0; k < keys.length; k++) {
+			const chunk = await next;
+			next = k + 1 < keys.length ? chunks.get(keys[k + 1]!) : undefined;
+			if (!chunk) continue;
+			const { ids, emails, names, lastActive } = chunk;
+			if (byID.size === 0) {
+				for (let i = 0; i < ids.length; i++) scan.row(emails[i]!, names[i]!, lastActive[i]!);
+				done += ids.length;
+			} else {
+				for (let i = 0; i < ids.length; i++) {
+					const row = byID.get(ids[i]!);
+					if (!row) scan.row(emails[i]!, names[i]!, lastActive[i]!);
+					else if (!row.removed) scan.row(row.email, row.name, row.lastActiveAt ?? Number.NaN);
+					else continue;
+					done++;
+				}
+			}
+			scan.progress(done);
+		}
+		// Users added on top of the base, and every user of a mirror from before the chunks.
+		for (const row of changed) {
+			if (row.removed || row.inBase) continue;
+			scan.row(row.email, row.name, row.lastActiveAt ?? Number.NaN);
+			if (++done % every === 0) scan.progress(done);
+		}
+		return done;
+	});
+}
+
 /** Every licensed user as rows (small enterprises, tests and convergence checks). */
 export async function allLicenses(db: RosterDB): Promise<MirrorLicense[]> {
 	const c = await licenseColumns(db);
@@ -364,6 +433,35 @@ export async function applyLastActive(db: RosterDB, delta: ActivityDelta): Promi
 		// This tab's copy follows at once; other tabs and workers read the chunks again.
 		cache.set(db, { ...base, lastActive, edit });
 	}
+}
+
+/**
+ * Starts staging a new generation of chunks (read by nothing until `adoptRoster`): chunks of an
+ * earlier load that never finished are dropped. Returns the new generation.
+ */
+export async function stageRosterGeneration(db: RosterDB): Promise<number> {
+	const current = await rosterGeneration(db);
+	await db.rosterChunks.where('gen').notEqual(current).delete();
+	return current + 1;
+}
+
+/** Stores one page of licensed users from the server as chunk `seq` of the staged generation `gen`. */
+export async function stageRosterPage(
+	db: RosterDB,
+	gen: number,
+	seq: number,
+	page: RosterPage
+): Promise<void> {
+	if (page.ids.length === 0) return;
+	await db.rosterChunks.put({
+		gen,
+		seq,
+		ids: page.ids,
+		emails: page.emails,
+		names: page.names,
+		lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN),
+		seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN))
+	});
 }
 
 /**

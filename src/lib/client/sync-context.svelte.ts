@@ -5,7 +5,7 @@ import type { AccountRole } from '../domain/roles';
 import { mirrorName, RosterDB, type OutboxRow, type RejectionRow } from './db';
 import { Live } from './live.svelte';
 import { pendingSignOut } from './sign-out';
-import { SyncEngine, type SyncState } from './sync-engine';
+import { SyncEngine, type SyncState } from './sync/engine';
 
 const KEY = Symbol('sync');
 

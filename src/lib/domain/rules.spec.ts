@@ -8,6 +8,7 @@ import {
 	type ConsoleArea
 } from './roles';
 import { DAY_MS, INVITE_TTL_DAYS, inviteExpiresAt, seatUsage } from './seats';
+import { isMirrorTable, MIRROR, MIRROR_TABLES, seesTable } from './sync/tables';
 import {
 	ACTIVITY_TRACKING_START,
 	lastActiveAt,
@@ -69,6 +70,22 @@ describe('account roles', () => {
 		for (const role of ACCOUNT_ROLES) expect(isAccountRole(role)).toBe(true);
 		for (const value of ['Owner', 'superuser', '', null, 1, {}])
 			expect(isAccountRole(value)).toBe(false);
+	});
+});
+
+describe('mirrored tables', () => {
+	it('R2: billing receives the enterprise, licenses and invites; owners and co-owners every table', () => {
+		const billing = MIRROR_TABLES.filter((t) => seesTable('billing', t));
+		expect(billing).toEqual(['enterprise', 'licenses', 'invites']);
+		for (const role of ['owner', 'co-owner'] as const) {
+			expect(MIRROR_TABLES.filter((t) => seesTable(role, t))).toEqual(MIRROR_TABLES);
+		}
+	});
+
+	it('a deletion takes along rows of mirrored tables only', () => {
+		const targets = MIRROR_TABLES.flatMap((t) => MIRROR[t].cascade?.map((c) => c.table) ?? []);
+		expect(targets.length).toBeGreaterThan(0);
+		expect(targets.filter((t) => !isMirrorTable(t))).toEqual([]);
 	});
 });
 

@@ -1,7 +1,7 @@
 import { runMutation } from '../../../src/lib/domain/mutations';
 import 'fake-indexeddb/auto';
 import { RosterDB } from '../../../src/lib/client/db';
-import { SyncEngine, type SyncTransport } from '../../../src/lib/client/sync-engine';
+import { SyncEngine, type SyncTransport } from '../../../src/lib/client/sync/engine';
 import type { MutationResult } from '../../../src/lib/domain/mutations';
 import type { MutationArgs, MutationName } from '../../../src/lib/domain/mutations/types';
 import { allLicenses } from '../../../src/lib/client/roster';

@@ -7,7 +7,7 @@ import {
 	type PullResponse,
 	type PushBody
 } from '../../../src/lib/domain/sync/protocol';
-import type { SyncTransport, TransportResponse } from '../../../src/lib/client/sync-engine';
+import type { SyncTransport, TransportResponse } from '../../../src/lib/client/sync/engine';
 import { Prng, ticks } from './prng';
 import { seatUsage } from './server';
 

@@ -2,7 +2,7 @@ import { isAccountRole } from '../../domain/roles';
 import { RosterDB } from '../db';
 import { parseMirrorName } from '../mirror-name';
 import { pendingSignOut, settleSignOut } from '../sign-out';
-import { SyncEngine } from '../sync-engine';
+import { SyncEngine } from '../sync/engine';
 // A service worker cannot import() on demand: the mutators come in statically.
 import { runMutation } from '../../domain/mutations';
 

@@ -1,5 +1,5 @@
 import type Dexie from 'dexie';
-import type { LicenseOverlayRow, MetaRow, RosterChunk } from '../db';
+import { scanLicenses } from '../roster';
 import { CSV_NEEDS_QUOTES, csvCell } from '../../domain/csv';
 import { DAY_MS } from '../../domain/seats';
 import { NA_AFTER_DAYS, RETENTION_DAYS, utcDate } from '../../domain/activity';
@@ -49,10 +49,6 @@ export async function generateActivityReport(
 	onProgress?: ReportProgress,
 	signal?: { readonly aborted: boolean }
 ): Promise<ActivityReport> {
-	const chunks = db.table<RosterChunk, [number, number]>('rosterChunks');
-	const licenses = db.table<LicenseOverlayRow, string>('licenses');
-	const meta = db.table<MetaRow, string>('meta');
-
 	const activeDays = options.activeDays ?? RETENTION_DAYS;
 	const naAfterDays = options.naAfterDays ?? NA_AFTER_DAYS;
 	const today = Math.floor(options.now / DAY_MS);
@@ -93,61 +89,27 @@ export async function generateActivityReport(
 		if (signal?.aborted) throw new DOMException('The report was cancelled', 'AbortError');
 	};
 
-	await db.transaction('r', [chunks, licenses, meta], async () => {
-		const gen = ((await meta.get('rosterGen'))?.value as number | undefined) ?? 0;
-		const baseCount = ((await meta.get('rosterCount'))?.value as number | undefined) ?? 0;
-		const changed = await licenses.toArray();
-		const keys = gen === 0 ? [] : await chunks.where('gen').equals(gen).primaryKeys();
-		keys.sort((a, b) => a[1] - b[1]);
-
-		// Changes on top of the base: in place of the base row, or (new users) after the base.
-		const byID = new Map<string, LicenseOverlayRow>();
-		let total = gen === 0 ? 0 : baseCount;
-		for (const row of changed) {
-			if (row.removed && row.inBase) total--;
-			else if (!row.removed && !row.inBase) total++;
-			if (row.inBase) byID.set(row.id, row);
-		}
-		let done = 0;
-		const progress = () => {
-			void Promise.resolve(onProgress?.(done, total)).catch(() => undefined);
-		};
-		progress();
-
-		let next = keys.length > 0 ? chunks.get(keys[0]!) : undefined;
-		for (let k = 0; k < keys.length; k++) {
-			const chunk = await next;
-			next = k + 1 < keys.length ? chunks.get(keys[k + 1]!) : undefined;
-			checkCancelled();
-			if (!chunk) continue;
-			const { ids, emails, names, lastActive } = chunk;
-			if (byID.size === 0) {
-				for (let i = 0; i < ids.length; i++) write(emails[i]!, names[i]!, lastActive[i]!);
-				done += ids.length;
-			} else {
-				for (let i = 0; i < ids.length; i++) {
-					const row = byID.get(ids[i]!);
-					if (!row) write(emails[i]!, names[i]!, lastActive[i]!);
-					else if (!row.removed) write(row.email, row.name, row.lastActiveAt ?? Number.NaN);
-					else continue;
-					done++;
-				}
-			}
-			flush();
-			progress();
-		}
-		// Users added on top of the base, and every user of a mirror from before the chunks.
-		for (const row of changed) {
-			if (row.removed || row.inBase) continue;
-			write(row.email, row.name, row.lastActiveAt ?? Number.NaN);
-			if (++done % PART_ROWS === 0) {
+	let total = 0;
+	const progress = (done: number) => {
+		void Promise.resolve(onProgress?.(done, total)).catch(() => undefined);
+	};
+	const read = await scanLicenses(
+		db,
+		{
+			total: (n) => {
+				total = n;
+				progress(0);
+			},
+			row: write,
+			progress: (done) => {
 				flush();
-				progress();
+				progress(done);
 				checkCancelled();
 			}
-		}
-		flush();
-		progress();
-	});
+		},
+		PART_ROWS
+	);
+	flush();
+	progress(read);
 	return { blob: new Blob(parts, { type: 'text/csv;charset=utf-8' }), rows };
 }

@@ -54,12 +54,20 @@ export const email = z.pipe(
 	z.transform((e: string) => normalizeEmail(e))
 );
 
+/**
+ * Work the server does for a push before its transaction opens, named here and done by the server
+ * (the browser never runs it): `txtLookups`, the DNS TXT lookups of domains the batch verifies (R13).
+ */
+export type PreWork = 'txtLookups';
+
 /** A mutation: its args schema, who may run it, and how it changes the store. */
 export interface MutatorDef<S extends z.ZodMiniType> {
 	args: S;
 	area: ConsoleArea;
 	/** Only the owner may run it, whatever the area says (R2: co-owners are the owner's to name). */
 	ownerOnly?: true;
+	/** What the server must do before the push's transaction opens (slow work: no write lock held). */
+	before?: PreWork;
 	apply(store: MutationStore, args: z.infer<S>, ctx: MutationContext): Promise<MutationResult>;
 }
 

@@ -61,6 +61,8 @@ export const domainMutators = {
 	verifyDomain: define({
 		args: z.object({ domainID: id }),
 		area: 'domains',
+		// A lookup can take seconds: the server does it first (addDomains of the batch included).
+		before: 'txtLookups',
 		async apply(store, { domainID }, ctx) {
 			const d = (await store.listDomains()).find((x) => x.id === domainID);
 			if (!d) return reject('NOT_FOUND', 'the domain no longer exists');

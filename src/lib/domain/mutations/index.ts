@@ -4,7 +4,16 @@ import { inviteExpiresAt } from '../seats';
 import type { MutationContext, Team } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
-import { define, email, id, name, nameTaken, seatCheck, type MutatorDef } from './define';
+import {
+	define,
+	email,
+	id,
+	name,
+	nameTaken,
+	seatCheck,
+	type MutatorDef,
+	type PreWork
+} from './define';
 import { mayChange } from './permissions';
 import { inviteMutators } from './invites';
 import { policyMutators } from './policies';
@@ -220,6 +229,11 @@ export type MutationName = keyof typeof mutators;
 /** Whether a string names a known mutation. */
 export function isMutationName(name: string): name is MutationName {
 	return Object.hasOwn(mutators, name);
+}
+
+/** The work the server does before a push's transaction for a mutation, if any (see PreWork). */
+export function preWorkOf(name: string): PreWork | undefined {
+	return isMutationName(name) ? (mutators[name] as MutatorDef<z.ZodMiniType>).before : undefined;
 }
 
 /** Whether a role may run a mutation (R2). */

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { SyncEngine } from '../../client/sync-engine';
+import type { SyncEngine } from '../../client/sync/engine';
 import type { SyncController } from '../../client/sync-context.svelte';
 import type { MutationResult } from './result';
 import type { MutationArgs, MutationName } from './types';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hasControlCharacter, NO_CONTROL_CHARACTERS } from '../text';
+import type { MirrorTable } from './tables';
 
 /** Most mutations accepted in one push. */
 export const MAX_PUSH_MUTATIONS = 500;
@@ -52,19 +53,7 @@ export interface PushResult {
 	details?: Record<string, unknown>;
 }
 
-/** Tables of the mirror that pull patches. */
-export type MirrorTable =
-	| 'enterprise'
-	| 'teams'
-	| 'teamMembers'
-	| 'licenses'
-	| 'invites'
-	| 'organizations'
-	| 'teamOrgLinks'
-	| 'orgMembers'
-	| 'domains'
-	| 'storagePolicies'
-	| 'admins';
+export type { MirrorTable };
 
 /** One row change in a pull patch. */
 export interface Change {

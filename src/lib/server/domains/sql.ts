@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Db } from '../db';
-import type { Change } from '../../domain/sync/protocol';
 import {
 	isEffectivelyVerified,
 	normalizeDomain,
@@ -90,7 +89,7 @@ export async function domainMirrorRows(q: Q, enterpriseID: string) {
  * The domain rows of a pull: all of them whenever a domain or a license changed since `since`
  * (counts and effective verification depend on both; domains are few), else none.
  */
-export async function domainChanges(q: Q, enterpriseID: string, since: number): Promise<Change[]> {
+export async function domainRowsSince(q: Q, enterpriseID: string, since: number) {
 	if (since >= 0) {
 		const [domain, license, dead] = await Promise.all([
 			q
@@ -119,7 +118,7 @@ export async function domainChanges(q: Q, enterpriseID: string, since: number): 
 		if (!domain && !license && !dead) return [];
 	}
 	const rows = await domainMirrorRows(q, enterpriseID);
-	return rows.map((value) => ({ table: 'domains', op: 'put', key: value.id, value }));
+	return rows.map((value) => ({ key: value.id, value }));
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from './resource';
 import { isExtensionPath, normalisePatch, rootAttribute, type PatchOp } from './patch';
 import { scimWrite, type ScimWrite } from './write';
+import { tombstone, tombstoneSelected } from '../sync/tombstones';
 import { usersInEnterprise } from './users.service';
 import type { ScimContext } from './endpoint';
 
@@ -335,22 +336,13 @@ async function removeMembers(w: ScimWrite, teamID: string, requested: string[]):
 	let removed = 0;
 	for (let i = 0; i < ids.length; i += CHUNK) {
 		const chunk = ids.slice(i, i + CHUNK);
-		await w.trx
-			.insertInto('tombstones')
-			.columns(['enterprise_id', 'table_name', 'row_key', 'version'])
-			.expression(
-				w.trx
-					.selectFrom('team_members as tm')
-					.select([
-						sql<string>`cast(${w.enterpriseID} as text)`.as('enterprise_id'),
-						sql<string>`cast('teamMembers' as text)`.as('table_name'),
-						sql<string>`tm.team_id || ':' || tm.user_id`.as('row_key'),
-						sql<number>`cast(${w.version} as bigint)`.as('version')
-					])
-					.where('tm.team_id', '=', teamID)
-					.where('tm.user_id', 'in', chunk)
-			)
-			.execute();
+		await tombstoneSelected(w, 'teamMembers', (columns) =>
+			w.trx
+				.selectFrom('team_members as tm')
+				.select(columns(sql<string>`tm.team_id || ':' || tm.user_id`))
+				.where('tm.team_id', '=', teamID)
+				.where('tm.user_id', 'in', chunk)
+		);
 		const res = await w.trx
 			.deleteFrom('team_members')
 			.where('team_id', '=', teamID)
@@ -572,43 +564,20 @@ export async function deleteGroup(ctx: ScimContext, id: string): Promise<Respons
 	await scimWrite(ctx.database, ctx.enterpriseID, async (w) => {
 		const row = await findGroup(w.trx, ctx.enterpriseID, id);
 		if (!row) throw notFound(id);
-		const tombstone = (table: string, key: ReturnType<typeof sql<string>>) => [
-			sql<string>`cast(${w.enterpriseID} as text)`.as('enterprise_id'),
-			sql<string>`cast(${table} as text)`.as('table_name'),
-			key.as('row_key'),
-			sql<number>`cast(${w.version} as bigint)`.as('version')
-		];
-		const columns = ['enterprise_id', 'table_name', 'row_key', 'version'] as const;
-		await w.trx
-			.insertInto('tombstones')
-			.columns(columns)
-			.expression(
-				w.trx
-					.selectFrom('team_members as x')
-					.select(tombstone('teamMembers', sql<string>`x.team_id || ':' || x.user_id`))
-					.where('x.team_id', '=', id)
-			)
-			.execute();
-		await w.trx
-			.insertInto('tombstones')
-			.columns(columns)
-			.expression(
-				w.trx
-					.selectFrom('team_org_links as x')
-					.select(tombstone('teamOrgLinks', sql<string>`x.team_id || ':' || x.org_id`))
-					.where('x.team_id', '=', id)
-			)
-			.execute();
+		await tombstoneSelected(w, 'teamMembers', (columns) =>
+			w.trx
+				.selectFrom('team_members as x')
+				.select(columns(sql<string>`x.team_id || ':' || x.user_id`))
+				.where('x.team_id', '=', id)
+		);
+		await tombstoneSelected(w, 'teamOrgLinks', (columns) =>
+			w.trx
+				.selectFrom('team_org_links as x')
+				.select(columns(sql<string>`x.team_id || ':' || x.org_id`))
+				.where('x.team_id', '=', id)
+		);
 		await w.trx.deleteFrom('teams').where('id', '=', id).execute();
-		await w.trx
-			.insertInto('tombstones')
-			.values({
-				enterprise_id: ctx.enterpriseID,
-				table_name: 'teams',
-				row_key: id,
-				version: w.version
-			})
-			.execute();
+		await tombstone(w, 'teams', id);
 		w.changed();
 		await w.audit('deleteTeam', row.name, { id, name: row.name, source: 'scim' }, null);
 	});

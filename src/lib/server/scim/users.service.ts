@@ -36,6 +36,7 @@ import {
 	type PatchOp
 } from './patch';
 import { scimWrite, type ScimWrite } from './write';
+import { tombstone } from '../sync/tombstones';
 import type { ScimContext } from './endpoint';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -497,15 +498,7 @@ async function settleInvite(w: ScimWrite, email: string): Promise<void> {
 	const invite = await w.store.findInviteByEmail(email);
 	if (!invite) return;
 	await w.trx.deleteFrom('invites').where('id', '=', invite.id).execute();
-	await w.trx
-		.insertInto('tombstones')
-		.values({
-			enterprise_id: w.enterpriseID,
-			table_name: 'invites',
-			row_key: invite.id,
-			version: w.version
-		})
-		.execute();
+	await tombstone(w, 'invites', invite.id);
 	w.changed();
 }
 

@@ -2,35 +2,30 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
 import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
-import { lastActiveSql } from '../db/last-active';
-import { inviteFromRow } from './sql-store';
+import type { AccountRole } from '../../domain/roles';
+import {
+	MIRROR_TABLES,
+	isMirrorTable,
+	seesTable,
+	type MirrorTable
+} from '../../domain/sync/tables';
 import { rosterTotal } from './roster';
-import { canAccess } from '../../domain/roles';
-import { domainChanges } from '../domains/sql';
+import { MIRROR_ROWS } from './mirror-rows';
+import { tombstonesSince } from './tombstones';
 
 const MAX_REJECTIONS = 1000;
-const TEAM_TABLES = new Set([
-	'teams',
-	'teamMembers',
-	'organizations',
-	'teamOrgLinks',
-	'orgMembers',
-	'domains',
-	'storagePolicies',
-	'admins'
-]);
 
 /**
- * The rows of an enterprise changed since `since` (everything when 0), deletions first. Licenses
- * follow `licenses`: 'all' as the other tables, 'none' (the client pages them from the roster), or
- * `{ after }`: on a full pull, only the license changes after the version of the roster chunks the
- * client already holds (a rebuild that keeps them).
+ * The rows of an enterprise changed since `since` (everything when 0), deletions first, of the
+ * tables `role` sees (R2). Licenses follow `licenses`: 'all' as the other tables, 'none' (the client
+ * pages them from the roster), or `{ after }`: on a full pull, only the license changes after the
+ * version of the roster chunks the client already holds (a rebuild that keeps them).
  */
 async function changesSince(
 	trx: Transaction<Database>,
 	enterpriseID: string,
 	cookie: number,
-	seesTeams: boolean,
+	role: AccountRole | undefined,
 	licenses: 'all' | 'none' | { after: number },
 	activityDelta: boolean
 ): Promise<{ changes: Change[]; activity: ActivityDelta | null }> {
@@ -39,85 +34,23 @@ async function changesSince(
 	const since = cookie === 0 ? -1 : cookie;
 	const licensesSince = licenses === 'all' ? since : licenses === 'none' ? null : licenses.after;
 	if (cookie === 0 && typeof licenses === 'object') {
-		const dead = await trx
-			.selectFrom('tombstones')
-			.select('row_key')
-			.where('enterprise_id', '=', enterpriseID)
-			.where('table_name', '=', 'licenses')
-			.where('version', '>', licenses.after)
-			.orderBy('version')
-			.execute();
+		const dead = await tombstonesSince(trx, enterpriseID, licenses.after, ['licenses']);
 		for (const t of dead) changes.push({ table: 'licenses', op: 'del', key: t.row_key });
 	}
 	if (cookie > 0) {
-		const dead = await trx
-			.selectFrom('tombstones')
-			.select(['table_name', 'row_key'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.orderBy('version')
-			.execute();
 		// Deletions go first: a row deleted and then created again arrives as del, then put.
-		for (const t of dead) {
-			if (!seesTeams && TEAM_TABLES.has(t.table_name)) continue;
-			changes.push({ table: t.table_name as Change['table'], op: 'del', key: t.row_key });
+		for (const t of await tombstonesSince(trx, enterpriseID, since)) {
+			const table = t.table_name as MirrorTable;
+			if (isMirrorTable(table) && !seesTable(role, table)) continue;
+			changes.push({ table, op: 'del', key: t.row_key });
 		}
 	}
-	const enterprise = await trx
-		.selectFrom('enterprises')
-		.select(['id', 'name', 'slug', 'seats', 'version', 'report_active_days', 'report_na_days'])
-		.where('id', '=', enterpriseID)
-		.executeTakeFirstOrThrow();
-	if (Number(enterprise.version) > since) {
-		const { id, name, slug, seats } = enterprise;
-		// The report's thresholds (R20 decision) travel with the enterprise row.
-		const value = {
-			id,
-			name,
-			slug,
-			seats,
-			activeDays: enterprise.report_active_days,
-			naAfterDays: enterprise.report_na_days
-		};
-		changes.push({ table: 'enterprise', op: 'put', key: id, value });
-	}
-	const licensed =
-		licensesSince === null
-			? []
-			: await trx
-					.selectFrom('licenses')
-					.innerJoin('users', 'users.id', 'licenses.user_id')
-					.leftJoin('activity_summary', 'activity_summary.user_id', 'users.id')
-					.select([
-						'users.id',
-						'users.email',
-						'users.name',
-						'licenses.seq',
-						lastActiveSql().as('lastActiveAt')
-					])
-					.where('licenses.enterprise_id', '=', enterpriseID)
-					.where((eb) =>
-						// A client that does not read the compact delta (an older console, its app
-						// cached) gets the licenses whose date moved as whole rows, as before it.
-						activityDelta || licensesSince < 0
-							? eb('licenses.version', '>', licensesSince)
-							: eb.or([
-									eb('licenses.version', '>', licensesSince),
-									eb('licenses.activity_version', '>', licensesSince)
-								])
-					)
-					.execute();
-	for (const u of licensed) {
-		changes.push({
-			table: 'licenses',
-			op: 'put',
-			key: u.id,
-			value: {
-				...u,
-				seq: Number(u.seq),
-				lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt)
-			}
-		});
+	const scope = { trx, enterpriseID, since, licensesSince, activityDelta };
+	for (const table of MIRROR_TABLES) {
+		if (!seesTable(role, table)) continue;
+		for (const { key, value } of await MIRROR_ROWS[table](scope)) {
+			changes.push({ table, op: 'put', key, value });
+		}
 	}
 	// Last Active dates that moved since, for licenses the client holds already (those it does not
 	// hold arrive whole above): a few bytes each, so a daily catch-up never re-sends the roster.
@@ -125,109 +58,6 @@ async function changesSince(
 		!activityDelta || licensesSince === null || licensesSince < 0
 			? null
 			: await activitySince(trx, enterpriseID, licensesSince);
-	const invites = await trx
-		.selectFrom('invites')
-		.selectAll()
-		.where('enterprise_id', '=', enterpriseID)
-		.where('version', '>', since)
-		.execute();
-	for (const i of invites)
-		changes.push({ table: 'invites', op: 'put', key: i.id, value: inviteFromRow(i) });
-	// R2: billing sees licenses and seats, not teams or organizations.
-	if (seesTeams) {
-		const teams = await trx
-			.selectFrom('teams')
-			.select(['id', 'name', 'source'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.execute();
-		for (const t of teams) changes.push({ table: 'teams', op: 'put', key: t.id, value: t });
-		const members = await trx
-			.selectFrom('team_members')
-			.select(['team_id', 'user_id'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.execute();
-		for (const m of members) {
-			changes.push({
-				table: 'teamMembers',
-				op: 'put',
-				key: `${m.team_id}:${m.user_id}`,
-				value: { teamID: m.team_id, userID: m.user_id }
-			});
-		}
-		const orgs = await trx
-			.selectFrom('organizations')
-			.select(['id', 'name'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.execute();
-		for (const o of orgs) changes.push({ table: 'organizations', op: 'put', key: o.id, value: o });
-		const orgMembers = await trx
-			.selectFrom('org_members')
-			.select(['org_id', 'user_id', 'role'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.execute();
-		for (const m of orgMembers) {
-			changes.push({
-				table: 'orgMembers',
-				op: 'put',
-				key: `${m.org_id}:${m.user_id}`,
-				value: { orgID: m.org_id, userID: m.user_id, role: m.role }
-			});
-		}
-		const links = await trx
-			.selectFrom('team_org_links')
-			.select(['team_id', 'org_id', 'role'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.execute();
-		for (const l of links) {
-			changes.push({
-				table: 'teamOrgLinks',
-				op: 'put',
-				key: `${l.team_id}:${l.org_id}`,
-				value: { teamID: l.team_id, orgID: l.org_id, role: l.role }
-			});
-		}
-		// Domains with effective verification and unclaimed counts (R13, R15), hidden from billing (R2).
-		changes.push(...(await domainChanges(trx, enterpriseID, since)));
-		// Storage rules (R17): the global one keyed `global`, overrides by organization.
-		const policies = await trx
-			.selectFrom('storage_policies')
-			.select(['org_id', 'local', 'cloud', 'git'])
-			.where('enterprise_id', '=', enterpriseID)
-			.where('version', '>', since)
-			.execute();
-		// Admins with a console role (R2), keyed by lower-case email.
-		const admins = await trx
-			.selectFrom('account_roles')
-			.innerJoin('users', 'users.id', 'account_roles.user_id')
-			.select(['users.id', 'users.email', 'users.name', 'account_roles.role'])
-			.where('account_roles.enterprise_id', '=', enterpriseID)
-			.where('account_roles.role', '!=', 'member')
-			.where('account_roles.version', '>', since)
-			.execute();
-		for (const a of admins) {
-			const email = a.email.toLowerCase();
-			changes.push({
-				table: 'admins',
-				op: 'put',
-				key: email,
-				value: { email, userID: a.id, name: a.name, role: a.role }
-			});
-		}
-		for (const p of policies) {
-			const key = p.org_id ?? 'global';
-			changes.push({
-				table: 'storagePolicies',
-				op: 'put',
-				key,
-				value: { key, orgID: p.org_id, local: !!p.local, cloud: !!p.cloud, git: !!p.git }
-			});
-		}
-	}
 	return { changes, activity };
 }
 
@@ -330,7 +160,6 @@ export async function pull(
 			.where('enterprise_id', '=', input.enterpriseID)
 			.where('user_id', '=', input.userID)
 			.executeTakeFirst();
-		const seesTeams = canAccess(role?.role, 'teams');
 		const rejections: Rejection[] = mine
 			? (
 					await trx
@@ -370,7 +199,7 @@ export async function pull(
 						trx,
 						input.enterpriseID,
 						since,
-						seesTeams,
+						role?.role,
 						licenses,
 						input.activity === 'delta'
 					);

@@ -5,7 +5,7 @@ import { runMutation, type MutationResult } from '../../domain/mutations';
 import type { AccountRole } from '../../domain/roles';
 import type { PushBody, PushResult } from '../../domain/sync/protocol';
 import { enterpriseWrite } from './enterprise-write';
-import { prefetchTxt } from '../domains/sql';
+import { preWork } from './pre-work';
 import { isConstraintError, isTransientDbError } from './db-errors';
 import { log } from '../log';
 import { withoutControlCharacters } from '../../domain/text';
@@ -48,8 +48,8 @@ export async function push(
 	pusher: Pusher,
 	now = () => Date.now()
 ): Promise<PushOutcome> {
-	// R13: DNS answers are fetched before the write lock is taken (see prefetchTxt).
-	const txt = await prefetchTxt(database, body.enterpriseID, body.mutations);
+	// Slow work the mutations declare (DNS lookups, R13) is done before the write lock is taken.
+	const ready = await preWork(database, body.enterpriseID, body.mutations);
 	const mailOrigin = pusher.linkOrigin && mailEnabled() ? pusher.linkOrigin : null;
 	let mailQueued = false;
 	// The whole batch is one enterprise write: each applied mutation carries the next version.
@@ -110,7 +110,7 @@ export async function push(
 					queued: m.offline === true || at - m.createdAt > QUEUED_AFTER_MS
 				};
 				const store = w.storeAs(actor, at);
-				store.txtLookups = txt;
+				ready(store);
 				await sql`savepoint mutation`.execute(trx);
 				let result: MutationResult;
 				try {

@@ -8,6 +8,8 @@ import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain
 import { emailDomain, isEffectivelyVerified, type TxtLookup } from '../../domain/domains';
 import { nameKey } from '../../domain/text';
 import { domainStates, newVerificationValue } from '../domains/sql';
+import type { MirrorTable } from '../../domain/sync/tables';
+import { tombstone } from './tombstones';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -29,16 +31,9 @@ export class SqlMutationStore implements MutationStore {
 		private readonly now: number
 	) {}
 
-	private async tombstone(table: string, key: string) {
-		await this.trx
-			.insertInto('tombstones')
-			.values({
-				enterprise_id: this.enterpriseID,
-				table_name: table,
-				row_key: key,
-				version: this.version
-			})
-			.execute();
+	private tombstone(table: MirrorTable, key: string | readonly string[]) {
+		const { trx, enterpriseID, version } = this;
+		return tombstone({ trx, enterpriseID, version }, table, key);
 	}
 
 	async seats() {
@@ -153,8 +148,14 @@ export class SqlMutationStore implements MutationStore {
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
 		await this.tombstone('teams', id);
-		for (const m of members) await this.tombstone('teamMembers', `${id}:${m.user_id}`);
-		for (const l of links) await this.tombstone('teamOrgLinks', `${id}:${l.org_id}`);
+		await this.tombstone(
+			'teamMembers',
+			members.map((m) => `${id}:${m.user_id}`)
+		);
+		await this.tombstone(
+			'teamOrgLinks',
+			links.map((l) => `${id}:${l.org_id}`)
+		);
 	}
 
 	async isTeamMember(teamID: string, userID: string) {
@@ -259,8 +260,14 @@ export class SqlMutationStore implements MutationStore {
 			.execute();
 		await this.tombstone('organizations', id);
 		await this.tombstone('storagePolicies', id);
-		for (const m of members) await this.tombstone('orgMembers', `${id}:${m.user_id}`);
-		for (const l of links) await this.tombstone('teamOrgLinks', `${l.team_id}:${id}`);
+		await this.tombstone(
+			'orgMembers',
+			members.map((m) => `${id}:${m.user_id}`)
+		);
+		await this.tombstone(
+			'teamOrgLinks',
+			links.map((l) => `${l.team_id}:${id}`)
+		);
 	}
 
 	async teamOrgLink(teamID: string, orgID: string): Promise<TeamOrgRole | undefined> {
