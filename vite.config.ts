@@ -52,7 +52,8 @@ export default defineConfig({
 				test: {
 					name: 'client',
 					include: ['src/**/*.svelte.spec.ts'],
-					environment: './tests/client/environment.ts'
+					environment: './tests/client/environment.ts',
+					setupFiles: ['./tests/client/setup.ts']
 				}
 			}
 		]
