@@ -59,7 +59,7 @@ describe('domains state', () => {
 
 		expect((await domains.add('other.test')).ok).toBe(true);
 		const added = await rows.until((r) => r?.length === 3);
-		expect(added[2]).toEqual(['other.test', false, null]);
+		expect(added?.[2]).toEqual(['other.test', false, null]);
 		expect(domains.justAdded).toBe(
 			(await m.db.domains.where('domain').equals('other.test').first())?.id
 		);

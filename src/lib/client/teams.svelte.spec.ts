@@ -31,7 +31,7 @@ describe('teams state', () => {
 		const list = watched(() => teams.list.current);
 
 		const shown = await list.until((l) => l !== null);
-		expect(shown.map((t) => [t.name, t.members, t.links])).toEqual([
+		expect(shown?.map((t) => [t.name, t.members, t.links])).toEqual([
 			['API', 0, []],
 			['Web', 2, [{ org: 'Engineering', role: 'admin' }]]
 		]);
@@ -71,7 +71,7 @@ describe('teams state', () => {
 		const m = await mirror({ users: ['ada@acme.test'] });
 		const team = { id: WEB, name: 'Web', source: 'manual' as const };
 		await m.db.teams.put(team);
-		const members = new TeamsState(controllerFor(m)).members(team);
+		const members = new TeamsState(controllerFor(m)).members(() => team);
 		const emails = watched(() => members.list.current?.map((p) => p.email) ?? null);
 		await emails.until((e) => e !== null);
 
@@ -91,7 +91,7 @@ describe('teams state', () => {
 		const team = { id: WEB, name: 'Web', source: 'manual' as const };
 		await m.db.teams.put(team);
 		await m.db.organizations.put({ id: ENG, name: 'Engineering' });
-		const links = new TeamsState(controllerFor(m)).orgs(team);
+		const links = new TeamsState(controllerFor(m)).orgs(() => team);
 		const linked = watched(() => links.list.current?.linked ?? null);
 		await linked.until((l) => l !== null);
 

@@ -53,27 +53,35 @@ export class TeamsState extends FeatureState {
 		return this.run('deleteTeam', { teamID });
 	}
 
-	/** One team's members, with their own messages. */
-	members(team: Team): TeamMembersState {
+	/** One team's members, with their own messages (`team` as the page has it now). */
+	members(team: () => Team): TeamMembersState {
 		return new TeamMembersState(this.sync, team);
 	}
 
-	/** One team's organization links, with their own messages. */
-	orgs(team: Team): TeamOrgsState {
+	/** One team's organization links, with their own messages (`team` as the page has it now). */
+	orgs(team: () => Team): TeamOrgsState {
 		return new TeamOrgsState(this.sync, team);
 	}
 }
 
 /** The members of one team (R10): licensed users only, so adding one takes no seat (R6). */
 export class TeamMembersState extends FeatureState {
-	readonly team: Team;
-	readonly list: Loading<{ userID: string; email: string; name: string }[]>;
+	readonly #team: () => Team;
 
-	constructor(sync: SyncController, team: Team) {
+	constructor(sync: SyncController, team: () => Team) {
 		super(sync);
-		this.team = team;
-		const teamID = team.id;
-		this.list = this.live(async (db) => {
+		this.#team = team;
+	}
+
+	/** The team, as the page has it now (a rename shows at once). */
+	get team(): Team {
+		return this.#team();
+	}
+
+	/** The team's members by email (a member without a license is named so). */
+	readonly #list = $derived.by(() => {
+		const teamID = this.team.id;
+		return this.live(async (db) => {
 			const rows = await db.teamMembers.where('teamID').equals(teamID).toArray();
 			const ids = rows.map((r) => r.userID);
 			const people = await lookupLicenses(db, ids);
@@ -84,6 +92,9 @@ export class TeamMembersState extends FeatureState {
 				})
 				.sort((a, b) => a.email.localeCompare(b.email));
 		});
+	});
+	get list(): Loading<{ userID: string; email: string; name: string }[]> {
+		return this.#list;
 	}
 
 	/** Members whose joining is still queued, so the admin sees what the server has not confirmed. */
@@ -126,18 +137,22 @@ export class TeamMembersState extends FeatureState {
 
 /** The organizations one team is linked to and the role each link gives (R10, R12). */
 export class TeamOrgsState extends FeatureState {
-	readonly team: Team;
-	readonly list: Loading<{
-		names: Map<string, string>;
-		linked: { orgID: string; name: string; role: TeamOrgRole }[];
-		linkable: Organization[];
-	}>;
+	readonly #team: () => Team;
 
-	constructor(sync: SyncController, team: Team) {
+	constructor(sync: SyncController, team: () => Team) {
 		super(sync);
-		this.team = team;
-		const teamID = team.id;
-		this.list = this.live(async (db) => {
+		this.#team = team;
+	}
+
+	/** The team, as the page has it now (a rename shows at once). */
+	get team(): Team {
+		return this.#team();
+	}
+
+	/** The organizations it is linked to with the link's role, and those it may be linked to. */
+	readonly #list = $derived.by(() => {
+		const teamID = this.team.id;
+		return this.live(async (db) => {
 			const [links, orgs] = await Promise.all([
 				db.teamOrgLinks.where('teamID').equals(teamID).toArray(),
 				db.organizations.orderBy('name').toArray()
@@ -152,6 +167,13 @@ export class TeamOrgsState extends FeatureState {
 				linkable: orgs.filter((o) => !role.has(o.id))
 			};
 		});
+	});
+	get list(): Loading<{
+		names: Map<string, string>;
+		linked: { orgID: string; name: string; role: TeamOrgRole }[];
+		linkable: Organization[];
+	}> {
+		return this.#list;
 	}
 
 	#ofTeam = (row: { name: string; args: unknown }) =>
