@@ -79,8 +79,10 @@ export class TeamMembersState extends FeatureState {
 	}
 
 	/** The team's members by email (a member without a license is named so). */
+	// Only a different team asks again: the page's team object is new on every mirror change.
+	readonly #teamID = $derived(this.team.id);
 	readonly #list = $derived.by(() => {
-		const teamID = this.team.id;
+		const teamID = this.#teamID;
 		return this.live(async (db) => {
 			const rows = await db.teamMembers.where('teamID').equals(teamID).toArray();
 			const ids = rows.map((r) => r.userID);
@@ -150,8 +152,10 @@ export class TeamOrgsState extends FeatureState {
 	}
 
 	/** The organizations it is linked to with the link's role, and those it may be linked to. */
+	// Only a different team asks again: the page's team object is new on every mirror change.
+	readonly #teamID = $derived(this.team.id);
 	readonly #list = $derived.by(() => {
-		const teamID = this.team.id;
+		const teamID = this.#teamID;
 		return this.live(async (db) => {
 			const [links, orgs] = await Promise.all([
 				db.teamOrgLinks.where('teamID').equals(teamID).toArray(),
