@@ -48,5 +48,11 @@ export default ts.config(
 				{ checksVoidReturn: { attributes: false } }
 			]
 		}
+	},
+	{
+		// The feature state classes build Maps and Sets as fresh values inside live queries and
+		// getters, never mutated afterwards: reactivity comes from the query or the rune around them.
+		files: ['src/lib/client/**/*.svelte.ts'],
+		rules: { 'svelte/prefer-svelte-reactivity': 'off' }
 	}
 );

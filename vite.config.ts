@@ -26,16 +26,36 @@ export default defineConfig({
 	plugins: [sveltekit(), serverEntry()],
 	server: { port: 5173 },
 	test: {
-		include: [
-			'src/**/*.spec.ts',
-			'scripts/**/*.spec.ts',
-			'tests/unit/**/*.spec.ts',
-			'tests/sync/**/*.spec.ts'
-		],
-		environment: 'node',
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
 		// Database specs create their own databases; run files one at a time on 2 cores.
-		fileParallelism: false
+		fileParallelism: false,
+		projects: [
+			{
+				extends: true,
+				test: {
+					name: 'node',
+					include: [
+						'src/**/*.spec.ts',
+						'scripts/**/*.spec.ts',
+						'tests/unit/**/*.spec.ts',
+						'tests/sync/**/*.spec.ts'
+					],
+					exclude: ['src/**/*.svelte.spec.ts'],
+					environment: 'node'
+				}
+			},
+			{
+				// State classes with runes: compiled and resolved for the browser, so effects run.
+				extends: true,
+				resolve: { conditions: ['browser'] },
+				test: {
+					name: 'client',
+					include: ['src/**/*.svelte.spec.ts'],
+					environment: './tests/client/environment.ts',
+					setupFiles: ['./tests/client/setup.ts']
+				}
+			}
+		]
 	}
 });
