@@ -4,7 +4,7 @@ import { runMutation } from '../../domain/mutations';
 import { RosterDB } from '../db';
 import { putLicenses } from '../roster';
 import { SyncController } from '../sync-context.svelte';
-import { SyncEngine, type SyncTransport } from '../sync-engine';
+import { SyncEngine, type SyncTransport } from '../sync/engine';
 
 let seq = 0;
 
