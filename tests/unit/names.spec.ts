@@ -168,7 +168,7 @@ describe.each(dialects)('team and organization names on %s', (dialect) => {
 		expect(await teamNames(database, acme.id)).toEqual(['Okta', 'Platform']);
 	});
 
-	it('R26: migrating names that already collide keeps the oldest, renames the later ones "Name (2)", "Name (3)", and consoles receive the renames', async () => {
+	it('R26: migrating names that already collide keeps the identity provider\'s and then the oldest, renames the others "Name (2)", "Name (3)", audited, and consoles receive the renames', async () => {
 		t = await createTestDb(dialect, { migrated: false });
 		const { database } = t;
 		const to0014 = await new Migrator({
@@ -181,6 +181,10 @@ describe.each(dialects)('team and organization names on %s', (dialect) => {
 		const insert = (enterpriseID: string, name: string, at: number) =>
 			sql`insert into teams (id, enterprise_id, name, source, external_id, version, created_at)
 				values (${randomUUID()}, ${enterpriseID}, ${name}, 'manual', null, 0, ${at})`.execute(database.db);
+		// The identity provider's team keeps its name; the older console team gives way.
+		await sql`insert into teams (id, enterprise_id, name, source, external_id, version, created_at)
+			values (${randomUUID()}, ${acme.id}, 'Okta', 'scim', 'ext-okta', 0, 6)`.execute(database.db);
+		await insert(acme.id, 'okta', 0);
 		await insert(acme.id, 'Platform', 1);
 		await insert(acme.id, 'platform', 2);
 		await insert(acme.id, 'PLATFORM ', 3);
@@ -203,9 +207,11 @@ describe.each(dialects)('team and organization names on %s', (dialect) => {
 		await migrate(database);
 
 		expect(await teamNames(database, acme.id)).toEqual([
+			'Okta',
 			'PLATFORM (4)',
 			'Platform',
 			'Platform (2)',
+			'okta (2)',
 			'platform (3)'
 		]);
 		expect(await teamNames(database, other.id)).toEqual(['Platform']);
@@ -220,6 +226,19 @@ describe.each(dialects)('team and organization names on %s', (dialect) => {
 			.map((c) => (c.value as { name: string }).name)
 			.sort();
 		expect(before.cookie).toBe(5);
-		expect(renamed).toEqual(['DATA (2)', 'PLATFORM (4)', 'platform (3)']);
+		expect(renamed).toEqual(['DATA (2)', 'PLATFORM (4)', 'okta (2)', 'platform (3)']);
+		const audited = await database.db
+			.selectFrom('audit_log')
+			.select(['actor_kind', 'action', 'target', 'after'])
+			.where('enterprise_id', '=', acme.id)
+			.execute();
+		expect(
+			audited.map((a) => [a.actor_kind, a.action, a.target, JSON.parse(a.after!).name]).sort()
+		).toEqual([
+			['system', 'renameOrg', 'DATA', 'DATA (2)'],
+			['system', 'renameTeam', 'PLATFORM ', 'PLATFORM (4)'],
+			['system', 'renameTeam', 'okta', 'okta (2)'],
+			['system', 'renameTeam', 'platform', 'platform (3)']
+		]);
 	});
 });

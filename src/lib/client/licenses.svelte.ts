@@ -82,10 +82,27 @@ export class LicensesState extends FeatureState {
 	}
 }
 
+/** An invite link the server made, to copy and send. */
+interface SharedLink {
+	email: string;
+	url: string;
+	copied: boolean;
+}
+
 /** Pending invites (R5): resend, change the role, revoke, and a link to copy. */
 export class InvitesState extends FeatureState {
-	/** The link the server made for an invite, shown until the admin is done with it. */
-	shared = $state<{ email: string; url: string; copied: boolean } | null>(null);
+	#shared = $state<{ engine: unknown; link: SharedLink } | null>(null);
+
+	/**
+	 * The link the server made for an invite, shown until the admin is done with it, and only in
+	 * the enterprise it was made for.
+	 */
+	get shared(): SharedLink | null {
+		return this.#shared?.engine === this.sync.engine ? this.#shared.link : null;
+	}
+	set shared(link: SharedLink | null) {
+		this.#shared = link ? { engine: this.sync.engine, link } : null;
+	}
 	/** The invite whose link is being made. */
 	linking = $state<string | null>(null);
 

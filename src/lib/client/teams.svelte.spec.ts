@@ -15,6 +15,32 @@ describe('teams state', () => {
 		expect(watched(() => teams.list.current).value).toBeNull();
 	});
 
+	it('says it is loading while the first sync fills the mirror, not that there are no teams', async () => {
+		const m = await mirror();
+		const sync = controllerFor(m, { synced: false });
+		const teams = new TeamsState(sync);
+		const list = watched(() => teams.list.current);
+		// The mirror answers at once (with no teams): still loading until a sync has filled it.
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		expect(list.value).toBeNull();
+		sync.ready = true;
+		expect(await list.until((l) => l !== null)).toEqual([]);
+	});
+
+	it('says nothing on another enterprise’s page about a change made before the switch', async () => {
+		const first = await mirror();
+		const second = await mirror();
+		await first.db.teams.put({ id: WEB, name: 'Web', source: 'manual' });
+		const sync = controllerFor(first);
+		const teams = new TeamsState(sync);
+		const renaming = teams.rename(WEB, 'x'.repeat(101), 'Web');
+		sync.engine = second.engine;
+		expect(await renaming).toBe(false);
+		expect(teams.message).toBe('');
+		sync.engine = first.engine;
+		expect(teams.message).toBe('');
+	});
+
 	it('lists the teams by name with their member counts and linked organizations', async () => {
 		const m = await mirror({ users: ['ada@acme.test', 'bob@acme.test'] });
 		await m.db.teams.bulkPut([

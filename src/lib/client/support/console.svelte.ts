@@ -77,9 +77,14 @@ export async function openMirror(
 }
 
 /** The enterprise layout's sync controller, with this mirror open (or none yet). */
-export function controllerFor(mirror?: { engine: SyncEngine }): SyncController {
+export function controllerFor(
+	mirror?: { engine: SyncEngine },
+	opts: { synced?: boolean } = {}
+): SyncController {
 	const sync = new SyncController();
 	sync.engine = mirror?.engine ?? null;
+	// A mirror these helpers fill stands for one a sync has filled, unless told otherwise.
+	sync.ready = !!mirror && opts.synced !== false;
 	return sync;
 }
 

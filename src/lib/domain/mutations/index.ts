@@ -170,23 +170,16 @@ export const mutators = {
 			}
 			const existing = await store.findUserByEmail(args.email);
 			if (existing && (await store.hasLicense(existing.id))) {
-				// R6: someone licensed already joins the teams without a new seat.
-				const joins: string[] = [];
+				// Nothing to send is said at once, not queued as if something were sent. With teams, they
+				// join those they are not in yet (R6: no new seat); a queued invite whose person got a
+				// license meanwhile still lands them in its teams.
+				if (args.teamIDs.length === 0)
+					return reject('ALREADY_EXISTS', `${args.email} already has a license`);
 				for (const teamID of args.teamIDs) {
 					if ((await store.getTeam(teamID)) && !(await store.isTeamMember(teamID, existing.id))) {
-						joins.push(teamID);
+						await store.addTeamMember(teamID, existing.id);
 					}
 				}
-				// Nothing to do is said at once, not queued as if something were sent.
-				if (joins.length === 0) {
-					return reject(
-						'ALREADY_EXISTS',
-						args.teamIDs.length === 0
-							? `${args.email} already has a license`
-							: `${args.email} already has a license and is in those teams`
-					);
-				}
-				for (const teamID of joins) await store.addTeamMember(teamID, existing.id);
 				await store.audit('inviteUser', args.email, null, {
 					alreadyLicensed: true,
 					teamIDs: args.teamIDs

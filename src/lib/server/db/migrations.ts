@@ -792,8 +792,16 @@ const uniqueNames: Migration = {
 	async up(db: Kysely<unknown>) {
 		for (const table of ['teams', 'organizations']) {
 			await db.schema.alterTable(table).addColumn('name_key', 'text').execute();
-			const { rows } = await sql<{ id: string; enterprise_id: string; name: string }>`
-				select id, enterprise_id, name from ${sql.table(table)} order by created_at, id`.execute(db);
+			// A team the identity provider pushed keeps its name (only the IdP can rename it, and its
+			// next PUT would carry that name): console teams give way first.
+			const { rows } =
+				table === 'teams'
+					? await sql<{ id: string; enterprise_id: string; name: string }>`
+						select id, enterprise_id, name from teams
+						order by case when source = 'scim' then 0 else 1 end, created_at, id`.execute(db)
+					: await sql<{ id: string; enterprise_id: string; name: string }>`
+						select id, enterprise_id, name from organizations order by created_at, id`.execute(db);
+			const now = Date.now();
 			const all = new Map<string, Set<string>>();
 			for (const r of rows) {
 				const keys = all.get(r.enterprise_id) ?? new Set<string>();
@@ -821,6 +829,15 @@ const uniqueNames: Migration = {
 						bumped.set(r.enterprise_id, version);
 					}
 					await sql`update ${sql.table(table)} set name = ${name}, name_key = ${key}, version = ${version} where id = ${r.id}`.execute(
+						db
+					);
+					if (table === 'teams')
+						await sql`update teams set updated_at = ${now} where id = ${r.id}`.execute(db);
+					// R24: the rename is in the audit log, by the system, with why.
+					await sql`insert into audit_log (enterprise_id, at, actor_user_id, actor_kind, action, target, before, after)
+						values (${r.enterprise_id}, ${now}, null, 'system', ${table === 'teams' ? 'renameTeam' : 'renameOrg'}, ${r.name},
+							${JSON.stringify({ name: r.name })},
+							${JSON.stringify({ name, reason: 'another with the same name, case aside, came first' })})`.execute(
 						db
 					);
 				} else {
