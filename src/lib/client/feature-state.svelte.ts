@@ -55,10 +55,7 @@ export class FeatureState {
 		return this.sync.pending;
 	}
 
-	/**
-	 * A live query over the open mirror, asked again whenever the mirror changes. `null` until the
-	 * mirror has been filled once: a first sync in progress is loading, never an empty list.
-	 */
+	/** A live query over the open mirror, asked again whenever the mirror changes. */
 	protected live<T>(query: (db: RosterDB) => Promise<T> | T): Loading<T> {
 		const sync = this.sync;
 		const live = $derived.by(() => {
@@ -67,7 +64,7 @@ export class FeatureState {
 		});
 		return {
 			get current() {
-				return sync.ready ? (live?.current ?? null) : null;
+				return live?.current ?? null;
 			}
 		};
 	}
