@@ -55,7 +55,10 @@ export class FeatureState {
 		return this.sync.pending;
 	}
 
-	/** A live query over the open mirror, asked again whenever the mirror changes. */
+	/**
+	 * A live query over the open mirror, asked again whenever the mirror changes. `null` until the
+	 * mirror has been filled once: a first sync in progress is loading, never an empty list.
+	 */
 	protected live<T>(query: (db: RosterDB) => Promise<T> | T): Loading<T> {
 		const sync = this.sync;
 		const live = $derived.by(() => {
@@ -64,7 +67,7 @@ export class FeatureState {
 		});
 		return {
 			get current() {
-				return live?.current ?? null;
+				return sync.ready ? (live?.current ?? null) : null;
 			}
 		};
 	}

@@ -13,7 +13,10 @@ const KEY = Symbol('sync');
 export class SyncController {
 	engine = $state.raw<SyncEngine | null>(null);
 	state = $state.raw<SyncState | null>(null);
-	/** Whether the mirror has been filled at least once. */
+	/**
+	 * Whether the mirror has been filled at least once (a sync finished here, now or before): until
+	 * then every list is loading, never empty.
+	 */
 	ready = $state(false);
 	#outbox = $state.raw<Live<OutboxRow[]> | null>(null);
 	#rejections = $state.raw<Live<RejectionRow[]> | null>(null);
@@ -40,7 +43,7 @@ export class SyncController {
 			this.state = s;
 		});
 		void db.meta.get('cookie').then((row) => {
-			if (row) this.ready = true;
+			if (row && this.engine === engine) this.ready = true;
 		});
 		const onReady = engine.subscribe((s) => {
 			if (s.lastSyncedAt) this.ready = true;

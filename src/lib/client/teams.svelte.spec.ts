@@ -15,6 +15,18 @@ describe('teams state', () => {
 		expect(watched(() => teams.list.current).value).toBeNull();
 	});
 
+	it('says it is loading while the first sync fills the mirror, not that there are no teams', async () => {
+		const m = await mirror();
+		const sync = controllerFor(m, { synced: false });
+		const teams = new TeamsState(sync);
+		const list = watched(() => teams.list.current);
+		// The mirror answers at once (with no teams): still loading until a sync has filled it.
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		expect(list.value).toBeNull();
+		sync.ready = true;
+		expect(await list.until((l) => l !== null)).toEqual([]);
+	});
+
 	it('says nothing on another enterprise’s page about a change made before the switch', async () => {
 		const first = await mirror();
 		const second = await mirror();
