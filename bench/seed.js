@@ -25,6 +25,10 @@ const ours = (performance.now() - t) / 1000;
 // Naive: autocommit insert per user into the same schema (after our seed created it).
 const db = new Database(join(dataDir, 'roster.db'));
 db.pragma('journal_mode = WAL');
+// The users' index of reversed emails calls reverse(), which the server's connection defines.
+db.function('reverse', { deterministic: true }, (v) =>
+	typeof v === 'string' ? Array.from(v).reverse().join('') : v
+);
 const insert = db.prepare(
 	'insert into users (id, email, name, password_hash, last_login_at, created_at) values (?, ?, ?, null, null, ?)'
 );

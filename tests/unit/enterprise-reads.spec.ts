@@ -42,7 +42,7 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 			await user(`mallory@${root}.evil.test`);
 			await user(`${root}@gmail.test`);
 
-			const domains = await domainMirrorRows(t.database.db, ent.id);
+			const domains = await domainMirrorRows(t.database.db, t.database.dialect, ent.id);
 			expect(domains.map((d) => [d.domain, d.unclaimedCount])).toEqual([
 				[root, 5], // ada, grace, bob, deep, elsewhere
 				[`labs.${root}`, 3] // bob, deep, elsewhere
@@ -59,7 +59,7 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 			await addDomain(t.database, ent.id, domain, { verified: false });
 			await makeUser(t.database, { email: `ceo@${domain}` });
 			await makeUser(t.database, { email: `cfo@${domain}` });
-			const [listed] = await domainMirrorRows(t.database.db, ent.id);
+			const [listed] = await domainMirrorRows(t.database.db, t.database.dialect, ent.id);
 			expect(listed).toMatchObject({ domain, effectiveVerified: false, unclaimedCount: null });
 		});
 
@@ -74,7 +74,7 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 				.set({ capture_enabled: 1 })
 				.where('domain', '=', verified)
 				.execute();
-			const domains = await domainMirrorRows(t.database.db, ent.id);
+			const domains = await domainMirrorRows(t.database.db, t.database.dialect, ent.id);
 			const byName = Object.fromEntries(domains.map((d) => [d.domain, d]));
 			expect(byName[verified]).toMatchObject({
 				effectiveVerified: true,
@@ -84,7 +84,11 @@ describe.each(dialects)('what an enterprise console reads on %s', (dialect) => {
 			expect(byName[pending]).toMatchObject({ effectiveVerified: false, captureEnabled: false });
 			expect(byName[pending]?.verificationValue).toMatch(/^roster-verification=[0-9a-f]{32}$/);
 			expect(
-				await domainMirrorRows(t.database.db, (await makeEmptyEnterprise(t.database)).id)
+				await domainMirrorRows(
+					t.database.db,
+					t.database.dialect,
+					(await makeEmptyEnterprise(t.database)).id
+				)
 			).toEqual([]);
 		});
 	});

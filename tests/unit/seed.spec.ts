@@ -119,7 +119,7 @@ describe.each(dialects)('seeding on %s', (dialect) => {
 		});
 
 		it('R13, R15: the first domain is verified, the rest wait; unmanaged users are unclaimed', async () => {
-			const listed = await domainMirrorRows(t.database.db, enterpriseID);
+			const listed = await domainMirrorRows(t.database.db, t.database.dialect, enterpriseID);
 			// Listed by name: the subdomain sorts first; it is covered by its verified root (R13).
 			expect(listed.map((d) => [d.domain, d.effectiveVerified, d.captureEnabled])).toEqual([
 				[sub, true, false],
@@ -313,7 +313,7 @@ describe.each(dialects)('seeding on %s', (dialect) => {
 			const id = enterprises[0]!.id;
 
 			expect(await count(empty.database, 'licenses', id)).toBe(5001);
-			const domains = await domainMirrorRows(empty.database.db, id);
+			const domains = await domainMirrorRows(empty.database.db, empty.database.dialect, id);
 			expect(domains.map((d) => [d.domain, d.effectiveVerified])).toEqual([
 				['acme-corp.test', false],
 				['acme.test', true],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { migrate, openDb, type Db } from '../../../src/lib/server/db';
 import type { Dialect } from '../../../src/lib/server/db/migrations';
@@ -36,13 +37,16 @@ async function admin(statement: string): Promise<void> {
  */
 export async function createTestDb(
 	dialect: Dialect,
-	{ migrated = true }: { migrated?: boolean } = {}
+	{
+		migrated = true,
+		onQuery
+	}: { migrated?: boolean; onQuery?: (query: CompiledQuery) => void } = {}
 ): Promise<TestDb> {
 	let database: Db;
 	let cleanup: () => Promise<void>;
 	if (dialect === 'sqlite') {
 		const dir = mkdtempSync(join(tmpdir(), 'roster-unit-'));
-		database = openDb({ file: join(dir, 'roster.db') });
+		database = openDb({ file: join(dir, 'roster.db'), onQuery });
 		cleanup = async () => rmSync(dir, { recursive: true, force: true });
 	} else {
 		if (!pgURL) throw new Error('TEST_DATABASE_URL is not set');
@@ -50,7 +54,7 @@ export async function createTestDb(
 		await admin(`create database ${name}`);
 		const url = new URL(pgURL);
 		url.pathname = `/${name}`;
-		database = openDb({ url: url.toString() });
+		database = openDb({ url: url.toString(), onQuery });
 		cleanup = () => admin(`drop database if exists ${name} with (force)`);
 	}
 	if (migrated) await migrate(database);

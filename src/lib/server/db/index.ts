@@ -11,6 +11,8 @@ import {
 	SqliteDialect,
 	SqliteDriver,
 	sql,
+	type CompiledQuery,
+	type Logger,
 	type DatabaseConnection,
 	type Driver,
 	type Migration,
@@ -39,7 +41,10 @@ export const POKE_CHANNEL = 'roster_poke';
  * Where to find the database: a PostgreSQL URL, or a SQLite file path (`readonly`: an existing file,
  * opened for reading only, as a migration source).
  */
-export type DbConfig = { url: string } | { file: string; readonly?: boolean };
+export type DbConfig = ({ url: string } | { file: string; readonly?: boolean }) & {
+	/** Called with every statement run (for tests that read query plans, or for debugging). */
+	onQuery?: (query: CompiledQuery) => void;
+};
 
 // int8 (count(*), bigint columns) arrives as a string from pg by default; every value we store
 // fits in a double (epoch ms, counters).
@@ -174,7 +179,10 @@ export function openDb(config: DbConfig): Db {
 		pool.on('error', (err) =>
 			console.error(JSON.stringify({ level: 'error', msg: 'pg pool', err: err.message }))
 		);
-		const db = new Kysely<Database>({ dialect: new RosterPostgresDialect(pool) });
+		const db = new Kysely<Database>({
+			dialect: new RosterPostgresDialect(pool),
+			log: logQueries(config.onQuery)
+		});
 		return { db, dialect: 'postgres', close: () => db.destroy(), url: config.url };
 	}
 	const readonly = config.readonly === true;
@@ -198,8 +206,24 @@ export function openDb(config: DbConfig): Db {
 	sqlite.function('lower', { deterministic: true }, (value: unknown) =>
 		typeof value === 'string' ? value.toLowerCase() : value
 	);
-	const db = new Kysely<Database>({ dialect: new RosterSqliteDialect(sqlite) });
+	// PostgreSQL's reverse(), for the index of users by reversed email (a domain's users are a range).
+	sqlite.function('reverse', { deterministic: true }, (value: unknown) =>
+		typeof value === 'string' ? reverseText(value) : value
+	);
+	const db = new Kysely<Database>({
+		dialect: new RosterSqliteDialect(sqlite),
+		log: logQueries(config.onQuery)
+	});
 	return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** `text` with its characters (code points) in reverse order, as PostgreSQL's reverse(). */
+export function reverseText(text: string): string {
+	return Array.from(text).reverse().join('');
+}
+
+function logQueries(onQuery: DbConfig['onQuery']): Logger | undefined {
+	return onQuery && ((event) => onQuery(event.query));
 }
 
 /**

@@ -862,6 +862,54 @@ const uniqueNames: Migration = {
 	}
 };
 
+/** The mirrored tables a pull reads by `enterprise_id` and `version` (licenses: 0014). */
+const PULLED_TABLES = [
+	'invites',
+	'teams',
+	'team_members',
+	'organizations',
+	'org_members',
+	'team_org_links',
+	'domains',
+	'account_roles',
+	'storage_policies'
+] as const;
+
+/**
+ * Indexes that keep pulls from reading whole tables:
+ * - `(enterprise_id, version)` on every table a pull reads rows "changed since" from;
+ * - users by their email reversed, lower case, in byte order: a domain's users (R15's unclaimed
+ *   counts, which every pull after a license change recomputes) are then a range of the index,
+ *   `…tset.emca@` for acme.test and `…tset.emca.` for its subdomains, not a scan of every user.
+ *   SQLite gets `reverse` from the connection (db/index.ts), as it gets `lower`;
+ * - on PostgreSQL, licenses by enterprise and user id in byte order, the roster pages' order.
+ */
+function pullIndexes(dialect: Dialect): Migration {
+	return {
+		async up(db: Kysely<unknown>) {
+			for (const table of PULLED_TABLES) {
+				await db.schema
+					.createIndex(`${table}_enterprise_version`)
+					.on(table)
+					.columns(['enterprise_id', 'version'])
+					.execute();
+			}
+			if (dialect === 'postgres') {
+				// Roster pages go by user id in byte order (COLLATE "C"), which the primary key, in the
+				// database's collation, cannot give: without this, each page sorted the whole roster.
+				await sql`create index licenses_roster on licenses (enterprise_id, user_id collate "C")`.execute(
+					db
+				);
+			}
+			await (
+				dialect === 'postgres'
+					? sql`create index users_email_reversed on users ((reverse(lower(email))) collate "C")`
+					: sql`create index users_email_reversed on users (reverse(lower(email)))`
+			).execute(db);
+		}
+	};
+}
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -879,6 +927,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0012_mail_fixes': mailFixes,
 		'0013_sso_fixes': ssoFixes,
 		'0014_activity_indexes': activityIndexes(dialect),
-		'0015_unique_names': uniqueNames
+		'0015_unique_names': uniqueNames,
+		'0016_pull_indexes': pullIndexes(dialect)
 	};
 }

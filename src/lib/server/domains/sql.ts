@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
-import type { Db } from '../db';
+import { reverseText, type Db } from '../db';
+import type { Dialect } from '../db/migrations';
 import {
 	isEffectivelyVerified,
 	normalizeDomain,
@@ -37,18 +38,32 @@ export async function domainStates(q: Q, enterpriseID: string): Promise<DomainSt
 
 /**
  * Users whose email is on `domain` (or any of several) or one of its subdomains (R15), unlicensed in
- * the enterprise. Each user is one row however many of the domains they match.
+ * the enterprise. Each user is one row however many of the domains they match. The users are found
+ * as ranges of the index of reversed emails (`users_email_reversed`): `tset.emca@…` are acme.test's,
+ * `tset.emca.…` its subdomains', so no query reads every user of every enterprise.
  */
-export function unclaimedOn(q: Q, enterpriseID: string, domain: string | readonly string[]) {
+export function unclaimedOn(
+	q: Q,
+	dialect: Dialect,
+	enterpriseID: string,
+	domain: string | readonly string[]
+) {
 	const domains = typeof domain === 'string' ? [domain] : domain;
+	// Byte order on both databases, as the index is built.
+	const reversed =
+		dialect === 'postgres'
+			? sql<string>`reverse(lower(users.email)) collate "C"`
+			: sql<string>`reverse(lower(users.email))`;
 	return q
 		.selectFrom('users')
 		.where((eb) =>
 			eb.or(
-				domains.flatMap((d) => [
-					eb(sql`lower(users.email)`, 'like', `%@${d}`),
-					eb(sql`lower(users.email)`, 'like', `%@%.${d}`)
-				])
+				domains.flatMap((d) =>
+					// On the domain itself, then on any subdomain of it.
+					[`${reverseText(d)}@`, `${reverseText(d)}.`].map((prefix) =>
+						eb.and([eb(reversed, '>=', prefix), eb(reversed, '<', nextPrefix(prefix))])
+					)
+				)
 			)
 		)
 		.where(({ not, exists, selectFrom }) =>
@@ -63,8 +78,13 @@ export function unclaimedOn(q: Q, enterpriseID: string, domain: string | readonl
 		);
 }
 
+/** The first string after every string that starts with `prefix` (its last character moved on). */
+function nextPrefix(prefix: string): string {
+	return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
 /** The mirror's domain rows: state, effective verification and unclaimed counts (R13, R15). */
-export async function domainMirrorRows(q: Q, enterpriseID: string) {
+export async function domainMirrorRows(q: Q, dialect: Dialect, enterpriseID: string) {
 	const domains = await domainStates(q, enterpriseID);
 	const roots = domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
 	return Promise.all(
@@ -74,7 +94,7 @@ export async function domainMirrorRows(q: Q, enterpriseID: string) {
 			const unclaimedCount = effectiveVerified
 				? Number(
 						(
-							await unclaimedOn(q, enterpriseID, d.domain)
+							await unclaimedOn(q, dialect, enterpriseID, d.domain)
 								.select((eb) => eb.fn.countAll<number>().as('n'))
 								.executeTakeFirstOrThrow()
 						).n
@@ -89,7 +109,7 @@ export async function domainMirrorRows(q: Q, enterpriseID: string) {
  * The domain rows of a pull: all of them whenever a domain or a license changed since `since`
  * (counts and effective verification depend on both; domains are few), else none.
  */
-export async function domainRowsSince(q: Q, enterpriseID: string, since: number) {
+export async function domainRowsSince(q: Q, dialect: Dialect, enterpriseID: string, since: number) {
 	if (since >= 0) {
 		const [domain, license, dead] = await Promise.all([
 			q
@@ -117,7 +137,7 @@ export async function domainRowsSince(q: Q, enterpriseID: string, since: number)
 		]);
 		if (!domain && !license && !dead) return [];
 	}
-	const rows = await domainMirrorRows(q, enterpriseID);
+	const rows = await domainMirrorRows(q, dialect, enterpriseID);
 	return rows.map((value) => ({ key: value.id, value }));
 }
 

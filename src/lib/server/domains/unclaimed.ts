@@ -41,7 +41,7 @@ export function searchUnclaimed(
 	domain: string | readonly string[],
 	q: string | undefined
 ) {
-	let base = unclaimedOn(database.db, enterpriseID, domain);
+	let base = unclaimedOn(database.db, database.dialect, enterpriseID, domain);
 	const needle = q?.trim().toLowerCase();
 	if (needle) {
 		const pattern = `%${escapeLike(needle)}%`;

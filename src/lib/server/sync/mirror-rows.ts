@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema';
+import type { Dialect } from '../db/migrations';
 import type { MirrorAdmin, MirrorTable, MirrorValue } from '../../domain/sync/tables';
 import { lastActiveSql } from '../db/last-active';
 import { inviteFromRow } from './sql-store';
@@ -8,6 +9,7 @@ import { domainRowsSince } from '../domains/sql';
 /** What a pull reads the mirror's rows with. */
 export interface PullScope {
 	trx: Transaction<Database>;
+	dialect: Dialect;
 	enterpriseID: string;
 	/** Rows written after this version (-1: every row, seeded ones carry version 0). */
 	since: number;
@@ -143,7 +145,8 @@ export const MIRROR_ROWS: RowsSince = {
 		}));
 	},
 	// Domains with effective verification and unclaimed counts (R13, R15).
-	domains: ({ trx, enterpriseID, since }) => domainRowsSince(trx, enterpriseID, since),
+	domains: ({ trx, dialect, enterpriseID, since }) =>
+		domainRowsSince(trx, dialect, enterpriseID, since),
 	// Admins with a console role (R2), keyed by lower-case email.
 	async admins({ trx, enterpriseID, since }) {
 		const rows = await trx

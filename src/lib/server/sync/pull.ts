@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
+import type { Dialect } from '../db/migrations';
 import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
 import type { AccountRole } from '../../domain/roles';
 import {
@@ -23,6 +24,7 @@ const MAX_REJECTIONS = 1000;
  */
 async function changesSince(
 	trx: Transaction<Database>,
+	dialect: Dialect,
 	enterpriseID: string,
 	cookie: number,
 	role: AccountRole | undefined,
@@ -45,7 +47,7 @@ async function changesSince(
 			changes.push({ table, op: 'del', key: t.row_key });
 		}
 	}
-	const scope = { trx, enterpriseID, since, licensesSince, activityDelta };
+	const scope = { trx, dialect, enterpriseID, since, licensesSince, activityDelta };
 	for (const table of MIRROR_TABLES) {
 		if (!seesTable(role, table)) continue;
 		for (const { key, value } of await MIRROR_ROWS[table](scope)) {
@@ -197,6 +199,7 @@ export async function pull(
 				? { changes: [], activity: null }
 				: await changesSince(
 						trx,
+						database.dialect,
 						input.enterpriseID,
 						since,
 						role?.role,
