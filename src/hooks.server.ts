@@ -9,6 +9,7 @@ import { log } from '$lib/server/log';
 import { warnUntrustedForwarding } from '$lib/server/proxy-address';
 import { hardenPrototypes } from '$lib/server/harden';
 import { originCheck } from '$lib/server/origin-check';
+import { compressResponses } from '$lib/server/compression';
 import {
 	closeAfterRefusedBody,
 	databaseUnavailableHandle,
@@ -79,6 +80,7 @@ const session: Handle = async ({ event, resolve }) => {
 
 export const handle = sequence(
 	requestContext,
+	compressResponses,
 	originCheck,
 	closeAfterRefusedBody,
 	databaseUnavailableHandle,

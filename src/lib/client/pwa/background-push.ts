@@ -3,8 +3,6 @@ import { RosterDB } from '../db';
 import { parseMirrorName } from '../mirror-name';
 import { pendingSignOut, settleSignOut } from '../sign-out';
 import { SyncEngine } from '../sync/engine';
-// A service worker cannot import() on demand: the mutators come in statically.
-import { runMutation } from '../../domain/mutations';
 
 export { parseMirrorName };
 
@@ -20,7 +18,13 @@ async function pushMirror(name: string, userID: string, enterpriseID: string): P
 			enterpriseID,
 			userID,
 			role,
-			mutations: async () => ({ runMutation }),
+			// A service worker cannot import() on demand, and the mutators (with their schemas) would
+			// double its size. It needs them only to re-apply changes the server has not confirmed;
+			// then the pull stops before it changes anything and the console finishes it when it opens.
+			mutations: () =>
+				Promise.reject(
+					new Error('Open Roster to finish syncing: some changes are not confirmed yet.')
+				),
 			halted: async () => (await pendingSignOut()) !== null
 		});
 		try {

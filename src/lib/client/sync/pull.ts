@@ -60,8 +60,10 @@ export async function pull(run: SyncRun): Promise<void> {
 	// The licensed users of a full pull arrive in columnar pages, staged under a new generation
 	// of chunks before the one transaction that swaps the mirror.
 	const roster = patch.rosterChunked ? await loadRoster(run, patch.rosterTotal ?? 0) : null;
-	// Pending changes are re-applied on top: that needs the mutators (loaded only when there are any).
-	const runMutation = (await db.outbox.count()) > 0 ? await run.mutations() : null;
+	// Changes the server has not confirmed are re-applied on top: that needs the mutators, loaded
+	// only when there are any (the service worker's push, which has none, confirms all it sent).
+	const unconfirmed = await db.outbox.where('mutationID').above(patch.lastMutationID).count();
+	const runMutation = unconfirmed > 0 ? await run.mutations() : null;
 	let learned = 0;
 	await db.transaction('rw', [...db.mutationTables, db.rejections], async () => {
 		if (full) {
