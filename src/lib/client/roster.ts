@@ -435,32 +435,77 @@ export async function applyLastActive(db: RosterDB, delta: ActivityDelta): Promi
 	}
 }
 
-/**
- * Starts staging a new generation of chunks (read by nothing until `adoptRoster`): chunks of an
- * earlier load that never finished are dropped. Returns the new generation.
- */
-export async function stageRosterGeneration(db: RosterDB): Promise<number> {
-	const current = await rosterGeneration(db);
-	await db.rosterChunks.where('gen').notEqual(current).delete();
-	return current + 1;
+/** Where one id range of a roster load stands: the next page's `after`, its chunk number, done. */
+export interface RosterRangeState {
+	after: string;
+	seq: number;
+	done: boolean;
 }
 
-/** Stores one page of licensed users from the server as chunk `seq` of the staged generation `gen`. */
+/**
+ * A roster load in progress, kept in `meta` as its pages are stored, so a load cut off (the
+ * network, a reload) resumes where it stopped instead of starting over: the generation its chunks
+ * are staged under, the cookie of the full pull it began with (the pages are as of then, or
+ * later), the users stored so far and each range's position.
+ */
+export interface RosterStaging {
+	gen: number;
+	cookie: number;
+	count: number;
+	ranges: RosterRangeState[];
+}
+
+/**
+ * The roster load to go on with: the one an earlier attempt left unfinished (its chunks kept), or
+ * a new generation starting at `ranges` (chunks of any other unfinished load dropped).
+ */
+export async function stageRosterGeneration(
+	db: RosterDB,
+	cookie: number,
+	ranges: RosterRangeState[]
+): Promise<RosterStaging> {
+	return db.transaction('rw', db.rosterChunks, db.meta, async () => {
+		const current = await rosterGeneration(db);
+		const left = (await db.meta.get('rosterStaging'))?.value as RosterStaging | undefined;
+		if (left && left.gen === current + 1 && left.ranges.length === ranges.length) return left;
+		await db.rosterChunks.where('gen').notEqual(current).delete();
+		const staging: RosterStaging = { gen: current + 1, cookie, count: 0, ranges };
+		await db.meta.put({ key: 'rosterStaging', value: staging });
+		return staging;
+	});
+}
+
+/**
+ * Stores one page of licensed users from the server as chunk `seq` of the staged generation, and
+ * moves range `range` of the load on to `next`, in one transaction.
+ */
 export async function stageRosterPage(
 	db: RosterDB,
 	gen: number,
+	range: number,
 	seq: number,
-	page: RosterPage
+	page: RosterPage,
+	next: RosterRangeState
 ): Promise<void> {
-	if (page.ids.length === 0) return;
-	await db.rosterChunks.put({
-		gen,
-		seq,
-		ids: page.ids,
-		emails: page.emails,
-		names: page.names,
-		lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN),
-		seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN))
+	await db.transaction('rw', db.rosterChunks, db.meta, async () => {
+		const staging = (await db.meta.get('rosterStaging'))?.value as RosterStaging | undefined;
+		if (!staging || staging.gen !== gen) throw new Error('the roster load was replaced');
+		if (page.ids.length > 0) {
+			await db.rosterChunks.put({
+				gen,
+				seq,
+				ids: page.ids,
+				emails: page.emails,
+				names: page.names,
+				lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN),
+				seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN))
+			});
+		}
+		const ranges = staging.ranges.map((r, k) => (k === range ? next : r));
+		await db.meta.put({
+			key: 'rosterStaging',
+			value: { ...staging, count: staging.count + page.ids.length, ranges }
+		});
 	});
 }
 
@@ -475,6 +520,7 @@ export async function adoptRoster(
 	cookie: number
 ): Promise<void> {
 	await db.rosterChunks.where('gen').notEqual(gen).delete();
+	await db.meta.delete('rosterStaging');
 	await db.meta.bulkPut([
 		{ key: 'rosterGen', value: gen },
 		{ key: 'rosterCount', value: count },
@@ -492,6 +538,7 @@ export async function rosterCookie(db: RosterDB): Promise<number | undefined> {
 /** Drops every chunk: the base is empty and `licenses` holds every licensed user. */
 export async function clearRoster(db: RosterDB): Promise<void> {
 	await db.rosterChunks.clear();
+	await db.meta.delete('rosterStaging');
 	await db.meta.bulkPut([
 		{ key: 'rosterGen', value: 0 },
 		{ key: 'rosterCount', value: 0 }

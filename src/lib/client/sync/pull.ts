@@ -59,7 +59,13 @@ export async function pull(run: SyncRun): Promise<void> {
 	const full = cookie === 0 || patch.reset;
 	// The licensed users of a full pull arrive in columnar pages, staged under a new generation
 	// of chunks before the one transaction that swaps the mirror.
-	const roster = patch.rosterChunked ? await loadRoster(run, patch.rosterTotal ?? 0) : null;
+	const roster = patch.rosterChunked
+		? await loadRoster(run, patch.rosterTotal ?? 0, patch.cookie)
+		: null;
+	// A roster load resumed from an earlier attempt holds pages as of that attempt's pull: the
+	// mirror's cookie goes back to it, so the next pull brings every change since (puts and
+	// deletions are idempotent) and corrects the pages stored before.
+	const cookieAfter = roster ? Math.min(roster.cookie, patch.cookie) : patch.cookie;
 	// Changes the server has not confirmed are re-applied on top: that needs the mutators, loaded
 	// only when there are any (the service worker's push, which has none, confirms all it sent).
 	const unconfirmed = await db.outbox.where('mutationID').above(patch.lastMutationID).count();
@@ -68,7 +74,7 @@ export async function pull(run: SyncRun): Promise<void> {
 	await db.transaction('rw', [...db.mutationTables, db.rejections], async () => {
 		if (full) {
 			await Promise.all(MIRROR_TABLES.map((t) => db.table(t).clear()));
-			if (roster) await adoptRoster(db, roster.gen, roster.count, patch.cookie);
+			if (roster) await adoptRoster(db, roster.gen, roster.count, cookieAfter);
 			else if (!patch.rosterKept) await clearRoster(db);
 		}
 		await applyChanges(db, patch.changes);
@@ -107,7 +113,7 @@ export async function pull(run: SyncRun): Promise<void> {
 		const next = (await readMeta<number>(db, 'nextMutationID')) ?? 1;
 		if (next <= patch.lastMutationID)
 			await db.meta.put({ key: 'nextMutationID', value: patch.lastMutationID + 1 });
-		await db.meta.put({ key: 'cookie', value: patch.cookie });
+		await db.meta.put({ key: 'cookie', value: cookieAfter });
 		// What reports say they are based on: the copy as the server had it at this moment.
 		await db.meta.put({ key: 'syncedAt', value: run.now() });
 		await db.meta.put({ key: 'role', value: run.role });
@@ -118,6 +124,11 @@ export async function pull(run: SyncRun): Promise<void> {
 		run.serverBehind = false;
 	}
 	if (roster) run.set({ loading: null });
+	// Pages resumed from an earlier attempt: bring the changes made since at once.
+	if (cookieAfter < patch.cookie) {
+		await pull(run);
+		return;
+	}
 	if (learned > 0 && !full) {
 		// A rejection learned here still has its optimistic effect in the mirror: rebuild it.
 		run.needsFull = true;

@@ -19,26 +19,35 @@ const RANGE_SEQ = 1_000_000;
 export interface StagedRoster {
 	gen: number;
 	count: number;
+	/** The cookie of the full pull the load began with: the chunks are as of then or later. */
+	cookie: number;
 }
 
 /**
- * Pages every licensed user from the server into chunks of a new generation (not yet read by
- * anything), reporting progress. Each page is written while the next one downloads. Chunks an
- * earlier load left unfinished are dropped first; the generation in use stays as it is.
+ * Pages every licensed user from the server into chunks of a staged generation (not yet read by
+ * anything), reporting progress. Each page is written while the next one downloads, and each
+ * range's position is kept with it: a load cut off by the network or a reload goes on from the
+ * last stored page of each range, not from the first. `cookie` is the full pull's, for a new load.
  */
 export async function loadRoster(
 	run: Pick<SyncRun, 'db' | 'enterpriseID' | 'transport' | 'set'>,
-	total: number
+	total: number,
+	cookie: number
 ): Promise<StagedRoster> {
 	const { db, enterpriseID, set } = run;
 	const roster = run.transport.roster!;
-	const gen = await stageRosterGeneration(db);
-	let count = 0;
-	set({ loading: { done: 0, total } });
+	const staging = await stageRosterGeneration(
+		db,
+		cookie,
+		ROSTER_RANGES.map(([from], r) => ({ after: from, seq: r * RANGE_SEQ, done: false }))
+	);
+	const { gen } = staging;
+	let count = staging.count;
+	set({ loading: { done: count, total: Math.max(total, count) } });
 	let failed = false;
-	const range = async ([from, through]: [string, string | undefined], r: number) => {
-		let after = from;
-		for (let seq = r * RANGE_SEQ; !failed; seq++) {
+	const range = async ([, through]: [string, string | undefined], r: number) => {
+		let { after, seq, done } = staging.ranges[r]!;
+		while (!done && !failed) {
 			const res = await roster({
 				enterpriseID,
 				after,
@@ -46,15 +55,16 @@ export async function loadRoster(
 			});
 			expectOK(set, res, 'roster');
 			const page = res.body as RosterPage;
-			if (failed) return;
-			await stageRosterPage(db, gen, seq, page);
+			// Kept even when another range failed meanwhile: the next attempt goes on after it.
+			done = page.next === null || page.ids.length === 0;
+			const next = { after: done ? after : page.next!, seq: seq + 1, done };
+			await stageRosterPage(db, gen, r, seq, page, next);
 			count += page.ids.length;
 			set({ loading: { done: count, total: Math.max(total, count) } });
-			if (page.next === null || page.ids.length === 0) return;
-			after = page.next;
+			({ after, seq } = next);
 		}
 	};
-	// One range failing stops the others; all have settled before the next attempt starts over.
+	// One range failing stops the others asking for more; all have settled before the next attempt.
 	const settled = await Promise.allSettled(
 		ROSTER_RANGES.map((bounds, r) =>
 			range(bounds, r).catch((err: unknown) => {
@@ -68,5 +78,5 @@ export async function loadRoster(
 		set({ loading: null });
 		throw failure.reason;
 	}
-	return { gen, count };
+	return { gen, count, cookie: staging.cookie };
 }
