@@ -50,7 +50,11 @@ for (const [label, options] of VIEWPORTS) {
 				.fill('zz-nobody');
 			await expect(sheet).toContainText('No member matches “zz-nobody”.');
 
+			// In the search field, Escape first empties it (as search fields do), then closes the sheet.
 			await page.keyboard.press('Escape');
+			await expect(sheet).toContainText(`Showing 1–50 of ${fmt(total)}`);
+			await page.keyboard.press('Escape');
+			await expect(sheet).toHaveCount(0);
 			await expect(opener).toBeFocused();
 		});
 	});

@@ -80,6 +80,8 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 	// Delete, with a confirmation that says how many lose access; the other device follows.
 	await page.getByRole('button', { name: `Delete ${name} Lab` }).click();
 	await expect(renamed).toContainText(`members lose access to it`);
+	// Platform's members are hundreds: the name is typed to confirm.
+	await renamed.getByRole('textbox', { name: `Type ${name} Lab to confirm` }).fill(`${name} Lab`);
 	await page.getByRole('button', { name: 'Delete organization' }).click();
 	await expect(renamed).toHaveCount(0);
 	await expect(there).toHaveCount(0, { timeout: 20_000 });
