@@ -108,6 +108,10 @@ for (const [label, options] of VIEWPORTS) {
 		const item = sheet.getByRole('listitem').filter({ hasText: gone!.email });
 		await press(item.getByRole('button', { name: `Remove ${gone!.email} from ${team.name}` }));
 		await expect(item).toHaveCount(0);
+		// The keyboard is on the next member's button, not dropped with the row.
+		await expect(
+			sheet.getByRole('button', { name: `Remove ${team.members[1]!.email} from ${team.name}` })
+		).toBeFocused();
 		const undo = sheet.getByRole('button', {
 			name: `Undo removing ${gone!.email} from ${team.name}`
 		});
@@ -124,6 +128,7 @@ for (const [label, options] of VIEWPORTS) {
 		const link = orgs.getByRole('listitem').filter({ hasText: team.org!.name });
 		await press(link.getByRole('button', { name: `Unlink ${team.name} from ${team.org!.name}` }));
 		await expect(link).toHaveCount(0);
+		await expect(orgs.getByRole('button', { name: 'Close' })).toBeFocused();
 		// R12: it says who lost access, since it did not ask first.
 		await expect(orgs).toContainText(
 			`${team.name} unlinked from ${team.org!.name}. ${team.org!.name}: 2 people lose access (`

@@ -136,12 +136,15 @@ export class OrgMembersState extends FeatureState {
 	readonly #rows = $derived.by((): OrgMember[] | null => {
 		const people = this.#people.current;
 		if (!people) return null;
-		return (this.#org()?.effective ?? [])
-			.map((e) => {
-				const p = people.get(e.userID);
-				return { ...e, email: p?.email ?? '', name: p?.name ?? '', licensed: !!p };
-			})
-			.sort((a, b) => a.email.localeCompare(b.email));
+		return (
+			(this.#org()?.effective ?? [])
+				.map((e) => {
+					const p = people.get(e.userID);
+					return { ...e, email: p?.email ?? '', name: p?.name ?? '', licensed: !!p };
+				})
+				// By email; members without a license (no email to sort by) last.
+				.sort((a, b) => Number(!a.licensed) - Number(!b.licensed) || a.email.localeCompare(b.email))
+		);
 	});
 
 	/** The members as the list shows them: searched by name or email, a page at a time. */
