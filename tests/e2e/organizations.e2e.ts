@@ -25,7 +25,7 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 
 	// Link Platform as admin: its members become admins here, and the page says why (R10, R11).
 	await page.getByRole('button', { name: `Members of ${name}` }).click();
-	const detail = page.getByRole('region', { name, exact: true });
+	const detail = page.getByRole('dialog', { name, exact: true });
 	await expect(detail).toContainText('Nobody has access yet');
 	await detail
 		.getByRole('combobox', { name: 'Team', exact: true })
@@ -33,22 +33,28 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 	await detail.getByRole('combobox', { name: 'Role', exact: true }).selectOption('admin');
 	await detail.getByRole('button', { name: 'Link team' }).click();
 	await expect(row).toContainText('Platform');
-	const members = detail.getByRole('table');
+	const members = detail.getByRole('table', { name: `Members of ${name}` });
 	await expect(members.getByRole('row').nth(1)).toContainText('admin via team Platform');
-	const memberRows = (await members.getByRole('row').count()) - 1;
+	// The list shows a page at a time and says how many there are in all.
+	const summary = await detail.getByText(/^Showing 1–/).innerText();
+	const memberRows = Number(/ of ([\d,]+)/.exec(summary)![1]!.replace(/,/g, ''));
 	expect(memberRows).toBeGreaterThan(0);
 
-	// R12: unlinking would cut off everyone who came only through Platform; keep it.
+	// R12: unlinking cuts off everyone who came only through Platform, and says so; Undo, offered
+	// while it is queued, links Platform again with its role.
 	await detail.getByRole('button', { name: `Unlink Platform from ${name}` }).click();
 	await expect(detail).toContainText(
-		`Unlink Platform from ${name}? ${name}: ${memberRows} ${memberRows === 1 ? 'person loses' : 'people lose'} access (`
+		`Platform unlinked from ${name}. ${name}: ${memberRows.toLocaleString('en-US')} ${memberRows === 1 ? 'person loses' : 'people lose'} access (`
 	);
-	await detail.getByRole('button', { name: 'Keep' }).click();
+	await detail.getByRole('button', { name: `Undo unlinking Platform from ${name}` }).click();
+	await expect(detail).toContainText(`Platform is linked to ${name} again as admin.`);
+	await expect(members.getByRole('row').nth(1)).toContainText('admin via team Platform');
 
 	// Lower the link to member: the effective roles follow at once.
 	await detail.getByRole('combobox', { name: 'Role of team Platform' }).selectOption('member');
 	await expect(members.getByRole('row').nth(1)).toContainText('member via team Platform');
 
+	await page.keyboard.press('Escape');
 	await page.getByRole('button', { name: `Rename ${name}` }).click();
 	await page.getByLabel(`New name for ${name}`).fill(`${name} Lab`);
 	await page.getByRole('button', { name: 'Save' }).click();
@@ -74,6 +80,8 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 	// Delete, with a confirmation that says how many lose access; the other device follows.
 	await page.getByRole('button', { name: `Delete ${name} Lab` }).click();
 	await expect(renamed).toContainText(`members lose access to it`);
+	// Platform's members are hundreds: the name is typed to confirm.
+	await renamed.getByRole('textbox', { name: `Type ${name} Lab to confirm` }).fill(`${name} Lab`);
 	await page.getByRole('button', { name: 'Delete organization' }).click();
 	await expect(renamed).toHaveCount(0);
 	await expect(there).toHaveCount(0, { timeout: 20_000 });

@@ -63,7 +63,7 @@ test('R22, R25: a team the identity provider manages shows no rename, delete or 
 	await expect(page.getByRole('button', { name: `Rename ${team}` })).toHaveCount(0);
 	await expect(page.getByRole('button', { name: `Delete ${team}` })).toHaveCount(0);
 	await page.getByRole('button', { name: `Members of ${team}` }).click();
-	const panel = page.getByRole('region', { name: `Members of ${team}` });
+	const panel = page.getByRole('dialog', { name: `Members of ${team}` });
 	await expect(panel).toContainText(`pushed.${tag}@initech.test`);
 	await expect(panel).toContainText(
 		"Managed by your identity provider. Change this team's members there."

@@ -11,7 +11,7 @@ function teamRow(page: Page, name: string) {
 }
 
 function membersPanel(page: Page, team: string) {
-	return page.getByRole('region', { name: `Members of ${team}` });
+	return page.getByRole('dialog', { name: `Members of ${team}` });
 }
 
 async function openMembers(page: Page, team: string) {
@@ -46,7 +46,9 @@ test('R6/R10: add and remove a team member offline; pending badge; synced; anoth
 	const panel = membersPanel(page, team);
 	await expect(panel).toContainText('No members yet.');
 	await context.setOffline(true);
-	await panel.getByLabel('Email of a licensed user').fill(email.toUpperCase());
+	await panel
+		.getByRole('combobox', { name: 'Name or email of a licensed user' })
+		.fill(email.toUpperCase());
 	await panel.getByRole('button', { name: 'Add member' }).click();
 	const member = panel.getByRole('listitem').filter({ hasText: email });
 	await expect(member).toBeVisible();
@@ -55,7 +57,9 @@ test('R6/R10: add and remove a team member offline; pending badge; synced; anoth
 	await expect(page.getByRole('status')).toHaveText(/1 change waiting \(offline\)/);
 
 	// Someone without a license is not added here (they are invited from Licenses instead).
-	await panel.getByLabel('Email of a licensed user').fill(`nobody-${randomUUID()}@acme.test`);
+	await panel
+		.getByRole('combobox', { name: 'Name or email of a licensed user' })
+		.fill(`nobody-${randomUUID()}@acme.test`);
 	await panel.getByRole('button', { name: 'Add member' }).click();
 	await expect(panel.getByRole('alert')).toContainText('Invite them from the Licenses page first');
 
@@ -87,6 +91,7 @@ test('R6/R10: add and remove a team member offline; pending badge; synced; anoth
 	await expect(membersPanel(pageB, team)).toContainText('No members yet.', { timeout: 20_000 });
 
 	// R12: deleting a team says who loses access first; this one is linked nowhere.
+	await page.keyboard.press('Escape');
 	await page.getByRole('button', { name: `Delete ${team}` }).click();
 	await expect(teamRow(page, team)).toContainText(
 		'It is linked to no organization, so nobody loses access.'

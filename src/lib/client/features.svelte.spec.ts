@@ -26,6 +26,39 @@ describe('organizations state', () => {
 		expect(await roles.until((r) => r?.[0]?.[1] === 'admin')).toEqual([[ada, 'admin']]);
 	});
 
+	it('lists an organization’s members by email with their names, searchable, and unlinks with Undo', async () => {
+		const m = await mirror({ users: ['bob@acme.test', 'ada@acme.test'] });
+		const [org, team] = [id('org Eng'), id('team Web')];
+		const [ada, bob] = [id('ada@acme.test'), id('bob@acme.test')];
+		await m.db.organizations.put({ id: org, name: 'Engineering' });
+		await m.db.teams.put({ id: team, name: 'Web', source: 'manual' });
+		await m.db.teamMembers.bulkPut([
+			{ key: `${team}:${ada}`, teamID: team, userID: ada },
+			{ key: `${team}:${bob}`, teamID: team, userID: bob }
+		]);
+		await m.db.teamOrgLinks.put({ key: `${team}:${org}`, teamID: team, orgID: org, role: 'admin' });
+		const orgs = new OrganizationsState(controllerFor(m));
+		const selected = () => orgs.list.current?.orgs[0] ?? null;
+		const members = orgs.members(selected);
+		const rows = watched(() => members.view.rows?.map((r) => [r.email, r.name, r.role]) ?? null);
+		expect(await rows.until((r) => r?.length === 2)).toEqual([
+			['ada@acme.test', 'ada', 'admin'],
+			['bob@acme.test', 'bob', 'admin']
+		]);
+		members.view.query = 'BO';
+		expect(await rows.until((r) => r?.length === 1)).toEqual([['bob@acme.test', 'bob', 'admin']]);
+
+		// R12: unlinking says who lost access; Undo links the team again with the same role.
+		expect(await orgs.unlink(selected()!, team, members.who)).toBe(true);
+		expect(orgs.done).toBe(
+			'Web unlinked from Engineering. Engineering: 2 people lose access (ada@acme.test, bob@acme.test).'
+		);
+		await rows.until((r) => r?.length === 0);
+		expect(await orgs.undo.undo()).toBe(true);
+		expect(orgs.done).toBe('Web is linked to Engineering again as admin.');
+		expect(await rows.until((r) => r?.length === 1)).toEqual([['bob@acme.test', 'bob', 'admin']]);
+	});
+
 	it('keeps the refusal of a rename someone else made first in its message', async () => {
 		const m = await mirror();
 		await m.db.organizations.put({ id: id('org Eng'), name: 'Engineering EU' });

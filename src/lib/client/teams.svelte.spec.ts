@@ -127,4 +127,45 @@ describe('teams state', () => {
 			{ orgID: ENG, name: 'Engineering', role: 'admin' }
 		]);
 	});
+
+	it('offers licensed users of the mirror by part of a name or email, leaving out members, offline', async () => {
+		const m = await mirror({ users: ['ada@acme.test', 'adam@acme.test', 'bob@acme.test'] });
+		const team = { id: WEB, name: 'Web', source: 'manual' as const };
+		await m.db.teams.put(team);
+		await m.db.teamMembers.put({ key: `${WEB}:${ADA}`, teamID: WEB, userID: ADA });
+		const members = new TeamsState(controllerFor(m)).members(() => team);
+		const list = watched(() => members.list.current);
+		await list.until((l) => l?.length === 1);
+
+		expect((await members.suggest('ADA')).map((p) => p.email)).toEqual(['adam@acme.test']);
+		expect(await members.suggest('  ')).toEqual([]);
+		const [bob] = await members.suggest('bo');
+		expect(bob).toEqual({ id: id('bob@acme.test'), email: 'bob@acme.test', name: 'bob' });
+		expect(await members.addPerson(bob!)).toBe(true);
+		expect(members.done).toBe('bob@acme.test added to Web.');
+		await list.until((l) => l?.length === 2);
+	});
+
+	it('removes a member without asking, and Undo queues adding them back rather than losing the removal', async () => {
+		const m = await mirror({ users: ['ada@acme.test'] });
+		const team = { id: WEB, name: 'Web', source: 'manual' as const };
+		await m.db.teams.put(team);
+		await m.db.teamMembers.put({ key: `${WEB}:${ADA}`, teamID: WEB, userID: ADA });
+		const members = new TeamsState(controllerFor(m)).members(() => team);
+		const emails = watched(() => members.list.current?.map((p) => p.email) ?? null);
+		await emails.until((e) => e?.length === 1);
+
+		expect(await members.remove(ADA, 'ada@acme.test')).toBe(true);
+		await emails.until((e) => e?.length === 0);
+		expect(await members.undo.undo()).toBe(true);
+		expect(members.done).toBe('ada@acme.test is back in Web.');
+		expect(await emails.until((e) => e?.length === 1)).toEqual(['ada@acme.test']);
+		const queued = await m.db.outbox.orderBy('mutationID').toArray();
+		expect(queued.map((q) => [q.name, q.args])).toEqual([
+			['removeTeamMember', { teamID: WEB, userID: ADA }],
+			['addTeamMember', { teamID: WEB, userID: ADA }]
+		]);
+		// Undone once: a second Undo does nothing.
+		expect(await members.undo.undo()).toBe(false);
+	});
 });

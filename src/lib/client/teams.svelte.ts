@@ -3,8 +3,11 @@ import type { Organization, Team, TeamOrgRole } from '../domain/entities';
 import { describeIntent } from '../domain/mutations/describe';
 import { FeatureState, pendingIDs, type Loading } from './feature-state.svelte';
 import type { SyncController } from './sync-context.svelte';
+import { MemberList } from './member-list.svelte';
+import { suggestPeople, type PersonOption } from './people-suggest';
 import { findLicenseByEmail, lookupLicenses } from './roster';
-import { teamDeletionLoss, teamUnlinkLoss } from './team-loss';
+import { describeLoss, teamDeletionLoss, teamUnlinkLoss } from './team-loss';
+import { UndoOffer } from './undo.svelte';
 
 const LINK_MUTATIONS = ['linkTeamToOrg', 'unlinkTeamFromOrg'];
 
@@ -90,13 +93,40 @@ export class TeamMembersState extends FeatureState {
 			return ids
 				.map((userID) => {
 					const p = people.get(userID);
-					return { userID, email: p?.email ?? 'a user without a license', name: p?.name ?? '' };
+					return {
+						userID,
+						email: p?.email ?? 'a user without a license',
+						name: p?.name ?? '',
+						licensed: !!p
+					};
 				})
 				.sort((a, b) => a.email.localeCompare(b.email));
 		});
 	});
-	get list(): Loading<{ userID: string; email: string; name: string }[]> {
+	get list(): Loading<TeamMember[]> {
 		return this.#list;
+	}
+
+	/** The members as the panel shows them: searched by name or email, a page at a time. */
+	readonly view = new MemberList(() => this.list.current);
+
+	/** The last member removed, to put back while the removal is still queued. */
+	readonly undo = new UndoOffer(this.sync);
+
+	/** Licensed users of the mirror matching `query` who are not members yet (offline too). */
+	async suggest(query: string): Promise<PersonOption[]> {
+		const db = this.sync.engine?.db;
+		if (!db) return [];
+		return suggestPeople(db, query, new Set(this.list.current?.map((m) => m.userID)));
+	}
+
+	/** Adds a licensed user the admin picked; returns whether they were added. */
+	addPerson(person: PersonOption): Promise<boolean> {
+		return this.run(
+			'addTeamMember',
+			{ teamID: this.team.id, userID: person.id },
+			{ ok: `${person.email} added to ${this.team.name}.` }
+		);
 	}
 
 	/** Members whose joining is still queued, so the admin sees what the server has not confirmed. */
@@ -128,13 +158,30 @@ export class TeamMembersState extends FeatureState {
 		);
 	}
 
-	remove(userID: string, who: string) {
-		return this.run(
-			'removeTeamMember',
-			{ teamID: this.team.id, userID },
-			{ ok: `${who} removed from ${this.team.name}. Their license and seat are kept.` }
-		);
+	/** Removes a member at once (no question: it is small and can be undone while queued). */
+	async remove(userID: string, who: string): Promise<boolean> {
+		const { team } = this;
+		const args = { teamID: team.id, userID };
+		const ok = await this.run('removeTeamMember', args, {
+			ok: `${who} removed from ${team.name}. Their license and seat are kept.`
+		});
+		if (ok) {
+			this.undo.offer('removeTeamMember', args, `Undo removing ${who} from ${team.name}`, () =>
+				this.run('addTeamMember', args, { ok: `${who} is back in ${team.name}.` })
+			);
+		}
+		return ok;
 	}
+}
+
+/** A member of a team as its panel lists them. */
+export interface TeamMember {
+	userID: string;
+	/** Their email, or "a user without a license". */
+	email: string;
+	name: string;
+	/** Whether they hold a license (only then do they have a page of their own). */
+	licensed: boolean;
 }
 
 /** The organizations one team is linked to and the role each link gives (R10, R12). */
@@ -200,12 +247,6 @@ export class TeamOrgsState extends FeatureState {
 		}));
 	}
 
-	/** Who loses access to the organization if the team is unlinked from it (R12). */
-	unlinkLoss(orgID: string) {
-		const teamID = this.team.id;
-		return this.live((db) => teamUnlinkLoss(db, teamID, orgID));
-	}
-
 	link(orgID: string, role: TeamOrgRole) {
 		const { team } = this;
 		const org = this.list.current?.names.get(orgID) ?? 'the organization';
@@ -231,16 +272,35 @@ export class TeamOrgsState extends FeatureState {
 		);
 	}
 
-	unlink(org: { orgID: string; name: string }) {
+	/** The last unlink, to link again while it is still queued. */
+	readonly undo = new UndoOffer(this.sync);
+
+	/**
+	 * Unlinks at once (no question: it can be undone while queued), saying who lost access (R12).
+	 */
+	async unlink(org: { orgID: string; name: string; role: TeamOrgRole }): Promise<boolean> {
 		const { team } = this;
-		return this.run(
-			'unlinkTeamFromOrg',
-			{ teamID: team.id, orgID: org.orgID },
-			{
-				fail: (m) => `Could not unlink ${team.name} from ${org.name}: ${m}.`,
-				ok: `${team.name} unlinked from ${org.name}.`
-			}
-		);
+		const db = this.sync.engine?.db;
+		const loss = db ? await teamUnlinkLoss(db, team.id, org.orgID) : null;
+		const args = { teamID: team.id, orgID: org.orgID };
+		const ok = await this.run('unlinkTeamFromOrg', args, {
+			fail: (m) => `Could not unlink ${team.name} from ${org.name}: ${m}.`,
+			ok: `${team.name} unlinked from ${org.name}.${loss ? ` ${describeLoss(loss)}` : ''}`
+		});
+		if (ok) {
+			this.undo.offer(
+				'unlinkTeamFromOrg',
+				args,
+				`Undo unlinking ${team.name} from ${org.name}`,
+				() =>
+					this.run(
+						'linkTeamToOrg',
+						{ ...args, role: org.role },
+						{ ok: `${team.name} is linked to ${org.name} again as ${org.role}.` }
+					)
+			);
+		}
+		return ok;
 	}
 }
 
