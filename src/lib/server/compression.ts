@@ -36,8 +36,11 @@ export function chooseEncoding(accept: string | null): 'br' | 'gzip' | null {
 }
 
 /** `body` compressed with `encoding`, off the event loop (zlib's thread pool). */
-export function compress(body: Buffer, encoding: 'br' | 'gzip'): Promise<Buffer> {
-	return encoding === 'br'
+export async function compress(
+	body: Buffer,
+	encoding: 'br' | 'gzip'
+): Promise<Buffer<ArrayBuffer>> {
+	const out = await (encoding === 'br'
 		? brotli(body, {
 				params: {
 					// Quality 5: most of brotli's gain on JSON at a few milliseconds per megabyte.
@@ -46,7 +49,9 @@ export function compress(body: Buffer, encoding: 'br' | 'gzip'): Promise<Buffer>
 					[constants.BROTLI_PARAM_SIZE_HINT]: body.length
 				}
 			})
-		: gzipped(body, { level: 6 });
+		: gzipped(body, { level: 6 }));
+	// zlib's result never shares memory; as a copy-free view for Response.
+	return Buffer.from(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength);
 }
 
 /** Compresses the console's bulky JSON reads for clients that accept brotli or gzip. */
@@ -64,7 +69,7 @@ export const compressResponses: Handle = async ({ event, resolve }) => {
 	const headers = new Headers(response.headers);
 	headers.append('vary', 'accept-encoding');
 	const encoding = chooseEncoding(event.request.headers.get('accept-encoding'));
-	const raw = Buffer.from(await response.arrayBuffer());
+	const raw: Buffer<ArrayBuffer> = Buffer.from(await response.arrayBuffer());
 	let body = raw;
 	if (encoding && raw.length >= MIN_BYTES) {
 		body = await compress(raw, encoding);
