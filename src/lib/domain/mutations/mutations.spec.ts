@@ -78,6 +78,12 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		deleteDomain: async (id) => void domains.delete(id),
 		setDomainVerified: async (id, at) =>
 			void domains.set(id, { ...domains.get(id)!, verifiedAt: at }),
+		setDomainPending: async (id, recheckUntil, check) =>
+			void domains.set(id, {
+				...domains.get(id)!,
+				recheckUntil,
+				...(check && { lastCheck: check })
+			}),
 		setDomainCapture: async (id, enabled) =>
 			void domains.set(id, { ...domains.get(id)!, captureEnabled: enabled }),
 		lookupTxt: async () => null,
