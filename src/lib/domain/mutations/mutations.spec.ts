@@ -571,7 +571,7 @@ describe('co-owner mutators (R2, R8)', () => {
 			ok: false,
 			code: 'NOT_FOUND',
 			message:
-				'only licensed users can be admins; give nobody@acme.test a license in this enterprise first'
+				'nobody@acme.test has no license in this enterprise. Admins are licensed users: invite them from Licenses first, then add them here once they have accepted.'
 		});
 	});
 });
