@@ -192,7 +192,11 @@ export function pendingVerificationText(
 		: 'Roster has stopped re-checking: check the record, then choose Verify domain.';
 	const check = d.lastCheck;
 	const lastChecked = check ? `Last checked ${timeAgo(check.at, now)}.` : null;
-	if (!check) return { status: `Roster will look up the TXT record of ${d.domain} shortly. ${schedule}`, lastChecked };
+	if (!check)
+		return {
+			status: `Roster will look up the TXT record of ${d.domain} shortly. ${schedule}`,
+			lastChecked
+		};
 	if (check.error)
 		return {
 			status: `Could not ask DNS about ${d.domain} (${check.error}). ${schedule}`,

@@ -69,9 +69,7 @@ export const domainMutators = {
 			await store.setDomainPending(
 				domainID,
 				ctx.now + RECHECK_FOR_MS,
-				found.limited
-					? null
-					: { at: ctx.now, records: found.records, error: found.error ?? null }
+				found.limited ? null : { at: ctx.now, records: found.records, error: found.error ?? null }
 			);
 			return OK;
 		}

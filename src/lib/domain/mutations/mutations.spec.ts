@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mayRun, runMutation, type MutationStore } from './index';
 import { describeIntent, editableArg } from './describe';
+import { mayActOn } from './permissions';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import { DAY_MS } from '../seats';
 import type { StoragePolicy } from '../storage-policy';
@@ -306,6 +307,43 @@ describe('shared mutators', () => {
 			code: 'CANNOT_REMOVE_SELF'
 		});
 		expect(m.licensed.size).toBe(2);
+	});
+
+	it('R2, R8: a list offers each viewer exactly the person actions the mutators let them do (no removing the owner or oneself; only the owner changes admins)', async () => {
+		const U3 = '66666666-6666-4666-8666-666666666666';
+		const users = [
+			{ id: U1, email: 'owner@acme.test', name: 'O' },
+			{ id: U2, email: 'me@acme.test', name: 'Me' },
+			{ id: U3, email: 'cat@acme.test', name: 'Cat' }
+		];
+		const roles: Record<string, AccountRole> = { [U1]: 'owner', [U3]: 'co-owner' };
+		const offered: string[] = [];
+		for (const role of ['owner', 'co-owner', 'billing'] as const) {
+			for (const target of users) {
+				for (const [action, name, args] of [
+					['removeLicense', 'removeLicense', { userID: target.id }],
+					['removeAdmin', 'removeCoOwner', { email: target.email }]
+				] as const) {
+					const m = memoryStore({ seats: 5, users, licensed: [U1, U2, U3], owner: U1 });
+					m.admins.set('cat@acme.test', 'co-owner');
+					m.admins.set('me@acme.test', role);
+					const viewer = { role, userID: U2 };
+					const shown = mayActOn(viewer, action, {
+						...target,
+						userID: target.id,
+						role: roles[target.id] ?? (target.id === U2 ? role : null)
+					});
+					const result = await runMutation(m.store, name, args, { ...ctx, role });
+					expect(result.ok, `${role} ${action} ${target.email}`).toBe(shown);
+					if (shown) offered.push(`${role} ${action} ${target.email}`);
+				}
+			}
+		}
+		expect(offered).toEqual([
+			'owner removeLicense cat@acme.test',
+			'owner removeAdmin cat@acme.test',
+			'co-owner removeLicense cat@acme.test'
+		]);
 	});
 
 	it('R2: billing may not run team or license changes; members may run nothing', () => {
