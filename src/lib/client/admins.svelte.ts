@@ -1,6 +1,7 @@
 import { createContext } from 'svelte';
 import { rejectionPage } from '../domain/mutations/describe';
 import { FeatureState } from './feature-state.svelte';
+import { plural } from '../domain/text';
 
 const ORDER = { owner: 0, 'co-owner': 1, billing: 2 };
 
@@ -63,7 +64,7 @@ export class AdminsState extends FeatureState {
 			} | null;
 			if (!res.ok) this.message = body?.message ?? `The server answered ${res.status}. Try again.`;
 			else
-				this.done = `${admin.email} is signed out everywhere (${body?.ended ?? 0} session${body?.ended === 1 ? '' : 's'} ended).`;
+				this.done = `${admin.email} is signed out everywhere (${plural(body?.ended ?? 0, 'session')} ended).`;
 		} catch {
 			this.message = 'Ending sessions needs a connection to the server. Reconnect and try again.';
 		}

@@ -1,5 +1,6 @@
 // Types only from the mutators: descriptions ship with the console's first pages, zod does not.
 import type { MutationArgs, MutationName } from './types';
+import { plural } from '../text';
 
 /** Names the admin can recognise, looked up from the mirror. */
 export interface IntentLookups {
@@ -64,7 +65,9 @@ const descriptions: Descriptions = {
 		r.value('enabled') ? 'Turn domain capture on' : 'Turn domain capture off',
 	claimAccounts: (r) => {
 		const n = (r.value('userIDs') as unknown[] | undefined)?.length;
-		return `Claim ${n ?? 'the selected'} unclaimed account${n === 1 ? '' : 's'}`;
+		return n === undefined
+			? 'Claim the selected unclaimed accounts'
+			: `Claim ${plural(n, 'unclaimed account')}`;
 	},
 	addCoOwner: (r) =>
 		`Make ${r.text('email') ?? 'someone'} ${r.text('role') === 'billing' ? 'a billing admin' : 'a co-owner'}`,

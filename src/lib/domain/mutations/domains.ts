@@ -7,6 +7,7 @@ import {
 } from '../domains';
 import { OK, reject } from './result';
 import { define, id, seatCheck } from './define';
+import { plural } from '../text';
 
 /** A domain name as typed: normalised, or refused with a message an admin can act on (R13). */
 export const domainName = z.pipe(
@@ -145,12 +146,9 @@ export const domainMutators = {
 			const { noSeat } = await seatCheck(store, wanted.length, ctx.now);
 			if (noSeat) return noSeat;
 			for (const userID of wanted) await store.addLicense(userID);
-			await store.audit(
-				'claimAccounts',
-				`${wanted.length} unclaimed account${wanted.length === 1 ? '' : 's'}`,
-				null,
-				{ emails: users?.map((u) => u.email) ?? wanted }
-			);
+			await store.audit('claimAccounts', plural(wanted.length, 'unclaimed account'), null, {
+				emails: users?.map((u) => u.email) ?? wanted
+			});
 			return OK;
 		}
 	})

@@ -872,11 +872,7 @@ const domainRechecks: Migration = {
 		await db.schema.alterTable('domains').addColumn('check_records', 'text').execute();
 		await db.schema.alterTable('domains').addColumn('check_error', 'text').execute();
 		await db.schema.alterTable('domains').addColumn('recheck_until', TS).execute();
-		await db.schema
-			.createIndex('domains_recheck')
-			.on('domains')
-			.column('recheck_until')
-			.execute();
+		await db.schema.createIndex('domains_recheck').on('domains').column('recheck_until').execute();
 	}
 };
 
