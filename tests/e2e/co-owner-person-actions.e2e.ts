@@ -26,7 +26,7 @@ async function expectInside(page: Page, inner: Locator, outer: Locator) {
 }
 
 for (const [label, options] of VIEWPORTS) {
-	test(`R2, R8: a co-owner is offered no removal of the owner's license nor of their own; the offered one fits the grid (${label})`, async ({
+	test(`R2, R8: a co-owner is offered no removal of the owner's license; the offered one fits the grid (${label})`, async ({
 		browser
 	}) => {
 		const context = await browser.newContext(options);
@@ -40,11 +40,6 @@ for (const [label, options] of VIEWPORTS) {
 		const owner = licenses.row(ADMINS.owner.email);
 		await expect(owner).toContainText('Owner');
 		await expect(owner.getByRole('button', { name: /Remove license/ })).toHaveCount(0);
-
-		await licenses.search.fill(ADMINS.coOwner.email);
-		const me = licenses.row(ADMINS.coOwner.email);
-		await expect(me).toContainText('You');
-		await expect(me.getByRole('button', { name: /Remove license/ })).toHaveCount(0);
 
 		// Anyone else: offered, and the whole button is inside the grid and the window.
 		await licenses.search.fill('');
@@ -73,10 +68,14 @@ test('R8: the owner is offered ending sessions and removing other admins, never 
 	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
 	await page.goto('/e/acme/co-owners');
 	const table = page.getByRole('table');
-	const own = table.getByRole('row').filter({ hasText: ADMINS.owner.email });
+	const own = table
+		.getByRole('row')
+		.filter({ has: page.getByRole('cell', { name: ADMINS.owner.email, exact: true }) });
 	await expect(own).toContainText('Keeps every right', { timeout: 30_000 });
 	await expect(own.getByRole('button')).toHaveCount(0);
-	const coOwner = table.getByRole('row').filter({ hasText: ADMINS.coOwner.email });
+	const coOwner = table
+		.getByRole('row')
+		.filter({ has: page.getByRole('cell', { name: ADMINS.coOwner.email, exact: true }) });
 	await expect(
 		coOwner.getByRole('button', { name: `Remove ${ADMINS.coOwner.email}` })
 	).toBeVisible();
