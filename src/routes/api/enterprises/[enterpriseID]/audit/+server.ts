@@ -61,10 +61,14 @@ export const GET: RequestHandler = api(async ({ locals, params, url }) => {
 		{ header: 'source', value: (e) => KIND_LABEL[e.kind] },
 		// The raw action name, for filtering in a spreadsheet; the console shows sentences.
 		'action',
-		{ header: 'description', value: (e) => auditSentence({ ...e, actor: e.actorName ?? e.actor }) },
 		'target',
 		'before',
-		'after'
+		'after',
+		// What the console shows for the entry, in words.
+		{
+			header: 'description',
+			value: (e) => auditSentence({ ...e, actor: e.actorName ?? e.actor })
+		}
 	]);
 	const day = new Date().toISOString().slice(0, 10);
 	return new Response(csv, {
