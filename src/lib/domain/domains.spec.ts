@@ -15,7 +15,7 @@ describe('normalizeDomain (R13)', () => {
 		});
 	});
 	it.each([
-		['', /enter a domain/],
+		['', /^Enter a domain name such as example\.com\.$/],
 		['https://acme.com', /without scheme/],
 		['acme.com/path', /without scheme/],
 		['acme.com:8080', /without scheme/],

@@ -79,44 +79,57 @@ export function normalizeDomain(
 	input: string
 ): { ok: true; domain: string } | { ok: false; message: string } {
 	if (hasControlCharacter(input)) {
-		return { ok: false, message: `a domain name ${NO_CONTROL_CHARACTERS}` };
+		return { ok: false, message: `A domain name ${NO_CONTROL_CHARACTERS}. Type it again.` };
 	}
 	const raw = input.trim().replace(/\.$/, '');
-	if (!raw) return { ok: false, message: 'enter a domain, e.g. acme.com' };
+	if (!raw) return { ok: false, message: 'Enter a domain name such as example.com.' };
 	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /[/:?#@\\\s]/.test(raw)) {
 		return {
 			ok: false,
-			message: 'enter the domain name only, without scheme, path, port or spaces (e.g. acme.com)'
+			message:
+				'Enter the domain name only, such as example.com: without scheme, path, port or spaces.'
 		};
 	}
 	let host: string;
 	try {
 		host = new URL(`http://${raw}`).hostname;
 	} catch {
-		return { ok: false, message: `“${raw}” is not a valid domain name` };
+		return {
+			ok: false,
+			message: `“${raw}” is not a valid domain name. Enter one such as example.com.`
+		};
 	}
 	if (host.length > MAX_DOMAIN_LENGTH) {
-		return { ok: false, message: `a domain name is at most ${MAX_DOMAIN_LENGTH} characters` };
+		return {
+			ok: false,
+			message: `A domain name is at most ${MAX_DOMAIN_LENGTH} characters. Enter a shorter one.`
+		};
 	}
 	const labels = host.split('.');
 	if (labels.length < 2) {
-		return { ok: false, message: 'a domain needs at least two labels, e.g. acme.com' };
+		return {
+			ok: false,
+			message: 'Enter a full domain name with at least two labels, such as example.com.'
+		};
 	}
 	if (!labels.every((l) => LABEL.test(l))) {
 		return {
 			ok: false,
 			message:
-				'each part of a domain is 1–63 letters, digits or hyphens, not starting or ending with a hyphen'
+				'Each part of a domain is 1–63 letters, digits or hyphens, not starting or ending with a hyphen. Correct the name and try again.'
 		};
 	}
 	const tld = labels[labels.length - 1]!;
 	if (/^\d+$/.test(tld)) {
-		return { ok: false, message: 'an IP address is not a domain' };
+		return {
+			ok: false,
+			message: 'An IP address is not a domain. Enter a domain name such as example.com.'
+		};
 	}
 	if (INTERNAL_TLDS.has(tld)) {
 		return {
 			ok: false,
-			message: `.${tld} names are for internal networks; enter a domain published in public DNS`
+			message: `.${tld} names are for internal networks. Enter a domain published in public DNS, such as example.com.`
 		};
 	}
 	return { ok: true, domain: host };
