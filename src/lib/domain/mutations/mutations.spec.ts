@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mayRun, runMutation, type MutationStore } from './index';
-import { describeIntent, editableArg } from './describe';
+import { describeIntent, editableArg, mayRetry, rejectionPage } from './describe';
 import { mayActOn } from './permissions';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import { DAY_MS } from '../seats';
@@ -374,6 +374,35 @@ describe('shared mutators', () => {
 		).toBe('Rename Platform to “Ops”');
 		expect(editableArg('inviteUser')).toEqual({ key: 'email', label: 'Email' });
 		expect(editableArg('deleteTeam')).toBeNull();
+		expect(
+			describeIntent('verifyDomain', { domainID: T1 }, { domainName: () => 'acme.test' })
+		).toBe('Verify acme.test');
+		expect(describeIntent('claimAccounts', { userIDs: [U1] })).toBe('Claim 1 unclaimed account');
+		expect(
+			describeIntent('removeLicense', { userID: U1 }, { userEmail: () => 'bob@acme.test' })
+		).toBe('Remove the license of bob@acme.test');
+	});
+
+	it('offers Retry only for a refusal that sending again can overcome, and tells expected outcomes where the admin acted', () => {
+		for (const code of [
+			'NEEDS_TO_INCREASE_SEATS',
+			'SEATS_IN_USE',
+			'TRY_AGAIN_LATER',
+			'DOMAIN_NOT_VERIFIED'
+		])
+			expect(mayRetry(code), code).toBe(true);
+		for (const code of [
+			'NOT_FOUND',
+			'ALREADY_EXISTS',
+			'CANNOT_REMOVE_OWNER',
+			'CANNOT_REMOVE_SELF',
+			'NOT_PERMITTED',
+			'SCIM_MANAGED'
+		])
+			expect(mayRetry(code), code).toBe(false);
+		expect(rejectionPage('addCoOwner')).toBe('co-owners');
+		expect(rejectionPage('verifyDomain')).toBe('domains');
+		expect(rejectionPage('inviteUser')).toBeNull();
 	});
 
 	it('a rename over a name someone else changed meanwhile is a conflict, with both values', async () => {
