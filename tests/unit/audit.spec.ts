@@ -121,7 +121,7 @@ describe.each(dialects)('the audit log API on %s (R24)', (dialect) => {
 			new RegExp(`filename="audit-log-${ent.slug}-\\d{4}-\\d{2}-\\d{2}\\.csv"`)
 		);
 		const lines = (await res.text()).split('\r\n');
-		expect(lines[0]).toBe('at,actor,source,action,target,before,after');
+		expect(lines[0]).toBe('at,actor,source,action,target,before,after,description');
 		expect(lines[1]).toContain(`,${ownerEmail},console,renameTeam,"'=HYPERLINK(""x"")",`);
 		expect(lines).toHaveLength(4); // header, two rows, final empty line
 	});

@@ -1,5 +1,7 @@
 import { createContext } from 'svelte';
+import { rejectionPage } from '../domain/mutations/describe';
 import { FeatureState } from './feature-state.svelte';
+import { plural } from '../domain/text';
 
 const ORDER = { owner: 0, 'co-owner': 1, billing: 2 };
 
@@ -19,6 +21,25 @@ export class AdminsState extends FeatureState {
 				.filter((p) => p.name === 'addCoOwner' || p.name === 'removeCoOwner')
 				.map((p) => String((p.args as { email?: string } | null)?.email ?? '').toLowerCase())
 		);
+	}
+
+	/**
+	 * Admin changes the server refused once synced (an email without a license here, the owner…):
+	 * told on this page, where the admin made them, each with its email and the server's words.
+	 */
+	get refusals(): { mutationID: number; email: string; message: string }[] {
+		return this.sync.rejections
+			.filter((r) => rejectionPage(r.name) === 'co-owners')
+			.map((r) => ({
+				mutationID: r.mutationID,
+				email: String((r.args as { email?: unknown } | null)?.email ?? ''),
+				message: r.message
+			}));
+	}
+
+	/** Forgets a refused change once the admin has read it. */
+	async dismiss(mutationID: number): Promise<void> {
+		await this.sync.engine?.discard(mutationID);
 	}
 
 	add(email: string, role: 'co-owner' | 'billing') {
@@ -43,7 +64,7 @@ export class AdminsState extends FeatureState {
 			} | null;
 			if (!res.ok) this.message = body?.message ?? `The server answered ${res.status}. Try again.`;
 			else
-				this.done = `${admin.email} is signed out everywhere (${body?.ended ?? 0} session${body?.ended === 1 ? '' : 's'} ended).`;
+				this.done = `${admin.email} is signed out everywhere (${plural(body?.ended ?? 0, 'session')} ended).`;
 		} catch {
 			this.message = 'Ending sessions needs a connection to the server. Reconnect and try again.';
 		}

@@ -4,7 +4,7 @@ import { GLOBAL_POLICY, type RosterDB } from './db';
 import type { StoragePolicy } from '../domain/storage-policy';
 import type { AccountRole } from '../domain/roles';
 import { DEFAULT_THRESHOLDS, type ActivityThresholds } from '../domain/activity';
-import { isEffectivelyVerified, type DomainState } from '../domain/domains';
+import { isEffectivelyVerified, type DomainCheck, type DomainState } from '../domain/domains';
 import { nameKey } from '../domain/text';
 import { findLicenseByEmail, getLicense, licenseCount, removeLicenses } from './roster';
 
@@ -238,6 +238,10 @@ export class DexieMutationStore implements MutationStore {
 
 	async setDomainVerified(id: string, at: number) {
 		await this.db.domains.update(id, { verifiedAt: at, effectiveVerified: true });
+	}
+
+	async setDomainPending(id: string, recheckUntil: number, check: DomainCheck | null) {
+		await this.db.domains.update(id, { recheckUntil, ...(check && { lastCheck: check }) });
 	}
 
 	async setDomainCapture(id: string, enabled: boolean) {

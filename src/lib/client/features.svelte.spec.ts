@@ -130,7 +130,7 @@ describe('admins state', () => {
 
 		const admins = new AdminsState(controllerFor(m));
 		expect(await admins.remove('me@acme.test')).toBe(false);
-		expect(admins.message).toBe('me@acme.test is the owner and keeps every right');
+		expect(admins.message).toBe('me@acme.test is the owner and keeps every right.');
 	});
 });
 

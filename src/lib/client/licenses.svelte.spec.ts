@@ -39,7 +39,7 @@ describe('licenses state', () => {
 
 		expect(await licenses.removeLicense(ME)).toBe(false);
 		expect(licenses.message).toBe(
-			'Could not remove the license of me@acme.test: you cannot remove your own license'
+			'Could not remove the license of me@acme.test. You cannot remove your own license. Ask the owner or another co-owner.'
 		);
 	});
 

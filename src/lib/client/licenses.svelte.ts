@@ -1,6 +1,7 @@
 import { createContext } from 'svelte';
 import { countActive, DEFAULT_THRESHOLDS, type ActivityThresholds } from '../domain/activity';
 import { distinctUnmanagedCount } from '../domain/domains';
+import { inviteCounts, isPendingInvite } from '../domain/seats';
 import type { TeamOrgRole } from '../domain/entities';
 import { FeatureState } from './feature-state.svelte';
 import { licenseColumns, mirrorSeatUsage } from './roster';
@@ -69,7 +70,7 @@ export class LicensesState extends FeatureState {
 		return this.run(
 			'removeLicense',
 			{ userID: user.id },
-			{ fail: (m) => `Could not remove the license of ${user.email}: ${m}` }
+			{ fail: (m) => `Could not remove the license of ${user.email}. ${m}` }
 		);
 	}
 
@@ -110,8 +111,18 @@ export class InvitesState extends FeatureState {
 	readonly list = this.live(async (db) => {
 		const now = Date.now();
 		return (await db.invites.toArray()).sort(
-			(a, b) => Number(a.expiresAt <= now) - Number(b.expiresAt <= now) || b.sentAt - a.sentAt
+			(a, b) =>
+				Number(!isPendingInvite(a, now)) - Number(!isPendingInvite(b, now)) || b.sentAt - a.sentAt
 		);
+	});
+
+	/**
+	 * Pending and expired invites, counted from `list` itself, so the people list's tab and the
+	 * list's own count never disagree (R4: only the pending ones hold seats); null while loading.
+	 */
+	readonly counts = $derived.by(() => {
+		const list = this.list.current;
+		return list ? inviteCounts(list, Date.now()) : null;
 	});
 
 	/** Invites with a change the server has not confirmed yet. */

@@ -1,6 +1,6 @@
 import type Dexie from 'dexie';
 import type { LicenseOverlayRow, MetaRow, MirrorLicense, RosterChunk, RosterDB } from './db';
-import { DAY_MS, seatUsage, type SeatUsage } from '../domain/seats';
+import { DAY_MS, isPendingInvite, seatUsage, type SeatUsage } from '../domain/seats';
 import type { ActivityDelta, RosterPage } from '../domain/sync/protocol';
 
 /**
@@ -160,7 +160,7 @@ export async function mirrorSeatUsage(db: RosterDB): Promise<SeatUsage | null> {
 	const now = Date.now();
 	const [licensed, invites] = await Promise.all([
 		licenseCount(db),
-		db.invites.filter((i) => i.expiresAt > now).count()
+		db.invites.filter((i) => isPendingInvite(i, now)).count()
 	]);
 	return seatUsage(enterprise.seats, licensed, invites);
 }

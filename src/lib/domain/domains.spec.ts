@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { capturingDomain, normalizeDomain } from './domains';
+import {
+	capturingDomain,
+	normalizeDomain,
+	pendingVerificationText,
+	RECHECK_FOR_MS
+} from './domains';
 
 describe('normalizeDomain (R13)', () => {
 	it('lower-cases, trims a trailing dot, turns IDN to punycode', () => {
@@ -10,7 +15,7 @@ describe('normalizeDomain (R13)', () => {
 		});
 	});
 	it.each([
-		['', /enter a domain/],
+		['', /^Enter a domain name such as example\.com\.$/],
 		['https://acme.com', /without scheme/],
 		['acme.com/path', /without scheme/],
 		['acme.com:8080', /without scheme/],
@@ -62,5 +67,53 @@ describe('capturingDomain (R14)', () => {
 		expect(capturingDomain(rows, 'eve@notacme.test')).toBeNull();
 		expect(capturingDomain(rows, 'eve@acme.test.evil.test')).toBeNull();
 		expect(capturingDomain([], 'eve@acme.test')).toBeNull();
+	});
+});
+
+describe('what the domains page says about a pending verification (R13)', () => {
+	const now = Date.UTC(2026, 11, 7, 12);
+	const base = { domain: 'acme.test', verifiedAt: null, recheckUntil: now + RECHECK_FOR_MS };
+
+	it('a record not published yet is an expected wait, with the re-check schedule and the last check', () => {
+		expect(
+			pendingVerificationText(
+				{ ...base, lastCheck: { at: now - 3 * 60_000, records: [], error: null } },
+				now
+			)
+		).toEqual({
+			status:
+				'No TXT record found yet for acme.test — DNS changes can take up to an hour; Roster re-checks every 10 minutes for 48 hours.',
+			lastChecked: 'Last checked 3 minutes ago.'
+		});
+	});
+
+	it('says what DNS holds instead, a DNS failure, and when the re-checks stopped', () => {
+		const other = pendingVerificationText(
+			{ ...base, lastCheck: { at: now - 60_000, records: ['v=spf1 -all'], error: null } },
+			now
+		);
+		expect(other?.status).toContain('(found: “v=spf1 -all”)');
+		const failed = pendingVerificationText(
+			{ ...base, lastCheck: { at: now, records: [], error: 'no answer from DNS within 5 s' } },
+			now
+		);
+		expect(failed?.status).toMatch(/^Could not ask DNS about acme.test \(no answer/);
+		const stopped = pendingVerificationText(
+			{
+				...base,
+				recheckUntil: now - 1,
+				lastCheck: { at: now - 3_600_000, records: [], error: null }
+			},
+			now
+		);
+		expect(stopped?.status).toContain('Roster has stopped re-checking');
+		expect(stopped?.lastChecked).toBe('Last checked 1 hour ago.');
+	});
+
+	it('says nothing for a verified domain or one never asked to verify', () => {
+		expect(pendingVerificationText({ ...base, verifiedAt: now, lastCheck: null }, now)).toBeNull();
+		expect(
+			pendingVerificationText({ ...base, recheckUntil: null, lastCheck: null }, now)
+		).toBeNull();
 	});
 });

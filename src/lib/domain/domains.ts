@@ -1,4 +1,4 @@
-import { hasControlCharacter, NO_CONTROL_CHARACTERS } from './text';
+import { hasControlCharacter, NO_CONTROL_CHARACTERS, plural, timeAgo } from './text';
 
 /** Whether `domain` is `root` or one of its subdomains (R13, R15). */
 export function isWithin(domain: string, root: string): boolean {
@@ -24,7 +24,23 @@ export interface DomainState {
 	verificationValue: string | null;
 	verifiedAt: number | null;
 	captureEnabled: boolean;
+	/** R13: the last DNS check of an unverified domain; null before the first. */
+	lastCheck?: DomainCheck | null;
+	/** R13: until when Roster re-checks DNS for this pending verification; null when it does not. */
+	recheckUntil?: number | null;
 }
+
+/** What the last DNS check of an unverified domain found (R13): when, the records, or an error. */
+export interface DomainCheck {
+	at: number;
+	records: string[];
+	error: string | null;
+}
+
+/** R13 decision: a pending verification is re-checked every 10 minutes… */
+export const RECHECK_EVERY_MS = 10 * 60_000;
+/** …for 48 hours after the admin last asked to verify. */
+export const RECHECK_FOR_MS = 48 * 3_600_000;
 
 /** What a DNS TXT lookup found for a name: the records (each joined from its strings), or an error. */
 export interface TxtLookup {
@@ -63,44 +79,57 @@ export function normalizeDomain(
 	input: string
 ): { ok: true; domain: string } | { ok: false; message: string } {
 	if (hasControlCharacter(input)) {
-		return { ok: false, message: `a domain name ${NO_CONTROL_CHARACTERS}` };
+		return { ok: false, message: `A domain name ${NO_CONTROL_CHARACTERS}. Type it again.` };
 	}
 	const raw = input.trim().replace(/\.$/, '');
-	if (!raw) return { ok: false, message: 'enter a domain, e.g. acme.com' };
+	if (!raw) return { ok: false, message: 'Enter a domain name such as example.com.' };
 	if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || /[/:?#@\\\s]/.test(raw)) {
 		return {
 			ok: false,
-			message: 'enter the domain name only, without scheme, path, port or spaces (e.g. acme.com)'
+			message:
+				'Enter the domain name only, such as example.com: without scheme, path, port or spaces.'
 		};
 	}
 	let host: string;
 	try {
 		host = new URL(`http://${raw}`).hostname;
 	} catch {
-		return { ok: false, message: `“${raw}” is not a valid domain name` };
+		return {
+			ok: false,
+			message: `“${raw}” is not a valid domain name. Enter one such as example.com.`
+		};
 	}
 	if (host.length > MAX_DOMAIN_LENGTH) {
-		return { ok: false, message: `a domain name is at most ${MAX_DOMAIN_LENGTH} characters` };
+		return {
+			ok: false,
+			message: `A domain name is at most ${MAX_DOMAIN_LENGTH} characters. Enter a shorter one.`
+		};
 	}
 	const labels = host.split('.');
 	if (labels.length < 2) {
-		return { ok: false, message: 'a domain needs at least two labels, e.g. acme.com' };
+		return {
+			ok: false,
+			message: 'Enter a full domain name with at least two labels, such as example.com.'
+		};
 	}
 	if (!labels.every((l) => LABEL.test(l))) {
 		return {
 			ok: false,
 			message:
-				'each part of a domain is 1–63 letters, digits or hyphens, not starting or ending with a hyphen'
+				'Each part of a domain is 1–63 letters, digits or hyphens, not starting or ending with a hyphen. Correct the name and try again.'
 		};
 	}
 	const tld = labels[labels.length - 1]!;
 	if (/^\d+$/.test(tld)) {
-		return { ok: false, message: 'an IP address is not a domain' };
+		return {
+			ok: false,
+			message: 'An IP address is not a domain. Enter a domain name such as example.com.'
+		};
 	}
 	if (INTERNAL_TLDS.has(tld)) {
 		return {
 			ok: false,
-			message: `.${tld} names are for internal networks; enter a domain published in public DNS`
+			message: `.${tld} names are for internal networks. Enter a domain published in public DNS, such as example.com.`
 		};
 	}
 	return { ok: true, domain: host };
@@ -162,4 +191,35 @@ export function matchedDomain(email: string, domains: readonly string[]): string
 	let best: string | null = null;
 	for (const d of domains) if (isWithin(own, d) && (!best || d.length > best.length)) best = d;
 	return best;
+}
+
+/** What the domains page says about a pending verification (R13), or null when there is nothing to say. */
+export function pendingVerificationText(
+	d: Pick<DomainState, 'domain' | 'verifiedAt' | 'lastCheck' | 'recheckUntil'>,
+	now: number
+): { status: string; lastChecked: string | null } | null {
+	if (d.verifiedAt != null || (d.recheckUntil == null && !d.lastCheck)) return null;
+	const rechecking = d.recheckUntil != null && d.recheckUntil > now;
+	const schedule = rechecking
+		? `Roster re-checks every ${plural(RECHECK_EVERY_MS / 60_000, 'minute')} for ${plural(RECHECK_FOR_MS / 3_600_000, 'hour')}.`
+		: 'Roster has stopped re-checking: check the record, then choose Verify domain.';
+	const check = d.lastCheck;
+	const lastChecked = check ? `Last checked ${timeAgo(check.at, now)}.` : null;
+	if (!check)
+		return {
+			status: `Roster will look up the TXT record of ${d.domain} shortly. ${schedule}`,
+			lastChecked
+		};
+	if (check.error)
+		return {
+			status: `Could not ask DNS about ${d.domain} (${check.error}). ${schedule}`,
+			lastChecked
+		};
+	const found = check.records.length
+		? ` (found: ${check.records.map((r) => `“${r}”`).join(', ')})`
+		: '';
+	return {
+		status: `No TXT record found yet for ${d.domain}${found} — DNS changes can take up to an hour; ${schedule}`,
+		lastChecked
+	};
 }

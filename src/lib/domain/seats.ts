@@ -13,6 +13,23 @@ export function seatUsage(purchased: number, licensed: number, pendingInvites: n
 	return { purchased, licensed, pendingInvites, used, free: Math.max(0, purchased - used) };
 }
 
+/** Whether an invite still holds a seat at `now`: sent, not yet expired (R4, R5). */
+export function isPendingInvite(invite: { expiresAt: number }, now: number): boolean {
+	return invite.expiresAt > now;
+}
+
+/**
+ * Pending and expired invites among `invites` at `now` (R5): the one count the people list's tab,
+ * the list itself and the seat meter show.
+ */
+export function inviteCounts(
+	invites: readonly { expiresAt: number }[],
+	now: number
+): { pending: number; expired: number } {
+	const pending = invites.filter((i) => isPendingInvite(i, now)).length;
+	return { pending, expired: invites.length - pending };
+}
+
 /** Days an invite stays pending before it expires and frees its seat (R5). */
 export const INVITE_TTL_DAYS = 30;
 

@@ -23,3 +23,20 @@ export function withoutControlCharacters(value: string): string {
 export function nameKey(name: string): string {
 	return name.trim().normalize('NFKC').toLowerCase();
 }
+
+const PLURAL = new Intl.PluralRules('en-US');
+
+/** A count with its noun in the right number: `plural(1, 'minute')` is "1 minute", 15 "15 minutes". */
+export function plural(n: number, one: string, other = `${one}s`): string {
+	return `${n.toLocaleString('en-US')} ${PLURAL.select(n) === 'one' ? one : other}`;
+}
+
+/** How long ago `at` was at `now`, in words: "just now", "3 minutes ago", "2 hours ago", "1 day ago". */
+export function timeAgo(at: number, now: number): string {
+	const minutes = Math.floor((now - at) / 60_000);
+	if (minutes < 1) return 'just now';
+	if (minutes < 60) return `${plural(minutes, 'minute')} ago`;
+	const hours = Math.floor(minutes / 60);
+	if (hours < 24) return `${plural(hours, 'hour')} ago`;
+	return `${plural(Math.floor(hours / 24), 'day')} ago`;
+}

@@ -12,6 +12,10 @@ export interface AuditFilter {
 	target?: string;
 	action?: string;
 	kind?: AuditKind;
+	/** Entries at or after this instant (epoch ms)… */
+	from?: number;
+	/** …and before this one. */
+	to?: number;
 	/** Entries older than this id (paging, newest first). */
 	before?: number;
 	limit: number;
@@ -22,6 +26,8 @@ export interface AuditEntry {
 	id: number;
 	at: number;
 	actor: string | null;
+	/** The actor's name, for the log's sentences. */
+	actorName: string | null;
 	kind: AuditKind;
 	action: string;
 	target: string | null;
@@ -44,6 +50,7 @@ export async function listAuditEntries(
 			'audit_log.id',
 			'audit_log.at',
 			'users.email as actor',
+			'users.name as actorName',
 			'audit_log.actor_kind',
 			'audit_log.queued',
 			'audit_log.action',
@@ -62,6 +69,8 @@ export async function listAuditEntries(
 	else if (filter.kind === 'console')
 		q = q.where('audit_log.actor_kind', '=', 'console').where('audit_log.queued', '=', 0);
 	else if (filter.kind) q = q.where('audit_log.actor_kind', '=', filter.kind);
+	if (filter.from !== undefined) q = q.where('audit_log.at', '>=', filter.from);
+	if (filter.to !== undefined) q = q.where('audit_log.at', '<', filter.to);
 	if (filter.before !== undefined) q = q.where('audit_log.id', '<', filter.before);
 	const rows = await q
 		.orderBy('audit_log.id', 'desc')
@@ -71,6 +80,7 @@ export async function listAuditEntries(
 		id: Number(r.id),
 		at: Number(r.at),
 		actor: r.actor,
+		actorName: r.actorName,
 		kind: (r.queued ? 'queued' : r.actor_kind) as AuditKind,
 		action: r.action,
 		target: r.target,
@@ -107,4 +117,18 @@ export async function writeAudit(q: Kysely<Database>, entry: NewAuditEntry): Pro
 			after: entry.after === undefined ? null : JSON.stringify(entry.after)
 		})
 		.execute();
+}
+
+/** A day's start (UTC) from `YYYY-MM-DD`, or undefined for anything else. */
+export function dayStart(value: string | null | undefined): number | undefined {
+	if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+	const at = Date.parse(`${value}T00:00:00Z`);
+	return Number.isNaN(at) ? undefined : at;
+}
+
+/** The audit log's date range (R24) from `from` and `to` days, `to` included. */
+export function dayRange(from?: string | null, to?: string | null): { from?: number; to?: number } {
+	const start = dayStart(from);
+	const end = dayStart(to);
+	return { from: start, to: end === undefined ? undefined : end + 86_400_000 };
 }

@@ -7,11 +7,13 @@ import { startActivityPurge } from './activity.service';
 import { installGracefulShutdown } from './lifecycle';
 import { startAuthPurge } from './auth/purge';
 import { startMailer } from './mail/queue';
+import { startDomainRechecks } from './domains/recheck';
 import { secretKeyProblem } from './auth/secret-box';
 
 /**
  * Brings the database up to date, loads the demo enterprise into an empty one and starts the purges
- * of old activity (R19) and of expired sessions and rate-limit rows. Throws (the server refuses to
+ * of old activity (R19) and of expired sessions and rate-limit rows, and the re-checks of pending
+ * domain verifications (R13). Throws (the server refuses to
  * start) when production has no INGEST_KEY, and exits when DATABASE_URL is set without SECRET_KEY. With `gracefulShutdown` (the adapter-node build),
  * SIGTERM/SIGINT finish in-flight requests first.
  */
@@ -38,7 +40,8 @@ export async function startServer({ gracefulShutdown = false } = {}): Promise<vo
 		startPokeRelay(database),
 		startActivityPurge(database),
 		startAuthPurge(database),
-		startMailer(database)
+		startMailer(database),
+		startDomainRechecks(database)
 	];
 	if (gracefulShutdown) {
 		installGracefulShutdown(database, stops);

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { OK, reject } from './result';
 import { define, email } from './define';
+import { personActionRefusal } from './permissions';
 
 /** Co-owners and billing admins (R2): only the owner adds or removes them (R8 keeps the owner). */
 export const adminMutators = {
@@ -14,11 +15,11 @@ export const adminMutators = {
 			if (!account) {
 				return reject(
 					'NOT_FOUND',
-					`only licensed users can be admins; give ${email} a license in this enterprise first`
+					`${email} has no license in this enterprise. Admins are licensed users: invite them from Licenses first, then add them here once they have accepted.`
 				);
 			}
 			const before = await store.adminRole(email);
-			if (before === 'owner') return reject('ALREADY_EXISTS', `${email} is the owner already`);
+			if (before === 'owner') return reject('ALREADY_EXISTS', `${email} is the owner already.`);
 			if (before === role) return OK;
 			await store.setAdminRole(account, role);
 			await store.audit('addCoOwner', email, before ? { role: before } : null, { role });
@@ -32,11 +33,14 @@ export const adminMutators = {
 		async apply(store, { email }, ctx) {
 			const before = await store.adminRole(email);
 			if (!before || before === 'member') return OK;
-			if (before === 'owner')
-				return reject('CANNOT_REMOVE_OWNER', `${email} is the owner and keeps every right`);
 			const account = await store.findAccount(email);
-			if (account?.id === ctx.userID)
-				return reject('CANNOT_REMOVE_SELF', 'you cannot remove your own role');
+			// R8: the owner keeps every right; nobody removes their own role (the list asks the same).
+			const refused = personActionRefusal(ctx, 'removeAdmin', {
+				userID: account?.id,
+				email,
+				role: before
+			});
+			if (refused) return reject(refused.code, refused.message);
 			await store.removeAdminRole(email);
 			await store.audit('removeCoOwner', email, { role: before }, null);
 			return OK;

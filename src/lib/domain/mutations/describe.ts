@@ -1,5 +1,6 @@
 // Types only from the mutators: descriptions ship with the console's first pages, zod does not.
 import type { MutationArgs, MutationName } from './types';
+import { plural } from '../text';
 
 /** Names the admin can recognise, looked up from the mirror. */
 export interface IntentLookups {
@@ -7,6 +8,7 @@ export interface IntentLookups {
 	userEmail?(id: string): string | undefined;
 	orgName?(id: string): string | undefined;
 	inviteEmail?(id: string): string | undefined;
+	domainName?(id: string): string | undefined;
 }
 
 /** A field of mutation N's args. */
@@ -25,6 +27,7 @@ interface Reader<N extends MutationName> {
 	user(): string;
 	org(): string;
 	invite(): string;
+	domain(): string;
 }
 
 /**
@@ -56,13 +59,15 @@ const descriptions: Descriptions = {
 	setActivityThresholds: (r) =>
 		`Set the activity report to active within ${String(r.value('activeDays') ?? '?')} days and N/A after ${String(r.value('naAfterDays') ?? '?')} days`,
 	addDomain: (r) => `Add domain ${r.text('domain') ?? ''}`,
-	verifyDomain: () => 'Verify a domain',
-	deleteDomain: () => 'Delete a domain',
+	verifyDomain: (r) => `Verify ${r.domain()}`,
+	deleteDomain: (r) => `Delete ${r.domain()}`,
 	setDomainCapture: (r) =>
 		r.value('enabled') ? 'Turn domain capture on' : 'Turn domain capture off',
 	claimAccounts: (r) => {
 		const n = (r.value('userIDs') as unknown[] | undefined)?.length;
-		return `Claim ${n ?? 'the selected'} unclaimed account${n === 1 ? '' : 's'}`;
+		return n === undefined
+			? 'Claim the selected unclaimed accounts'
+			: `Claim ${plural(n, 'unclaimed account')}`;
 	},
 	addCoOwner: (r) =>
 		`Make ${r.text('email') ?? 'someone'} ${r.text('role') === 'billing' ? 'a billing admin' : 'a co-owner'}`,
@@ -102,6 +107,10 @@ export function describeIntent(name: string, args: unknown, lookups: IntentLooku
 		invite: () => {
 			const id = text('inviteID');
 			return `the invite of ${(id && lookups.inviteEmail?.(id)) ?? 'someone'}`;
+		},
+		domain: () => {
+			const id = text('domainID');
+			return (id && lookups.domainName?.(id)) ?? 'a domain';
 		}
 	};
 	return descriptions[name](reader);
@@ -120,4 +129,35 @@ const editable: { [N in MutationName]?: { key: ArgKey<N>; label: string } } = {
 export function editableArg(name: string): { key: string; label: string } | null {
 	const field = isDescribed(name) ? editable[name] : undefined;
 	return field ? { ...field } : null;
+}
+
+/**
+ * Refusals that sending the same change again cannot turn into success (the person or team is
+ * gone, the role may not, the name is taken): they offer Discard, and Edit where a field can change.
+ */
+const FINAL_CODES: ReadonlySet<string> = new Set([
+	'NOT_PERMITTED',
+	'NOT_FOUND',
+	'ALREADY_EXISTS',
+	'INVALID_ARGS',
+	'CANNOT_REMOVE_OWNER',
+	'CANNOT_REMOVE_SELF',
+	'UNKNOWN_MUTATION',
+	'SCIM_MANAGED'
+]);
+
+/** Whether a refused change may succeed if sent again unchanged (seats bought, DNS published…). */
+export function mayRetry(code: string): boolean {
+	return !FINAL_CODES.has(code);
+}
+
+/**
+ * The page where a refused change is an expected outcome, told where the admin acted rather than
+ * as a server refusal on every page: admins' changes on the co-owners page, verifications on the
+ * domains page. Null: the change is listed among the sync issues.
+ */
+export function rejectionPage(name: string): 'co-owners' | 'domains' | null {
+	if (name === 'addCoOwner' || name === 'removeCoOwner') return 'co-owners';
+	if (name === 'verifyDomain') return 'domains';
+	return null;
 }

@@ -2,11 +2,12 @@ import * as z from 'zod/mini';
 import {
 	isEffectivelyVerified,
 	normalizeDomain,
-	type DomainState,
-	type TxtLookup
+	RECHECK_FOR_MS,
+	type DomainState
 } from '../domains';
 import { OK, reject } from './result';
 import { define, id, seatCheck } from './define';
+import { plural } from '../text';
 
 /** A domain name as typed: normalised, or refused with a message an admin can act on (R13). */
 export const domainName = z.pipe(
@@ -23,17 +24,6 @@ export const domainName = z.pipe(
 
 function verifiedRoots(domains: readonly DomainState[]): string[] {
 	return domains.filter((d) => d.verifiedAt != null).map((d) => d.domain);
-}
-
-/** What a failed TXT lookup says: what was expected where, and what DNS holds instead. */
-export function verificationFailure(domain: string, expected: string, found: TxtLookup): string {
-	if (found.error) {
-		return `could not look up the TXT records of ${domain} (${found.error}); publish ${expected} and try again`;
-	}
-	const records = found.records.length
-		? found.records.map((r) => `“${r}”`).join(', ')
-		: 'no TXT records';
-	return `no TXT record ${expected} on ${domain}; found: ${records}`;
 }
 
 /** Domains (R13–R16): add, verify through DNS, delete, capture, claim unclaimed accounts. */
@@ -70,28 +60,19 @@ export const domainMutators = {
 			// R13: the server looks the record up; the browser queues the request and waits.
 			const found = await store.lookupTxt(d.domain);
 			if (found === null || d.verificationValue === null) return OK;
-			if (found.limited) {
-				return reject(
-					'TRY_AGAIN_LATER',
-					`too many domain lookups right now, so DNS was not asked about ${d.domain}; try again in a minute`,
-					{ domain: d.domain }
-				);
-			}
-			if (!found.error && found.records.includes(d.verificationValue)) {
+			if (!found.limited && !found.error && found.records.includes(d.verificationValue)) {
 				await store.setDomainVerified(domainID, ctx.now);
 				await store.audit('verifyDomain', d.domain, { verified: false }, { verified: true });
 				return OK;
 			}
-			return reject(
-				'VERIFICATION_FAILED',
-				verificationFailure(d.domain, d.verificationValue, found),
-				{
-					domain: d.domain,
-					expected: d.verificationValue,
-					found: found.records,
-					...(found.error ? { error: found.error } : {})
-				}
+			// R13: a record not published yet (DNS can take an hour), a busy lookup budget or a DNS
+			// error is expected: the domain stays pending, says what DNS held, and Roster keeps checking.
+			await store.setDomainPending(
+				domainID,
+				ctx.now + RECHECK_FOR_MS,
+				found.limited ? null : { at: ctx.now, records: found.records, error: found.error ?? null }
 			);
+			return OK;
 		}
 	}),
 	deleteDomain: define({
@@ -165,12 +146,9 @@ export const domainMutators = {
 			const { noSeat } = await seatCheck(store, wanted.length, ctx.now);
 			if (noSeat) return noSeat;
 			for (const userID of wanted) await store.addLicense(userID);
-			await store.audit(
-				'claimAccounts',
-				`${wanted.length} unclaimed account${wanted.length === 1 ? '' : 's'}`,
-				null,
-				{ emails: users?.map((u) => u.email) ?? wanted }
-			);
+			await store.audit('claimAccounts', plural(wanted.length, 'unclaimed account'), null, {
+				emails: users?.map((u) => u.email) ?? wanted
+			});
 			return OK;
 		}
 	})

@@ -14,7 +14,7 @@ import {
 	type MutatorDef,
 	type PreWork
 } from './define';
-import { mayChange } from './permissions';
+import { mayChange, personActionRefusal } from './permissions';
 import { inviteMutators } from './invites';
 import { policyMutators } from './policies';
 import { adminMutators } from './admins';
@@ -138,15 +138,13 @@ export const mutators = {
 		async apply(store, { userID }, ctx) {
 			const user = await store.getUser(userID);
 			if (!user || !(await store.hasLicense(userID))) return OK;
-			// R8: the owner cannot be removed; an admin cannot remove themselves.
-			if ((await store.accountRole(userID)) === 'owner') {
-				return reject(
-					'CANNOT_REMOVE_OWNER',
-					`${user.email} is the enterprise owner and keeps their license`
-				);
-			}
-			if (userID === ctx.userID)
-				return reject('CANNOT_REMOVE_SELF', 'you cannot remove your own license');
+			// R8: the owner cannot be removed; an admin cannot remove themselves (the lists ask the same).
+			const refused = personActionRefusal(ctx, 'removeLicense', {
+				userID,
+				email: user.email,
+				role: await store.accountRole(userID)
+			});
+			if (refused) return reject(refused.code, refused.message);
 			// R7: only this frees the seat; the person keeps their account.
 			await store.removeLicense(userID);
 			await store.audit('removeLicense', user.email, { licensed: true }, { licensed: false });

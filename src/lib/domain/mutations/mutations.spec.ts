@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mayRun, runMutation, type MutationStore } from './index';
-import { describeIntent, editableArg } from './describe';
+import { describeIntent, editableArg, mayRetry, rejectionPage } from './describe';
+import { mayActOn } from './permissions';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import { DAY_MS } from '../seats';
 import type { StoragePolicy } from '../storage-policy';
@@ -78,6 +79,12 @@ function memoryStore(opts: { seats: number; users?: User[]; licensed?: string[];
 		deleteDomain: async (id) => void domains.delete(id),
 		setDomainVerified: async (id, at) =>
 			void domains.set(id, { ...domains.get(id)!, verifiedAt: at }),
+		setDomainPending: async (id, recheckUntil, check) =>
+			void domains.set(id, {
+				...domains.get(id)!,
+				recheckUntil,
+				...(check && { lastCheck: check })
+			}),
 		setDomainCapture: async (id, enabled) =>
 			void domains.set(id, { ...domains.get(id)!, captureEnabled: enabled }),
 		lookupTxt: async () => null,
@@ -302,6 +309,43 @@ describe('shared mutators', () => {
 		expect(m.licensed.size).toBe(2);
 	});
 
+	it('R2, R8: a list offers each viewer exactly the person actions the mutators let them do (no removing the owner or oneself; only the owner changes admins)', async () => {
+		const U3 = '66666666-6666-4666-8666-666666666666';
+		const users = [
+			{ id: U1, email: 'owner@acme.test', name: 'O' },
+			{ id: U2, email: 'me@acme.test', name: 'Me' },
+			{ id: U3, email: 'cat@acme.test', name: 'Cat' }
+		];
+		const roles: Record<string, AccountRole> = { [U1]: 'owner', [U3]: 'co-owner' };
+		const offered: string[] = [];
+		for (const role of ['owner', 'co-owner', 'billing'] as const) {
+			for (const target of users) {
+				for (const [action, name, args] of [
+					['removeLicense', 'removeLicense', { userID: target.id }],
+					['removeAdmin', 'removeCoOwner', { email: target.email }]
+				] as const) {
+					const m = memoryStore({ seats: 5, users, licensed: [U1, U2, U3], owner: U1 });
+					m.admins.set('cat@acme.test', 'co-owner');
+					m.admins.set('me@acme.test', role);
+					const viewer = { role, userID: U2 };
+					const shown = mayActOn(viewer, action, {
+						...target,
+						userID: target.id,
+						role: roles[target.id] ?? (target.id === U2 ? role : null)
+					});
+					const result = await runMutation(m.store, name, args, { ...ctx, role });
+					expect(result.ok, `${role} ${action} ${target.email}`).toBe(shown);
+					if (shown) offered.push(`${role} ${action} ${target.email}`);
+				}
+			}
+		}
+		expect(offered).toEqual([
+			'owner removeLicense cat@acme.test',
+			'owner removeAdmin cat@acme.test',
+			'co-owner removeLicense cat@acme.test'
+		]);
+	});
+
 	it('R2: billing may not run team or license changes; members may run nothing', () => {
 		expect(mayRun('billing', 'createTeam')).toBe(false);
 		expect(mayRun('billing', 'inviteUser')).toBe(false);
@@ -330,6 +374,35 @@ describe('shared mutators', () => {
 		).toBe('Rename Platform to “Ops”');
 		expect(editableArg('inviteUser')).toEqual({ key: 'email', label: 'Email' });
 		expect(editableArg('deleteTeam')).toBeNull();
+		expect(
+			describeIntent('verifyDomain', { domainID: T1 }, { domainName: () => 'acme.test' })
+		).toBe('Verify acme.test');
+		expect(describeIntent('claimAccounts', { userIDs: [U1] })).toBe('Claim 1 unclaimed account');
+		expect(
+			describeIntent('removeLicense', { userID: U1 }, { userEmail: () => 'bob@acme.test' })
+		).toBe('Remove the license of bob@acme.test');
+	});
+
+	it('offers Retry only for a refusal that sending again can overcome, and tells expected outcomes where the admin acted', () => {
+		for (const code of [
+			'NEEDS_TO_INCREASE_SEATS',
+			'SEATS_IN_USE',
+			'TRY_AGAIN_LATER',
+			'DOMAIN_NOT_VERIFIED'
+		])
+			expect(mayRetry(code), code).toBe(true);
+		for (const code of [
+			'NOT_FOUND',
+			'ALREADY_EXISTS',
+			'CANNOT_REMOVE_OWNER',
+			'CANNOT_REMOVE_SELF',
+			'NOT_PERMITTED',
+			'SCIM_MANAGED'
+		])
+			expect(mayRetry(code), code).toBe(false);
+		expect(rejectionPage('addCoOwner')).toBe('co-owners');
+		expect(rejectionPage('verifyDomain')).toBe('domains');
+		expect(rejectionPage('inviteUser')).toBeNull();
 	});
 
 	it('a rename over a name someone else changed meanwhile is a conflict, with both values', async () => {
@@ -565,7 +638,7 @@ describe('co-owner mutators (R2, R8)', () => {
 			ok: false,
 			code: 'NOT_FOUND',
 			message:
-				'only licensed users can be admins; give nobody@acme.test a license in this enterprise first'
+				'nobody@acme.test has no license in this enterprise. Admins are licensed users: invite them from Licenses first, then add them here once they have accepted.'
 		});
 	});
 });

@@ -1,7 +1,7 @@
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../entities';
 import type { StoragePolicy } from '../storage-policy';
 import type { AccountRole } from '../roles';
-import type { DomainState, TxtLookup } from '../domains';
+import type { DomainCheck, DomainState, TxtLookup } from '../domains';
 import type { ActivityThresholds } from '../activity';
 
 /**
@@ -92,6 +92,11 @@ export interface MutationStore {
 	addDomain(id: string, domain: string): Promise<boolean>;
 	deleteDomain(id: string): Promise<void>;
 	setDomainVerified(id: string, at: number): Promise<void>;
+	/**
+	 * R13: records a verification still pending: re-checked until `recheckUntil`; `check` is what DNS
+	 * said (null when it was not asked, which keeps the last check).
+	 */
+	setDomainPending(id: string, recheckUntil: number, check: DomainCheck | null): Promise<void>;
 	setDomainCapture(id: string, enabled: boolean): Promise<void>;
 	/**
 	 * The TXT records DNS holds for a name, or null where no lookup can run (the browser: the server

@@ -1,4 +1,5 @@
 import type { Invite, Team } from '../entities';
+import type { DomainCheck } from '../domains';
 import { canAccess, type AccountRole, type ConsoleArea } from '../roles';
 
 /** A licensed user in the mirror (R4). */
@@ -65,6 +66,10 @@ export interface MirrorDomain {
 	effectiveVerified: boolean;
 	captureEnabled: boolean;
 	unclaimedCount: number | null;
+	/** R13: what the last DNS check of a pending verification found (absent from older servers). */
+	lastCheck?: DomainCheck | null;
+	/** R13: until when the server re-checks DNS on its own. */
+	recheckUntil?: number | null;
 }
 
 /**

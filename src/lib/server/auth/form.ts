@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getDb } from '../db';
 import { safeNext } from './next';
 import { mayGoOnTo } from './reach';
+import { plural } from '../../domain/text';
 
 /** What the sign-in, reset and invite pages say when the posted body is not a form. */
 export const FORM_UNREADABLE = 'The form could not be read. Reload the page and try again.';
@@ -31,8 +32,7 @@ export const emailSchema = z
 
 /** "N minutes" (or "1 minute"): how long to wait, rounded up to whole minutes. */
 export function minutesToWait(seconds: number): string {
-	const minutes = Math.ceil(seconds / 60);
-	return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+	return plural(Math.ceil(seconds / 60), 'minute');
 }
 
 /**

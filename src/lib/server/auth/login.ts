@@ -17,6 +17,7 @@ import { auditPasswordFallback, passwordPolicy } from './sso.service';
 import { createSession } from './session';
 import { sql } from 'kysely';
 import { DAY_MS } from '../../domain/seats';
+import { plural } from '../../domain/text';
 
 // Attempts allowed per 15-minute window. Hard limits: per account from one address (guessing one
 // password) and per address (spraying many accounts). Per account from all addresses together
@@ -49,10 +50,7 @@ export function limitKeys(email: string, address: string | null) {
 
 /** What to tell someone who has to wait `seconds` before trying again. */
 export function rateLimitedMessage(seconds: number): string {
-	const wait =
-		seconds < 60
-			? `${seconds} second${seconds === 1 ? '' : 's'}`
-			: `${Math.ceil(seconds / 60)} minute${Math.ceil(seconds / 60) === 1 ? '' : 's'}`;
+	const wait = seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute');
 	return `Too many sign-in attempts. Try again in ${wait}.`;
 }
 

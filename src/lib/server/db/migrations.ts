@@ -910,6 +910,20 @@ function pullIndexes(dialect: Dialect): Migration {
 	};
 }
 
+/**
+ * Pending domain verifications (R13): the last DNS check (when, the records, any error) and until
+ * when Roster re-checks on its own, so a record published later verifies without the admin.
+ */
+const domainRechecks: Migration = {
+	async up(db: Kysely<unknown>) {
+		await db.schema.alterTable('domains').addColumn('checked_at', TS).execute();
+		await db.schema.alterTable('domains').addColumn('check_records', 'text').execute();
+		await db.schema.alterTable('domains').addColumn('check_error', 'text').execute();
+		await db.schema.alterTable('domains').addColumn('recheck_until', TS).execute();
+		await db.schema.createIndex('domains_recheck').on('domains').column('recheck_until').execute();
+	}
+};
+
 /** Every migration, in order. Append new ones; never edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
 	return {
@@ -928,6 +942,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
 		'0013_sso_fixes': ssoFixes,
 		'0014_activity_indexes': activityIndexes(dialect),
 		'0015_unique_names': uniqueNames,
-		'0016_pull_indexes': pullIndexes(dialect)
+		'0016_pull_indexes': pullIndexes(dialect),
+		'0017_domain_rechecks': domainRechecks
 	};
 }

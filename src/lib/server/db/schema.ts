@@ -126,6 +126,12 @@ export interface DomainTable {
 	capture_enabled: Generated<number>;
 	version: Generated<number>;
 	created_at: number;
+	/** R13: the last DNS check of a pending verification: when, the records (JSON), any error. */
+	checked_at: number | null;
+	check_records: string | null;
+	check_error: string | null;
+	/** R13: re-checked on a schedule until then (null: not pending). */
+	recheck_until: number | null;
 }
 
 /** Storage policies: the global rule (org_id null) and per-organization overrides (R17). */

@@ -23,7 +23,17 @@ export function newVerificationValue(): string {
 export async function domainStates(q: Q, enterpriseID: string): Promise<DomainState[]> {
 	const rows = await q
 		.selectFrom('domains')
-		.select(['id', 'domain', 'verification_value', 'verified_at', 'capture_enabled'])
+		.select([
+			'id',
+			'domain',
+			'verification_value',
+			'verified_at',
+			'capture_enabled',
+			'checked_at',
+			'check_records',
+			'check_error',
+			'recheck_until'
+		])
 		.where('enterprise_id', '=', enterpriseID)
 		.orderBy('domain')
 		.execute();
@@ -32,7 +42,16 @@ export async function domainStates(q: Q, enterpriseID: string): Promise<DomainSt
 		domain: r.domain,
 		verificationValue: r.verification_value,
 		verifiedAt: r.verified_at == null ? null : Number(r.verified_at),
-		captureEnabled: Number(r.capture_enabled) === 1
+		captureEnabled: Number(r.capture_enabled) === 1,
+		lastCheck:
+			r.checked_at == null
+				? null
+				: {
+						at: Number(r.checked_at),
+						records: JSON.parse(r.check_records ?? '[]') as string[],
+						error: r.check_error
+					},
+		recheckUntil: r.recheck_until == null ? null : Number(r.recheck_until)
 	}));
 }
 

@@ -1,11 +1,16 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
-import type { Database, InviteTable, LicenseTable } from '../db/schema';
+import { sql, type Selectable, type Transaction, type Updateable } from 'kysely';
+import type { Database, DomainTable, InviteTable, LicenseTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
 import type { AccountRole } from '../../domain/roles';
 import type { ActivityThresholds } from '../../domain/activity';
 import type { Invite, Organization, Team, TeamOrgRole, User } from '../../domain/entities';
-import { emailDomain, isEffectivelyVerified, type TxtLookup } from '../../domain/domains';
+import {
+	emailDomain,
+	isEffectivelyVerified,
+	type DomainCheck,
+	type TxtLookup
+} from '../../domain/domains';
 import { nameKey } from '../../domain/text';
 import { domainStates, newVerificationValue } from '../domains/sql';
 import type { MirrorTable } from '../../domain/sync/tables';
@@ -621,14 +626,36 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async setDomainVerified(id: string, at: number) {
-		await this.updateDomain(id, { verified_at: at });
+		await this.updateDomain(id, { verified_at: at, recheck_until: null });
+	}
+
+	async setDomainPending(id: string, recheckUntil: number, check: DomainCheck | null) {
+		await this.updateDomain(id, {
+			recheck_until: recheckUntil,
+			...(check && {
+				checked_at: check.at,
+				check_records: JSON.stringify(check.records),
+				check_error: check.error
+			})
+		});
 	}
 
 	async setDomainCapture(id: string, enabled: boolean) {
 		await this.updateDomain(id, { capture_enabled: enabled ? 1 : 0 });
 	}
 
-	private async updateDomain(id: string, set: { verified_at?: number; capture_enabled?: number }) {
+	private async updateDomain(
+		id: string,
+		set: Pick<
+			Updateable<DomainTable>,
+			| 'verified_at'
+			| 'capture_enabled'
+			| 'checked_at'
+			| 'check_records'
+			| 'check_error'
+			| 'recheck_until'
+		>
+	) {
 		await this.trx
 			.updateTable('domains')
 			.set({ ...set, version: this.version })

@@ -1,7 +1,13 @@
 import { getDb } from '$lib/server/db';
 import { requirePageArea } from '$lib/server/pages';
 import { cleanText } from '$lib/server/http';
-import { AUDIT_KINDS, listAuditEntries, type AuditKind } from '$lib/server/audit.service';
+import {
+	AUDIT_KINDS,
+	dayRange,
+	dayStart,
+	listAuditEntries,
+	type AuditKind
+} from '$lib/server/audit.service';
 import type { PageServerLoad } from './$types';
 
 const PAGE = 100;
@@ -17,10 +23,15 @@ export const load: PageServerLoad = async ({ locals, url, params }) => {
 		target: text('target'),
 		action: text('action'),
 		kind,
+		// Days as the date inputs give them (YYYY-MM-DD, UTC); anything else is no bound.
+		from: dayStart(url.searchParams.get('from')) === undefined ? '' : url.searchParams.get('from')!,
+		to: dayStart(url.searchParams.get('to')) === undefined ? '' : url.searchParams.get('to')!,
 		before: Number.isFinite(beforeParam) && beforeParam > 0 ? beforeParam : undefined
 	};
+	const { from, to, ...rest } = filter;
 	const { entries, next } = await listAuditEntries(getDb(), enterprise.id, {
-		...filter,
+		...rest,
+		...dayRange(from, to),
 		limit: PAGE
 	});
 	return { entries, next, filter, enterpriseID: enterprise.id };

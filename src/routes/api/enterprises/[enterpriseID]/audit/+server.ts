@@ -2,8 +2,14 @@ import { json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, cleanText, describeIssues, requireArea } from '$lib/server/http';
-import { AUDIT_KINDS, listAuditEntries, type AuditEntry } from '$lib/server/audit.service';
+import {
+	AUDIT_KINDS,
+	dayRange,
+	listAuditEntries,
+	type AuditEntry
+} from '$lib/server/audit.service';
 import { toCsv } from '$lib/domain/csv';
+import { auditSentence } from '$lib/domain/audit-text';
 import type { RequestHandler } from './$types';
 
 const text = z.string().max(200).transform(cleanText).optional();
@@ -12,6 +18,14 @@ const auditQuerySchema = z.object({
 	target: text,
 	action: text,
 	kind: z.enum(AUDIT_KINDS, { error: `kind is one of ${AUDIT_KINDS.join(', ')}` }).optional(),
+	from: z
+		.string()
+		.regex(/^\d{4}-\d{2}-\d{2}$/, 'from is a date such as 2026-01-31')
+		.optional(),
+	to: z
+		.string()
+		.regex(/^\d{4}-\d{2}-\d{2}$/, 'to is a date such as 2026-01-31')
+		.optional(),
 	before: z.coerce.number().int().min(1).optional(),
 	limit: z.coerce.number().int().min(1).max(1000).default(100),
 	format: z.enum(['json', 'csv']).default('json')
@@ -30,7 +44,8 @@ export const GET: RequestHandler = api(async ({ locals, params, url }) => {
 	const parsed = auditQuerySchema.safeParse(Object.fromEntries(url.searchParams));
 	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
 	const enterprise = await requireArea(locals, { id: params.enterpriseID }, 'audit');
-	const { format, ...filter } = parsed.data;
+	const { format, from, to, ...rest } = parsed.data;
+	const filter = { ...rest, ...dayRange(from, to) };
 	if (format === 'json') return json(await listAuditEntries(getDb(), enterprise.id, filter));
 	const all: AuditEntry[] = [];
 	let before = filter.before;
@@ -44,10 +59,16 @@ export const GET: RequestHandler = api(async ({ locals, params, url }) => {
 		{ header: 'at', value: (e) => new Date(e.at).toISOString() },
 		{ header: 'actor', value: (e) => e.actor ?? KIND_LABEL[e.kind] },
 		{ header: 'source', value: (e) => KIND_LABEL[e.kind] },
+		// The raw action name, for filtering in a spreadsheet; the console shows sentences.
 		'action',
 		'target',
 		'before',
-		'after'
+		'after',
+		// What the console shows for the entry, in words.
+		{
+			header: 'description',
+			value: (e) => auditSentence({ ...e, actor: e.actorName ?? e.actor })
+		}
 	]);
 	const day = new Date().toISOString().slice(0, 10);
 	return new Response(csv, {

@@ -5,6 +5,7 @@ import { mayRun } from '$lib/domain/mutations';
 import { linkOrigin } from '$lib/server/mail/config';
 import { copyInviteLink } from '$lib/server/invites/links';
 import type { RequestHandler } from './$types';
+import { minutesToWait } from '$lib/server/auth/form';
 
 /**
  * A new link that accepts a pending invite, for the admin to copy and pass on (R5). It signs in an
@@ -22,11 +23,10 @@ export const POST: RequestHandler = api(async ({ params, locals, url }) => {
 		origin: linkOrigin(url.origin)
 	});
 	if (!result.ok && result.code === 'RATE_LIMITED') {
-		const minutes = Math.ceil(result.retryAfterSeconds / 60);
 		throw new ApiError(
 			429,
 			'rateLimited',
-			`too many invite links made in a short time; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`
+			`Too many invite links were made in a short time. Try again in ${minutesToWait(result.retryAfterSeconds)}.`
 		);
 	}
 	if (!result.ok)
