@@ -1,4 +1,5 @@
 import type { MutationArgs, MutationName } from '../domain/mutations/types';
+import { sentence } from '../domain/text';
 import type { RosterDB } from './db';
 import { Live } from './live.svelte';
 import type { SyncController } from './sync-context.svelte';
@@ -83,7 +84,8 @@ export class FeatureState {
 		const result = await this.sync.mutate(name, args);
 		// Another enterprise opened meanwhile: its page says nothing about this one's change.
 		if (engine !== this.sync.engine) return result.ok;
-		if (!result.ok) this.message = words.fail ? words.fail(result.message) : result.message;
+		if (!result.ok)
+			this.message = words.fail ? words.fail(result.message) : sentence(result.message);
 		else if (words.ok) this.done = words.ok;
 		return result.ok;
 	}

@@ -65,7 +65,7 @@ describe('organizations state', () => {
 		const orgs = new OrganizationsState(controllerFor(m));
 
 		expect(await orgs.rename(id('org Eng'), 'R&D', 'Engineering')).toBe(false);
-		expect(orgs.message).toBe('someone else renamed it to “Engineering EU” meanwhile');
+		expect(orgs.message).toBe('Someone else renamed it to “Engineering EU” meanwhile');
 	});
 });
 
@@ -103,7 +103,7 @@ describe('domains state', () => {
 		const domains = new DomainsState(controllerFor(m));
 
 		expect(await domains.setCapture(id('gone.test'), true)).toBe(false);
-		expect(domains.message).toBe('the domain no longer exists');
+		expect(domains.message).toBe('The domain no longer exists');
 	});
 });
 

@@ -87,7 +87,7 @@ describe('teams state', () => {
 
 		// The admin saw "Web", but someone renamed it meanwhile.
 		expect(await teams.rename(WEB, 'Website', 'Web')).toBe(false);
-		expect(message.value).toBe('someone else renamed it to “Web platform” meanwhile');
+		expect(message.value).toBe('Someone else renamed it to “Web platform” meanwhile');
 
 		expect(await teams.rename(WEB, 'Website', 'Web platform')).toBe(true);
 		expect(message.value).toBe('');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plural, timeAgo } from './text';
+import { plural, sentence, timeAgo } from './text';
 
 describe('counts in words', () => {
 	it('says one minute, 15 minutes and 0 minutes, never "minute(s)"', () => {
@@ -17,5 +17,16 @@ describe('counts in words', () => {
 		expect(timeAgo(now - 3 * 60_000, now)).toBe('3 minutes ago');
 		expect(timeAgo(now - 2 * 3_600_000, now)).toBe('2 hours ago');
 		expect(timeAgo(now - 26 * 3_600_000, now)).toBe('1 day ago');
+	});
+});
+
+describe('messages as sentences', () => {
+	it('start with a capital, but an email or a domain keeps its case', () => {
+		expect(sentence('no free seat: 10 of 10 used')).toBe('No free seat: 10 of 10 used');
+		expect(sentence('the team name is taken')).toBe('The team name is taken');
+		expect(sentence('x@acme.test already has a license')).toBe('x@acme.test already has a license');
+		expect(sentence('acme.test is verified already')).toBe('acme.test is verified already');
+		expect(sentence('Already capitalised')).toBe('Already capitalised');
+		expect(sentence('')).toBe('');
 	});
 });

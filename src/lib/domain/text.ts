@@ -40,3 +40,13 @@ export function timeAgo(at: number, now: number): string {
 	if (hours < 24) return `${plural(hours, 'hour')} ago`;
 	return `${plural(Math.floor(hours / 24), 'day')} ago`;
 }
+
+/**
+ * A message as the start of a sentence: its first word capitalised, unless that word is an email,
+ * a domain or a name as typed ("x@acme.test already has a license" stays as it is).
+ */
+export function sentence(message: string): string {
+	return /^[a-z]+(?=[\s,:;—–-]|$)/.test(message)
+		? message[0]!.toUpperCase() + message.slice(1)
+		: message;
+}
