@@ -14,7 +14,7 @@ test('R5/R6: bulk invite from CSV — preview with row errors and seat math, mor
 }) => {
 	await signIn(page, ADMINS.initechOwner.email, ADMINS.initechOwner.password);
 	const licenses = new LicensesPage(page);
-	await licenses.goto('initech');
+	await licenses.goto('initech', '?tab=invites');
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
 	const seats = licenses.seats;
 	const [used, purchased] = (await licenses.seatFigure.innerText())

@@ -1,6 +1,5 @@
-/** The Licenses page's tabs, in order, as `?tab=` spells them. */
+/** The Licenses page's tabs, in order, as `?tab=` spells them (the seat meter stays above them). */
 export const LICENSES_TABS = [
-	{ value: 'seats', label: 'Seats' },
 	{ value: 'people', label: 'People' },
 	{ value: 'invites', label: 'Invites' },
 	{ value: 'usage', label: 'Usage' }
