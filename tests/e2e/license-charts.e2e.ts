@@ -82,12 +82,15 @@ test('R4/R7: the seat chart’s last point follows a license removal offline and
 	await context.setOffline(true);
 	const before = await meter();
 	const licensedBefore = Number(await lastDay.getByRole('cell').nth(1).innerText());
+	await licenses.openTab('People');
 	await licenses.search.fill(target.email);
 	await licenses.row(target.email).getByRole('button', { name: 'Remove license' }).click();
 	await page
 		.getByRole('dialog', { name: `Remove the license of ${target.name}?` })
 		.getByRole('button', { name: 'Remove license' })
 		.click();
+	// Back on Usage, still offline: the past days the server sent, today's point from the mirror.
+	await licenses.openTab('Usage');
 	await expect(chart).toHaveAttribute(
 		'aria-label',
 		new RegExp(`to ${fmt(before.used - 1)} of ${fmt(before.purchased)} today`)

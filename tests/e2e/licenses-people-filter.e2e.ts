@@ -35,6 +35,8 @@ for (const [label, options] of VIEWPORTS) {
 	test(`the people list: managed, unmanaged and pending-invite filters with counts, search, claim (${label})`, async ({
 		browser
 	}) => {
+		// A long journey (three filters, each with axe, a claim, offline), on a shared machine.
+		test.setTimeout(120_000);
 		const context = await browser.newContext(options);
 		const page = await context.newPage();
 		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
