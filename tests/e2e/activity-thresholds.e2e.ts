@@ -29,10 +29,11 @@ test('R20: the owner sets the report thresholds in Settings; the chart and the r
 	).toBeAttached({ timeout: 30_000 });
 
 	try {
-		await page.goto('/e/acme/licenses');
+		await page.goto('/e/acme/licenses?tab=usage');
 		await expect(page.getByRole('img', { name: /active in the last 30 days/ })).toBeVisible({
 			timeout: 30_000
 		});
+		await page.getByRole('tab', { name: 'People' }).click();
 		await page.getByRole('button', { name: 'Download activity report' }).click();
 		const dialog = page.getByRole('dialog', { name: 'Activity report' });
 		await expect(dialog).toContainText('Active means active in the last 30 days');

@@ -22,6 +22,7 @@ test('R5/R6: bulk invite from CSV — preview with row errors and seat math, mor
 		.split(' of ')
 		.map(num) as [number, number];
 	const licensedEmail = (await licenses.rows.first().innerText()).match(/\S+@\S+/)![0];
+	await licenses.openTab('Invites');
 
 	// No free seat to start with, so the preview has to ask for more.
 	await seats.getByRole('button', { name: 'Change seat count' }).click();

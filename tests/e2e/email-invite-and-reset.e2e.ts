@@ -37,7 +37,7 @@ async function openConsole(page: Page, email: string, password: string) {
 		data: { email, password }
 	});
 	expect(res.status(), `sign in as ${email}`).toBe(200);
-	await page.goto(`${server.url}/e/mailco/licenses`);
+	await page.goto(`${server.url}/e/mailco/licenses?tab=invites`);
 	// Synced and running: the invite form acts only once the page's scripts are in charge.
 	await expect(page.getByRole('status').filter({ hasText: /All changes synced/ })).toBeVisible({
 		timeout: 30_000
@@ -94,6 +94,7 @@ test('an invite reaches the invitee by email, and its link creates their account
 	await expect(theirs.getByRole('status')).toContainText(invitee);
 
 	// The console shows them licensed, and the invite gone, without a reload (poke, pull).
+	await admin.getByRole('tab', { name: 'People' }).click();
 	await admin.getByRole('searchbox').fill('dana');
 	await expect(admin.getByRole('gridcell', { name: 'Dana Invitee' })).toBeVisible({
 		timeout: 20_000

@@ -14,6 +14,7 @@ test('R6: inviting someone already licensed says so at once, offline too, and qu
 	await licenses.goto('acme');
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
 	const email = (await licenses.rows.first().innerText()).match(/\S+@\S+/)![0];
+	await licenses.openTab('Invites');
 
 	await context.setOffline(true);
 	const form = page.getByRole('form', { name: 'Invite someone' });

@@ -17,7 +17,7 @@ for (const [label, options] of VIEWPORTS) {
 		}) => {
 			await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
 			const licenses = new LicensesPage(page);
-			await licenses.goto('globex');
+			await licenses.goto('globex', '?tab=invites');
 			await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
 			const seats = licenses.seats;
 
@@ -98,9 +98,10 @@ for (const [label, options] of VIEWPORTS) {
 test('R2: billing changes the seat count but cannot invite, resend or revoke', async ({ page }) => {
 	await signIn(page, ADMINS.billing.email, ADMINS.billing.password);
 	const licenses = new LicensesPage(page);
-	await licenses.goto('acme');
+	await licenses.goto('acme', '?tab=invites');
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/, { timeout: 30_000 });
 	await expect(licenses.seats.getByRole('button', { name: 'Change seat count' })).toBeVisible();
+	await expect(page.getByRole('region', { name: 'Pending invites' })).toBeVisible();
 	await expect(page.getByRole('form', { name: 'Invite someone' })).toHaveCount(0);
 	await expect(page.getByRole('button', { name: /^Revoke the invite/ })).toHaveCount(0);
 	await expect(page.getByRole('button', { name: /^Resend the invite/ })).toHaveCount(0);

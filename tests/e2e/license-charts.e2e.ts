@@ -9,7 +9,7 @@ test('R4/R19: seat usage over time and active users 7/30/90 days, with text alte
 	page
 }) => {
 	await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
-	await page.goto('/e/acme/licenses');
+	await page.goto('/e/acme/licenses?tab=usage');
 	const usage = page.getByRole('region', { name: 'Usage' });
 	const active = usage.getByRole('img', { name: /active in the last 7 days/ });
 	// Once the mirror is filled, the counts are over every licensed user.
@@ -50,7 +50,7 @@ test('R4/R7: the seat chart’s last point follows a license removal offline and
 		if (r.url().includes('/seat-history')) fetches++;
 	});
 	const licenses = new LicensesPage(page);
-	await licenses.goto('acme');
+	await licenses.goto('acme', '?tab=usage');
 	const usage = page.getByRole('region', { name: 'Usage' });
 	const chart = usage.getByRole('img', { name: /^Seats used went from/ });
 	const lastDay = usage.getByRole('table', { name: 'Seats per day' }).getByRole('row').last();
@@ -85,12 +85,15 @@ test('R4/R7: the seat chart’s last point follows a license removal offline and
 	await context.setOffline(true);
 	const before = await meter();
 	const licensedBefore = Number(await lastDay.getByRole('cell').nth(1).innerText());
+	await licenses.openTab('People');
 	await licenses.search.fill(target.email);
 	await licenses.row(target.email).getByRole('button', { name: 'Remove license' }).click();
 	await page
 		.getByRole('dialog', { name: `Remove the license of ${target.name}?` })
 		.getByRole('button', { name: 'Remove license' })
 		.click();
+	// Back on Usage, still offline: the past days the server sent, today's point from the mirror.
+	await licenses.openTab('Usage');
 	await expect(chart).toHaveAttribute(
 		'aria-label',
 		new RegExp(`to ${fmt(before.used - 1)} of ${fmt(before.purchased)} today`)

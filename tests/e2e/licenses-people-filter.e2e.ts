@@ -35,6 +35,8 @@ for (const [label, options] of VIEWPORTS) {
 	test(`the people list: managed, unmanaged and pending-invite filters with counts, search, claim (${label})`, async ({
 		browser
 	}) => {
+		// A long journey (three filters, each with axe, a claim, offline), on a shared machine.
+		test.setTimeout(120_000);
 		const context = await browser.newContext(options);
 		const page = await context.newPage();
 		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
@@ -177,8 +179,12 @@ for (const [label, options] of VIEWPORTS) {
 		await expect(page).not.toHaveURL(/show=/);
 		await expect(licenses.users).toBeVisible();
 		await expect(licenses.users).toContainText(`No licensed user matches “inv.${x}”`);
-		// The separate pending card is back under the invite form.
+		// The pending invites have a tab of their own too, and the people list keeps its search.
+		await licenses.openTab('Invites');
+		await expect(page).toHaveURL(/[?&]tab=invites(&|$)/);
 		await expect(page.getByRole('region', { name: 'Pending invites' })).toContainText(invitee);
+		await licenses.openTab('People');
+		await expect(licenses.users).toContainText(`No licensed user matches “inv.${x}”`);
 
 		// Claim Bob from the unmanaged list: a seat is taken, he is managed, and no longer unmanaged.
 		// (Bob, on globex.test itself: enterprise-switcher.e2e.ts expects every Globex user there.)

@@ -130,7 +130,7 @@ test('R6: an invite rejected for lack of seats shows in Sync issues and can be r
 	const admin = ADMINS.initechOwner;
 	await signIn(page, admin.email, admin.password);
 	const id = await enterpriseID(page.request, 'initech');
-	await page.goto('/e/initech/licenses');
+	await page.goto('/e/initech/licenses?tab=invites');
 	await expect(page.getByRole('status')).toHaveText(/All changes synced/);
 
 	// Offline, this device still sees free seats and queues an invite.

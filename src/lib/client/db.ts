@@ -50,6 +50,9 @@ export interface RosterChunk {
 	lastActive: Float64Array;
 	/** Each license's number (see MirrorLicense.seq). */
 	seqs?: Float64Array;
+	/** How and when each license was given (see MirrorLicense.source); absent from older chunks. */
+	sources?: string[];
+	since?: Float64Array;
 }
 
 /** The key of the enterprise's global storage rule in `storagePolicies`. */

@@ -2,6 +2,7 @@ import type Dexie from 'dexie';
 import type { LicenseOverlayRow, MetaRow, MirrorLicense, RosterChunk, RosterDB } from './db';
 import { DAY_MS, isPendingInvite, seatUsage, type SeatUsage } from '../domain/seats';
 import type { ActivityDelta, RosterPage } from '../domain/sync/protocol';
+import type { LicenseSource } from '../domain/sync/tables';
 
 /**
  * The licensed users of the mirror: a base of columnar chunks written by the last full sync (one
@@ -20,6 +21,9 @@ export interface RosterBase {
 	lastActive: Float64Array;
 	/** License numbers (NaN where a chunk has none). */
 	seqs: Float64Array;
+	/** How and when each license was given (undefined and NaN where a chunk has none). */
+	sources: (string | undefined)[];
+	since: Float64Array;
 	/**
 	 * Positions ordered by license number, built once on first use when `seqs` do not ascend (a
 	 * full sync writes them ascending, so usually never).
@@ -45,6 +49,8 @@ const EMPTY: RosterBase = {
 	names: [],
 	lastActive: new Float64Array(0),
 	seqs: new Float64Array(0),
+	sources: [],
+	since: new Float64Array(0),
 	bySeq: null,
 	seqsAscend: true,
 	chunks: [],
@@ -81,6 +87,8 @@ export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
 		names: new Array<string>(total),
 		lastActive: new Float64Array(total),
 		seqs: new Float64Array(total).fill(Number.NaN),
+		sources: new Array<string | undefined>(total),
+		since: new Float64Array(total).fill(Number.NaN),
 		bySeq: null,
 		seqsAscend: true,
 		chunks: [],
@@ -99,6 +107,8 @@ export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
 		}
 		base.lastActive.set(c.lastActive, at);
 		if (c.seqs) base.seqs.set(c.seqs, at);
+		if (c.sources) for (let i = 0; i < c.ids.length; i++) base.sources[at + i] = c.sources[i];
+		if (c.since) base.since.set(c.since, at);
 		at += c.ids.length;
 	}
 	for (let i = 1; i < total && base.sorted; i++) {
@@ -131,12 +141,21 @@ export function baseIndexOf(base: RosterBase, id: string): number {
 
 function baseRow(base: RosterBase, i: number): MirrorLicense {
 	const t = base.lastActive[i]!;
-	return {
+	const row: MirrorLicense = {
 		id: base.ids[i]!,
 		email: base.emails[i]!,
 		name: base.names[i]!,
 		lastActiveAt: Number.isNaN(t) ? null : t
 	};
+	const source = base.sources[i];
+	if (isLicenseSource(source)) row.source = source;
+	if (!Number.isNaN(base.since[i]!)) row.since = base.since[i]!;
+	return row;
+}
+
+const SOURCES: readonly string[] = ['console', 'scim', 'capture', 'invite', 'seed'];
+function isLicenseSource(value: unknown): value is LicenseSource {
+	return typeof value === 'string' && SOURCES.includes(value);
 }
 
 /** How many users hold a license: the base, plus additions, minus removals, without a scan. */
@@ -348,6 +367,8 @@ function plain(r: MirrorLicense): MirrorLicense {
 		lastActiveAt: r.lastActiveAt ?? null
 	};
 	if (r.seq !== undefined) row.seq = r.seq;
+	if (isLicenseSource(r.source)) row.source = r.source;
+	if (typeof r.since === 'number') row.since = r.since;
 	return row;
 }
 
@@ -498,7 +519,10 @@ export async function stageRosterPage(
 				emails: page.emails,
 				names: page.names,
 				lastActive: Float64Array.from(page.lastActive, (t) => t ?? Number.NaN),
-				seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN))
+				seqs: Float64Array.from(page.seqs ?? page.ids.map(() => Number.NaN)),
+				...(page.sources && page.since
+					? { sources: page.sources, since: Float64Array.from(page.since) }
+					: {})
 			});
 		}
 		const ranges = staging.ranges.map((r, k) => (k === range ? next : r));

@@ -45,3 +45,6 @@ export const DAY_MS = 86_400_000;
 export function count(n: number): string {
 	return n.toLocaleString('en-US');
 }
+
+/** Most people one bulk change names (licenses removed, people added to a team); the console sends larger selections as several changes. */
+export const MAX_BULK_PEOPLE = 1000;

@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /**
  * The Licenses page as an admin sees it: the seat meter and the licensed-users grid, read from the
@@ -28,6 +28,17 @@ export class LicensesPage {
 		this.lastActiveSort = this.lastActiveHeader.getByRole('button', { name: /^Last Active/ });
 		this.emailSort = this.table.getByRole('columnheader', { name: /Email/ }).getByRole('button');
 		this.count = this.users.getByText(/^[\d,]+ of [\d,]+ licensed users$/);
+	}
+
+	/** A tab of the page: People (the default), Invites or Usage. */
+	tab(name: 'People' | 'Invites' | 'Usage'): Locator {
+		return this.page.getByRole('tab', { name, exact: true });
+	}
+
+	/** Opens a tab as an admin would, by pressing it. */
+	async openTab(name: 'People' | 'Invites' | 'Usage'): Promise<void> {
+		await this.tab(name).click();
+		await expect(this.tab(name)).toHaveAttribute('aria-selected', 'true');
 	}
 
 	async goto(slug: string, query = ''): Promise<void> {

@@ -36,6 +36,14 @@ interface Reader<N extends MutationName> {
  */
 export type Descriptions = { [N in MutationName]: (r: Reader<N>) => string };
 
+/** "37 people", "1 person", "the selected people": the size of a bulk change's list. */
+function people(ids: unknown): string {
+	const n = Array.isArray(ids) ? ids.length : undefined;
+	return n === undefined
+		? 'the selected people'
+		: `${n.toLocaleString('en-US')} ${n === 1 ? 'person' : 'people'}`;
+}
+
 const descriptions: Descriptions = {
 	createTeam: (r) => `Create team “${r.text('name') ?? ''}”`,
 	renameTeam: (r) => `Rename ${r.team()} to “${r.text('name') ?? ''}”`,
@@ -43,6 +51,8 @@ const descriptions: Descriptions = {
 	addTeamMember: (r) => `Add ${r.user()} to ${r.team()}`,
 	removeTeamMember: (r) => `Remove ${r.user()} from ${r.team()}`,
 	removeLicense: (r) => `Remove the license of ${r.user()}`,
+	removeLicenses: (r) => `Remove the licenses of ${people(r.value('userIDs'))}`,
+	addTeamMembers: (r) => `Add ${people(r.value('userIDs'))} to ${r.team()}`,
 	inviteUser: (r) => `Invite ${r.text('email') ?? 'someone'}`,
 	createOrg: (r) => `Create organization “${r.text('name') ?? ''}”`,
 	renameOrg: (r) => `Rename ${r.org()} to “${r.text('name') ?? ''}”`,

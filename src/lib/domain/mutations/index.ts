@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { AccountRole } from '../roles';
-import { inviteExpiresAt } from '../seats';
+import { inviteExpiresAt, MAX_BULK_PEOPLE } from '../seats';
 import type { MutationContext, Team } from '../entities';
 import { OK, reject, type MutationResult } from './result';
 import type { MutationStore } from './store';
@@ -36,6 +36,45 @@ function scimManaged(team: Team, change: string): MutationResult | null {
 	);
 }
 export type { MutationStore } from './store';
+
+/** The people of one bulk change (R6, R7: licenses removed, people added to a team). */
+const bulkUserIDs = z
+	.array(id)
+	.check(
+		z.minLength(1, 'select at least one person'),
+		z.maxLength(MAX_BULK_PEOPLE, `at most ${MAX_BULK_PEOPLE} people per change`)
+	);
+
+/**
+ * R7, R8: removes these people's licenses, all or none: the owner keeps theirs and an admin cannot
+ * remove their own. Someone already without a license is skipped. Each removal is audited on its own,
+ * so a person's history shows it.
+ */
+async function removeLicenses(
+	store: MutationStore,
+	userIDs: string[],
+	ctx: MutationContext
+): Promise<MutationResult> {
+	const users: { id: string; email: string }[] = [];
+	for (const userID of new Set(userIDs)) {
+		const user = await store.getUser(userID);
+		if (!user || !(await store.hasLicense(userID))) continue;
+		// R8: the owner cannot be removed; an admin cannot remove themselves (the lists ask the same).
+		const refused = personActionRefusal(ctx, 'removeLicense', {
+			userID,
+			email: user.email,
+			role: await store.accountRole(userID)
+		});
+		if (refused) return reject(refused.code, refused.message);
+		users.push(user);
+	}
+	for (const user of users) {
+		// R7: only this frees the seat; the person keeps their account.
+		await store.removeLicense(user.id);
+		await store.audit('removeLicense', user.email, { licensed: true }, { licensed: false });
+	}
+	return OK;
+}
 
 /** Every mutation the console sends, by name (ARCHITECTURE.md, contracts). */
 export const mutators = {
@@ -136,18 +175,34 @@ export const mutators = {
 		args: z.object({ userID: id }),
 		area: 'licenses',
 		async apply(store, { userID }, ctx) {
-			const user = await store.getUser(userID);
-			if (!user || !(await store.hasLicense(userID))) return OK;
-			// R8: the owner cannot be removed; an admin cannot remove themselves (the lists ask the same).
-			const refused = personActionRefusal(ctx, 'removeLicense', {
-				userID,
-				email: user.email,
-				role: await store.accountRole(userID)
-			});
-			if (refused) return reject(refused.code, refused.message);
-			// R7: only this frees the seat; the person keeps their account.
-			await store.removeLicense(userID);
-			await store.audit('removeLicense', user.email, { licensed: true }, { licensed: false });
+			return removeLicenses(store, [userID], ctx);
+		}
+	}),
+	removeLicenses: define({
+		args: z.object({ userIDs: bulkUserIDs }),
+		area: 'licenses',
+		async apply(store, { userIDs }, ctx) {
+			return removeLicenses(store, userIDs, ctx);
+		}
+	}),
+	addTeamMembers: define({
+		args: z.object({ teamID: id, userIDs: bulkUserIDs }),
+		area: 'teams',
+		async apply(store, { teamID, userIDs }) {
+			const team = await store.getTeam(teamID);
+			if (!team) return reject('NOT_FOUND', 'the team no longer exists');
+			const managed = scimManaged(team, "Change the group's members");
+			if (managed) return managed;
+			// Licensed users only, so the whole batch takes no seat (R6); someone whose license went
+			// meanwhile is left out rather than given a seat unasked.
+			for (const userID of new Set(userIDs)) {
+				if (!(await store.hasLicense(userID)) || (await store.isTeamMember(teamID, userID)))
+					continue;
+				const user = await store.getUser(userID);
+				if (!user) continue;
+				await store.addTeamMember(teamID, userID);
+				await store.audit('addTeamMember', `${team.name}: ${user.email}`, null, { teamID, userID });
+			}
 			return OK;
 		}
 	}),

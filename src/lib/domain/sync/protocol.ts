@@ -122,5 +122,8 @@ export interface RosterPage {
 	lastActive: (number | null)[];
 	/** Each license's number, which `PullResponse.activity` names it by (absent from old servers). */
 	seqs?: number[];
+	/** How each license was given and when (epoch ms); absent from older servers. */
+	sources?: string[];
+	since?: number[];
 	next: string | null;
 }

@@ -10,7 +10,14 @@ export interface MirrorLicense {
 	lastActiveAt: number | null;
 	/** The license's number, which pulled Last Active changes name it by (absent until the server's row). */
 	seq?: number;
+	/** How the license was given (absent from rows pulled before the server sent it: shown as unknown). */
+	source?: LicenseSource;
+	/** When the license was given, epoch ms (absent like `source`). */
+	since?: number;
 }
+
+/** How a person got their license: an accepted invite, the console (a claim or a team), SCIM, domain capture, or imported data. */
+export type LicenseSource = 'console' | 'scim' | 'capture' | 'invite' | 'seed';
 
 /** The enterprise row of the mirror. */
 export interface MirrorEnterprise {

@@ -58,6 +58,8 @@ export const MIRROR_ROWS: RowsSince = {
 				'users.email',
 				'users.name',
 				'licenses.seq',
+				'licenses.source',
+				'licenses.created_at as since',
 				lastActiveSql().as('lastActiveAt')
 			])
 			.where('licenses.enterprise_id', '=', enterpriseID)
@@ -77,6 +79,7 @@ export const MIRROR_ROWS: RowsSince = {
 			value: {
 				...u,
 				seq: Number(u.seq),
+				since: Number(u.since),
 				lastActiveAt: u.lastActiveAt == null ? null : Number(u.lastActiveAt)
 			}
 		}));

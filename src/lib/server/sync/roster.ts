@@ -30,6 +30,8 @@ export async function rosterPage(
 		.select([
 			'licenses.user_id as id',
 			'licenses.seq',
+			'licenses.source',
+			'licenses.created_at as since',
 			'users.email',
 			'users.name',
 			lastActiveSql<number | string | null>().as('lastActiveAt')
@@ -48,6 +50,8 @@ export async function rosterPage(
 		names: new Array<string>(rows.length),
 		lastActive: new Array<number | null>(rows.length),
 		seqs: new Array<number>(rows.length),
+		sources: new Array<string>(rows.length),
+		since: new Array<number>(rows.length),
 		next: rows.length === input.limit ? (rows.at(-1)?.id ?? null) : null
 	};
 	for (let i = 0; i < rows.length; i++) {
@@ -57,6 +61,8 @@ export async function rosterPage(
 		page.names[i] = r.name;
 		page.lastActive[i] = r.lastActiveAt == null ? null : Number(r.lastActiveAt);
 		page.seqs![i] = Number(r.seq);
+		page.sources![i] = r.source;
+		page.since![i] = Number(r.since);
 	}
 	return page;
 }
