@@ -20,7 +20,7 @@ for (const [label, options] of VIEWPORTS) {
 				await route.continue().catch(() => {});
 			});
 			await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
-			await page.goto('/e/acme/licenses');
+			await page.goto('/e/acme/licenses?tab=invites');
 
 			const progress = page
 				.getByRole('progressbar', { name: 'Loading licensed users' })
