@@ -92,6 +92,10 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 test('R2/R9: billing cannot open organizations', async ({ page }) => {
 	await signIn(page, ADMINS.billing.email, ADMINS.billing.password);
 	await page.goto('/e/acme/organizations');
-	await expect(page.getByText('the billing role cannot use organizations')).toBeVisible();
+	await expect(
+		page.getByText(
+			'Billing admins cannot open Organizations. Ask the enterprise owner if you need it.'
+		)
+	).toBeVisible();
 	await expect(page.getByRole('button', { name: 'Create organization' })).toHaveCount(0);
 });

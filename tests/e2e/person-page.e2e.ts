@@ -68,7 +68,9 @@ for (const [label, options] of VIEWPORTS) {
 
 		// The audit log is the server's: online, the latest changes about this person.
 		const recent = page.getByRole('region', { name: 'Recent changes' });
-		await expect(recent).toContainText('addTeamMember');
+		// In words, as the audit log says them; the raw action name only in the CSV.
+		await expect(recent).toContainText(`added ${person.email} to team ${team.name}`);
+		await expect(recent).not.toContainText('addTeamMember');
 
 		await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
 		if (process.env.SCREENSHOTS === '1' && !options.hasTouch) {

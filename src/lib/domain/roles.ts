@@ -51,3 +51,15 @@ export function isAccountRole(value: unknown): value is AccountRole {
 export function memberOrAdmin(value: string): 'member' | 'admin' | null {
 	return value === 'member' || value === 'admin' ? value : null;
 }
+
+const ROLE_PEOPLE: Record<AccountRole, string> = {
+	owner: 'The owner',
+	'co-owner': 'Co-owners',
+	billing: 'Billing admins',
+	member: 'Members'
+};
+
+/** What a page says to a role that may not open it (R2), in plain words. */
+export function noAccessMessage(role: AccountRole, what: string): string {
+	return `${ROLE_PEOPLE[role]} cannot open ${what}. Ask the enterprise owner if you need it.`;
+}

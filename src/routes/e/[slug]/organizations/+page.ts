@@ -1,11 +1,11 @@
 import { error } from '@sveltejs/kit';
-import { canAccess } from '$lib/domain/roles';
+import { canAccess, noAccessMessage } from '$lib/domain/roles';
 import type { PageLoad } from './$types';
 
 export const load: PageLoad = async ({ parent }) => {
 	const { enterprise } = await parent();
 	// R9: organizations are the owner's and co-owners' (billing never sees them, R2).
 	if (!canAccess(enterprise.role, 'organizations'))
-		error(403, `the ${enterprise.role} role cannot use organizations`);
+		error(403, noAccessMessage(enterprise.role, 'Organizations'));
 	return {};
 };

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { canAccess } from '$lib/domain/roles';
+import { canAccess, noAccessMessage } from '$lib/domain/roles';
 import type { ScimOverview } from '$lib/domain/scim';
 import type { PageLoad } from './$types';
 
@@ -7,7 +7,7 @@ import type { PageLoad } from './$types';
 export const load: PageLoad = async ({ parent, fetch, depends }) => {
 	const { enterprise } = await parent();
 	if (!canAccess(enterprise.role, 'scim'))
-		error(403, `the ${enterprise.role} role cannot use SCIM`);
+		error(403, noAccessMessage(enterprise.role, 'SCIM provisioning'));
 	depends('roster:scim');
 	let res: Response;
 	try {

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { canAccess } from '$lib/domain/roles';
+import { canAccess, noAccessMessage } from '$lib/domain/roles';
 import type { PageLoad } from './$types';
 
 // Settings read this device and the running build, not the server, so the page opens offline; the
@@ -7,6 +7,6 @@ import type { PageLoad } from './$types';
 export const load: PageLoad = async ({ parent }) => {
 	const { enterprise } = await parent();
 	if (!canAccess(enterprise.role, 'settings'))
-		error(403, `the ${enterprise.role} role cannot use settings`);
+		error(403, noAccessMessage(enterprise.role, 'Settings'));
 	return {};
 };

@@ -1,11 +1,11 @@
 import { error } from '@sveltejs/kit';
-import { canAccess } from '$lib/domain/roles';
+import { canAccess, noAccessMessage } from '$lib/domain/roles';
 import type { PageLoad } from './$types';
 
 export const load: PageLoad = async ({ parent }) => {
 	const { enterprise } = await parent();
 	// R17 is the owner's and co-owners' (billing never sees it, R2).
 	if (!canAccess(enterprise.role, 'storage'))
-		error(403, `the ${enterprise.role} role cannot use the storage policy`);
+		error(403, noAccessMessage(enterprise.role, 'the storage policy'));
 	return {};
 };

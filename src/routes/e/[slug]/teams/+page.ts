@@ -1,10 +1,9 @@
 import { error } from '@sveltejs/kit';
-import { canAccess } from '$lib/domain/roles';
+import { canAccess, noAccessMessage } from '$lib/domain/roles';
 import type { PageLoad } from './$types';
 
 export const load: PageLoad = async ({ parent }) => {
 	const { enterprise } = await parent();
-	if (!canAccess(enterprise.role, 'teams'))
-		error(403, `the ${enterprise.role} role cannot use teams`);
+	if (!canAccess(enterprise.role, 'teams')) error(403, noAccessMessage(enterprise.role, 'Teams'));
 	return {};
 };
