@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
+import { seriousViolations } from './support/axe';
 import { VIEWPORTS } from './support/viewports';
 
 // A first sync of a large enterprise takes a while on a slow link. Until the mirror is filled, the
@@ -34,6 +35,7 @@ for (const [label, options] of VIEWPORTS) {
 			await expect(page.getByText('Loading seat usage…')).toBeVisible();
 			await expect(page.getByText('Loading invites…').first()).toBeVisible();
 			await expect(page.getByText(/No pending invites/)).toHaveCount(0);
+			expect(await seriousViolations(page), 'the loading Licenses page').toEqual([]);
 
 			// Another page of the same console, still loading: its list waits too.
 			if (label.startsWith('tablet')) await page.getByRole('button', { name: 'Menu' }).click();
