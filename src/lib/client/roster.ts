@@ -353,10 +353,15 @@ export async function scanLicenses(db: Dexie, scan: LicenseScan, every = 10_000)
 /** Every licensed user as rows (small enterprises, tests and convergence checks). */
 export async function allLicenses(db: RosterDB): Promise<MirrorLicense[]> {
 	const c = await licenseColumns(db);
-	return c.ids.map((id, i) => {
-		const t = c.lastActive[i]!;
-		return { id, email: c.emails[i]!, name: c.names[i]!, lastActiveAt: Number.isNaN(t) ? null : t };
-	});
+	const rows: MirrorLicense[] = [];
+	for (const id of c.ids) {
+		const row = await getLicense(db, id);
+		if (!row) continue;
+		// The license number is the server's bookkeeping, not something the admin sees.
+		delete row.seq;
+		rows.push(row);
+	}
+	return rows;
 }
 
 function plain(r: MirrorLicense): MirrorLicense {
