@@ -352,10 +352,17 @@ export async function scanLicenses(db: Dexie, scan: LicenseScan, every = 10_000)
 
 /** Every licensed user as rows (small enterprises, tests and convergence checks). */
 export async function allLicenses(db: RosterDB): Promise<MirrorLicense[]> {
-	const c = await licenseColumns(db);
+	const [c, base, changed] = await Promise.all([
+		licenseColumns(db),
+		loadRosterBase(db),
+		db.licenses.toArray()
+	]);
+	const overlay = new Map(changed.map((r) => [r.id, r]));
 	const rows: MirrorLicense[] = [];
 	for (const id of c.ids) {
-		const row = await getLicense(db, id);
+		const o = overlay.get(id);
+		const i = o ? -1 : baseIndexOf(base, id);
+		const row = o ? (o.removed ? undefined : plain(o)) : i < 0 ? undefined : baseRow(base, i);
 		if (!row) continue;
 		// The license number is the server's bookkeeping, not something the admin sees.
 		delete row.seq;
