@@ -68,6 +68,11 @@ for (const [label, options] of VIEWPORTS) {
 		// A reload keeps the tab.
 		await page.reload();
 		await expect(licenses.tab('Usage')).toHaveAttribute('aria-selected', 'true');
+		// The console is interactive once its mirror has answered (a tap before is not seen).
+		await settled();
+		await expect(
+			page.getByRole('status').filter({ hasText: 'All changes synced' }).first()
+		).toBeAttached({ timeout: 30_000 });
 
 		// Back from a person's page returns to the tab the admin left.
 		await press(licenses.tab('Invites'));
