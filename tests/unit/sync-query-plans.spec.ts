@@ -142,23 +142,16 @@ describe.each(dialects)('the queries of pulls and roster pages, on %s', (dialect
 
 	it('a full pull, the roster pages, and the pulls after one change find their rows through indexes', async () => {
 		const clientID = `plans-${randomUUID()}`;
-		const full = await statementsOf(() =>
-			pull(t.database, {
+		let cookie = 0;
+		const full = await statementsOf(async () => {
+			({ cookie } = await pull(t.database, {
 				enterpriseID,
 				clientID,
 				userID: ownerID,
 				cookie: 0,
 				licensesChunked: true,
 				activity: 'delta'
-			})
-		);
-		const { cookie } = await pull(t.database, {
-			enterpriseID,
-			clientID,
-			userID: ownerID,
-			cookie: 0,
-			licensesChunked: true,
-			activity: 'delta'
+			}));
 		});
 		const roster = await statementsOf(async () => {
 			const first = await rosterPage(t.database, { enterpriseID, after: '', limit: 100 });
