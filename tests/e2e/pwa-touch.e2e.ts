@@ -145,7 +145,28 @@ for (const [label, viewport] of Object.entries(SIZES)) {
 				}
 				expect(await countTargets(page), `/e/acme/${path} has controls`).toBeGreaterThan(0);
 				offenders.push(...(await smallTargets(page)).map((s) => `/e/acme/${path}: ${s}`));
+				if (path === 'licenses') {
+					// The invites behind their tab: each email links to the person's page.
+					await page.getByRole('tab', { name: /Invites/ }).click();
+					await expect(
+						page.getByRole('main').getByRole('link', { name: /@/ }).first()
+					).toBeVisible();
+					offenders.push(
+						...(await smallTargets(page)).map((s) => `/e/acme/licenses?tab=invites: ${s}`)
+					);
+				}
 				if (path === 'teams') {
+					// A team's members, in their side sheet: each email links to the person's page.
+					await page
+						.getByRole('main')
+						.getByRole('button', { name: /^Members of / })
+						.first()
+						.click();
+					const sheet = page.getByRole('dialog');
+					await expect(sheet.getByRole('link', { name: /@/ }).first()).toBeVisible();
+					offenders.push(...(await smallTargets(page)).map((s) => `/e/acme/teams, members: ${s}`));
+					await page.keyboard.press('Escape');
+					await expect(sheet).toBeHidden();
 					// The controls that appear on demand: the new-team form, a rename editor and a delete
 					// confirmation (nothing is submitted).
 					const main = page.getByRole('main');
