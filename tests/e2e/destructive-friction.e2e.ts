@@ -1,37 +1,30 @@
-import { randomUUID } from 'node:crypto';
-import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Locator } from '@playwright/test';
 import { ADMINS, apiAs, enterpriseID } from './support/auth';
 import { seriousViolations } from './support/axe';
 import { teamWithMembers } from './support/factories';
 import { VIEWPORTS } from './support/viewports';
+import { rowNamed, serverRows } from './support/server-state';
 
 // Friction scales with what a change takes away: deleting a team or an organization of 100
 // members or more asks for its name to be typed; removing one member from a team or unlinking a
 // team asks nothing, and offers Undo while the change is still queued.
 
-/** The server's member ids of one team, through a fresh full pull. */
+/** The server's member ids of one team, and its links as `orgID:role`. */
 async function serverMembers(api: APIRequestContext, id: string, teamID: string) {
-	const res = await api.get('/api/sync/pull', {
-		params: { enterpriseID: id, clientID: `probe-${randomUUID()}`, cookie: 0 }
-	});
-	const body = (await res.json()) as {
-		changes: { table: string; op: string; value?: Record<string, string> }[];
-	};
-	const of = (table: string) =>
-		body.changes
-			.filter((c) => c.table === table && c.op === 'put' && c.value?.teamID === teamID)
-			.map((c) => c.value!);
+	const [members, links] = await Promise.all([
+		serverRows(api, id, 'teamMembers'),
+		serverRows(api, id, 'teamOrgLinks')
+	]);
 	return {
-		members: of('teamMembers')
-			.map((v) => v.userID)
+		members: members
+			.filter((m) => m.teamID === teamID)
+			.map((m) => m.userID)
 			.sort(),
-		links: of('teamOrgLinks').map((v) => `${v.orgID}:${v.role}`)
+		links: links.filter((l) => l.teamID === teamID).map((l) => `${l.orgID}:${l.role}`)
 	};
 }
 
-function rowOf(page: Page, name: string) {
-	return page.getByRole('row', { name: new RegExp(`^${name}`) });
-}
+const rowOf = rowNamed;
 
 for (const [label, options] of VIEWPORTS) {
 	test(`Deleting a team or an organization of 100 members asks for its name with the member count; a wrong name deletes nothing (${label})`, async ({

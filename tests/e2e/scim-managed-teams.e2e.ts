@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
 import { plantQueuedChange, queuedCount } from '../security/support/device';
+import { rowNamed } from './support/server-state';
 
 // The Initech enterprise of the e2e server has SCIM on with this token (scripts/e2e-server.js).
 const TOKEN = 'initech-scim-token';
@@ -10,11 +11,7 @@ const SCIM = {
 	'content-type': 'application/scim+json'
 };
 
-function teamRow(page: Page, name: string) {
-	return page.getByRole('row', {
-		name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
-	});
-}
+const teamRow = rowNamed;
 
 test('R22, R25: a team the identity provider manages shows no rename, delete or member controls, and a queued change to it is refused in plain words without holding up the queue; the identity provider finds its group as it pushed it', async ({
 	page

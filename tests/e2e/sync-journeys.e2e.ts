@@ -1,28 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { ADMINS, apiAs, enterpriseID, signIn } from './support/auth';
+import { rowNamed, serverRows } from './support/server-state';
 
 /** The server's teams of an enterprise, read through a fresh full pull. */
-async function serverTeams(
-	api: APIRequestContext,
-	id: string
-): Promise<{ id: string; name: string }[]> {
-	const res = await api.get('/api/sync/pull', {
-		params: { enterpriseID: id, clientID: `probe-${randomUUID()}`, cookie: 0 }
-	});
-	expect(res.status()).toBe(200);
-	const body = (await res.json()) as {
-		changes: { table: string; op: string; value: { id: string; name: string } }[];
-	};
-	return body.changes.filter((c) => c.table === 'teams' && c.op === 'put').map((c) => c.value);
-}
+const serverTeams = (api: APIRequestContext, id: string) =>
+	serverRows<{ id: string; name: string }>(api, id, 'teams');
 
-/** The row of a team in the Teams table (its accessible name starts with the team's name). */
-function teamRow(page: Page, name: string) {
-	return page.getByRole('row', {
-		name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
-	});
-}
+const teamRow = rowNamed;
 
 async function createTeam(page: Page, name: string) {
 	await page.getByRole('button', { name: 'Create team' }).click();

@@ -2,13 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { ADMINS, signIn } from './support/auth';
 import { LicensesPage } from './support/licenses-page';
+import { rowNamed } from './support/server-state';
 
 /** The row of a team in the Teams table (its accessible name starts with the team's name). */
-function teamRow(page: Page, name: string) {
-	return page.getByRole('row', {
-		name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
-	});
-}
+const teamRow = rowNamed;
 
 function membersPanel(page: Page, team: string) {
 	return page.getByRole('dialog', { name: `Members of ${team}` });

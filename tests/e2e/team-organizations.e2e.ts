@@ -1,44 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Locator } from '@playwright/test';
 import { ADMINS, apiAs, enterpriseID, licensesOf } from './support/auth';
 import { seriousViolations } from './support/axe';
 import { pushAs } from './support/factories';
 import { VIEWPORTS } from './support/viewports';
+import { rowNamed, serverRows } from './support/server-state';
 
 // R10–R12: a team is linked to organizations from the Teams page, offline too:
 // link with a role, change the role, and unlink after seeing who loses access.
 
-/** The server's links of one team, `orgID → role`, read through a fresh full pull. */
+/** The server's links of one team, `orgID → role`. */
 async function serverLinks(api: APIRequestContext, id: string, teamID: string) {
-	const res = await api.get('/api/sync/pull', {
-		params: { enterpriseID: id, clientID: `probe-${randomUUID()}`, cookie: 0 }
-	});
-	expect(res.status()).toBe(200);
-	const body = (await res.json()) as {
-		changes: { table: string; op: string; value?: Record<string, string> }[];
-	};
-	return Object.fromEntries(
-		body.changes
-			.filter((c) => c.table === 'teamOrgLinks' && c.op === 'put' && c.value?.teamID === teamID)
-			.map((c) => [c.value!.orgID, c.value!.role])
-	);
+	const links = await serverRows(api, id, 'teamOrgLinks');
+	return Object.fromEntries(links.filter((l) => l.teamID === teamID).map((l) => [l.orgID, l.role]));
 }
 
-/** The server's team ids by name, from the same full pull. */
+/** The server's id of the team of that name. */
 async function serverTeamID(api: APIRequestContext, id: string, name: string) {
-	const res = await api.get('/api/sync/pull', {
-		params: { enterpriseID: id, clientID: `probe-${randomUUID()}`, cookie: 0 }
-	});
-	const body = (await res.json()) as {
-		changes: { table: string; op: string; value?: { id: string; name: string } }[];
-	};
-	return body.changes.find((c) => c.table === 'teams' && c.op === 'put' && c.value?.name === name)
-		?.value?.id;
+	return (await serverRows(api, id, 'teams')).find((t) => t.name === name)?.id;
 }
 
-function teamRow(page: Page, name: string) {
-	return page.getByRole('row', { name: new RegExp(`^${name}`) });
-}
+const teamRow = rowNamed;
 
 for (const [label, options] of VIEWPORTS) {
 	test(`R10–R12: offline, create a team and link it to an organization from the Teams page; online, the server has it; unlink says who lost access (${label})`, async ({

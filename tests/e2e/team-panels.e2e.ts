@@ -1,16 +1,15 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { ADMINS, apiAs, enterpriseID } from './support/auth';
 import { seriousViolations } from './support/axe';
 import { teamWithMembers } from './support/factories';
 import { VIEWPORTS } from './support/viewports';
+import { rowNamed } from './support/server-state';
 
 // A team's members and organizations open in a sheet over the table, where the admin is looking:
 // the keyboard moves in, Escape closes it, and the keyboard is back on the button that opened it.
 // Members are added with a people picker over the mirror's licensed users, offline too.
 
-function teamRow(page: Page, name: string) {
-	return page.getByRole('row', { name: new RegExp(`^${name}`) });
-}
+const teamRow = rowNamed;
 
 for (const [label, options] of VIEWPORTS) {
 	test(`A team's members open in a sheet in view with the keyboard inside; the people picker adds a licensed user offline by arrow keys and Enter; Escape gives the keyboard back (${label})`, async ({
