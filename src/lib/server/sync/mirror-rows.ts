@@ -4,7 +4,7 @@ import type { Dialect } from '../db/migrations';
 import type { MirrorAdmin, MirrorTable, MirrorValue } from '../../domain/sync/tables';
 import { lastActiveSql } from '../db/last-active';
 import { inviteFromRow } from './sql-store';
-import { domainRowsSince } from '../domains/sql';
+import { domainRowsSince, type DomainRowsAt } from '../domains/sql';
 
 /** What a pull reads the mirror's rows with. */
 export interface PullScope {
@@ -17,6 +17,8 @@ export interface PullScope {
 	licensesSince: number | null;
 	/** The client reads Last Active changes as the compact delta, not as whole license rows. */
 	activityDelta: boolean;
+	/** The database and the enterprise's version the pull reads, for rows pulls may share. */
+	at?: DomainRowsAt;
 }
 
 /** One row a pull puts into the mirror. */
@@ -148,8 +150,8 @@ export const MIRROR_ROWS: RowsSince = {
 		}));
 	},
 	// Domains with effective verification and unclaimed counts (R13, R15).
-	domains: ({ trx, dialect, enterpriseID, since }) =>
-		domainRowsSince(trx, dialect, enterpriseID, since),
+	domains: ({ trx, dialect, enterpriseID, since, at }) =>
+		domainRowsSince(trx, dialect, enterpriseID, since, at),
 	// Admins with a console role (R2), keyed by lower-case email.
 	async admins({ trx, enterpriseID, since }) {
 		const rows = await trx

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
+import type { DomainRowsAt } from '../domains/sql';
 import type { Dialect } from '../db/migrations';
 import type { ActivityDelta, Change, PullResponse, Rejection } from '../../domain/sync/protocol';
 import type { AccountRole } from '../../domain/roles';
@@ -29,7 +30,8 @@ async function changesSince(
 	cookie: number,
 	role: AccountRole | undefined,
 	licenses: 'all' | 'none' | { after: number },
-	activityDelta: boolean
+	activityDelta: boolean,
+	at: DomainRowsAt
 ): Promise<{ changes: Change[]; activity: ActivityDelta | null }> {
 	const changes: Change[] = [];
 	// Seeded and imported rows carry version 0, so a full pull takes every version.
@@ -47,7 +49,7 @@ async function changesSince(
 			changes.push({ table, op: 'del', key: t.row_key });
 		}
 	}
-	const scope = { trx, dialect, enterpriseID, since, licensesSince, activityDelta };
+	const scope = { trx, dialect, enterpriseID, since, licensesSince, activityDelta, at };
 	for (const table of MIRROR_TABLES) {
 		if (!seesTable(role, table)) continue;
 		for (const { key, value } of await MIRROR_ROWS[table](scope)) {
@@ -204,7 +206,8 @@ export async function pull(
 						since,
 						role?.role,
 						licenses,
-						input.activity === 'delta'
+						input.activity === 'delta',
+						{ database, version, floor: Number(enterprise.cookie_floor) }
 					);
 		return {
 			cookie: version,
