@@ -46,6 +46,10 @@ test('R9–R12: offline, create an organization, link a team with a role, see ef
 	await expect(detail).toContainText(
 		`Platform unlinked from ${name}. ${name}: ${memberRows.toLocaleString('en-US')} ${memberRows === 1 ? 'person loses' : 'people lose'} access (`
 	);
+	// Said once, in the sheet where the admin acted, not again on the page behind it.
+	await expect(
+		page.getByText(`Platform unlinked from ${name}.`).filter({ visible: true })
+	).toHaveCount(1);
 	await detail.getByRole('button', { name: `Undo unlinking Platform from ${name}` }).click();
 	await expect(detail).toContainText(`Platform is linked to ${name} again as admin.`);
 	await expect(members.getByRole('row').nth(1)).toContainText('admin via team Platform');
