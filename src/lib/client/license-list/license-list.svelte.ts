@@ -11,14 +11,16 @@ type Backend = Pick<LicenseListApi, 'open' | 'window' | 'matchingIDs' | 'activeC
 };
 
 /**
- * Where the list runs: in its worker, or in the page when there are no workers (specs) or the
- * address asks for `?list=main` (the benchmark's baseline: the main-thread path of before).
+ * Where the list runs: in its worker, or in the page when there are no workers (specs) or when
+ * asked for (`?list=main` in the address, or `roster-list` = `main` in session storage): the
+ * benchmark's baseline, every licensed user held and searched on the main thread as before.
  */
 function startBackend(): Backend {
 	const inPage =
 		typeof Worker === 'undefined' ||
 		(typeof location !== 'undefined' &&
-			new URLSearchParams(location.search).get('list') === 'main');
+			(new URLSearchParams(location.search).get('list') === 'main' ||
+				sessionStorage.getItem('roster-list') === 'main'));
 	if (inPage) {
 		const api = createLicenseListApi();
 		return Object.assign(api, { dispose: () => api.close() });
