@@ -83,11 +83,12 @@ async function steps(browser, url, slug, mainThread) {
 	});
 	const { total } = await readCount();
 
-	// A query that narrows step by step: the first user's email as the list shows it.
-	const first = (
-		await grid.getByRole('row').nth(1).getByRole('gridcell').nth(1).innerText()
-	).trim();
-	const query = first.split('@')[0].slice(0, 8);
+	// A query that narrows step by step: the start of a listed user's email (not the owner's).
+	const label = await grid
+		.getByRole('button', { name: /^Remove license of / })
+		.first()
+		.getAttribute('aria-label');
+	const query = label.replace('Remove license of ', '').split('@')[0].slice(0, 8);
 	out.search = await measure(async () => {
 		await search.click();
 		await search.pressSequentially(query, { delay: 80 });
