@@ -36,10 +36,14 @@ function startBackend(): Backend {
 	};
 }
 
+/** How long the worker is kept once nothing reads the list (a tab switched back to keeps it). */
+const IDLE_MS = 60_000;
+
 /**
  * The licensed-user list of one mirror, in the list worker while anything on the page reads it
- * (the worker starts on first read and is terminated when nothing reads it any more). `version`
- * moves after each change of the mirror's licensed users, so readers ask for their window again.
+ * (the worker starts on first read and is terminated a minute after nothing reads it any more).
+ * `version` moves after each change of the mirror's licensed users, so readers ask for their
+ * window again.
  */
 export class LicenseListConnection {
 	readonly mirror: string;
@@ -47,32 +51,43 @@ export class LicenseListConnection {
 	#opened: Promise<void> | null = null;
 	#version = 0;
 	#failed = false;
+	#idle: ReturnType<typeof setTimeout> | undefined;
+	#update: () => void = () => undefined;
 	#subscribe: () => void;
 
 	constructor(mirror: string) {
 		this.mirror = mirror;
 		this.#subscribe = createSubscriber((update) => {
-			const backend = startBackend();
-			this.#backend = backend;
-			this.#opened = backend.open(mirror, (v) => {
-				if (this.#backend !== backend) return;
-				this.#version = v;
-				update();
-			});
-			this.#opened.catch((error: unknown) => {
-				console.error('the licensed-user list could not open the mirror', error);
-				this.#failed = true;
-				update();
-			});
+			this.#update = update;
+			clearTimeout(this.#idle);
+			if (!this.#backend) this.#start();
 			return () => {
-				backend.dispose();
-				if (this.#backend === backend) {
-					this.#backend = null;
-					this.#opened = null;
-					this.#version = 0;
-				}
+				clearTimeout(this.#idle);
+				this.#idle = setTimeout(() => this.#stop(), IDLE_MS);
 			};
 		});
+	}
+
+	#start() {
+		const backend = startBackend();
+		this.#backend = backend;
+		this.#opened = backend.open(this.mirror, (v) => {
+			if (this.#backend !== backend) return;
+			this.#version = v;
+			this.#update();
+		});
+		this.#opened.catch((error: unknown) => {
+			console.error('the licensed-user list could not open the mirror', error);
+			this.#failed = true;
+			this.#update();
+		});
+	}
+
+	#stop() {
+		this.#backend?.dispose();
+		this.#backend = null;
+		this.#opened = null;
+		this.#version = 0;
 	}
 
 	/** Moves after each change the list applied; 0 until it has loaded. Reading it keeps the list open. */
