@@ -12,39 +12,20 @@
 //   npm run build && node bench/initial-sync.js
 //   BENCH_SIZES=100000 node bench/initial-sync.js        BENCH_BASELINE=0 skips the baseline,
 //                                                        BENCH_TABLET=0 the tablet's link
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import { tsImport } from 'tsx/esm/api';
-import { chromiumPath, CHROMIUM_ARGS } from '../scripts/chromium.js';
+import { availableParallelism } from 'node:os';
+import {
+	launchChromium,
+	requireBuild,
+	seedDatabase,
+	signIn,
+	startServer
+} from './console-server.js';
 
-const root = new URL('..', import.meta.url).pathname;
-const here = import.meta.url;
 const TARGET_1M_S = 3;
 const sizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const withBaseline = process.env.BENCH_BASELINE !== '0';
 const port = Number(process.env.BENCH_PORT ?? 4320);
-if (!existsSync(join(root, 'build/index.js'))) {
-	console.error('initial-sync: no build; run `npm run build` first');
-	process.exit(2);
-}
-
-const { openDb, migrate } = await tsImport('../src/lib/server/db/index.ts', here);
-const { seedEnterprise } = await tsImport('../src/lib/server/seed.ts', here);
-
-async function waitForServer() {
-	for (let i = 0; i < 600; i++) {
-		try {
-			if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-		} catch {
-			// not listening yet
-		}
-		await new Promise((r) => setTimeout(r, 100));
-	}
-	throw new Error('server did not start');
-}
+requireBuild('initial-sync');
 
 /** The naive layout, in the page: the same roster pages, one IndexedDB record per user. */
 async function perRowBaseline(enterpriseID) {
@@ -126,10 +107,7 @@ async function initialSync(browser, enterpriseID, users, link) {
 	cdp.on('Network.loadingFinished', (e) => {
 		if (sync.has(e.requestId)) bytes += e.encodedDataLength;
 	});
-	const login = await page.request.post('/api/auth/login', {
-		data: { email: 'owner@sync-bench.test', password: 'bench-pass' }
-	});
-	if (!login.ok()) throw new Error(`sign-in failed: ${login.status()}`);
+	await signIn(page, 'owner@sync-bench.test', 'bench-pass');
 	const me = await (await page.request.get('/api/me')).json();
 	const enterprise = me.enterprises.find((e) => e.id === enterpriseID);
 	const started = performance.now();
@@ -166,41 +144,18 @@ async function initialSync(browser, enterpriseID, users, link) {
 console.log(`initial-sync: Chromium headless, ${availableParallelism()} cores, SQLite`);
 let failed = false;
 for (const users of sizes) {
-	const dir = mkdtempSync(join(tmpdir(), 'roster-bench-sync-'));
-	const database = openDb({ file: join(dir, 'roster.db') });
-	await migrate(database);
-	const seedStart = performance.now();
-	const seeded = await seedEnterprise(database, {
+	const { dir, enterpriseID } = await seedDatabase({
 		name: `Sync Bench ${users}`,
 		users,
-		invites: 0,
-		domains: ['sync-bench.test'],
 		owner: 'owner@sync-bench.test',
-		password: 'bench-pass'
+		password: 'bench-pass',
+		domain: 'sync-bench.test'
 	});
-	await database.close();
-	console.log(
-		`  seeded ${users.toLocaleString('en-US')} users in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`
-	);
-
-	const server = spawn(process.execPath, [join(root, 'build/index.js')], {
-		env: {
-			...process.env,
-			PORT: String(port),
-			ORIGIN: `http://127.0.0.1:${port}`,
-			DATA_DIR: dir,
-			DATABASE_URL: ''
-		},
-		stdio: 'ignore'
-	});
-	const browser = await chromium.launch({
-		executablePath: chromiumPath() ?? undefined,
-		args: CHROMIUM_ARGS
-	});
+	const server = await startServer(dir, port);
+	const browser = await launchChromium();
 	try {
-		await waitForServer();
 		for (const link of LINKS) {
-			const run = await initialSync(browser, seeded.enterpriseID, users, link);
+			const run = await initialSync(browser, enterpriseID, users, link);
 			let line = `  ${users.toLocaleString('en-US')} users, ${link.label}: navigation → "All changes synced": ${run.seconds.toFixed(2)} s; sync responses ${kb(run.bytes)} on the wire (${(run.bytes / run.mirrored).toFixed(1)} bytes per user; ${kb(run.decoded)} decoded)`;
 			if (withBaseline && link.conditions === null) {
 				const base = await run.page.evaluate(perRowBaseline, run.enterpriseID);
@@ -215,8 +170,7 @@ for (const users of sizes) {
 		}
 	} finally {
 		await browser.close();
-		server.kill();
-		rmSync(dir, { recursive: true, force: true });
+		server.stop();
 	}
 }
 process.exit(failed ? 1 : 0);

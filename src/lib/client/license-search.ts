@@ -51,8 +51,16 @@ const prepared = new WeakMap<string[], Prepared>();
 
 function prepare(columns: LicenseColumns): Prepared {
 	const cached = prepared.get(columns.emails);
-	if (cached && cached.names === columns.names && cached.lastActive === columns.lastActive) {
-		return cached;
+	if (cached && cached.names === columns.names) {
+		if (cached.lastActive === columns.lastActive) return cached;
+		// Only the Last Active dates changed: the text and the email order still hold.
+		const kept: Prepared = {
+			...cached,
+			lastActive: columns.lastActive,
+			orders: cached.orders.email ? { email: cached.orders.email } : {}
+		};
+		prepared.set(columns.emails, kept);
+		return kept;
 	}
 	const n = columns.emails.length;
 	const hay = new Array<string>(n);

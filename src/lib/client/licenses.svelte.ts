@@ -1,10 +1,11 @@
 import { createContext } from 'svelte';
-import { countActive, DEFAULT_THRESHOLDS, type ActivityThresholds } from '../domain/activity';
+import { DEFAULT_THRESHOLDS, type ActivityThresholds } from '../domain/activity';
 import { distinctUnmanagedCount } from '../domain/domains';
 import { inviteCounts, isPendingInvite } from '../domain/seats';
 import type { TeamOrgRole } from '../domain/entities';
-import { FeatureState } from './feature-state.svelte';
-import { licenseColumns, mirrorSeatUsage } from './roster';
+import { FeatureState, type Loading } from './feature-state.svelte';
+import { LicenseList } from './license-list/license-list.svelte';
+import { mirrorSeatUsage } from './roster';
 
 /**
  * Licenses (R5–R8, R15, R20): the seat meter's figures, the licensed users, the unmanaged count and
@@ -17,8 +18,8 @@ export class LicensesState extends FeatureState {
 	/** R15, each person once: from the mirror's per-domain counts, so it is known offline too. */
 	readonly unmanaged = this.live(async (db) => distinctUnmanagedCount(await db.domains.toArray()));
 
-	/** The licensed users as columns (re-read when a license or `meta` changes). */
-	readonly columns = this.live((db) => licenseColumns(db));
+	/** The licensed users, searched, sorted and windowed in the list worker (only the rows on screen reach the page). */
+	readonly list = new LicenseList(this.sync);
 
 	/** The enterprise's activity thresholds (R20 decision), the defaults until an owner sets them. */
 	readonly thresholds = this.live(async (db): Promise<ActivityThresholds> => {
@@ -46,19 +47,20 @@ export class LicensesState extends FeatureState {
 	 * Active users in the last 7 and 30 days and the active period, in whole UTC days as the report
 	 * counts them (one pass over the Last Active column; NaN = never, never counted).
 	 */
-	readonly active = this.live(async (db) => {
-		const [{ lastActive }, enterprise] = await Promise.all([
-			licenseColumns(db),
-			db.enterprise.toCollection().first()
-		]);
-		const activeDays = enterprise?.activeDays ?? DEFAULT_THRESHOLDS.activeDays;
-		const windows = [...new Set([7, 30, activeDays])].sort((a, b) => a - b);
-		const counts = countActive(lastActive, Date.now(), windows);
-		return {
-			total: lastActive.length,
-			windows: windows.map((days, k) => ({ days, active: counts[k]! }))
-		};
-	});
+	readonly active: Loading<{ total: number; windows: { days: number; active: number }[] }> =
+		this.list.asked(
+			() => String(this.#activeWindows.join()),
+			async (api) => {
+				const windows = this.#activeWindows;
+				const { total, counts } = await api.activeCounts(Date.now(), windows);
+				return { total, windows: windows.map((days, k) => ({ days, active: counts[k]! })) };
+			}
+		);
+
+	get #activeWindows(): number[] {
+		const activeDays = this.thresholds.current?.activeDays ?? DEFAULT_THRESHOLDS.activeDays;
+		return [...new Set([7, 30, activeDays])].sort((a, b) => a - b);
+	}
 
 	/** The mirror's name, which the report worker opens. */
 	get mirrorName(): string | null {

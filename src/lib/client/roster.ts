@@ -139,6 +139,89 @@ export function baseIndexOf(base: RosterBase, id: string): number {
 	return -1;
 }
 
+/** Each chunk of a generation with the least and greatest id it holds. */
+interface RosterDirectory {
+	gen: number;
+	chunks: { seq: number; min: string; max: string }[];
+}
+
+// Ids never change within a generation (only Last Active does), so one directory per generation.
+const directories = new WeakMap<RosterDB, RosterDirectory>();
+
+async function rosterDirectory(db: RosterDB, gen: number): Promise<RosterDirectory> {
+	const cached = directories.get(db);
+	if (cached && cached.gen === gen) return cached;
+	const chunks: RosterDirectory['chunks'] = [];
+	// One chunk at a time (a cursor), so the whole base is never held at once.
+	await db.rosterChunks
+		.where('gen')
+		.equals(gen)
+		.each((c) => {
+			if (c.ids.length === 0) return;
+			let min = c.ids[0]!;
+			let max = min;
+			for (const id of c.ids) {
+				if (id < min) min = id;
+				else if (id > max) max = id;
+			}
+			chunks.push({ seq: c.seq, min, max });
+		});
+	const directory = { gen, chunks };
+	directories.set(db, directory);
+	return directory;
+}
+
+/**
+ * The base rows of `ids` (those in the base), reading only the chunks that can hold them (or the
+ * decoded base, when this mirror has it already), so one user's change never loads a million users
+ * into the page. Works inside a Dexie transaction.
+ */
+async function baseRows(db: RosterDB, ids: string[]): Promise<Map<string, MirrorLicense>> {
+	const out = new Map<string, MirrorLicense>();
+	const gen = await rosterGeneration(db);
+	if (gen === 0 || ids.length === 0) return out;
+	const edit = ((await db.meta.get('rosterEdit'))?.value as number | undefined) ?? 0;
+	const base = cache.get(db);
+	if (base && base.gen === gen && base.edit === edit) {
+		for (const id of ids) {
+			const i = baseIndexOf(base, id);
+			if (i >= 0) out.set(id, baseRow(base, i));
+		}
+		return out;
+	}
+	const directory = await rosterDirectory(db, gen);
+	const wanted = new Map<number, string[]>();
+	for (const id of ids) {
+		for (const c of directory.chunks) {
+			if (c.min <= id && id <= c.max) wanted.set(c.seq, [...(wanted.get(c.seq) ?? []), id]);
+		}
+	}
+	for (const [seq, inChunk] of wanted) {
+		const chunk = await db.rosterChunks.get([gen, seq]);
+		if (!chunk) continue;
+		for (const id of inChunk) {
+			const i = chunk.ids.indexOf(id);
+			if (i >= 0) out.set(id, chunkRow(chunk, i));
+		}
+	}
+	return out;
+}
+
+function chunkRow(chunk: RosterChunk, i: number): MirrorLicense {
+	const t = chunk.lastActive[i]!;
+	const row: MirrorLicense = {
+		id: chunk.ids[i]!,
+		email: chunk.emails[i]!,
+		name: chunk.names[i]!,
+		lastActiveAt: Number.isNaN(t) ? null : t
+	};
+	const source = chunk.sources?.[i];
+	if (isLicenseSource(source)) row.source = source;
+	const since = chunk.since?.[i];
+	if (since !== undefined && !Number.isNaN(since)) row.since = since;
+	return row;
+}
+
 function baseRow(base: RosterBase, i: number): MirrorLicense {
 	const t = base.lastActive[i]!;
 	const row: MirrorLicense = {
@@ -188,9 +271,7 @@ export async function mirrorSeatUsage(db: RosterDB): Promise<SeatUsage | null> {
 export async function getLicense(db: RosterDB, id: string): Promise<MirrorLicense | undefined> {
 	const row = await db.licenses.get(id);
 	if (row) return row.removed ? undefined : plain(row);
-	const base = await loadRosterBase(db);
-	const i = baseIndexOf(base, id);
-	return i < 0 ? undefined : baseRow(base, i);
+	return (await baseRows(db, [id])).get(id);
 }
 
 /** A licensed user by email, ignoring case, or undefined. */
@@ -214,24 +295,20 @@ export async function findLicenseByEmail(
 /** Records licensed users (pulled or optimistic) on top of the base. */
 export async function putLicenses(db: RosterDB, rows: MirrorLicense[]): Promise<void> {
 	if (rows.length === 0) return;
-	const base = await loadRosterBase(db);
-	await db.licenses.bulkPut(
-		rows.map((r) => ({ ...plain(r), inBase: baseIndexOf(base, r.id) >= 0 }))
+	const inBase = await baseRows(
+		db,
+		rows.map((r) => r.id)
 	);
+	await db.licenses.bulkPut(rows.map((r) => ({ ...plain(r), inBase: inBase.has(r.id) })));
 }
 
 /** Records that these users no longer hold a license. */
 export async function removeLicenses(db: RosterDB, ids: string[]): Promise<void> {
 	if (ids.length === 0) return;
-	const base = await loadRosterBase(db);
-	const inBase = ids.filter((id) => baseIndexOf(base, id) >= 0);
-	const notInBase = ids.filter((id) => baseIndexOf(base, id) < 0);
-	await db.licenses.bulkDelete(notInBase);
+	const inBase = await baseRows(db, ids);
+	await db.licenses.bulkDelete(ids.filter((id) => !inBase.has(id)));
 	await db.licenses.bulkPut(
-		inBase.map((id) => {
-			const r = baseRow(base, baseIndexOf(base, id));
-			return { ...r, removed: true, inBase: true };
-		})
+		[...inBase.values()].map((r) => ({ ...r, removed: true, inBase: true }))
 	);
 }
 
@@ -587,6 +664,7 @@ export async function lookupLicenses(
 	db: RosterDB,
 	ids: string[]
 ): Promise<Map<string, MirrorLicense>> {
+	// The teams and organizations pages ask again and again: they keep the decoded base.
 	const [base, changed] = await Promise.all([loadRosterBase(db), db.licenses.bulkGet(ids)]);
 	const out = new Map<string, MirrorLicense>();
 	ids.forEach((id, k) => {
