@@ -234,8 +234,10 @@ export class SyncEngine {
 	/** Starts syncing on the browser's signals: online, visibility, pokes, and a backoff timer. */
 	start(pokeURL?: string): void {
 		this.schedule(0);
-		// Changes must work offline: fetch the mutators now, off the first render's critical path.
-		void this.#mutations().catch(() => {});
+		// Changes must work offline. A service worker in control has every file of this build cached
+		// already (it installs only once it has); until one does, fetch the mutators now, off the first
+		// render's critical path.
+		if (!globalThis.navigator?.serviceWorker?.controller) void this.#mutations().catch(() => {});
 		this.#stoppers.push(
 			watchSignals({
 				pokeURL,
