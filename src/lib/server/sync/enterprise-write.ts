@@ -1,8 +1,11 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
-import { SqlMutationStore, type AuditActor } from './sql-store';
+import { SqlMutationStore, type AuditActor, type AuditRow } from './sql-store';
 import { poke } from './poke';
+import { PhaseClock } from './phases';
+
+const UNTIMED = new PhaseClock();
 
 /** One change to an enterprise in progress: its transaction, the version it writes, its clock. */
 export interface EnterpriseWrite {
@@ -21,8 +24,15 @@ export interface EnterpriseWrite {
 	changed(options?: { domains?: boolean }): void;
 	/** Writes an audit row as `actor` (R24). */
 	audit(action: string, target: string, before: unknown, after: unknown): Promise<void>;
-	/** A store at `version` acting as another actor at another time (push: one a mutation). */
-	storeAs(actor: AuditActor, at: number): SqlMutationStore;
+	/**
+	 * A store at `version` acting as another actor at another time (push: one a mutation); `via`
+	 * gives it the transaction to run through (with a plugin, say) and where to keep its audit rows.
+	 */
+	storeAs(
+		actor: AuditActor,
+		at: number,
+		via?: { trx?: Transaction<Database>; auditRows?: AuditRow[] }
+	): SqlMutationStore;
 	/** Ends the change at `version`: what is written next carries the version after it (push). */
 	next(): void;
 }
@@ -40,10 +50,12 @@ export async function enterpriseWriteIn<T>(
 	enterpriseID: string,
 	actor: AuditActor,
 	fn: (w: EnterpriseWrite) => Promise<T>,
-	now: number
+	now: number,
+	clock = UNTIMED
 ): Promise<{ result: T; changed: boolean }> {
 	const q = trx.selectFrom('enterprises').select('version').where('id', '=', enterpriseID);
 	const row = await (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
+	clock.lap('lock');
 	let version = Number(row.version) + 1;
 	let bumpTo: number | null = null;
 	let domains = false;
@@ -61,7 +73,8 @@ export async function enterpriseWriteIn<T>(
 			if (options?.domains) domains = true;
 		},
 		audit: (action, target, before, after) => store.audit(action, target, before, after),
-		storeAs: (as, at) => new SqlMutationStore(trx, enterpriseID, version, as, at),
+		storeAs: (as, at, via) =>
+			new SqlMutationStore(via?.trx ?? trx, enterpriseID, version, as, at, via?.auditRows),
 		next: () => {
 			version++;
 		}
@@ -81,6 +94,7 @@ export async function enterpriseWriteIn<T>(
 				.execute();
 		}
 	}
+	clock.lap('version');
 	return { result, changed: bumpTo !== null };
 }
 
@@ -94,11 +108,19 @@ export async function enterpriseWrite<T>(
 	enterpriseID: string,
 	actor: AuditActor,
 	fn: (w: EnterpriseWrite) => Promise<T>,
-	now = Date.now()
+	now = Date.now(),
+	clock = UNTIMED
 ): Promise<T> {
-	const { result, changed } = await database.db
-		.transaction()
-		.execute((trx) => enterpriseWriteIn(trx, database.dialect, enterpriseID, actor, fn, now));
-	if (changed) poke(enterpriseID);
+	const { result, changed } = await database.db.transaction().execute((trx) => {
+		clock.lap('begin');
+		return enterpriseWriteIn(trx, database.dialect, enterpriseID, actor, fn, now, clock);
+	});
+	clock.lap('commit');
+	if (changed) {
+		const poked = poke(enterpriseID);
+		// A measured write waits for the poke to reach the database, so its phase shows what it costs.
+		if (clock.on) await poked;
+		clock.lap('poke');
+	}
 	return result;
 }

@@ -16,18 +16,20 @@ let shared: Db | null = null;
 /**
  * Tells every open console of an enterprise that something changed (after a commit). On
  * PostgreSQL the poke goes through NOTIFY, so consoles connected to other app instances hear it.
+ * Never fails: the returned promise settles once the poke is sent (callers need not wait).
  */
-export function poke(enterpriseID: string): void {
+export function poke(enterpriseID: string): Promise<void> {
 	if (shared?.dialect === 'postgres') {
-		sql`select pg_notify(${POKE_CHANNEL}, ${enterpriseID})`
-			.execute(shared.db)
-			.catch((err: Error) => {
+		return sql`select pg_notify(${POKE_CHANNEL}, ${enterpriseID})`.execute(shared.db).then(
+			() => {},
+			(err: Error) => {
 				log('warn', 'poke notify failed', { err: err.message });
 				bus.emit(enterpriseID);
-			});
-		return;
+			}
+		);
 	}
 	bus.emit(enterpriseID);
+	return Promise.resolve();
 }
 
 /** Listens for pokes of one enterprise; returns the function that stops listening. */

@@ -12,6 +12,7 @@ import { withoutControlCharacters } from '../../domain/text';
 import { mailEnabled } from '../mail/config';
 import { kickMail } from '../mail/queue';
 import { queueSentInviteMail } from '../invites/invite-mail';
+import { PhaseClock, type OnPhase } from './phases';
 
 // A mutation the client made offline, or created this long before it reached the server, counts as
 // a queued offline change (R24).
@@ -40,18 +41,21 @@ type Rejection = Extract<MutationResult, { ok: false }>;
  * is recorded with the client's lastMutationID, so the client never wedges; so does a database error
  * that would fail the same way on every retry (a value the database refuses, a constraint). The
  * batch commits once; a transient failure (connection, serialization, disk full) rolls all of it
- * back (nothing advanced) and throws.
+ * back (nothing advanced) and throws. `onPhase`, when given, is told how long each phase took
+ * (bench/push.js).
  */
 export async function push(
 	database: Db,
 	body: PushBody,
 	pusher: Pusher,
-	now = () => Date.now()
+	now = () => Date.now(),
+	onPhase?: OnPhase
 ): Promise<PushOutcome> {
 	// Slow work the mutations declare (DNS lookups, R13) is done before the write lock is taken.
 	const ready = await preWork(database, body.enterpriseID, body.mutations);
 	const mailOrigin = pusher.linkOrigin && mailEnabled() ? pusher.linkOrigin : null;
 	let mailQueued = false;
+	const clock = new PhaseClock(onPhase);
 	// The whole batch is one enterprise write: each applied mutation carries the next version.
 	const outcome = await enterpriseWrite(
 		database,
@@ -68,6 +72,7 @@ export async function push(
 				client &&
 				(client.enterprise_id !== body.enterpriseID || client.user_id !== pusher.userID)
 			) {
+				clock.lap('client');
 				const message = 'this client belongs to another admin or enterprise';
 				return { ok: false, status: 403, body: { error: 'forbidden', message } };
 			}
@@ -77,6 +82,7 @@ export async function push(
 			for (const m of body.mutations) {
 				if (m.id === next) next++;
 				else if (m.id > last) {
+					clock.lap('client');
 					const body = { error: 'outOfOrder' as const, expected: last + 1 };
 					return { ok: false, status: 409, body };
 				}
@@ -94,6 +100,7 @@ export async function push(
 					})
 					.execute();
 			}
+			clock.lap('client');
 
 			const results: PushResult[] = [];
 			let lastID = last;
@@ -112,6 +119,7 @@ export async function push(
 				const store = w.storeAs(actor, at);
 				ready(store);
 				await sql`savepoint mutation`.execute(trx);
+				clock.lap('savepoint');
 				let result: MutationResult;
 				try {
 					result = await runMutation(store, m.name, m.args, {
@@ -142,18 +150,23 @@ export async function push(
 								message: 'the server could not store this change; edit it or discard it'
 							};
 				}
+				clock.lap('apply');
 				if (result.ok) {
 					await sql`release savepoint mutation`.execute(trx);
+					clock.lap('savepoint');
 					w.changed();
 					w.next();
 					results.push({ id: m.id, status: 'applied' });
 					// An invite sent (even one queued offline) is emailed after the commit, never within it.
 					if (mailOrigin && (await queueSentInviteMail(trx, body.enterpriseID, m, at, mailOrigin)))
 						mailQueued = true;
+					clock.lap('apply');
 				} else {
 					await sql`rollback to savepoint mutation`.execute(trx);
 					await sql`release savepoint mutation`.execute(trx);
+					clock.lap('savepoint');
 					results.push(await recordRejection(trx, body.clientID, m.id, result, at));
+					clock.lap('rejection');
 				}
 				lastID = m.id;
 			}
@@ -164,8 +177,11 @@ export async function push(
 					.where('client_id', '=', body.clientID)
 					.execute();
 			}
+			clock.lap('lastMutationID');
 			return { ok: true, results };
-		}
+		},
+		undefined,
+		clock
 	);
 	if (mailQueued) kickMail();
 	return outcome;

@@ -1,5 +1,5 @@
-import { sql, type Selectable, type Transaction, type Updateable } from 'kysely';
-import type { Database, DomainTable, InviteTable, LicenseTable } from '../db/schema';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
+import type { AuditLogTable, Database, DomainTable, InviteTable, LicenseTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
 import type { AccountRole } from '../../domain/roles';
@@ -23,9 +23,25 @@ export interface AuditActor {
 	queued: boolean;
 }
 
+/** An audit row waiting to be written (see `SqlMutationStore`'s `auditRows`). */
+export type AuditRow = Insertable<AuditLogTable>;
+
+/** Writes audit rows kept back by stores, in as few statements as the database allows. */
+export async function writeAudit(trx: Transaction<Database>, rows: readonly AuditRow[]) {
+	// In slices: SQLite binds at most 32,766 values per statement (9 a row).
+	for (let i = 0; i < rows.length; i += 1000) {
+		await trx
+			.insertInto('audit_log')
+			.values(rows.slice(i, i + 1000))
+			.execute();
+	}
+}
+
 /**
  * The server's MutationStore: SQL inside one transaction, every write stamped with the enterprise's
- * next version so pull can send it, deletes leaving tombstones.
+ * next version so pull can send it, deletes leaving tombstones. With `auditRows`, audit rows are
+ * kept there for the caller to write (writeAudit) once its batch is settled, instead of one
+ * statement each.
  */
 export class SqlMutationStore implements MutationStore {
 	constructor(
@@ -33,7 +49,8 @@ export class SqlMutationStore implements MutationStore {
 		private readonly enterpriseID: string,
 		private readonly version: number,
 		private readonly actor: AuditActor,
-		private readonly now: number
+		private readonly now: number,
+		private readonly auditRows?: AuditRow[]
 	) {}
 
 	private tombstone(table: MirrorTable, key: string | readonly string[]) {
@@ -572,20 +589,19 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async audit(action: string, target: string, before: unknown, after: unknown) {
-		await this.trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: this.enterpriseID,
-				at: this.now,
-				actor_user_id: this.actor.userID,
-				actor_kind: this.actor.kind,
-				action,
-				target,
-				before: before == null ? null : JSON.stringify(before),
-				after: after == null ? null : JSON.stringify(after),
-				queued: this.actor.queued ? 1 : 0
-			})
-			.execute();
+		const row: AuditRow = {
+			enterprise_id: this.enterpriseID,
+			at: this.now,
+			actor_user_id: this.actor.userID,
+			actor_kind: this.actor.kind,
+			action,
+			target,
+			before: before == null ? null : JSON.stringify(before),
+			after: after == null ? null : JSON.stringify(after),
+			queued: this.actor.queued ? 1 : 0
+		};
+		if (this.auditRows) this.auditRows.push(row);
+		else await this.trx.insertInto('audit_log').values(row).execute();
 	}
 
 	// Domains (R13–R15).
