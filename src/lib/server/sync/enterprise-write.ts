@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db';
 import type { Database } from '../db/schema';
 import { SqlMutationStore, type AuditActor, type AuditRow } from './sql-store';
+import type { ReadAhead } from './read-ahead';
 import { poke } from './poke';
 import { PhaseClock } from './phases';
 
@@ -26,12 +27,13 @@ export interface EnterpriseWrite {
 	audit(action: string, target: string, before: unknown, after: unknown): Promise<void>;
 	/**
 	 * A store at `version` acting as another actor at another time (push: one a mutation); `via`
-	 * gives it the transaction to run through (with a plugin, say) and where to keep its audit rows.
+	 * gives it the transaction to run through (with a plugin, say), where to keep its audit rows and
+	 * what the batch read ahead (SqlMutationStore).
 	 */
 	storeAs(
 		actor: AuditActor,
 		at: number,
-		via?: { trx?: Transaction<Database>; auditRows?: AuditRow[] }
+		via?: { trx?: Transaction<Database>; auditRows?: AuditRow[]; readAhead?: ReadAhead }
 	): SqlMutationStore;
 	/** Ends the change at `version`: what is written next carries the version after it (push). */
 	next(): void;
@@ -74,7 +76,7 @@ export async function enterpriseWriteIn<T>(
 		},
 		audit: (action, target, before, after) => store.audit(action, target, before, after),
 		storeAs: (as, at, via) =>
-			new SqlMutationStore(via?.trx ?? trx, enterpriseID, version, as, at, via?.auditRows),
+			new SqlMutationStore(via?.trx ?? trx, enterpriseID, version, as, at, via),
 		next: () => {
 			version++;
 		}

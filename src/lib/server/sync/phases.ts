@@ -3,6 +3,7 @@ export const PUSH_PHASES = [
 	'begin',
 	'lock',
 	'client',
+	'readAhead',
 	'savepoint',
 	'apply',
 	'rejection',

@@ -1,6 +1,15 @@
-import { sql, type Transaction } from 'kysely';
+import {
+	sql,
+	type Insertable,
+	type KyselyPlugin,
+	type PluginTransformQueryArgs,
+	type PluginTransformResultArgs,
+	type QueryResult,
+	type RootOperationNode,
+	type UnknownRow
+} from 'kysely';
 import type { Db } from '../db';
-import type { Database } from '../db/schema';
+import type { SyncResultTable } from '../db/schema';
 import { runMutation, type MutationResult } from '../../domain/mutations';
 import type { AccountRole } from '../../domain/roles';
 import type { PushBody, PushResult } from '../../domain/sync/protocol';
@@ -13,6 +22,8 @@ import { mailEnabled } from '../mail/config';
 import { kickMail } from '../mail/queue';
 import { queueSentInviteMail } from '../invites/invite-mail';
 import { PhaseClock, type OnPhase } from './phases';
+import { writeAudit, type AuditRow } from './sql-store';
+import { ReadAhead } from './read-ahead';
 
 // A mutation the client made offline, or created this long before it reached the server, counts as
 // a queued offline change (R24).
@@ -35,14 +46,38 @@ export type PushOutcome =
 type Rejection = Extract<MutationResult, { ok: false }>;
 
 /**
+ * Notes whether a mutation sent anything but a SELECT (raw SQL counts as a write): a rejection after
+ * a write must be undone, a rejection before any write leaves nothing to undo.
+ */
+class WriteWatch implements KyselyPlugin {
+	wrote = false;
+	transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+		if (node.kind !== 'SelectQueryNode') this.wrote = true;
+		return node;
+	}
+	async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+		return result;
+	}
+}
+
+/** Thrown out of an unguarded attempt that must be undone: the batch runs again, guarded. */
+const GUARD = Symbol('run the batch again with a savepoint per mutation');
+
+/**
  * Applies a batch of mutations from one client (ARCHITECTURE.md, sync). Ids at or below
  * lastMutationID are replays (answered as before); a gap refuses the batch before anything changes.
- * Each mutation runs in its own savepoint, so a business rejection undoes exactly that mutation and
- * is recorded with the client's lastMutationID, so the client never wedges; so does a database error
- * that would fail the same way on every retry (a value the database refuses, a constraint). The
- * batch commits once; a transient failure (connection, serialization, disk full) rolls all of it
- * back (nothing advanced) and throws. `onPhase`, when given, is told how long each phase took
- * (bench/push.js).
+ * A business rejection leaves nothing of its mutation behind and is recorded with the client's
+ * lastMutationID, so the client never wedges; so does a database error that would fail the same way
+ * on every retry (a value the database refuses, a constraint). The batch commits once; a transient
+ * failure (connection, serialization, disk full) rolls all of it back (nothing advanced) and throws.
+ * `onPhase`, when given, is told how long each phase took (bench/push.js).
+ *
+ * The batch first runs without savepoints, the teams and organizations it names read ahead in one
+ * statement, its audit and rejection rows written once at the end: a rejection that wrote nothing
+ * has nothing to undo. Only when a mutation is rejected after a
+ * write, or fails in the database (which, on PostgreSQL, spoils the transaction), is that attempt
+ * rolled back whole and the batch run again with a savepoint around each mutation, which undoes
+ * exactly the failed one.
  */
 export async function push(
 	database: Db,
@@ -53,9 +88,37 @@ export async function push(
 ): Promise<PushOutcome> {
 	// Slow work the mutations declare (DNS lookups, R13) is done before the write lock is taken.
 	const ready = await preWork(database, body.enterpriseID, body.mutations);
+	const clock = new PhaseClock(onPhase);
+	const attempt = (guarded: boolean) =>
+		pushBatch(database, body, pusher, { now, ready, clock, guarded });
+	let done;
+	try {
+		done = await attempt(false);
+	} catch (err) {
+		if (err !== GUARD) throw err;
+		done = await attempt(true);
+	}
+	if (done.mailQueued) kickMail();
+	return done.outcome;
+}
+
+interface BatchOptions {
+	now: () => number;
+	ready: Awaited<ReturnType<typeof preWork>>;
+	clock: PhaseClock;
+	/** With a savepoint around each mutation (else a mutation that must be undone throws GUARD). */
+	guarded: boolean;
+}
+
+/** One attempt at a batch, in one enterprise write (one transaction). */
+async function pushBatch(
+	database: Db,
+	body: PushBody,
+	pusher: Pusher,
+	{ now, ready, clock, guarded }: BatchOptions
+): Promise<{ outcome: PushOutcome; mailQueued: boolean }> {
 	const mailOrigin = pusher.linkOrigin && mailEnabled() ? pusher.linkOrigin : null;
 	let mailQueued = false;
-	const clock = new PhaseClock(onPhase);
 	// The whole batch is one enterprise write: each applied mutation carries the next version.
 	const outcome = await enterpriseWrite(
 		database,
@@ -102,6 +165,20 @@ export async function push(
 			}
 			clock.lap('client');
 
+			// Unguarded, nothing the batch writes is rolled back alone: what it looks up by id or name is
+			// read ahead in one statement per table (a guarded attempt reads as it goes).
+			const readAhead = guarded
+				? undefined
+				: await ReadAhead.of(
+						trx,
+						body.enterpriseID,
+						body.mutations.filter((m) => m.id > last)
+					);
+			clock.lap('readAhead');
+			const watch = new WriteWatch();
+			const watched = trx.withPlugin(watch);
+			const auditRows: AuditRow[] = [];
+			const rejections: Insertable<SyncResultTable>[] = [];
 			const results: PushResult[] = [];
 			let lastID = last;
 			for (const m of body.mutations) {
@@ -116,10 +193,14 @@ export async function push(
 					kind: 'console' as const,
 					queued: m.offline === true || at - m.createdAt > QUEUED_AFTER_MS
 				};
-				const store = w.storeAs(actor, at);
+				const store = w.storeAs(actor, at, { trx: watched, auditRows, readAhead });
 				ready(store);
-				await sql`savepoint mutation`.execute(trx);
-				clock.lap('savepoint');
+				const audited = auditRows.length;
+				if (guarded) {
+					await sql`savepoint mutation`.execute(trx);
+					clock.lap('savepoint');
+				}
+				watch.wrote = false;
 				let result: MutationResult;
 				try {
 					result = await runMutation(store, m.name, m.args, {
@@ -131,8 +212,10 @@ export async function push(
 					// A transient failure (connection, serialization, disk full) is the batch's: 503, nothing
 					// advanced, the device retries. Anything else fails the same way on every retry (a value
 					// the database refuses, a constraint the mutator did not foresee, a race with SCIM): it
-					// is this mutation's rejection, so the device's queue moves on.
+					// is this mutation's rejection, so the device's queue moves on; it is undone through a
+					// savepoint, so an unguarded attempt starts again guarded.
 					if (isTransientDbError(err)) throw err;
+					if (!guarded) throw GUARD;
 					log('warn', 'a pushed mutation failed in the database', {
 						enterpriseID: body.enterpriseID,
 						mutation: m.name,
@@ -152,8 +235,10 @@ export async function push(
 				}
 				clock.lap('apply');
 				if (result.ok) {
-					await sql`release savepoint mutation`.execute(trx);
-					clock.lap('savepoint');
+					if (guarded) {
+						await sql`release savepoint mutation`.execute(trx);
+						clock.lap('savepoint');
+					}
 					w.changed();
 					w.next();
 					results.push({ id: m.id, status: 'applied' });
@@ -162,13 +247,29 @@ export async function push(
 						mailQueued = true;
 					clock.lap('apply');
 				} else {
-					await sql`rollback to savepoint mutation`.execute(trx);
-					await sql`release savepoint mutation`.execute(trx);
-					clock.lap('savepoint');
-					results.push(await recordRejection(trx, body.clientID, m.id, result, at));
-					clock.lap('rejection');
+					if (guarded) {
+						await sql`rollback to savepoint mutation`.execute(trx);
+						await sql`release savepoint mutation`.execute(trx);
+						clock.lap('savepoint');
+					} else if (watch.wrote) throw GUARD;
+					auditRows.length = audited;
+					rejections.push(rejectionRow(body.clientID, m.id, result, at));
+					results.push(rejectionResult(m.id, result));
 				}
 				lastID = m.id;
+			}
+			if (rejections.length > 0) {
+				// Keeps why each mutation was refused, so replays and pulls can say so.
+				await trx
+					.insertInto('sync_results')
+					.values(rejections)
+					.onConflict((oc) => oc.columns(['client_id', 'mutation_id']).doNothing())
+					.execute();
+				clock.lap('rejection');
+			}
+			if (auditRows.length > 0) {
+				await writeAudit(trx, auditRows);
+				clock.lap('audit');
 			}
 			if (lastID > last) {
 				await trx
@@ -183,32 +284,30 @@ export async function push(
 		undefined,
 		clock
 	);
-	if (mailQueued) kickMail();
-	return outcome;
+	return { outcome, mailQueued };
 }
 
-/** Keeps why a mutation was refused, so replays and pulls can say so. */
-async function recordRejection(
-	trx: Transaction<Database>,
+/** The stored form of a rejection (sync_results), for replays and pulls. */
+function rejectionRow(
 	clientID: string,
 	id: number,
 	rejection: Rejection,
 	at: number
-): Promise<PushResult> {
-	await trx
-		.insertInto('sync_results')
-		.values({
-			client_id: clientID,
-			mutation_id: id,
-			status: 'rejected',
-			code: rejection.code,
-			// Messages may quote what the client sent; PostgreSQL cannot store a NUL (R26).
-			message: withoutControlCharacters(rejection.message),
-			details: rejection.details ? JSON.stringify(rejection.details) : null,
-			at
-		})
-		.onConflict((oc) => oc.columns(['client_id', 'mutation_id']).doNothing())
-		.execute();
+): Insertable<SyncResultTable> {
+	return {
+		client_id: clientID,
+		mutation_id: id,
+		status: 'rejected',
+		code: rejection.code,
+		// Messages may quote what the client sent; PostgreSQL cannot store a NUL (R26).
+		message: withoutControlCharacters(rejection.message),
+		details: rejection.details ? JSON.stringify(rejection.details) : null,
+		at
+	};
+}
+
+/** The answer to a rejected mutation. */
+function rejectionResult(id: number, rejection: Rejection): PushResult {
 	return {
 		id,
 		status: 'rejected',

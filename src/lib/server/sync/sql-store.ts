@@ -15,6 +15,7 @@ import { nameKey } from '../../domain/text';
 import { domainStates, newVerificationValue } from '../domains/sql';
 import type { MirrorTable } from '../../domain/sync/tables';
 import { tombstone } from './tombstones';
+import type { KnownRows, ReadAhead } from './read-ahead';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -41,7 +42,8 @@ export async function writeAudit(trx: Transaction<Database>, rows: readonly Audi
  * The server's MutationStore: SQL inside one transaction, every write stamped with the enterprise's
  * next version so pull can send it, deletes leaving tombstones. With `auditRows`, audit rows are
  * kept there for the caller to write (writeAudit) once its batch is settled, instead of one
- * statement each.
+ * statement each; with `readAhead`, teams and organizations the batch read ahead are answered from
+ * it (and its writes keep it up to date).
  */
 export class SqlMutationStore implements MutationStore {
 	constructor(
@@ -50,8 +52,14 @@ export class SqlMutationStore implements MutationStore {
 		private readonly version: number,
 		private readonly actor: AuditActor,
 		private readonly now: number,
-		private readonly auditRows?: AuditRow[]
-	) {}
+		{ auditRows, readAhead }: { auditRows?: AuditRow[]; readAhead?: ReadAhead } = {}
+	) {
+		this.auditRows = auditRows;
+		this.ahead = readAhead;
+	}
+
+	private readonly auditRows: AuditRow[] | undefined;
+	private readonly ahead: ReadAhead | undefined;
 
 	private tombstone(table: MirrorTable, key: string | readonly string[]) {
 		const { trx, enterpriseID, version } = this;
@@ -110,6 +118,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async getTeam(id: string): Promise<Team | undefined> {
+		const known = this.ahead?.teams.byID(id);
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('teams')
 			.select(['id', 'name', 'source'])
@@ -119,6 +129,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async teamNamed(name: string): Promise<Team | undefined> {
+		const known = this.ahead?.teams.byName(nameKey(name));
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('teams')
 			.select(['id', 'name', 'source'])
@@ -148,7 +160,11 @@ export class SqlMutationStore implements MutationStore {
 					.where('teams.enterprise_id', '=', this.enterpriseID)
 			)
 			.executeTakeFirst();
-		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		const done = Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		// An update keeps the team's source.
+		if (done && this.ahead)
+			wroteNamed(this.ahead.teams, team, (before) => ({ ...before, name: team.name }));
+		return done;
 	}
 
 	async deleteTeam(id: string) {
@@ -169,6 +185,7 @@ export class SqlMutationStore implements MutationStore {
 			.where('id', '=', id)
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
+		this.ahead?.teams.deleted(id);
 		await this.tombstone('teams', id);
 		await this.tombstone(
 			'teamMembers',
@@ -221,6 +238,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async getOrg(id: string): Promise<Organization | undefined> {
+		const known = this.ahead?.orgs.byID(id);
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('organizations')
 			.select(['id', 'name'])
@@ -230,6 +249,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async orgNamed(name: string): Promise<Organization | undefined> {
+		const known = this.ahead?.orgs.byName(nameKey(name));
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('organizations')
 			.select(['id', 'name'])
@@ -257,7 +278,10 @@ export class SqlMutationStore implements MutationStore {
 					.where('organizations.enterprise_id', '=', this.enterpriseID)
 			)
 			.executeTakeFirst();
-		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		const done = Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		if (done && this.ahead)
+			wroteNamed(this.ahead.orgs, org, (before) => ({ ...before, name: org.name }));
+		return done;
 	}
 
 	async deleteOrg(id: string) {
@@ -280,6 +304,7 @@ export class SqlMutationStore implements MutationStore {
 			.where('id', '=', id)
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
+		this.ahead?.orgs.deleted(id);
 		await this.tombstone('organizations', id);
 		await this.tombstone('storagePolicies', id);
 		await this.tombstone(
@@ -708,6 +733,21 @@ export class SqlMutationStore implements MutationStore {
 			(u) => !held.has(u.id) && isEffectivelyVerified(emailDomain(u.email), roots)
 		);
 	}
+}
+
+/**
+ * Keeps a batch's known rows true after a row was written: `after` makes the stored row from the
+ * one known before (an insert: the row written). A row the batch did not know before is forgotten
+ * rather than guessed (its other columns may differ), so the next read asks the database.
+ */
+function wroteNamed<T extends { id: string; name: string }>(
+	known: KnownRows<T>,
+	row: T,
+	after: (before: T) => T
+) {
+	const before = known.byID(row.id);
+	if (before === undefined) known.forget(row.id, nameKey(row.name));
+	else known.wrote(before === null ? row : after(before));
 }
 
 /** An invite row as the domain sees it. */
