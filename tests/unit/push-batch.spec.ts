@@ -383,6 +383,7 @@ describe.each(harnesses)('a pushed batch on $name', (h) => {
 			'client',
 			'readAhead',
 			'apply',
+			'flush',
 			'rejection',
 			'audit',
 			'lastMutationID',

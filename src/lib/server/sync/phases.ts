@@ -6,6 +6,7 @@ export const PUSH_PHASES = [
 	'readAhead',
 	'savepoint',
 	'apply',
+	'flush',
 	'rejection',
 	'audit',
 	'lastMutationID',

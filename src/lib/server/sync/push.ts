@@ -47,12 +47,16 @@ type Rejection = Extract<MutationResult, { ok: false }>;
 
 /**
  * Notes whether a mutation sent anything but a SELECT (raw SQL counts as a write): a rejection after
- * a write must be undone, a rejection before any write leaves nothing to undo.
+ * a write must be undone, a rejection before any write leaves nothing to undo. Notes too whether a
+ * statement ran while deferred writes waited (it may have read around them).
  */
 class WriteWatch implements KyselyPlugin {
 	wrote = false;
+	aheadOfDeferred = false;
+	constructor(private readonly readAhead: ReadAhead | undefined) {}
 	transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
 		if (node.kind !== 'SelectQueryNode') this.wrote = true;
+		if (this.readAhead?.pending) this.aheadOfDeferred = true;
 		return node;
 	}
 	async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
@@ -72,12 +76,12 @@ const GUARD = Symbol('run the batch again with a savepoint per mutation');
  * failure (connection, serialization, disk full) rolls all of it back (nothing advanced) and throws.
  * `onPhase`, when given, is told how long each phase took (bench/push.js).
  *
- * The batch first runs without savepoints, the teams and organizations it names read ahead in one
- * statement, its audit and rejection rows written once at the end: a rejection that wrote nothing
- * has nothing to undo. Only when a mutation is rejected after a
- * write, or fails in the database (which, on PostgreSQL, spoils the transaction), is that attempt
- * rolled back whole and the batch run again with a savepoint around each mutation, which undoes
- * exactly the failed one.
+ * The batch first runs without savepoints: the teams and organizations it names are read ahead in
+ * one statement per table and their names written in one (ReadAhead), its audit and rejection rows
+ * written once at the end; a rejection that wrote nothing has nothing to undo. Only when a mutation
+ * is rejected after a write, or fails in the database (which, on PostgreSQL, spoils the
+ * transaction), or a deferred write is refused, is that attempt rolled back whole and the batch run
+ * again with a savepoint around each mutation, which undoes exactly the failed one.
  */
 export async function push(
 	database: Db,
@@ -175,7 +179,19 @@ async function pushBatch(
 						body.mutations.filter((m) => m.id > last)
 					);
 			clock.lap('readAhead');
-			const watch = new WriteWatch();
+			const watch = new WriteWatch(readAhead);
+			// Deferred writes are stored before a mutation that reads or writes around them, and at the
+			// end; the database refusing them sends the batch round again, guarded.
+			const flush = async () => {
+				if (!readAhead?.pending) return;
+				try {
+					await readAhead.flush(trx);
+				} catch (err) {
+					if (isTransientDbError(err)) throw err;
+					throw GUARD;
+				}
+				clock.lap('flush');
+			};
 			const watched = trx.withPlugin(watch);
 			const auditRows: AuditRow[] = [];
 			const rejections: Insertable<SyncResultTable>[] = [];
@@ -196,6 +212,8 @@ async function pushBatch(
 				const store = w.storeAs(actor, at, { trx: watched, auditRows, readAhead });
 				ready(store);
 				const audited = auditRows.length;
+				if (!ReadAhead.defers(m.name)) await flush();
+				const deferred = readAhead?.deferred;
 				if (guarded) {
 					await sql`savepoint mutation`.execute(trx);
 					clock.lap('savepoint');
@@ -234,6 +252,7 @@ async function pushBatch(
 							};
 				}
 				clock.lap('apply');
+				if (watch.aheadOfDeferred) throw GUARD;
 				if (result.ok) {
 					if (guarded) {
 						await sql`release savepoint mutation`.execute(trx);
@@ -251,13 +270,14 @@ async function pushBatch(
 						await sql`rollback to savepoint mutation`.execute(trx);
 						await sql`release savepoint mutation`.execute(trx);
 						clock.lap('savepoint');
-					} else if (watch.wrote) throw GUARD;
+					} else if (watch.wrote || readAhead?.deferred !== deferred) throw GUARD;
 					auditRows.length = audited;
 					rejections.push(rejectionRow(body.clientID, m.id, result, at));
 					results.push(rejectionResult(m.id, result));
 				}
 				lastID = m.id;
 			}
+			await flush();
 			if (rejections.length > 0) {
 				// Keeps why each mutation was refused, so replays and pulls can say so.
 				await trx

@@ -15,7 +15,7 @@ import { nameKey } from '../../domain/text';
 import { domainStates, newVerificationValue } from '../domains/sql';
 import type { MirrorTable } from '../../domain/sync/tables';
 import { tombstone } from './tombstones';
-import type { KnownRows, ReadAhead } from './read-ahead';
+import type { ReadAhead } from './read-ahead';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -43,7 +43,7 @@ export async function writeAudit(trx: Transaction<Database>, rows: readonly Audi
  * next version so pull can send it, deletes leaving tombstones. With `auditRows`, audit rows are
  * kept there for the caller to write (writeAudit) once its batch is settled, instead of one
  * statement each; with `readAhead`, teams and organizations the batch read ahead are answered from
- * it (and its writes keep it up to date).
+ * it, and their names written through it (ReadAhead: deferred, one statement for the batch).
  */
 export class SqlMutationStore implements MutationStore {
 	constructor(
@@ -140,18 +140,31 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async putTeam(team: Team) {
+		const row = {
+			id: team.id,
+			enterprise_id: this.enterpriseID,
+			name: team.name,
+			name_key: nameKey(team.name),
+			source: team.source,
+			external_id: null,
+			version: this.version,
+			created_at: this.now
+		};
+		const ahead = this.ahead;
+		if (ahead) {
+			// A team the batch knows about is written with the batch's other names (ReadAhead.flush).
+			if (ahead.teams.isForeign(team.id)) return false;
+			const before = ahead.teams.byID(team.id);
+			if (before !== undefined) {
+				ahead.deferTeam({ ...row, source: before?.source ?? team.source });
+				ahead.teams.wrote(before === null ? team : { ...before, name: team.name });
+				return true;
+			}
+			await ahead.flush(this.trx);
+		}
 		const written = await this.trx
 			.insertInto('teams')
-			.values({
-				id: team.id,
-				enterprise_id: this.enterpriseID,
-				name: team.name,
-				name_key: nameKey(team.name),
-				source: team.source,
-				external_id: null,
-				version: this.version,
-				created_at: this.now
-			})
+			.values(row)
 			// A team id of another enterprise is never touched (R1).
 			.onConflict((oc) =>
 				oc
@@ -161,9 +174,8 @@ export class SqlMutationStore implements MutationStore {
 			)
 			.executeTakeFirst();
 		const done = Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
-		// An update keeps the team's source.
-		if (done && this.ahead)
-			wroteNamed(this.ahead.teams, team, (before) => ({ ...before, name: team.name }));
+		// Not known before: its other columns may differ from `team`'s, so it is asked again.
+		if (done) ahead?.teams.forget(team.id, nameKey(team.name));
 		return done;
 	}
 
@@ -260,16 +272,29 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async putOrg(org: Organization) {
+		const row = {
+			id: org.id,
+			enterprise_id: this.enterpriseID,
+			name: org.name,
+			name_key: nameKey(org.name),
+			version: this.version,
+			created_at: this.now
+		};
+		const ahead = this.ahead;
+		if (ahead) {
+			// An organization the batch knows about is written with the batch's other names.
+			if (ahead.orgs.isForeign(org.id)) return false;
+			const before = ahead.orgs.byID(org.id);
+			if (before !== undefined) {
+				ahead.deferOrg(row);
+				ahead.orgs.wrote({ id: org.id, name: org.name });
+				return true;
+			}
+			await ahead.flush(this.trx);
+		}
 		const written = await this.trx
 			.insertInto('organizations')
-			.values({
-				id: org.id,
-				enterprise_id: this.enterpriseID,
-				name: org.name,
-				name_key: nameKey(org.name),
-				version: this.version,
-				created_at: this.now
-			})
+			.values(row)
 			// An organization id of another enterprise is never touched (R1).
 			.onConflict((oc) =>
 				oc
@@ -279,8 +304,7 @@ export class SqlMutationStore implements MutationStore {
 			)
 			.executeTakeFirst();
 		const done = Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
-		if (done && this.ahead)
-			wroteNamed(this.ahead.orgs, org, (before) => ({ ...before, name: org.name }));
+		if (done) ahead?.orgs.forget(org.id, nameKey(org.name));
 		return done;
 	}
 
@@ -733,21 +757,6 @@ export class SqlMutationStore implements MutationStore {
 			(u) => !held.has(u.id) && isEffectivelyVerified(emailDomain(u.email), roots)
 		);
 	}
-}
-
-/**
- * Keeps a batch's known rows true after a row was written: `after` makes the stored row from the
- * one known before (an insert: the row written). A row the batch did not know before is forgotten
- * rather than guessed (its other columns may differ), so the next read asks the database.
- */
-function wroteNamed<T extends { id: string; name: string }>(
-	known: KnownRows<T>,
-	row: T,
-	after: (before: T) => T
-) {
-	const before = known.byID(row.id);
-	if (before === undefined) known.forget(row.id, nameKey(row.name));
-	else known.wrote(before === null ? row : after(before));
 }
 
 /** An invite row as the domain sees it. */
