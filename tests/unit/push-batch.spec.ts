@@ -185,6 +185,50 @@ describe.each(harnesses)('a pushed batch on $name', (h) => {
 		]);
 	});
 
+	it('R26: two teams swap names in one batch: each rename applies in order, as if pushed one by one', async () => {
+		const clientID = `swap-${randomUUID()}`;
+		const [a, b] = [randomUUID(), randomUUID()];
+		const created = await push(
+			database,
+			body(clientID, [
+				{ name: 'createTeam', args: { teamID: a, name: 'Pears' } },
+				{ name: 'createTeam', args: { teamID: b, name: 'Quinces' } }
+			]),
+			owner
+		);
+		expect(created.ok && created.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+		const before = await state(clientID);
+		const phases = new Set<PushPhase>();
+		const out = await push(
+			database,
+			body(
+				clientID,
+				[
+					{ name: 'renameTeam', args: { teamID: a, name: 'Spare' } },
+					{ name: 'renameTeam', args: { teamID: b, name: 'Pears' } },
+					{ name: 'renameTeam', args: { teamID: a, name: 'Quinces' } }
+				],
+				3
+			),
+			owner,
+			undefined,
+			(phase) => phases.add(phase)
+		);
+		expect(out.ok && out.results.map((r) => r.status)).toEqual(Array(3).fill('applied'));
+		expect(await teamNames([a, b])).toEqual(['Quinces', 'Pears']);
+		// Written together, the final names collide with the names still stored: the batch ran again
+		// with a savepoint per mutation.
+		expect(phases.has('savepoint')).toBe(true);
+		const after = await state(clientID);
+		expect(after.lastMutationID).toBe(5);
+		expect(after.version).toBe(before.version + 3);
+		expect(after.audits.slice(before.audits.length)).toEqual([
+			{ action: 'renameTeam', target: 'Pears' },
+			{ action: 'renameTeam', target: 'Quinces' },
+			{ action: 'renameTeam', target: 'Spare' }
+		]);
+	});
+
 	it('a mutation that fails after it wrote is undone alone; the batch around it applies', async () => {
 		const clientID = `undone-${randomUUID()}`;
 		const doomed = randomUUID();
