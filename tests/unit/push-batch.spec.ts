@@ -9,6 +9,7 @@ import { migrate, openDb, type Db } from '../../src/lib/server/db';
 import { seedEnterprise } from '../../src/lib/server/seed';
 import { push, type Pusher } from '../../src/lib/server/sync/push';
 import { PUSH_PHASES, type PushPhase } from '../../src/lib/server/sync/phases';
+import { onPoke, startPokeRelay } from '../../src/lib/server/sync/poke';
 import type { PushBody } from '../../src/lib/domain/sync/protocol';
 
 // A pushed batch runs in one transaction: its mutations without savepoints while nothing needs
@@ -401,6 +402,42 @@ describe.each(harnesses)('a pushed batch on $name', (h) => {
 				expect(await used()).toBe(seats.seats);
 			} finally {
 				await other.close();
+			}
+		}
+	);
+
+	it.runIf(h.name === 'postgres')(
+		'with the poke relay listening, a pushed batch pokes its consoles through its own commit',
+		async () => {
+			const stop = startPokeRelay(database);
+			const clientID = `poked-${randomUUID()}`;
+			try {
+				let heard = 0;
+				const off = onPoke(enterpriseID, () => heard++);
+				// The relay connects in the background: push until it hears one.
+				let id = 1;
+				for (; heard === 0 && id <= 50; id++) {
+					const phases = new Set<PushPhase>();
+					const out = await push(
+						database,
+						body(
+							clientID,
+							[{ name: 'createTeam', args: { teamID: randomUUID(), name: `Poked ${id}` } }],
+							id
+						),
+						owner,
+						undefined,
+						(phase) => phases.add(phase)
+					);
+					expect(out.ok && out.results[0]?.status).toBe('applied');
+					// No statement of its own after the commit: the version bump carried the NOTIFY.
+					expect(phases.has('poke')).toBe(false);
+					await new Promise((resolve) => setTimeout(resolve, 100));
+				}
+				off();
+				expect(heard).toBeGreaterThan(0);
+			} finally {
+				await stop();
 			}
 		}
 	);

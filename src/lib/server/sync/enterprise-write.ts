@@ -3,7 +3,7 @@ import type { Db } from '../db';
 import type { Database } from '../db/schema';
 import { SqlMutationStore, type AuditActor, type AuditRow } from './sql-store';
 import type { ReadAhead } from './read-ahead';
-import { poke } from './poke';
+import { poke, pokeInside, pokesInside } from './poke';
 import { PhaseClock } from './phases';
 
 const UNTIMED = new PhaseClock();
@@ -53,7 +53,8 @@ export async function enterpriseWriteIn<T>(
 	actor: AuditActor,
 	fn: (w: EnterpriseWrite) => Promise<T>,
 	now: number,
-	clock = UNTIMED
+	clock = UNTIMED,
+	{ poke: pokeAtCommit = false }: { poke?: boolean } = {}
 ): Promise<{ result: T; changed: boolean }> {
 	const q = trx.selectFrom('enterprises').select('version').where('id', '=', enterpriseID);
 	const row = await (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
@@ -83,11 +84,11 @@ export async function enterpriseWriteIn<T>(
 	};
 	const result = await fn(w);
 	if (bumpTo !== null) {
-		await trx
+		const bump = trx
 			.updateTable('enterprises')
 			.set({ version: bumpTo })
-			.where('id', '=', enterpriseID)
-			.execute();
+			.where('id', '=', enterpriseID);
+		await (pokeAtCommit ? bump.returning(pokeInside(enterpriseID)) : bump).execute();
 		if (domains) {
 			await trx
 				.updateTable('domains')
@@ -102,8 +103,9 @@ export async function enterpriseWriteIn<T>(
 
 /**
  * Runs a change to one enterprise (a pushed batch, SCIM, accepting an invite, domain capture) in
- * one transaction with the enterprise write protocol (enterpriseWriteIn); after the commit, open
- * consoles are poked when something changed.
+ * one transaction with the enterprise write protocol (enterpriseWriteIn); open consoles are poked
+ * when something changed: by the version bump's own statement, delivered at the commit, where the
+ * database can (pokesInside), else after the commit.
  */
 export async function enterpriseWrite<T>(
 	database: Db,
@@ -113,12 +115,15 @@ export async function enterpriseWrite<T>(
 	now = Date.now(),
 	clock = UNTIMED
 ): Promise<T> {
+	const inside = pokesInside(database);
 	const { result, changed } = await database.db.transaction().execute((trx) => {
 		clock.lap('begin');
-		return enterpriseWriteIn(trx, database.dialect, enterpriseID, actor, fn, now, clock);
+		return enterpriseWriteIn(trx, database.dialect, enterpriseID, actor, fn, now, clock, {
+			poke: inside
+		});
 	});
 	clock.lap('commit');
-	if (changed) {
+	if (changed && !inside) {
 		const poked = poke(enterpriseID);
 		// A measured write waits for the poke to reach the database, so its phase shows what it costs.
 		if (clock.on) await poked;
