@@ -149,6 +149,10 @@ async function freshDatabase(dialect) {
 	}
 }
 
+// Instances over one PostgreSQL database must share the key of the saved secrets (they refuse to start
+// without it in production).
+const SECRET_KEY = process.env.SECRET_KEY ?? randomBytes(32).toString('hex');
+
 /** Starts one production server on `port`; resolves once /readyz answers 200. */
 async function startServer(port, dbEnv, ingestKey) {
 	const url = `http://127.0.0.1:${port}`;
@@ -158,6 +162,7 @@ async function startServer(port, dbEnv, ingestKey) {
 			...dbEnv,
 			NODE_ENV: 'production',
 			INGEST_KEY: ingestKey,
+			SECRET_KEY,
 			PORT: String(port),
 			ORIGIN: url,
 			ROSTER_NO_DEMO: 'true'

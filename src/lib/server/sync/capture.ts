@@ -118,7 +118,7 @@ export async function signUp(
 			);
 		}
 	});
-	for (const enterpriseID of touched) poke(enterpriseID);
+	for (const enterpriseID of touched) void poke(enterpriseID);
 	return { userID, licensedIn };
 }
 

@@ -106,13 +106,13 @@ export function pokeActivity(enterpriseIDs: Iterable<string>): void {
 			open.pending = true;
 			continue;
 		}
-		poke(enterpriseID);
+		void poke(enterpriseID);
 		const window = { pending: false };
 		windows.set(enterpriseID, window);
 		const close = () => {
 			if (window.pending) {
 				window.pending = false;
-				poke(enterpriseID);
+				void poke(enterpriseID);
 				setTimeout(close, ACTIVITY_POKE_INTERVAL_MS).unref();
 			} else windows.delete(enterpriseID);
 		};

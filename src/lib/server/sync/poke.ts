@@ -16,18 +16,38 @@ let shared: Db | null = null;
 /**
  * Tells every open console of an enterprise that something changed (after a commit). On
  * PostgreSQL the poke goes through NOTIFY, so consoles connected to other app instances hear it.
+ * Never fails: the returned promise settles once the poke is sent (callers need not wait).
  */
-export function poke(enterpriseID: string): void {
+export function poke(enterpriseID: string): Promise<void> {
 	if (shared?.dialect === 'postgres') {
-		sql`select pg_notify(${POKE_CHANNEL}, ${enterpriseID})`
-			.execute(shared.db)
-			.catch((err: Error) => {
+		return sql`select pg_notify(${POKE_CHANNEL}, ${enterpriseID})`.execute(shared.db).then(
+			() => {},
+			(err: Error) => {
 				log('warn', 'poke notify failed', { err: err.message });
 				bus.emit(enterpriseID);
-			});
-		return;
+			}
+		);
 	}
 	bus.emit(enterpriseID);
+	return Promise.resolve();
+}
+
+/**
+ * Whether pokes of writes to `database` can be sent from inside their transaction (`pokeInside`):
+ * PostgreSQL with this process's relay listening on it, so the NOTIFY it delivers at the commit
+ * reaches this process's consoles too.
+ */
+export function pokesInside(database: Db): boolean {
+	return database.dialect === 'postgres' && shared === database;
+}
+
+/**
+ * What a statement of an enterprise write selects (or returns) to poke that enterprise's consoles
+ * when, and only when, the write commits: PostgreSQL delivers a NOTIFY at the commit, so no
+ * statement or transaction of its own (and no flush of its own to disk) is spent on it.
+ */
+export function pokeInside(enterpriseID: string) {
+	return sql<string>`pg_notify(${POKE_CHANNEL}, ${enterpriseID})`.as('poked');
 }
 
 /** Listens for pokes of one enterprise; returns the function that stops listening. */

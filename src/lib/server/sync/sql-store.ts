@@ -1,5 +1,5 @@
-import { sql, type Selectable, type Transaction, type Updateable } from 'kysely';
-import type { Database, DomainTable, InviteTable, LicenseTable } from '../db/schema';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
+import type { AuditLogTable, Database, DomainTable, InviteTable, LicenseTable } from '../db/schema';
 import type { MutationStore } from '../../domain/mutations';
 import type { StoragePolicy } from '../../domain/storage-policy';
 import type { AccountRole } from '../../domain/roles';
@@ -15,6 +15,7 @@ import { nameKey } from '../../domain/text';
 import { domainStates, newVerificationValue } from '../domains/sql';
 import type { MirrorTable } from '../../domain/sync/tables';
 import { tombstone } from './tombstones';
+import type { ReadAhead } from './read-ahead';
 
 /** Who a change is recorded against in the audit log (R24). */
 export interface AuditActor {
@@ -23,9 +24,26 @@ export interface AuditActor {
 	queued: boolean;
 }
 
+/** An audit row waiting to be written (see `SqlMutationStore`'s `auditRows`). */
+export type AuditRow = Insertable<AuditLogTable>;
+
+/** Writes audit rows kept back by stores, in as few statements as the database allows. */
+export async function writeAudit(trx: Transaction<Database>, rows: readonly AuditRow[]) {
+	// In slices: SQLite binds at most 32,766 values per statement (9 a row).
+	for (let i = 0; i < rows.length; i += 1000) {
+		await trx
+			.insertInto('audit_log')
+			.values(rows.slice(i, i + 1000))
+			.execute();
+	}
+}
+
 /**
  * The server's MutationStore: SQL inside one transaction, every write stamped with the enterprise's
- * next version so pull can send it, deletes leaving tombstones.
+ * next version so pull can send it, deletes leaving tombstones. With `auditRows`, audit rows are
+ * kept there for the caller to write (writeAudit) once its batch is settled, instead of one
+ * statement each; with `readAhead`, teams and organizations the batch read ahead are answered from
+ * it, and their names written through it (ReadAhead: deferred, one statement for the batch).
  */
 export class SqlMutationStore implements MutationStore {
 	constructor(
@@ -33,8 +51,15 @@ export class SqlMutationStore implements MutationStore {
 		private readonly enterpriseID: string,
 		private readonly version: number,
 		private readonly actor: AuditActor,
-		private readonly now: number
-	) {}
+		private readonly now: number,
+		{ auditRows, readAhead }: { auditRows?: AuditRow[]; readAhead?: ReadAhead } = {}
+	) {
+		this.auditRows = auditRows;
+		this.ahead = readAhead;
+	}
+
+	private readonly auditRows: AuditRow[] | undefined;
+	private readonly ahead: ReadAhead | undefined;
 
 	private tombstone(table: MirrorTable, key: string | readonly string[]) {
 		const { trx, enterpriseID, version } = this;
@@ -93,6 +118,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async getTeam(id: string): Promise<Team | undefined> {
+		const known = this.ahead?.teams.byID(id);
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('teams')
 			.select(['id', 'name', 'source'])
@@ -102,6 +129,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async teamNamed(name: string): Promise<Team | undefined> {
+		const known = this.ahead?.teams.byName(nameKey(name));
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('teams')
 			.select(['id', 'name', 'source'])
@@ -111,18 +140,31 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async putTeam(team: Team) {
+		const row = {
+			id: team.id,
+			enterprise_id: this.enterpriseID,
+			name: team.name,
+			name_key: nameKey(team.name),
+			source: team.source,
+			external_id: null,
+			version: this.version,
+			created_at: this.now
+		};
+		const ahead = this.ahead;
+		if (ahead) {
+			// A team the batch knows about is written with the batch's other names (ReadAhead.flush).
+			if (ahead.teams.isForeign(team.id)) return false;
+			const before = ahead.teams.byID(team.id);
+			if (before !== undefined) {
+				ahead.deferTeam({ ...row, source: before?.source ?? team.source });
+				ahead.teams.wrote(before === null ? team : { ...before, name: team.name });
+				return true;
+			}
+			await ahead.flush(this.trx);
+		}
 		const written = await this.trx
 			.insertInto('teams')
-			.values({
-				id: team.id,
-				enterprise_id: this.enterpriseID,
-				name: team.name,
-				name_key: nameKey(team.name),
-				source: team.source,
-				external_id: null,
-				version: this.version,
-				created_at: this.now
-			})
+			.values(row)
 			// A team id of another enterprise is never touched (R1).
 			.onConflict((oc) =>
 				oc
@@ -131,7 +173,10 @@ export class SqlMutationStore implements MutationStore {
 					.where('teams.enterprise_id', '=', this.enterpriseID)
 			)
 			.executeTakeFirst();
-		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		const done = Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		// Not known before: its other columns may differ from `team`'s, so it is asked again.
+		if (done) ahead?.teams.forget(team.id, nameKey(team.name));
+		return done;
 	}
 
 	async deleteTeam(id: string) {
@@ -152,6 +197,7 @@ export class SqlMutationStore implements MutationStore {
 			.where('id', '=', id)
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
+		this.ahead?.teams.deleted(id);
 		await this.tombstone('teams', id);
 		await this.tombstone(
 			'teamMembers',
@@ -204,6 +250,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async getOrg(id: string): Promise<Organization | undefined> {
+		const known = this.ahead?.orgs.byID(id);
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('organizations')
 			.select(['id', 'name'])
@@ -213,6 +261,8 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async orgNamed(name: string): Promise<Organization | undefined> {
+		const known = this.ahead?.orgs.byName(nameKey(name));
+		if (known !== undefined) return known ?? undefined;
 		return this.trx
 			.selectFrom('organizations')
 			.select(['id', 'name'])
@@ -222,16 +272,29 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async putOrg(org: Organization) {
+		const row = {
+			id: org.id,
+			enterprise_id: this.enterpriseID,
+			name: org.name,
+			name_key: nameKey(org.name),
+			version: this.version,
+			created_at: this.now
+		};
+		const ahead = this.ahead;
+		if (ahead) {
+			// An organization the batch knows about is written with the batch's other names.
+			if (ahead.orgs.isForeign(org.id)) return false;
+			const before = ahead.orgs.byID(org.id);
+			if (before !== undefined) {
+				ahead.deferOrg(row);
+				ahead.orgs.wrote({ id: org.id, name: org.name });
+				return true;
+			}
+			await ahead.flush(this.trx);
+		}
 		const written = await this.trx
 			.insertInto('organizations')
-			.values({
-				id: org.id,
-				enterprise_id: this.enterpriseID,
-				name: org.name,
-				name_key: nameKey(org.name),
-				version: this.version,
-				created_at: this.now
-			})
+			.values(row)
 			// An organization id of another enterprise is never touched (R1).
 			.onConflict((oc) =>
 				oc
@@ -240,7 +303,9 @@ export class SqlMutationStore implements MutationStore {
 					.where('organizations.enterprise_id', '=', this.enterpriseID)
 			)
 			.executeTakeFirst();
-		return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		const done = Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
+		if (done) ahead?.orgs.forget(org.id, nameKey(org.name));
+		return done;
 	}
 
 	async deleteOrg(id: string) {
@@ -263,6 +328,7 @@ export class SqlMutationStore implements MutationStore {
 			.where('id', '=', id)
 			.where('enterprise_id', '=', this.enterpriseID)
 			.execute();
+		this.ahead?.orgs.deleted(id);
 		await this.tombstone('organizations', id);
 		await this.tombstone('storagePolicies', id);
 		await this.tombstone(
@@ -572,20 +638,19 @@ export class SqlMutationStore implements MutationStore {
 	}
 
 	async audit(action: string, target: string, before: unknown, after: unknown) {
-		await this.trx
-			.insertInto('audit_log')
-			.values({
-				enterprise_id: this.enterpriseID,
-				at: this.now,
-				actor_user_id: this.actor.userID,
-				actor_kind: this.actor.kind,
-				action,
-				target,
-				before: before == null ? null : JSON.stringify(before),
-				after: after == null ? null : JSON.stringify(after),
-				queued: this.actor.queued ? 1 : 0
-			})
-			.execute();
+		const row: AuditRow = {
+			enterprise_id: this.enterpriseID,
+			at: this.now,
+			actor_user_id: this.actor.userID,
+			actor_kind: this.actor.kind,
+			action,
+			target,
+			before: before == null ? null : JSON.stringify(before),
+			after: after == null ? null : JSON.stringify(after),
+			queued: this.actor.queued ? 1 : 0
+		};
+		if (this.auditRows) this.auditRows.push(row);
+		else await this.trx.insertInto('audit_log').values(row).execute();
 	}
 
 	// Domains (R13–R15).
