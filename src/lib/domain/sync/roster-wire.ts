@@ -2,20 +2,23 @@ import type { RosterPage } from './protocol';
 
 /**
  * The roster page in binary columns (`GET /api/sync/roster?format=binary`): the same `RosterPage`
- * as the JSON form, in about half the bytes after compression and decoded without `JSON.parse`.
+ * as the JSON form in fewer bytes after compression, read without `JSON.parse`.
  *
- * Layout: a version byte, a JSON header (varint length first), then the sections below, each a
- * varint byte length and its bytes. Numbers are unsigned LEB128 varints unless said otherwise.
- * - ids: canonical lower-case UUIDs in ascending order as the leading 4 bytes delta-coded (a
- *   varint each) and the other 12 bytes raw, in two sections; any other ids go in the text block.
- * - emails: the part before the last `@` in the text block, the domain as an index into the
- *   header's `domains` (0: no `@`).
- * - text block: local parts and names (and ids in text form), UTF-8, with their lengths in UTF-16
- *   units in a section of their own.
- * - lastActive, seqs, since: integer columns as `(value - base) / unit (+ 1 where null is 0)`, with
- *   `base` and `unit` (the greatest common divisor) in the header; any non-integer column as
+ * Layout: a version byte, a JSON header, then the sections below, each after its byte length (an
+ * unsigned LEB128 varint, as every varint here).
+ * - ids: version-4 UUIDs (lower-case, ascending) as their leading 32 bits delta-coded (a varint
+ *   each, times 4, plus 2 bits of the rest) and the other 88 bits that are not fixed by the
+ *   version and variant, 11 bytes each. Other lower-case UUIDs: the delta and 12 bytes. Any other
+ *   ids: UTF-8 text.
+ * - emails: the part before the last `@` as text, the domain as a varint index into the header's
+ *   `domains` (0: no `@`).
+ * - text (ids in text form, local parts, names): one UTF-8 section per column, the strings' byte
+ *   lengths in one section of varints.
+ * - lastActive, seqs, since: integers as `(value - base) / unit` (plus 1 where null is 0), `base`
+ *   and `unit` in the header, written as big-endian byte planes of `width` bytes (all the top
+ *   bytes, then the next…), or as varints where `width` is 0; a column with other numbers as
  *   float64s.
- * - sources: an index into the header's `sources`.
+ * - sources: a varint index into the header's `sources`.
  */
 export const ROSTER_BINARY_TYPE = 'application/vnd.roster.roster-page';
 
@@ -25,14 +28,15 @@ export type RosterFormat = (typeof ROSTER_FORMATS)[number];
 
 const VERSION = 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** How a number column was written: integers as offsets from `base` in steps of `unit`, or floats. */
-type NumberColumn = { base: number; unit: number } | 'f64' | null;
+/** How a number column was written (see the layout), or null for a column the page left out. */
+type NumberColumn = { base: number; unit: number; width: number } | 'f64' | null;
 
 interface Header {
 	n: number;
 	next: string | null;
-	ids: 'uuid' | 'text';
+	ids: 'uuid4' | 'uuid' | 'text';
 	domains: string[];
 	lastActive: NumberColumn;
 	seqs: NumberColumn;
@@ -41,7 +45,7 @@ interface Header {
 }
 
 class Writer {
-	bytes: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16);
+	bytes: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 12);
 	length = 0;
 	reserve(n: number) {
 		if (this.length + n <= this.bytes.length) return;
@@ -66,6 +70,13 @@ class Writer {
 		this.bytes.set(bytes, this.length);
 		this.length += bytes.length;
 	}
+	/** `text` in UTF-8; its byte length. */
+	text(text: string, encoder: TextEncoder): number {
+		this.reserve(text.length * 3);
+		const { written } = encoder.encodeInto(text, this.bytes.subarray(this.length));
+		this.length += written;
+		return written;
+	}
 	/** `section`'s bytes, after their length. */
 	section(section: Writer) {
 		this.varint(section.length);
@@ -78,6 +89,7 @@ class Reader {
 	constructor(readonly bytes: Uint8Array) {}
 	varint(): number {
 		const b = this.bytes;
+		if (this.pos >= b.length) throw new Error('roster page: cut off');
 		let byte = b[this.pos++]!;
 		if (byte < 0x80) return byte;
 		let v = byte & 0x7f;
@@ -90,12 +102,11 @@ class Reader {
 		} while (byte >= 0x80);
 		return v;
 	}
-	section(): Reader {
+	section(): Uint8Array {
 		const length = this.varint();
 		if (this.pos + length > this.bytes.length) throw new Error('roster page: cut off');
-		const out = new Reader(this.bytes.subarray(this.pos, this.pos + length));
 		this.pos += length;
-		return out;
+		return this.bytes.subarray(this.pos - length, this.pos);
 	}
 }
 
@@ -105,7 +116,10 @@ function gcd(a: number, b: number): number {
 }
 
 /** How to write `values` (null where absent), and the section that holds them. */
-function encodeNumbers(values: readonly (number | null)[]): [NumberColumn, Writer] {
+function encodeNumbers(
+	values: readonly (number | null)[],
+	planes: boolean
+): [NumberColumn, Writer] {
 	const out = new Writer();
 	let base = Infinity;
 	let max = -Infinity;
@@ -122,86 +136,150 @@ function encodeNumbers(values: readonly (number | null)[]): [NumberColumn, Write
 		out.raw(new Uint8Array(floats.buffer));
 		return ['f64', out];
 	}
-	if (base === Infinity) base = 0;
+	if (base === Infinity) base = max = 0;
 	let unit = 0;
 	for (const v of values) if (v !== null && unit !== 1) unit = gcd(unit, v - base);
 	unit ||= 1;
-	for (const v of values) out.varint(v === null ? 0 : (v - base) / unit + 1);
-	return [{ base, unit }, out];
+	const offset = (v: number | null) => (v === null ? 0 : (v - base) / unit + 1);
+	if (!planes) {
+		for (const v of values) out.varint(offset(v));
+		return [{ base, unit, width: 0 }, out];
+	}
+	let width = 1;
+	while (2 ** (8 * width) <= (max - base) / unit + 1) width++;
+	const n = values.length;
+	out.reserve(n * width);
+	out.length = n * width;
+	for (let i = 0; i < n; i++) {
+		let v = offset(values[i]!);
+		for (let k = width - 1; k >= 0; k--) {
+			out.bytes[k * n + i] = v % 256;
+			v = Math.floor(v / 256);
+		}
+	}
+	return [{ base, unit, width }, out];
 }
 
 function decodeNumbers(
 	column: NumberColumn,
-	section: Reader,
+	bytes: Uint8Array,
 	n: number
 ): (number | null)[] | undefined {
 	if (column === null) return undefined;
-	const out = new Array<number | null>(n);
+	// Filled by push, not `new Array(n)`: a packed array, which IndexedDB and V8 copy fastest.
+	const out: (number | null)[] = [];
 	if (column === 'f64') {
-		const bytes = section.bytes.slice(0, n * 8);
 		if (bytes.length !== n * 8) throw new Error('roster page: cut off');
-		const floats = new Float64Array(bytes.buffer);
-		for (let i = 0; i < n; i++) out[i] = Number.isNaN(floats[i]!) ? null : floats[i]!;
+		const floats = new Float64Array(bytes.slice().buffer);
+		for (let i = 0; i < n; i++) out.push(Number.isNaN(floats[i]!) ? null : floats[i]!);
 		return out;
 	}
-	const { base, unit } = column;
+	const { base, unit, width } = column;
+	if (width === 0) {
+		const reader = new Reader(bytes);
+		for (let i = 0; i < n; i++) {
+			const v = reader.varint();
+			out.push(v === 0 ? null : base + (v - 1) * unit);
+		}
+		return out;
+	}
+	if (bytes.length !== n * width) throw new Error('roster page: cut off');
 	for (let i = 0; i < n; i++) {
-		const v = section.varint();
-		out[i] = v === 0 ? null : base + (v - 1) * unit;
+		let v = 0;
+		for (let k = 0, at = i; k < width; k++, at += n) v = v * 256 + bytes[at]!;
+		out.push(v === 0 ? null : base + (v - 1) * unit);
+	}
+	return out;
+}
+
+/** The strings of `bytes` (UTF-8), one per byte length in `lengths`. */
+function splitText(bytes: Uint8Array, lengths: Uint32Array, decoder: TextDecoder): string[] {
+	const text = decoder.decode(bytes);
+	const out: string[] = [];
+	// Slices of one decoded string: flat, and far cheaper than decoding each string.
+	if (text.length === bytes.length) {
+		for (let i = 0, at = 0; i < lengths.length; i++) out.push(text.slice(at, (at += lengths[i]!)));
+		return out;
+	}
+	for (let i = 0, at = 0, b = 0; i < lengths.length; i++) {
+		let units = 0;
+		for (const end = b + lengths[i]!; b < end; b++) {
+			const byte = bytes[b]!;
+			// A lead byte starts a character; one of 4 bytes is two UTF-16 units.
+			if ((byte & 0xc0) !== 0x80) units++;
+			if (byte >= 0xf0) units++;
+		}
+		out.push(text.slice(at, (at += units)));
 	}
 	return out;
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-const HEX_VALUE = new Map(HEX.map((h, b) => [h, b]));
+const HIGH = Uint8Array.from(HEX, (h) => h.charCodeAt(0));
+const LOW = Uint8Array.from(HEX, (h) => h.charCodeAt(1));
+const DASH = '-'.charCodeAt(0);
+// Where each of an id's 16 bytes is written in its 36 characters.
+const AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 
 /** A roster page in the binary form (see `ROSTER_BINARY_TYPE`). */
 export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 	const n = page.ids.length;
-	let uuid = true;
-	for (let i = 0; i < n && uuid; i++)
-		uuid = UUID.test(page.ids[i]!) && (i === 0 || page.ids[i - 1]! < page.ids[i]!);
+	const encoder = new TextEncoder();
+	let ids: Header['ids'] = 'uuid4';
+	for (let i = 0; i < n && ids !== 'text'; i++) {
+		const id = page.ids[i]!;
+		if (i > 0 && !(page.ids[i - 1]! < id)) ids = 'text';
+		else if (ids === 'uuid4' && !UUID4.test(id)) ids = UUID.test(id) ? 'uuid' : 'text';
+		else if (ids === 'uuid' && !UUID.test(id)) ids = 'text';
+	}
 
 	const idHeads = new Writer();
 	const idTails = new Writer();
-	const texts: string[] = [];
-	if (uuid) {
-		const tail = new Uint8Array(12);
+	const lengths = new Writer();
+	const idText = new Writer();
+	if (ids === 'text') for (const id of page.ids) lengths.varint(idText.text(id, encoder));
+	else {
+		const b = new Uint8Array(16);
 		let previous = 0;
 		for (const id of page.ids) {
-			const hex = id.replaceAll('-', '');
-			const head = parseInt(hex.slice(0, 8), 16);
-			idHeads.varint(head - previous);
+			for (let k = 0; k < 16; k++) b[k] = parseInt(id.slice(AT[k], AT[k]! + 2), 16);
+			const head = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+			if (ids === 'uuid') {
+				idHeads.varint(head - previous);
+				idTails.raw(b.subarray(4));
+			} else {
+				// Version 4 fixes the top nibble of byte 6 and the top 2 bits of byte 8.
+				idHeads.varint((head - previous) * 4 + (b[8]! & 3));
+				idTails.raw(b.subarray(4, 6));
+				idTails.raw(Uint8Array.of(((b[6]! & 0x0f) << 4) | ((b[8]! >> 2) & 0x0f), b[7]!));
+				idTails.raw(b.subarray(9));
+			}
 			previous = head;
-			for (let k = 0; k < 12; k++) tail[k] = HEX_VALUE.get(hex.slice(8 + 2 * k, 10 + 2 * k))!;
-			idTails.raw(tail);
 		}
-	} else texts.push(...page.ids);
+	}
 
 	const domains = new Map<string, number>();
 	const domainIndexes = new Writer();
+	const localText = new Writer();
 	for (const email of page.emails) {
 		const at = email.lastIndexOf('@');
-		if (at < 0) {
-			domainIndexes.varint(0);
-			texts.push(email);
-			continue;
+		let k = 0;
+		if (at >= 0) {
+			const domain = email.slice(at + 1);
+			k = domains.get(domain) ?? 0;
+			if (k === 0) domains.set(domain, (k = domains.size + 1));
 		}
-		const domain = email.slice(at + 1);
-		let k = domains.get(domain);
-		if (k === undefined) domains.set(domain, (k = domains.size + 1));
 		domainIndexes.varint(k);
-		texts.push(email.slice(0, at));
+		lengths.varint(localText.text(at >= 0 ? email.slice(0, at) : email, encoder));
 	}
-	texts.push(...page.names);
-	const lengths = new Writer();
-	for (const text of texts) lengths.varint(text.length);
-	const textBytes = new Writer();
-	textBytes.raw(new TextEncoder().encode(texts.join('')));
+	const nameText = new Writer();
+	for (const name of page.names) lengths.varint(nameText.text(name, encoder));
 
-	const [lastActive, lastActiveBytes] = encodeNumbers(page.lastActive);
-	const [seqs, seqBytes] = page.seqs ? encodeNumbers(page.seqs) : [null, new Writer()];
-	const [since, sinceBytes] = page.since ? encodeNumbers(page.since) : [null, new Writer()];
+	// Planes where the low bytes are noise (times to the millisecond, license numbers in id order);
+	// varints for `since`, where grants made at whole days repeat whole byte sequences.
+	const [lastActive, lastActiveBytes] = encodeNumbers(page.lastActive, true);
+	const [seqs, seqBytes] = page.seqs ? encodeNumbers(page.seqs, true) : [null, new Writer()];
+	const [since, sinceBytes] = page.since ? encodeNumbers(page.since, false) : [null, new Writer()];
 	const sources = new Map<string, number>();
 	const sourceIndexes = new Writer();
 	for (const source of page.sources ?? []) {
@@ -213,7 +291,7 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 	const header: Header = {
 		n,
 		next: page.next,
-		ids: uuid ? 'uuid' : 'text',
+		ids,
 		domains: [...domains.keys()],
 		lastActive,
 		seqs,
@@ -221,16 +299,18 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 		sources: page.sources ? [...sources.keys()] : null
 	};
 	const out = new Writer();
-	out.raw(new Uint8Array([VERSION]));
+	out.raw(Uint8Array.of(VERSION));
 	const head = new Writer();
-	head.raw(new TextEncoder().encode(JSON.stringify(header)));
-	out.section(head);
+	head.raw(encoder.encode(JSON.stringify(header)));
 	for (const section of [
+		head,
 		idHeads,
 		idTails,
-		domainIndexes,
 		lengths,
-		textBytes,
+		idText,
+		domainIndexes,
+		localText,
+		nameText,
 		lastActiveBytes,
 		seqBytes,
 		sourceIndexes,
@@ -240,52 +320,108 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 	return out.bytes.subarray(0, out.length);
 }
 
+/** Ids from their 16 bytes each, as one ASCII string cut in 36s (flat strings, one decode). */
+function uuidsOf(bytes: Uint8Array, n: number, decoder: TextDecoder): string[] {
+	const chars = new Uint8Array(n * 36);
+	for (let i = 0; i < n; i++) {
+		const c = i * 36;
+		chars[c + 8] = chars[c + 13] = chars[c + 18] = chars[c + 23] = DASH;
+		for (let k = 0; k < 16; k++) {
+			const byte = bytes[i * 16 + k]!;
+			chars[c + AT[k]!] = HIGH[byte]!;
+			chars[c + AT[k]! + 1] = LOW[byte]!;
+		}
+	}
+	const text = decoder.decode(chars);
+	const ids: string[] = [];
+	for (let i = 0; i < n; i++) ids.push(text.slice(i * 36, i * 36 + 36));
+	return ids;
+}
+
 /** The `RosterPage` a binary roster page holds (throws on a page this version cannot read). */
 export function decodeRosterPage(buffer: ArrayBuffer | Uint8Array): RosterPage {
 	const reader = new Reader(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer));
 	if (reader.bytes[0] !== VERSION) throw new Error('roster page: unknown version');
 	reader.pos = 1;
 	const decoder = new TextDecoder();
-	const header = JSON.parse(decoder.decode(reader.section().bytes)) as Header;
-	const [idHeads, idTails, domainIndexes, lengths, textBytes] = [1, 2, 3, 4, 5].map(() =>
+	const header = JSON.parse(decoder.decode(reader.section())) as Header;
+	const [idHeads, idTails, lengthBytes, idText, domainIndexes, localText, nameText] = [
+		reader.section(),
+		reader.section(),
+		reader.section(),
+		reader.section(),
+		reader.section(),
+		reader.section(),
 		reader.section()
-	) as [Reader, Reader, Reader, Reader, Reader];
-	const [lastActiveBytes, seqBytes, sourceIndexes, sinceBytes] = [1, 2, 3, 4].map(() =>
+	];
+	const [lastActiveBytes, seqBytes, sourceIndexes, sinceBytes] = [
+		reader.section(),
+		reader.section(),
+		reader.section(),
 		reader.section()
-	) as [Reader, Reader, Reader, Reader];
+	];
 	const { n } = header;
-
-	const text = decoder.decode(textBytes.bytes);
-	let at = 0;
-	const nextText = () => {
-		const length = lengths.varint();
-		const s = text.slice(at, at + length);
-		at += length;
-		return s;
+	const lengths = new Reader(lengthBytes);
+	const varints = (reader: Reader) => {
+		const out = new Uint32Array(n);
+		for (let i = 0; i < n; i++) out[i] = reader.varint();
+		return out;
 	};
-	const ids = new Array<string>(n);
-	if (header.ids === 'uuid') {
-		const tails = idTails.bytes;
-		if (tails.length !== n * 12) throw new Error('roster page: cut off');
+
+	let ids: string[];
+	if (header.ids === 'text') ids = splitText(idText, varints(lengths), decoder);
+	else {
+		const heads = new Reader(idHeads);
+		const bytes = new Uint8Array(n * 16);
+		const v4 = header.ids === 'uuid4';
+		if (idTails.length !== n * (v4 ? 11 : 12)) throw new Error('roster page: cut off');
 		let head = 0;
-		for (let i = 0, t = 0; i < n; i++, t += 12) {
-			head += idHeads.varint();
-			const h = (head + 0x1_0000_0000).toString(16).slice(1);
-			ids[i] =
-				`${h}-${HEX[tails[t]!]}${HEX[tails[t + 1]!]}-${HEX[tails[t + 2]!]}${HEX[tails[t + 3]!]}-` +
-				`${HEX[tails[t + 4]!]}${HEX[tails[t + 5]!]}-${HEX[tails[t + 6]!]}${HEX[tails[t + 7]!]}` +
-				`${HEX[tails[t + 8]!]}${HEX[tails[t + 9]!]}${HEX[tails[t + 10]!]}${HEX[tails[t + 11]!]}`;
+		for (let i = 0, b = 0, t = 0; i < n; i++, b += 16) {
+			let low = 0;
+			if (v4) {
+				const v = heads.varint();
+				low = v % 4;
+				head += (v - low) / 4;
+			} else head += heads.varint();
+			bytes[b] = head >>> 24;
+			bytes[b + 1] = head >>> 16;
+			bytes[b + 2] = head >>> 8;
+			bytes[b + 3] = head;
+			if (!v4) {
+				bytes.set(idTails.subarray(t, (t += 12)), b + 4);
+				continue;
+			}
+			const packed = idTails[t + 2]!;
+			bytes[b + 4] = idTails[t]!;
+			bytes[b + 5] = idTails[t + 1]!;
+			bytes[b + 6] = 0x40 | (packed >> 4);
+			bytes[b + 7] = idTails[t + 3]!;
+			bytes[b + 8] = 0x80 | ((packed & 0x0f) << 2) | low;
+			bytes.set(idTails.subarray(t + 4, (t += 11)), b + 9);
 		}
-	} else for (let i = 0; i < n; i++) ids[i] = nextText();
-	const emails = new Array<string>(n);
-	const domains = header.domains.map((d) => `@${d}`);
-	for (let i = 0; i < n; i++) {
-		const k = domainIndexes.varint();
-		const local = nextText();
-		emails[i] = k === 0 ? local : local + domains[k - 1]!;
+		ids = uuidsOf(bytes, n, decoder);
 	}
-	const names = new Array<string>(n);
-	for (let i = 0; i < n; i++) names[i] = nextText();
+
+	const domainBytes = header.domains.map((d) => new TextEncoder().encode(`@${d}`));
+	const domainOf = new Reader(domainIndexes);
+	const indexes = varints(domainOf);
+	const localLengths = varints(lengths);
+	let size = localText.length;
+	for (const k of indexes) if (k > 0) size += domainBytes[k - 1]?.length ?? 0;
+	// Each email's bytes (its local part, then `@` and its domain), decoded as one text.
+	const emailBytes = new Uint8Array(size);
+	const emailLengths = new Uint32Array(n);
+	for (let i = 0, from = 0, to = 0; i < n; i++) {
+		const length = localLengths[i]!;
+		emailBytes.set(localText.subarray(from, (from += length)), to);
+		const domain = indexes[i]! > 0 ? domainBytes[indexes[i]! - 1] : undefined;
+		if (indexes[i]! > 0 && !domain) throw new Error('roster page: unknown domain');
+		if (domain) emailBytes.set(domain, to + length);
+		emailLengths[i] = length + (domain?.length ?? 0);
+		to += emailLengths[i]!;
+	}
+	const emails = splitText(emailBytes, emailLengths, decoder);
+	const names = splitText(nameText, varints(lengths), decoder);
 
 	const page: RosterPage = {
 		ids,
@@ -297,8 +433,13 @@ export function decodeRosterPage(buffer: ArrayBuffer | Uint8Array): RosterPage {
 	const seqs = decodeNumbers(header.seqs, seqBytes, n);
 	if (seqs) page.seqs = seqs as number[];
 	if (header.sources) {
-		const sources = new Array<string>(n);
-		for (let i = 0; i < n; i++) sources[i] = header.sources[sourceIndexes.varint()]!;
+		const sourceOf = new Reader(sourceIndexes);
+		const sources: string[] = [];
+		for (let i = 0; i < n; i++) {
+			const source = header.sources[sourceOf.varint()];
+			if (source === undefined) throw new Error('roster page: unknown source');
+			sources.push(source);
+		}
 		page.sources = sources;
 	}
 	const since = decodeNumbers(header.since, sinceBytes, n);
