@@ -47,6 +47,27 @@ describe('roster pages in the binary form read back exactly as sent', () => {
 		expect(roundTrip(page)).toEqual(page);
 	});
 
+	it('keeps emails that start with the person’s name, and ones that nearly do, as they are', () => {
+		const page = makePage(12);
+		const people: [string, string][] = [
+			['José van Rossum', 'jose.vanrossum.12@a.test'],
+			['Søren Kierkegaard', 'sren.kierkegaard@a.test'],
+			['Ada Lovelace', 'ada.lovelace@b.test'],
+			['Ada Lovelace', 'ada.lovelac@b.test'],
+			['Ada Lovelace', 'Ada.Lovelace@b.test'],
+			['Ada', 'ada+roster@b.test'],
+			[' Ada  Byron ', 'ada.byron.@c.test'],
+			['李小龍', 'li@c.test'],
+			['Zoë 李', 'zoe.li@c.test'],
+			['', '@c.test'],
+			['O’Brien Ñuño', 'obrien.nuno'],
+			['ﬁona ǆ', 'fiona.dz@c.test']
+		];
+		page.names = people.map(([name]) => name);
+		page.emails = people.map(([, email]) => email);
+		expect(roundTrip(page)).toEqual(page);
+	});
+
 	it('keeps times that are not whole milliseconds, negative or far apart, and all-null columns', () => {
 		const page = makePage(4);
 		page.lastActive = [null, null, null, null];

@@ -11,9 +11,10 @@ import type { RosterPage } from './protocol';
  *   version and variant, 11 bytes each. Other lower-case UUIDs: the delta and 12 bytes. Any other
  *   ids: UTF-8 text.
  * - emails: the part before the last `@` as text, the domain as a varint index into the header's
- *   `domains` (0: no `@`).
+ *   `domains` (0: no `@`); where that part starts with what the name gives (`localPrefix`: "Ada
+ *   Lovelace" → "ada.lovelace"), a 1 in a section of varints and only the rest as text.
  * - text (ids in text form, local parts, names): one UTF-8 section per column, the strings' byte
- *   lengths in one section of varints.
+ *   lengths in one section of varints (ids, local parts, then names).
  * - lastActive, seqs, since: integers as `(value - base) / unit` (plus 1 where null is 0), `base`
  *   and `unit` in the header, written as big-endian byte planes of `width` bytes (all the top
  *   bytes, then the next…), or as varints where `width` is 0; a column with other numbers as
@@ -214,6 +215,53 @@ function splitText(bytes: Uint8Array, lengths: Uint32Array, decoder: TextDecoder
 	return out;
 }
 
+// Each character up to U+024F (Latin, assigned since Unicode 1.1, so every engine decomposes it
+// alike) as the ASCII letters and digits of its compatibility decomposition, lower-cased.
+const FOLDED = Array.from({ length: 0x250 }, (_, c) =>
+	String.fromCharCode(c)
+		.normalize('NFKD')
+		.replace(/[^A-Za-z0-9]/g, '')
+		.toLowerCase()
+);
+
+const FOLDED_CODES = FOLDED.map((s) => Uint8Array.from(s, (ch) => ch.charCodeAt(0)));
+/** The most bytes `writePrefix` writes for a character (a dot, or a folded character). */
+const MOST_FOLDED = Math.max(1, ...FOLDED.map((s) => s.length));
+const SPACE = 0x20;
+const DOT = 0x2e;
+
+/**
+ * Writes at `at` in `out` what an email's local part commonly starts with, from the person's name:
+ * "José van Rossum" → "jose.vanrossum" (first word, a dot, the rest; accents and other marks
+ * dropped), in ASCII; how many bytes. -1 for a name beyond Latin, never used to shorten an email.
+ * `out` has room for `MOST_FOLDED` bytes a character of the name.
+ */
+function writePrefix(name: string, out: Uint8Array, at: number): number {
+	const start = at;
+	let dot = false;
+	for (let i = 0; i < name.length; i++) {
+		const c = name.charCodeAt(i);
+		if (c >= FOLDED_CODES.length) return -1;
+		if (c === SPACE && !dot && at > start) {
+			out[at++] = DOT;
+			dot = true;
+			continue;
+		}
+		const folded = FOLDED_CODES[c]!;
+		for (let k = 0; k < folded.length; k++) out[at++] = folded[k]!;
+	}
+	return at - start;
+}
+
+let scratch = new Uint8Array(256);
+/** `writePrefix` as a string (empty where it gives none). */
+function localPrefix(name: string): string {
+	if (scratch.length < name.length * MOST_FOLDED)
+		scratch = new Uint8Array(name.length * MOST_FOLDED);
+	const length = writePrefix(name, scratch, 0);
+	return length <= 0 ? '' : String.fromCharCode(...scratch.subarray(0, length));
+}
+
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const HIGH = Uint8Array.from(HEX, (h) => h.charCodeAt(0));
 const LOW = Uint8Array.from(HEX, (h) => h.charCodeAt(1));
@@ -261,7 +309,8 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 	const domains = new Map<string, number>();
 	const domainIndexes = new Writer();
 	const localText = new Writer();
-	for (const email of page.emails) {
+	const fromName = new Writer();
+	page.emails.forEach((email, i) => {
 		const at = email.lastIndexOf('@');
 		let k = 0;
 		if (at >= 0) {
@@ -270,8 +319,12 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 			if (k === 0) domains.set(domain, (k = domains.size + 1));
 		}
 		domainIndexes.varint(k);
-		lengths.varint(localText.text(at >= 0 ? email.slice(0, at) : email, encoder));
-	}
+		const local = at >= 0 ? email.slice(0, at) : email;
+		const prefix = localPrefix(page.names[i] ?? '');
+		const derived = prefix !== '' && local.startsWith(prefix);
+		fromName.varint(derived ? 1 : 0);
+		lengths.varint(localText.text(derived ? local.slice(prefix.length) : local, encoder));
+	});
 	const nameText = new Writer();
 	for (const name of page.names) lengths.varint(nameText.text(name, encoder));
 
@@ -310,6 +363,7 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 		idText,
 		domainIndexes,
 		localText,
+		fromName,
 		nameText,
 		lastActiveBytes,
 		seqBytes,
@@ -345,7 +399,8 @@ export function decodeRosterPage(buffer: ArrayBuffer | Uint8Array): RosterPage {
 	reader.pos = 1;
 	const decoder = new TextDecoder();
 	const header = JSON.parse(decoder.decode(reader.section())) as Header;
-	const [idHeads, idTails, lengthBytes, idText, domainIndexes, localText, nameText] = [
+	const [idHeads, idTails, lengthBytes, idText, domainIndexes, localText, fromName, nameText] = [
+		reader.section(),
 		reader.section(),
 		reader.section(),
 		reader.section(),
@@ -406,22 +461,34 @@ export function decodeRosterPage(buffer: ArrayBuffer | Uint8Array): RosterPage {
 	const domainOf = new Reader(domainIndexes);
 	const indexes = varints(domainOf);
 	const localLengths = varints(lengths);
+	const names = splitText(nameText, varints(lengths), decoder);
+	const derived = varints(new Reader(fromName));
+	// Room for each email's bytes: the name's prefix (`MOST_FOLDED` a character), the rest of its local
+	// part, then `@` and its domain; decoded as one text.
 	let size = localText.length;
-	for (const k of indexes) if (k > 0) size += domainBytes[k - 1]?.length ?? 0;
-	// Each email's bytes (its local part, then `@` and its domain), decoded as one text.
+	for (let i = 0; i < n; i++) {
+		if (derived[i]) size += names[i]!.length * MOST_FOLDED;
+		if (indexes[i]! > 0) size += domainBytes[indexes[i]! - 1]?.length ?? 0;
+	}
 	const emailBytes = new Uint8Array(size);
 	const emailLengths = new Uint32Array(n);
-	for (let i = 0, from = 0, to = 0; i < n; i++) {
-		const length = localLengths[i]!;
-		emailBytes.set(localText.subarray(from, (from += length)), to);
+	let to = 0;
+	for (let i = 0, from = 0; i < n; i++) {
+		const start = to;
+		if (derived[i]) {
+			const length = writePrefix(names[i]!, emailBytes, to);
+			if (length < 0) throw new Error('roster page: an email from a name beyond Latin');
+			to += length;
+		}
+		emailBytes.set(localText.subarray(from, (from += localLengths[i]!)), to);
+		to += localLengths[i]!;
 		const domain = indexes[i]! > 0 ? domainBytes[indexes[i]! - 1] : undefined;
 		if (indexes[i]! > 0 && !domain) throw new Error('roster page: unknown domain');
-		if (domain) emailBytes.set(domain, to + length);
-		emailLengths[i] = length + (domain?.length ?? 0);
-		to += emailLengths[i]!;
+		if (domain) emailBytes.set(domain, to);
+		to += domain?.length ?? 0;
+		emailLengths[i] = to - start;
 	}
-	const emails = splitText(emailBytes, emailLengths, decoder);
-	const names = splitText(nameText, varints(lengths), decoder);
+	const emails = splitText(emailBytes.subarray(0, to), emailLengths, decoder);
 
 	const page: RosterPage = {
 		ids,
