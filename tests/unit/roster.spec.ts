@@ -132,6 +132,11 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 			await license(t.database, mixed.id, user.id);
 			if (i % 4 === 1) await recordActivity(t.database, user.id, NOW + i);
 		}
+		const raw = await rosterGET({
+			url: new URL(`http://localhost/api/sync/roster?enterpriseID=${mixed.id}&format=binary`),
+			locals: people.owner!
+		} as never);
+		expect(raw.headers.get('content-type')).toBe(ROSTER_BINARY_TYPE);
 		const json = await pageThrough('&format=json', mixed.id);
 		const binary = await pageThrough('&format=binary', mixed.id);
 		expect(binary).toEqual(json);
