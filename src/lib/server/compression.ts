@@ -46,7 +46,7 @@ export async function compress(
 		? brotli(body, {
 				params: {
 					// Quality 5: most of brotli's gain on JSON at a few milliseconds per megabyte; binary
-					// roster pages are a third the size, so 7 costs less than 5 does on their JSON.
+					// roster pages are half the size and compress faster, so 7 costs less than 5 on the JSON.
 					[constants.BROTLI_PARAM_QUALITY]: text ? 5 : 7,
 					[constants.BROTLI_PARAM_MODE]: text
 						? constants.BROTLI_MODE_TEXT
