@@ -11,7 +11,7 @@ import type { RosterPage } from './protocol';
  *   version and variant, 11 bytes each. Other lower-case UUIDs: the delta and 12 bytes. Any other
  *   ids: UTF-8 text.
  * - emails: the part before the last `@` as text, the domain as a varint index into the header's
- *   `domains` (0: no `@`); where that part starts with what the name gives (`localPrefix`: "Ada
+ *   `domains` (0: no `@`); where that part starts with what the name gives (`writePrefix`: "Ada
  *   Lovelace" → "ada.lovelace"), a 1 in a section of varints and only the rest as text.
  * - text (ids in text form, local parts, names): one UTF-8 section per column, the strings' byte
  *   lengths in one section of varints (ids, local parts, then names).
@@ -254,16 +254,22 @@ function writePrefix(name: string, out: Uint8Array, at: number): number {
 }
 
 let scratch = new Uint8Array(256);
-/** `writePrefix` as a string (empty where it gives none). */
-function localPrefix(name: string): string {
+/** How long the prefix `writePrefix` gives for `name` is, when `local` starts with it; else 0. */
+function prefixOf(name: string, local: string): number {
 	if (scratch.length < name.length * MOST_FOLDED)
 		scratch = new Uint8Array(name.length * MOST_FOLDED);
 	const length = writePrefix(name, scratch, 0);
-	return length <= 0 ? '' : String.fromCharCode(...scratch.subarray(0, length));
+	if (length <= 0 || length > local.length) return 0;
+	for (let c = 0; c < length; c++) if (local.charCodeAt(c) !== scratch[c]) return 0;
+	return length;
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const HIGH = Uint8Array.from(HEX, (h) => h.charCodeAt(0));
+/** Each hex digit's value, by its character code (lower case; the encoder checked the ids). */
+const NIBBLE = Uint8Array.from({ length: 128 }, (_, c) =>
+	c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x61 + 10 : 0
+);
 const LOW = Uint8Array.from(HEX, (h) => h.charCodeAt(1));
 const DASH = '-'.charCodeAt(0);
 // Where each of an id's 16 bytes is written in its 36 characters.
@@ -288,20 +294,23 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 	if (ids === 'text') for (const id of page.ids) lengths.varint(idText.text(id, encoder));
 	else {
 		const b = new Uint8Array(16);
+		const v4 = ids === 'uuid4';
+		const tail = v4 ? new Uint8Array(11) : b.subarray(4);
 		let previous = 0;
 		for (const id of page.ids) {
-			for (let k = 0; k < 16; k++) b[k] = parseInt(id.slice(AT[k], AT[k]! + 2), 16);
+			for (let k = 0; k < 16; k++)
+				b[k] = (NIBBLE[id.charCodeAt(AT[k]!)]! << 4) | NIBBLE[id.charCodeAt(AT[k]! + 1)]!;
 			const head = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-			if (ids === 'uuid') {
-				idHeads.varint(head - previous);
-				idTails.raw(b.subarray(4));
-			} else {
+			if (v4) {
 				// Version 4 fixes the top nibble of byte 6 and the top 2 bits of byte 8.
 				idHeads.varint((head - previous) * 4 + (b[8]! & 3));
-				idTails.raw(b.subarray(4, 6));
-				idTails.raw(Uint8Array.of(((b[6]! & 0x0f) << 4) | ((b[8]! >> 2) & 0x0f), b[7]!));
-				idTails.raw(b.subarray(9));
-			}
+				tail[0] = b[4]!;
+				tail[1] = b[5]!;
+				tail[2] = ((b[6]! & 0x0f) << 4) | ((b[8]! >> 2) & 0x0f);
+				tail[3] = b[7]!;
+				tail.set(b.subarray(9), 4);
+			} else idHeads.varint(head - previous);
+			idTails.raw(tail);
 			previous = head;
 		}
 	}
@@ -320,10 +329,9 @@ export function encodeRosterPage(page: RosterPage): Uint8Array<ArrayBuffer> {
 		}
 		domainIndexes.varint(k);
 		const local = at >= 0 ? email.slice(0, at) : email;
-		const prefix = localPrefix(page.names[i] ?? '');
-		const derived = prefix !== '' && local.startsWith(prefix);
-		fromName.varint(derived ? 1 : 0);
-		lengths.varint(localText.text(derived ? local.slice(prefix.length) : local, encoder));
+		const prefix = prefixOf(page.names[i] ?? '', local);
+		fromName.varint(prefix > 0 ? 1 : 0);
+		lengths.varint(localText.text(prefix > 0 ? local.slice(prefix) : local, encoder));
 	});
 	const nameText = new Writer();
 	for (const name of page.names) lengths.varint(nameText.text(name, encoder));
