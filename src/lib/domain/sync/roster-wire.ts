@@ -225,6 +225,11 @@ const FOLDED = Array.from({ length: 0x250 }, (_, c) =>
 );
 
 const FOLDED_CODES = FOLDED.map((s) => Uint8Array.from(s, (ch) => ch.charCodeAt(0)));
+// The same as one byte where it is one (0 where none), MANY where it is several.
+const MANY = 0xff;
+const FOLDED_ONE = Uint8Array.from(FOLDED_CODES, (f) =>
+	f.length === 1 ? f[0]! : f.length ? MANY : 0
+);
 /** The most bytes `writePrefix` writes for a character (a dot, or a folded character). */
 const MOST_FOLDED = Math.max(1, ...FOLDED.map((s) => s.length));
 const SPACE = 0x20;
@@ -245,6 +250,11 @@ function writePrefix(name: string, out: Uint8Array, at: number): number {
 		if (c === SPACE && !dot && at > start) {
 			out[at++] = DOT;
 			dot = true;
+			continue;
+		}
+		const one = FOLDED_ONE[c]!;
+		if (one !== MANY) {
+			if (one !== 0) out[at++] = one;
 			continue;
 		}
 		const folded = FOLDED_CODES[c]!;
