@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
+import { decodeRosterPage, ROSTER_BINARY_TYPE } from '../../src/lib/domain/sync/roster-wire';
 import { ADMINS, BASE_URL, enterpriseID, signIn } from './support/auth';
 
 interface RosterPage {
@@ -42,7 +43,7 @@ function rawGet(path: string, headers: Record<string, string>): Promise<Raw> {
 }
 
 // A tablet on a slow link pages the whole roster at its first sync: the sync API answers in brotli
-// or gzip when the browser accepts them, and the same JSON either way.
+// or gzip when the browser accepts them, and the same users either way, in JSON or binary.
 test('the roster and pulls come compressed to a browser that accepts it, and identical once decoded', async ({
 	page
 }) => {
@@ -69,6 +70,17 @@ test('the roster and pulls come compressed to a browser that accepts it, and ide
 	expect(gz.headers['content-encoding']).toBe('gzip');
 	expectSameUsers(users, JSON.parse(gunzipSync(gz.body).toString('utf8')) as RosterPage);
 
+	// The console's binary form: compressed too, the same users, and fewer bytes than the JSON.
+	const binary = await rawGet(`${roster}&format=binary`, { cookie, 'accept-encoding': 'br' });
+	expect(binary.status).toBe(200);
+	expect(binary.headers['content-type']).toBe(ROSTER_BINARY_TYPE);
+	expect(binary.headers['content-encoding']).toBe('br');
+	expectSameUsers(users, decodeRosterPage(brotliDecompressSync(binary.body)));
+	expect(binary.body.length).toBeLessThan(br.body.length);
+	const binaryGz = await rawGet(`${roster}&format=binary`, { cookie, 'accept-encoding': 'gzip' });
+	expect(binaryGz.headers['content-encoding']).toBe('gzip');
+	expectSameUsers(users, decodeRosterPage(gunzipSync(binaryGz.body)));
+
 	const pull = await rawGet(
 		`/api/sync/pull?enterpriseID=${id}&clientID=compression-${Date.now()}&licenses=chunked`,
 		{ cookie, 'accept-encoding': 'br' }
@@ -90,4 +102,12 @@ test('the roster and pulls come compressed to a browser that accepts it, and ide
 	expect(refused.status).toBe(400);
 	expect(refused.headers['content-encoding']).toBeUndefined();
 	expect(JSON.parse(refused.body.toString('utf8'))).toMatchObject({ error: 'badRequest' });
+	const badFormat = await rawGet(`/api/sync/roster?enterpriseID=${id}&format=xml`, {
+		cookie,
+		'accept-encoding': 'br'
+	});
+	expect(badFormat.status).toBe(400);
+	expect(JSON.parse(badFormat.body.toString('utf8'))).toMatchObject({
+		message: expect.stringMatching(/format must be json or binary/)
+	});
 });

@@ -29,7 +29,11 @@ test('a first sync cut off mid-roster goes on from the pages it stored, after a 
 			.getByRole('progressbar', { name: 'Loading licensed users' })
 			.filter({ visible: true });
 		await expect.poll(() => asked.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
-		// The sync failed and waits to try again; nothing says there are no teams meanwhile.
+		// The sync failed (once the pages that did arrive were stored) and waits to try again;
+		// nothing says there are no teams meanwhile.
+		await expect(
+			page.getByRole('status').filter({ hasText: 'Offline' }).filter({ visible: true }).first()
+		).toBeVisible({ timeout: 30_000 });
 		await expect(page.getByText(/No teams/)).toHaveCount(0);
 
 		// A reload: the stored pages are not asked for again, and the progress starts past zero.
@@ -46,6 +50,8 @@ test('a first sync cut off mid-roster goes on from the pages it stored, after a 
 		const again = asked.slice(before);
 		expect(again.length).toBeGreaterThan(0);
 		expect(again.every((p) => !['3', '7'].includes(p.get('through') ?? ''))).toBe(true);
+		// The console asks for the binary form; what it stores is checked against the server below.
+		expect(asked.every((p) => p.get('format') === 'binary')).toBe(true);
 
 		// Every licensed user is in the mirror: the list counts as many as the server.
 		const id = await enterpriseID(page.request, 'acme');

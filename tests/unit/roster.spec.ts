@@ -3,6 +3,7 @@ import { setDb } from '../../src/lib/server/db';
 import { GET as rosterGET } from '../../src/routes/api/sync/roster/+server';
 import { GET as pullGET } from '../../src/routes/api/sync/pull/+server';
 import type { PullResponse, RosterPage } from '../../src/lib/domain/sync/protocol';
+import { decodeRosterPage, ROSTER_BINARY_TYPE } from '../../src/lib/domain/sync/roster-wire';
 import type { AccountRole } from '../../src/lib/domain/roles';
 import { createTestDb, dialects, type TestDb } from './support/databases';
 import {
@@ -32,6 +33,8 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 	): Promise<{ status: number; body: unknown }> {
 		const url = new URL(`http://localhost${path}`);
 		const res = await handler({ url, locals: people[who]! } as never);
+		if (res.headers.get('content-type') === ROSTER_BINARY_TYPE)
+			return { status: res.status, body: decodeRosterPage(await res.arrayBuffer()) };
 		return { status: res.status, body: await res.json() };
 	}
 	const roster = (query: string, who?: Who) => call(rosterGET, `/api/sync/roster?${query}`, who);
@@ -77,11 +80,11 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 		await t?.drop();
 	});
 
-	async function pageThrough(query: string): Promise<RosterPage[]> {
+	async function pageThrough(query: string, enterpriseID = ent.id): Promise<RosterPage[]> {
 		const pages: RosterPage[] = [];
 		let after = '';
 		for (;;) {
-			const res = await roster(`enterpriseID=${ent.id}&limit=4&after=${after}${query}`);
+			const res = await roster(`enterpriseID=${enterpriseID}&limit=4&after=${after}${query}`);
 			expect(res.status).toBe(200);
 			const page = res.body as RosterPage;
 			pages.push(page);
@@ -90,26 +93,57 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 		}
 	}
 
-	it('pages every licensed user exactly once, in byte order of ids, as columns', async () => {
-		const pages = await pageThrough('');
-		const ids = pages.flatMap((p) => p.ids);
-		expect(ids).toHaveLength(licensed.size);
-		expect(new Set(ids)).toEqual(new Set(licensed.keys()));
-		// JavaScript's < is the order the client searches in.
-		expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-		expect(pages.slice(0, -1).every((p) => p.ids.length === 4)).toBe(true);
-		for (const p of pages) {
-			expect([p.emails.length, p.names.length, p.lastActive.length]).toEqual([
-				p.ids.length,
-				p.ids.length,
-				p.ids.length
-			]);
-			p.ids.forEach((id, i) => expect(p.emails[i]).toBe(licensed.get(id)));
+	it.each(['', '&format=json', '&format=binary'])(
+		'pages every licensed user exactly once, in byte order of ids, as columns (%s)',
+		async (format) => {
+			const pages = await pageThrough(format);
+			const ids = pages.flatMap((p) => p.ids);
+			expect(ids).toHaveLength(licensed.size);
+			expect(new Set(ids)).toEqual(new Set(licensed.keys()));
+			// JavaScript's < is the order the client searches in.
+			expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+			expect(pages.slice(0, -1).every((p) => p.ids.length === 4)).toBe(true);
+			for (const p of pages) {
+				expect([p.emails.length, p.names.length, p.lastActive.length]).toEqual([
+					p.ids.length,
+					p.ids.length,
+					p.ids.length
+				]);
+				p.ids.forEach((id, i) => expect(p.emails[i]).toBe(licensed.get(id)));
+			}
+			// R20: Last Active is a time when tracked, null (N/A) when never.
+			const lastActive = new Map(pages.flatMap((p) => p.ids.map((id, i) => [id, p.lastActive[i]])));
+			expect(lastActive.get(active)).toBe(NOW);
+			expect(lastActive.get('beta')).toBeNull();
 		}
-		// R20: Last Active is a time when tracked, null (N/A) when never.
-		const lastActive = new Map(pages.flatMap((p) => p.ids.map((id, i) => [id, p.lastActive[i]])));
-		expect(lastActive.get(active)).toBe(NOW);
-		expect(lastActive.get('beta')).toBeNull();
+	);
+
+	it('the binary form holds exactly the JSON form: nulls, names in any script, emails on many domains', async () => {
+		const mixed = await makeEmptyEnterprise(t.database);
+		await grantRole(t.database, mixed.id, people.owner!.user!.id, 'owner');
+		const names = ['Zoë Ångström', '李小龍', 'محمد علي', 'O’Brien 🚀', '', 'plain'];
+		const domains = ['a.test', 'b.example', 'sub.c.test', 'xn--bcher-kva.test', 'd.test'];
+		for (let i = 0; i < 23; i++) {
+			const user = await makeUser(t.database, {
+				email: `person.${i}.${dialect}@${domains[i % domains.length]}`,
+				name: names[i % names.length],
+				lastLoginAt: i % 3 === 0 ? null : NOW - i * 86_400_000 - 7
+			});
+			await license(t.database, mixed.id, user.id);
+			if (i % 4 === 1) await recordActivity(t.database, user.id, NOW + i);
+		}
+		const raw = await rosterGET({
+			url: new URL(`http://localhost/api/sync/roster?enterpriseID=${mixed.id}&format=binary`),
+			locals: people.owner!
+		} as never);
+		expect(raw.headers.get('content-type')).toBe(ROSTER_BINARY_TYPE);
+		const json = await pageThrough('&format=json', mixed.id);
+		const binary = await pageThrough('&format=binary', mixed.id);
+		expect(binary).toEqual(json);
+		const all = json.flatMap((p) => p.lastActive);
+		expect(all).toContain(null);
+		expect(all.filter((t) => t !== null).length).toBeGreaterThan(0);
+		expect(json.flatMap((p) => p.names)).toContain('李小龍');
 	});
 
 	it('`through` bounds a range, so ranges paged at once cover everyone once', async () => {
@@ -131,7 +165,12 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 	it('R2: every console role may read it; members, strangers and no session may not', async () => {
 		for (const who of ['owner', 'co-owner', 'billing'] as const) {
 			expect((await roster(`enterpriseID=${ent.id}`, who)).status).toBe(200);
+			expect((await roster(`enterpriseID=${ent.id}&format=binary`, who)).status).toBe(200);
 		}
+		for (const who of ['member', 'stranger'] as const)
+			expect((await roster(`enterpriseID=${ent.id}&format=binary`, who)).status).toBe(403);
+		expect((await roster(`enterpriseID=${ent.id}&format=binary`, 'nobody')).status).toBe(401);
+		expect((await roster(`enterpriseID=${other.id}&format=binary`)).status).toBe(403);
 		expect((await roster(`enterpriseID=${ent.id}`, 'member')).status).toBe(403);
 		expect((await roster(`enterpriseID=${ent.id}`, 'stranger')).status).toBe(403);
 		expect((await roster(`enterpriseID=${ent.id}`, 'nobody')).status).toBe(401);
@@ -149,7 +188,9 @@ describe.each(dialects)('GET /api/sync/roster, the chunked initial sync, on %s',
 			[`enterpriseID=${ent.id}&limit=50001`, /limit must be ≤ 50000/],
 			[`enterpriseID=${ent.id}&after=x'--`, /after is a user id/],
 			[`enterpriseID=${ent.id}&through=`, /through is a user id/],
-			[`enterpriseID=${ent.id}&after=%00`, /after is a user id/]
+			[`enterpriseID=${ent.id}&after=%00`, /after is a user id/],
+			[`enterpriseID=${ent.id}&format=csv`, /format must be json or binary/],
+			[`enterpriseID=${ent.id}&format=`, /format must be json or binary/]
 		];
 		for (const [query, message] of cases) {
 			const res = await roster(query);

@@ -2,6 +2,7 @@ import type { Db } from '../../../src/lib/server/db';
 import { push, type Pusher } from '../../../src/lib/server/sync/push';
 import { pull } from '../../../src/lib/server/sync/pull';
 import { rosterPage } from '../../../src/lib/server/sync/roster';
+import { decodeRosterPage, encodeRosterPage } from '../../../src/lib/domain/sync/roster-wire';
 import {
 	pushBodySchema,
 	type PullResponse,
@@ -331,7 +332,7 @@ export class FaultyNetwork {
 		}
 	}
 
-	/** What the roster route does: one page of licensed users in columns. */
+	/** What the roster route does: one page of licensed users in columns, in the console's binary form. */
 	async #serverRoster(
 		device: string,
 		query: { enterpriseID: string; after: string }
@@ -339,7 +340,7 @@ export class FaultyNetwork {
 		const page = await rosterPage(this.database, { ...query, limit: TEST_ROSTER_PAGE });
 		this.served.roster++;
 		this.trace.push(`roster ${device} after ${query.after || '-'} -> ${page.ids.length} users`);
-		return { status: 200, body: JSON.parse(JSON.stringify(page)) as unknown };
+		return { status: 200, body: decodeRosterPage(encodeRosterPage(page)) };
 	}
 
 	/** A read (pull or roster page) through the network's faults. */

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RosterPage } from '../../domain/sync/protocol';
+import { encodeRosterPage, ROSTER_BINARY_TYPE } from '../../domain/sync/roster-wire';
 import type { SyncState } from './context';
-import { expectOK, failedState, throwIfRefused, TransientError } from './transport';
+import { expectOK, failedState, fetchTransport, throwIfRefused, TransientError } from './transport';
 
 function recorder() {
 	const states: Partial<SyncState>[] = [];
@@ -42,5 +44,46 @@ describe('transport: what the server and the network answered becomes the sync s
 		});
 		// The browser knows it is offline whatever the error says.
 		expect(failedState(new TransientError('pull failed with 500'), 1, false).online).toBe(false);
+	});
+});
+
+describe('transport: roster pages', () => {
+	const page: RosterPage = {
+		ids: ['0b6f3c1e-1d2a-4c3b-9e4f-5a6b7c8d9e0f', '7d1e2f3a-4b5c-4d6e-8f7a-1b2c3d4e5f6a'],
+		emails: ['ada.lovelace@acme.test', 'zoe@b.example'],
+		names: ['Ada Lovelace', 'Zoë Núñez'],
+		lastActive: [1_760_000_000_123, null],
+		seqs: [4, 9],
+		sources: ['scim', 'console'],
+		since: [1_750_000_000_000, 1_750_000_000_007],
+		next: null
+	};
+	afterEach(() => vi.unstubAllGlobals());
+
+	it('asks for the binary form and reads it, or the JSON of a server from before it, as the same page', async () => {
+		const asked: string[] = [];
+		for (const answer of [
+			() =>
+				new Response(encodeRosterPage(page), { headers: { 'content-type': ROSTER_BINARY_TYPE } }),
+			() => Response.json(page)
+		]) {
+			vi.stubGlobal('fetch', async (url: string) => {
+				asked.push(url);
+				return answer();
+			});
+			const res = await fetchTransport.roster!({ enterpriseID: 'e1', after: '', through: '7' });
+			expect(res).toEqual({ status: 200, body: page });
+		}
+		expect(
+			asked.every((url) => new URL(url, 'http://x').searchParams.get('format') === 'binary')
+		).toBe(true);
+	});
+
+	it('reads a refusal as JSON whichever form was asked for', async () => {
+		vi.stubGlobal('fetch', async () =>
+			Response.json({ error: 'forbidden', message: 'no' }, { status: 403 })
+		);
+		const res = await fetchTransport.roster!({ enterpriseID: 'e1', after: '' });
+		expect(res).toEqual({ status: 403, body: { error: 'forbidden', message: 'no' } });
 	});
 });

@@ -1,4 +1,5 @@
 import type { PushBody } from '../../domain/sync/protocol';
+import { decodeRosterPage, ROSTER_BINARY_TYPE } from '../../domain/sync/roster-wire';
 import type { SyncState } from './context';
 
 /** An HTTP answer, as the engine needs it. */
@@ -22,7 +23,10 @@ export interface SyncTransport {
 		/** Last Active changes in the compact `activity` field (this engine applies it). */
 		activity?: 'delta';
 	}): Promise<TransportResponse>;
-	/** One page of the licensed users in columns (`GET /api/sync/roster`); optional for tests. */
+	/**
+	 * One page of the licensed users in columns (`GET /api/sync/roster`), as a `RosterPage` whichever
+	 * form it came in; optional for tests.
+	 */
 	roster?(query: {
 		enterpriseID: string;
 		after: string;
@@ -50,9 +54,12 @@ export const fetchTransport: SyncTransport = {
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
 	async roster({ enterpriseID, after, through }) {
-		const q = new URLSearchParams({ enterpriseID, after });
+		const q = new URLSearchParams({ enterpriseID, after, format: 'binary' });
 		if (through !== undefined) q.set('through', through);
 		const res = await fetch(`/api/sync/roster?${q}`, { cache: 'no-store' });
+		// A server from before the binary form ignores `format` and answers JSON.
+		if (res.ok && res.headers.get('content-type') === ROSTER_BINARY_TYPE)
+			return { status: res.status, body: decodeRosterPage(await res.arrayBuffer()) };
 		return { status: res.status, body: await res.json().catch(() => null) };
 	}
 };

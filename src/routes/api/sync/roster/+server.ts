@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getDb } from '$lib/server/db';
 import { api, ApiError, describeIssues, requireArea } from '$lib/server/http';
 import { MAX_ROSTER_PAGE, ROSTER_PAGE, rosterPage } from '$lib/server/sync/roster';
+import { encodeRosterPage, ROSTER_BINARY_TYPE, ROSTER_FORMATS } from '$lib/domain/sync/roster-wire';
 import type { RequestHandler } from './$types';
 
 const querySchema = z.object({
@@ -23,14 +24,24 @@ const querySchema = z.object({
 		.int('limit must be a whole number')
 		.min(1, 'limit must be ≥ 1')
 		.max(MAX_ROSTER_PAGE, `limit must be ≤ ${MAX_ROSTER_PAGE}`)
-		.default(ROSTER_PAGE)
+		.default(ROSTER_PAGE),
+	format: z
+		.enum(ROSTER_FORMATS, { message: `format must be ${ROSTER_FORMATS.join(' or ')}` })
+		.default('json')
 });
 
-/** A page of the licensed users, in columns, for the chunked initial sync (every console role, R2). */
+/**
+ * A page of the licensed users, in columns, for the chunked initial sync (every console role, R2):
+ * JSON, or with `format=binary` the same page in binary columns (the console's form).
+ */
 export const GET: RequestHandler = api(async ({ url, locals }) => {
 	const parsed = querySchema.safeParse(Object.fromEntries(url.searchParams));
 	if (!parsed.success) throw new ApiError(400, 'badRequest', describeIssues(parsed.error).message);
 	await requireArea(locals, { id: parsed.data.enterpriseID }, 'licenses');
 	const page = await rosterPage(getDb(), parsed.data);
-	return json(page, { headers: { 'cache-control': 'no-store' } });
+	if (parsed.data.format === 'json')
+		return json(page, { headers: { 'cache-control': 'no-store' } });
+	return new Response(encodeRosterPage(page), {
+		headers: { 'content-type': ROSTER_BINARY_TYPE, 'cache-control': 'no-store' }
+	});
 });
