@@ -186,6 +186,29 @@ describe.each(harnesses)('a pushed batch on $name', (h) => {
 		]);
 	});
 
+	it('a change carrying a key its mutation does not have, holding 40,000 ids, applies as before instead of failing the batch on every retry', async () => {
+		const clientID = `extra-${randomUUID()}`;
+		const team = randomUUID();
+		const out = await push(
+			database,
+			body(clientID, [
+				{
+					name: 'createTeam',
+					args: {
+						teamID: team,
+						name: `Extra ${team.slice(0, 6)}`,
+						teamIDs: Array.from({ length: 40_000 }, () => randomUUID())
+					}
+				},
+				{ name: 'renameTeam', args: { teamID: team, name: `Extra ${team.slice(0, 6)} B` } }
+			]),
+			owner
+		);
+		expect(out.ok && out.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+		expect(await teamNames([team])).toEqual([`Extra ${team.slice(0, 6)} B`]);
+		expect((await state(clientID)).lastMutationID).toBe(2);
+	});
+
 	it('R26: two teams swap names in one batch: each rename applies in order, as if pushed one by one', async () => {
 		const clientID = `swap-${randomUUID()}`;
 		const [a, b] = [randomUUID(), randomUUID()];

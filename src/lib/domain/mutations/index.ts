@@ -282,6 +282,13 @@ export function preWorkOf(name: string): PreWork | undefined {
 	return isMutationName(name) ? (mutators[name] as MutatorDef<z.ZodMiniType>).before : undefined;
 }
 
+/** A mutation's args as its schema reads them (unknown keys dropped), or null when it refuses them. */
+export function parsedArgs(name: string, rawArgs: unknown): unknown {
+	if (!isMutationName(name)) return null;
+	const parsed = (mutators[name] as MutatorDef<z.ZodMiniType>).args.safeParse(rawArgs);
+	return parsed.success ? parsed.data : null;
+}
+
 /** Whether a role may run a mutation (R2). */
 export function mayRun(role: AccountRole, name: MutationName): boolean {
 	const def = mutators[name] as MutatorDef<z.ZodMiniType>;

@@ -3,6 +3,7 @@ import type { Database, OrganizationTable, TeamTable } from '../db/schema';
 import type { Organization, Team } from '../../domain/entities';
 import { nameKey } from '../../domain/text';
 import { id, name as nameSchema } from '../../domain/mutations/define';
+import { parsedArgs } from '../../domain/mutations';
 
 type Named = { id: string; name: string };
 
@@ -205,16 +206,17 @@ export class ReadAhead {
 		const teamKeys = new Set<string>();
 		const orgIDs = new Set<string>();
 		const orgKeys = new Set<string>();
-		// Only what the mutators' own schemas accept: anything else is refused before a lookup, and a
-		// value PostgreSQL cannot take (a NUL) must not fail the batch's statement.
+		// Only what the mutators' own schemas accept, field by field: anything else is refused before
+		// a lookup, a value PostgreSQL cannot take (a NUL) must not fail the batch's statement, and
+		// keys a mutation does not have (a long list under a name it ignores) are never read.
 		const anID = (v: unknown): v is string => id.safeParse(v).success;
 		const aName = (v: unknown) => {
 			const parsed = nameSchema.safeParse(v);
 			return parsed.success ? nameKey(parsed.data) : null;
 		};
 		for (const { name, args } of mutations) {
-			if (typeof args !== 'object' || args === null) continue;
-			const a = args as Record<string, unknown>;
+			const a = parsedArgs(name, args) as Record<string, unknown> | null;
+			if (typeof a !== 'object' || a === null) continue;
 			if (anID(a.teamID)) teamIDs.add(a.teamID);
 			if (Array.isArray(a.teamIDs)) for (const t of a.teamIDs) if (anID(t)) teamIDs.add(t);
 			if (anID(a.orgID)) orgIDs.add(a.orgID);
@@ -225,46 +227,64 @@ export class ReadAhead {
 		}
 		// Ids in any enterprise (ids are global: one another enterprise holds is never written);
 		// names in this one.
+		// One statement per table for a batch's usual few names; a list longer than a statement may
+		// bind (SQLite: 32,766 values) is read in slices.
 		if (teamIDs.size + teamKeys.size > 0) {
-			const rows = await trx
-				.selectFrom('teams')
-				.select(['id', 'name', 'source', 'name_key', 'enterprise_id'])
-				.where((eb) =>
-					eb.or([
-						...(teamIDs.size ? [eb('id', 'in', [...teamIDs])] : []),
-						...(teamKeys.size
-							? [
-									eb.and([
-										eb('enterprise_id', '=', enterpriseID),
-										eb('name_key', 'in', [...teamKeys])
-									])
-								]
-							: [])
-					])
-				)
-				.execute();
+			const rows = [];
+			for (const [ids, keys] of slices(teamIDs, teamKeys)) {
+				rows.push(
+					...(await trx
+						.selectFrom('teams')
+						.select(['id', 'name', 'source', 'name_key', 'enterprise_id'])
+						.where((eb) =>
+							eb.or([
+								...(ids.length ? [eb('id', 'in', ids)] : []),
+								...(keys.length
+									? [eb.and([eb('enterprise_id', '=', enterpriseID), eb('name_key', 'in', keys)])]
+									: [])
+							])
+						)
+						.execute())
+				);
+			}
 			ahead.teams.learn(enterpriseID, rows, teamIDs, teamKeys);
 		}
 		if (orgIDs.size + orgKeys.size > 0) {
-			const rows = await trx
-				.selectFrom('organizations')
-				.select(['id', 'name', 'name_key', 'enterprise_id'])
-				.where((eb) =>
-					eb.or([
-						...(orgIDs.size ? [eb('id', 'in', [...orgIDs])] : []),
-						...(orgKeys.size
-							? [
-									eb.and([
-										eb('enterprise_id', '=', enterpriseID),
-										eb('name_key', 'in', [...orgKeys])
-									])
-								]
-							: [])
-					])
-				)
-				.execute();
+			const rows = [];
+			for (const [ids, keys] of slices(orgIDs, orgKeys)) {
+				rows.push(
+					...(await trx
+						.selectFrom('organizations')
+						.select(['id', 'name', 'name_key', 'enterprise_id'])
+						.where((eb) =>
+							eb.or([
+								...(ids.length ? [eb('id', 'in', ids)] : []),
+								...(keys.length
+									? [eb.and([eb('enterprise_id', '=', enterpriseID), eb('name_key', 'in', keys)])]
+									: [])
+							])
+						)
+						.execute())
+				);
+			}
 			ahead.orgs.learn(enterpriseID, rows, orgIDs, orgKeys);
 		}
 		return ahead;
+	}
+}
+
+/** Values a read-ahead statement binds at most. */
+const READ_SLICE = 1000;
+
+/** Ids and name keys in slices of at most READ_SLICE values each (ids first, then keys). */
+function* slices(ids: Set<string>, keys: Set<string>): Generator<[string[], string[]]> {
+	const all: [string, 'id' | 'key'][] = [...ids].map((v) => [v, 'id']);
+	for (const k of keys) all.push([k, 'key']);
+	for (let at = 0; at < all.length; at += READ_SLICE) {
+		const part = all.slice(at, at + READ_SLICE);
+		yield [
+			part.filter(([, kind]) => kind === 'id').map(([v]) => v),
+			part.filter(([, kind]) => kind === 'key').map(([v]) => v)
+		];
 	}
 }
