@@ -1,6 +1,12 @@
 import type { PushBody } from '../../domain/sync/protocol';
-import { decodeRosterPage, ROSTER_BINARY_TYPE } from '../../domain/sync/roster-wire';
+import type { decodeRosterPage as Decode } from '../../domain/sync/roster-wire';
+import { ROSTER_BINARY_TYPE } from '../../domain/sync/roster-type';
 import type { SyncState } from './context';
+
+// The decoder is needed only while a roster loads, so it stays out of the app shell's first load.
+let decoder: Promise<typeof Decode> | null = null;
+const rosterDecoder = () =>
+	(decoder ??= import('../../domain/sync/roster-wire').then((m) => m.decodeRosterPage));
 
 /** An HTTP answer, as the engine needs it. */
 export interface TransportResponse {
@@ -58,8 +64,10 @@ export const fetchTransport: SyncTransport = {
 		if (through !== undefined) q.set('through', through);
 		const res = await fetch(`/api/sync/roster?${q}`, { cache: 'no-store' });
 		// A server from before the binary form ignores `format` and answers JSON.
-		if (res.ok && res.headers.get('content-type') === ROSTER_BINARY_TYPE)
-			return { status: res.status, body: decodeRosterPage(await res.arrayBuffer()) };
+		if (res.ok && res.headers.get('content-type') === ROSTER_BINARY_TYPE) {
+			const [decode, bytes] = await Promise.all([rosterDecoder(), res.arrayBuffer()]);
+			return { status: res.status, body: decode(bytes) };
+		}
 		return { status: res.status, body: await res.json().catch(() => null) };
 	}
 };

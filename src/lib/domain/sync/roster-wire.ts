@@ -21,7 +21,7 @@ import type { RosterPage } from './protocol';
  *   float64s.
  * - sources: a varint index into the header's `sources`.
  */
-export const ROSTER_BINARY_TYPE = 'application/vnd.roster.roster-page';
+export { ROSTER_BINARY_TYPE } from './roster-type';
 
 /** The forms `GET /api/sync/roster` answers in (`format=`); JSON unless asked. */
 export const ROSTER_FORMATS = ['json', 'binary'] as const;
