@@ -2,7 +2,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import { createSubscriber } from 'svelte/reactivity';
 import type { Loading } from '../feature-state.svelte';
 import type { SyncController } from '../sync-context.svelte';
-import { createLicenseListApi, type LicenseListApi } from './license-list-api';
+import type { LicenseListApi } from './license-list-api';
 import type { LicenseListWorkerApi } from './license-list.worker';
 
 /** How the page reaches the list: the worker's API, or the same API run in the page. */
@@ -22,8 +22,16 @@ function startBackend(onError: (error: unknown) => void): Backend {
 			(new URLSearchParams(location.search).get('list') === 'main' ||
 				sessionStorage.getItem('roster-list') === 'main'));
 	if (inPage) {
-		const api = createLicenseListApi();
-		return Object.assign(api, { dispose: () => api.close() });
+		// Loaded only here, so the index, its search and Dexie's live query stay out of the page's
+		// own bundle (the worker has its copy).
+		const loading = import('./license-list-api').then((m) => m.createLicenseListApi());
+		return {
+			open: async (mirror, onChange) => (await loading).open(mirror, onChange),
+			window: async (q, from, to) => (await loading).window(q, from, to),
+			matchingIDs: async (q) => (await loading).matchingIDs(q),
+			activeCounts: async (now, windows) => (await loading).activeCounts(now, windows),
+			dispose: () => void loading.then((api) => api.close())
+		};
 	}
 	const raw = new Worker(new URL('./license-list.worker.ts', import.meta.url), { type: 'module' });
 	// A worker that cannot load or throws outside a call would leave every call waiting.
