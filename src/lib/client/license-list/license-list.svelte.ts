@@ -13,7 +13,8 @@ type Backend = Pick<LicenseListApi, 'open' | 'window' | 'matchingIDs' | 'activeC
 /**
  * Where the list runs: in its worker, or in the page when there are no workers (specs) or when
  * asked for (`?list=main` in the address, or `roster-list` = `main` in session storage): the
- * benchmark's baseline, every licensed user held and searched on the main thread as before.
+ * benchmark's baseline, the same index held and searched on the main thread (not the list's code
+ * from before the worker).
  */
 function startBackend(onError: (error: unknown) => void): Backend {
 	const inPage =
