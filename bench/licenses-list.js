@@ -7,9 +7,13 @@
 // step: the longest main-thread task (a PerformanceObserver of long tasks, which reports every task
 // of 50 ms or more) and the JS heap after a forced garbage collection (CDP
 // HeapProfiler.collectGarbage, then Performance.getMetrics JSHeapUsedSize).
-// The baseline runs the same steps in the same run with the list on the main thread as before
-// (the page's `roster-list` = `main` session flag: every licensed user's columns, the search's
-// text and sort orders held and computed in the page).
+// The baseline runs the same steps in the same run with the list on the main thread (the page's
+// `roster-list` = `main` session flag): the same LicenseIndex the worker runs, run in the page,
+// so every licensed user's columns, the search's text and sort orders are held and computed there.
+// It is NOT the path the worker replaced (the page holding `licenseColumns(db)` live, searching
+// with `searchLicenses` / people-filter, and a removal decoding the base with `loadRosterBase`):
+// that code is no longer in the app, so the ratio measures moving this index off the main thread,
+// not the old page's cost.
 //
 //   npm run build && node bench/licenses-list.js
 //   BENCH_SIZES=100000,1000000 node bench/licenses-list.js      BENCH_BASELINE=0 skips the baseline

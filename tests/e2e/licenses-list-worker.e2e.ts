@@ -88,3 +88,34 @@ test('R4/R7: the licensed users list answers from its worker: search as you type
 	await expect(licenses.rows.first().getByRole('gridcell').nth(1)).toHaveText(firstEmail);
 	await context.setOffline(false);
 });
+
+test.describe('a list whose worker cannot start', () => {
+	// Requests a service worker answers are not routed: the worker's script must come from the network.
+	test.use({ serviceWorkers: 'block' });
+
+	test('says plainly that the licensed users could not be loaded, and Retry loads them', async ({
+		page
+	}) => {
+		test.setTimeout(120_000);
+		await signIn(page, ADMINS.owner.email, ADMINS.owner.password);
+		const id = await enterpriseID(page.request, 'acme');
+		const { total } = await licensesOf(page.request, id, { limit: 1 });
+		const worker = /license-list\.worker/;
+		await page.route(worker, (route) => route.abort());
+
+		const licenses = new LicensesPage(page);
+		await licenses.goto('acme');
+		const failed = licenses.users.getByRole('alert');
+		await expect(failed).toContainText('The licensed users could not be loaded on this device.', {
+			timeout: 60_000
+		});
+		await expect(licenses.users.getByText('Loading licensed users…')).toHaveCount(0);
+
+		await page.unroute(worker);
+		await failed.getByRole('button', { name: 'Retry' }).click();
+		await expect(licenses.count).toHaveText(`${fmt(total)} of ${fmt(total)} licensed users`, {
+			timeout: 60_000
+		});
+		await expect(failed).toHaveCount(0);
+	});
+});

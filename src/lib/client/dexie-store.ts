@@ -123,8 +123,19 @@ export class DexieMutationStore implements MutationStore {
 	}
 
 	async getUser(id: string): Promise<User | undefined> {
-		const row = await getLicense(this.db, id);
+		const ids = this.#toPreload;
+		this.#toPreload = null;
+		const row = await getLicense(this.db, id, ids ?? undefined);
 		return row && { id: row.id, email: row.email, name: row.name };
+	}
+
+	/** Users a bulk change will look up, read at once on its first lookup (`getLicense`'s `alongWith`). */
+	#toPreload: string[] | null = null;
+
+	preloadUsers(ids: string[]) {
+		// Read on the first lookup, not here: an await of its own before the mutator's first read
+		// loses the Dexie transaction (it then commits early).
+		this.#toPreload = ids;
 	}
 
 	async findUserByEmail(email: string): Promise<User | undefined> {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvitesState, LicensesState } from './licenses.svelte';
+import { removeLicenses } from './roster';
 import { controllerFor, id, ME } from './support/console.svelte';
 import { specScope } from './support/spec-scope';
 
@@ -35,6 +36,42 @@ describe('licenses state', () => {
 			'me@acme.test'
 		]);
 		expect((await seats.until((s) => s?.licensed === 2))?.licensed).toBe(2);
+	});
+
+	it("switching enterprises counts the new enterprise's licensed users, not nothing and not the old ones", async () => {
+		const a = await mirror({ users: ['ada@acme.test', 'bob@acme.test'] });
+		const b = await mirror({
+			users: ['cy@acme.test', 'di@acme.test', 'ed@acme.test', 'fay@acme.test']
+		});
+		const sync = controllerFor(a);
+		const licenses = new LicensesState(sync);
+		const total = watched(() => licenses.active.current?.total ?? null);
+		expect(await total.until((t) => t !== null)).toBe(3);
+
+		sync.engine = b.engine;
+		expect(await total.until((t) => t === 5)).toBe(5);
+		sync.engine = a.engine;
+		expect(await total.until((t) => t === 3)).toBe(3);
+	});
+
+	it('a list started again after a while unread counts what changed meanwhile', async () => {
+		const m = await mirror({ users: ['ada@acme.test', 'bob@acme.test'] });
+		const licenses = new LicensesState(controllerFor(m));
+		const first = watched(() => licenses.active.current?.total ?? null);
+		expect(await first.until((t) => t !== null)).toBe(3);
+
+		// Nothing reads the list for a minute: its worker is stopped.
+		vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+		try {
+			first.stop();
+			await vi.advanceTimersByTimeAsync(61_000);
+		} finally {
+			vi.useRealTimers();
+		}
+		await removeLicenses(m.db, [id('ada@acme.test')]);
+
+		const again = watched(() => licenses.active.current?.total ?? null);
+		expect(await again.until((t) => t === 2)).toBe(2);
 	});
 
 	it('keeps the refusal to remove your own license in its message', async () => {

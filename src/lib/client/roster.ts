@@ -15,6 +15,11 @@ import type { LicenseSource } from '../domain/sync/tables';
 /** The chunks of one generation, joined, as the mutators and the licenses page read them. */
 export interface RosterBase {
 	gen: number;
+	/**
+	 * Names this generation uniquely (generation numbers are reused: a cleared roster starts again
+	 * at 1), so what is cached of one generation is never read as another's.
+	 */
+	token: string;
 	ids: string[];
 	emails: string[];
 	names: string[];
@@ -44,6 +49,7 @@ export interface RosterBase {
 
 const EMPTY: RosterBase = {
 	gen: 0,
+	token: '',
 	ids: [],
 	emails: [],
 	names: [],
@@ -68,20 +74,60 @@ export async function rosterGeneration(db: RosterDB): Promise<number> {
 	return ((await db.meta.get('rosterGen'))?.value as number | undefined) ?? 0;
 }
 
+/** What names the base the mirror reads now: its generation, its unique token and its edit. */
+interface RosterState {
+	gen: number;
+	/** Unique per generation adopted or cleared (see `RosterBase.token`). */
+	token: string;
+	edit: number;
+}
+
+/**
+ * The mirror's base as of now (works inside a Dexie transaction): one read, and a Dexie promise
+ * (not an async function), since each extra native await between a transaction's reads risks
+ * Dexie losing the transaction.
+ */
+function rosterState(db: RosterDB): PromiseLike<RosterState> {
+	return db.meta.bulkGet(['rosterGen', 'rosterToken', 'rosterEdit']).then(([gen, token, edit]) => {
+		const g = (gen?.value as number | undefined) ?? 0;
+		return {
+			gen: g,
+			token: generationToken(g, token?.value),
+			edit: (edit?.value as number | undefined) ?? 0
+		};
+	});
+}
+
+/**
+ * The token naming generation `gen`, from the mirror's `rosterToken` (`stored`); a mirror from
+ * before tokens is named by its generation number alone until its next load or clear.
+ */
+export function generationToken(gen: number, stored: unknown): string {
+	return `${typeof stored === 'string' ? stored : 'untokened'}/${gen}`;
+}
+
+/** A fresh generation token: random, so no two loads or clears of any mirror ever share one. */
+function newRosterToken(): string {
+	return typeof crypto !== 'undefined' && 'randomUUID' in crypto
+		? crypto.randomUUID()
+		: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
 /** The base roster, read from IndexedDB once per generation. Works inside a Dexie transaction. */
 export async function loadRosterBase(db: RosterDB): Promise<RosterBase> {
-	const gen = await rosterGeneration(db);
-	const edit = ((await db.meta.get('rosterEdit'))?.value as number | undefined) ?? 0;
+	const { gen, token, edit } = await rosterState(db);
 	const cached = cache.get(db);
-	if (cached && cached.gen === gen && cached.edit === edit) return cached;
+	if (cached && cached.token === token && cached.edit === edit) return cached;
 	if (gen === 0) {
-		cache.set(db, EMPTY);
-		return EMPTY;
+		const empty = { ...EMPTY, token, edit };
+		cache.set(db, empty);
+		return empty;
 	}
 	const chunks = await db.rosterChunks.where('gen').equals(gen).sortBy('seq');
 	const total = chunks.reduce((n, c) => n + c.ids.length, 0);
 	const base: RosterBase = {
 		gen,
+		token,
 		ids: new Array<string>(total),
 		emails: new Array<string>(total),
 		names: new Array<string>(total),
@@ -141,17 +187,23 @@ export function baseIndexOf(base: RosterBase, id: string): number {
 
 /** Each chunk of a generation with the least and greatest id it holds. */
 interface RosterDirectory {
-	gen: number;
+	token: string;
+	/** Ordered by `min`; the ranges do not overlap (a load's pages are disjoint id ranges). */
 	chunks: { seq: number; min: string; max: string }[];
+	/** Whether every chunk's ids ascend (a server page does), so a chunk is binary-searched. */
+	ascending: boolean;
+	/** Whether the ranges do not overlap, so one binary search finds an id's chunk. */
+	disjoint: boolean;
 }
 
 // Ids never change within a generation (only Last Active does), so one directory per generation.
 const directories = new WeakMap<RosterDB, RosterDirectory>();
 
-async function rosterDirectory(db: RosterDB, gen: number): Promise<RosterDirectory> {
+async function rosterDirectory(db: RosterDB, gen: number, token: string): Promise<RosterDirectory> {
 	const cached = directories.get(db);
-	if (cached && cached.gen === gen) return cached;
+	if (cached && cached.token === token) return cached;
 	const chunks: RosterDirectory['chunks'] = [];
+	let ascending = true;
 	// One chunk at a time (a cursor), so the whole base is never held at once.
 	await db.rosterChunks
 		.where('gen')
@@ -160,47 +212,148 @@ async function rosterDirectory(db: RosterDB, gen: number): Promise<RosterDirecto
 			if (c.ids.length === 0) return;
 			let min = c.ids[0]!;
 			let max = min;
-			for (const id of c.ids) {
+			for (let i = 1; i < c.ids.length; i++) {
+				const id = c.ids[i]!;
+				if (!(c.ids[i - 1]! < id)) ascending = false;
 				if (id < min) min = id;
 				else if (id > max) max = id;
 			}
 			chunks.push({ seq: c.seq, min, max });
 		});
-	const directory = { gen, chunks };
+	chunks.sort((a, b) => (a.min < b.min ? -1 : a.min > b.min ? 1 : 0));
+	let disjoint = true;
+	for (let k = 1; k < chunks.length && disjoint; k++) {
+		if (!(chunks[k - 1]!.max < chunks[k]!.min)) disjoint = false;
+	}
+	const directory = { token, chunks, ascending, disjoint };
 	directories.set(db, directory);
 	return directory;
 }
 
+/** The chunks whose id range holds `id` (one at most when the ranges are disjoint). */
+function chunksHolding(directory: RosterDirectory, id: string): number[] {
+	const { chunks } = directory;
+	if (!directory.disjoint)
+		return chunks.filter((c) => c.min <= id && id <= c.max).map((c) => c.seq);
+	// The last chunk starting at or before `id`.
+	let lo = 0;
+	let hi = chunks.length - 1;
+	let at = -1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >>> 1;
+		if (chunks[mid]!.min <= id) {
+			at = mid;
+			lo = mid + 1;
+		} else hi = mid - 1;
+	}
+	return at >= 0 && id <= chunks[at]!.max ? [chunks[at]!.seq] : [];
+}
+
+/** Where `id` sits in a chunk's ids, or -1 (binary search when they ascend). */
+function chunkIndexOf(chunk: RosterChunk, id: string, ascending: boolean): number {
+	if (!ascending) return chunk.ids.indexOf(id);
+	let lo = 0;
+	let hi = chunk.ids.length - 1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >>> 1;
+		const v = chunk.ids[mid]!;
+		if (v === id) return mid;
+		if (v < id) lo = mid + 1;
+		else hi = mid - 1;
+	}
+	return -1;
+}
+
+/** How many decoded chunks a mirror keeps (10,000 users each), for one change after another. */
+const CHUNKS_KEPT = 4;
+
+/**
+ * The last chunks read, per mirror, for the generation `token` names (and its `edit`: Last Active
+ * rewrites chunks): dropped as a whole when the base changes, so a chunk is never read as another
+ * generation's.
+ */
+const chunkCaches = new WeakMap<
+	RosterDB,
+	{ token: string; edit: number; chunks: Map<number, RosterChunk> }
+>();
+
+async function readChunk(db: RosterDB, state: RosterState, seq: number) {
+	let kept = chunkCaches.get(db);
+	if (!kept || kept.token !== state.token || kept.edit !== state.edit) {
+		kept = { token: state.token, edit: state.edit, chunks: new Map() };
+		chunkCaches.set(db, kept);
+	}
+	const hit = kept.chunks.get(seq);
+	if (hit) {
+		// Most recently used last.
+		kept.chunks.delete(seq);
+		kept.chunks.set(seq, hit);
+		return hit;
+	}
+	const chunk = await db.rosterChunks.get([state.gen, seq]);
+	if (!chunk) return undefined;
+	kept.chunks.set(seq, chunk);
+	while (kept.chunks.size > CHUNKS_KEPT) kept.chunks.delete(kept.chunks.keys().next().value!);
+	return chunk;
+}
+
+/** Above this many ids at once, the base is decoded once rather than chunk by chunk. */
+const CHUNKWISE_MAX = 300;
+
+/**
+ * Base rows looked up ahead of a bulk change (`getLicense`'s `alongWith`), for the generation and edit they
+ * were read from: the change's one-user-at-a-time reads then decode nothing again.
+ */
+const preloaded = new WeakMap<
+	RosterDB,
+	{ token: string; edit: number; rows: Map<string, MirrorLicense | null> }
+>();
+
 /**
  * The base rows of `ids` (those in the base), reading only the chunks that can hold them (or the
- * decoded base, when this mirror has it already), so one user's change never loads a million users
- * into the page. Works inside a Dexie transaction.
+ * decoded base, when this mirror has it already or many ids are asked at once), so one user's
+ * change never loads a million users into the page. Works inside a Dexie transaction.
  */
 async function baseRows(db: RosterDB, ids: string[]): Promise<Map<string, MirrorLicense>> {
 	const out = new Map<string, MirrorLicense>();
-	const gen = await rosterGeneration(db);
-	if (gen === 0 || ids.length === 0) return out;
-	const edit = ((await db.meta.get('rosterEdit'))?.value as number | undefined) ?? 0;
-	const base = cache.get(db);
-	if (base && base.gen === gen && base.edit === edit) {
+	const state = await rosterState(db);
+	if (state.gen === 0 || ids.length === 0) return out;
+	const pre = preloaded.get(db);
+	let rest = ids;
+	if (pre && pre.token === state.token && pre.edit === state.edit) {
+		rest = [];
 		for (const id of ids) {
+			const row = pre.rows.get(id);
+			if (row === undefined) rest.push(id);
+			else if (row) out.set(id, row);
+		}
+		if (rest.length === 0) return out;
+	}
+	let base = cache.get(db);
+	if (!(base && base.token === state.token && base.edit === state.edit)) {
+		base = rest.length > CHUNKWISE_MAX ? await loadRosterBase(db) : undefined;
+	}
+	if (base) {
+		for (const id of rest) {
 			const i = baseIndexOf(base, id);
 			if (i >= 0) out.set(id, baseRow(base, i));
 		}
 		return out;
 	}
-	const directory = await rosterDirectory(db, gen);
+	const directory = await rosterDirectory(db, state.gen, state.token);
 	const wanted = new Map<number, string[]>();
-	for (const id of ids) {
-		for (const c of directory.chunks) {
-			if (c.min <= id && id <= c.max) wanted.set(c.seq, [...(wanted.get(c.seq) ?? []), id]);
+	for (const id of rest) {
+		for (const seq of chunksHolding(directory, id)) {
+			const inChunk = wanted.get(seq);
+			if (inChunk) inChunk.push(id);
+			else wanted.set(seq, [id]);
 		}
 	}
 	for (const [seq, inChunk] of wanted) {
-		const chunk = await db.rosterChunks.get([gen, seq]);
+		const chunk = await readChunk(db, state, seq);
 		if (!chunk) continue;
 		for (const id of inChunk) {
-			const i = chunk.ids.indexOf(id);
+			const i = chunkIndexOf(chunk, id, directory.ascending);
 			if (i >= 0) out.set(id, chunkRow(chunk, i));
 		}
 	}
@@ -267,9 +420,26 @@ export async function mirrorSeatUsage(db: RosterDB): Promise<SeatUsage | null> {
 	return seatUsage(enterprise.seats, licensed, invites);
 }
 
-/** A licensed user by id, or undefined. */
-export async function getLicense(db: RosterDB, id: string): Promise<MirrorLicense | undefined> {
+/**
+ * A licensed user by id, or undefined. `alongWith`: the users a bulk change will look up next, one
+ * at a time: their base rows are read now, with this one's, and kept (for this generation and edit),
+ * so those lookups and `removeLicenses` read no chunk again. Works inside a Dexie transaction.
+ */
+export async function getLicense(
+	db: RosterDB,
+	id: string,
+	alongWith?: string[]
+): Promise<MirrorLicense | undefined> {
 	const row = await db.licenses.get(id);
+	if (alongWith) {
+		const ids = [id, ...alongWith];
+		const [state, found] = await Promise.all([rosterState(db), baseRows(db, ids)]);
+		const rows = new Map<string, MirrorLicense | null>();
+		for (const one of ids) rows.set(one, found.get(one) ?? null);
+		preloaded.set(db, { token: state.token, edit: state.edit, rows });
+		if (row) return row.removed ? undefined : plain(row);
+		return found.get(id);
+	}
 	if (row) return row.removed ? undefined : plain(row);
 	return (await baseRows(db, [id])).get(id);
 }
@@ -542,6 +712,8 @@ export async function applyLastActive(db: RosterDB, delta: ActivityDelta): Promi
 		await db.meta.put({ key: 'rosterEdit', value: edit });
 		// This tab's copy follows at once; other tabs and workers read the chunks again.
 		cache.set(db, { ...base, lastActive, edit });
+		chunkCaches.delete(db);
+		preloaded.delete(db);
 	}
 }
 
@@ -636,6 +808,7 @@ export async function adoptRoster(
 	await db.meta.delete('rosterStaging');
 	await db.meta.bulkPut([
 		{ key: 'rosterGen', value: gen },
+		{ key: 'rosterToken', value: newRosterToken() },
 		{ key: 'rosterCount', value: count },
 		// The server version the chunks were taken at: a rebuild may keep them and ask for the rest.
 		{ key: 'rosterCookie', value: cookie }
@@ -654,6 +827,7 @@ export async function clearRoster(db: RosterDB): Promise<void> {
 	await db.meta.delete('rosterStaging');
 	await db.meta.bulkPut([
 		{ key: 'rosterGen', value: 0 },
+		{ key: 'rosterToken', value: newRosterToken() },
 		{ key: 'rosterCount', value: 0 }
 	]);
 	await db.meta.delete('rosterCookie');

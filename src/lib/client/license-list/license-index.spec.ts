@@ -141,9 +141,12 @@ describe('the licensed-user list index', () => {
 		const base = baseOf(100);
 		const index = new LicenseIndex();
 		index.setBase(base);
-		const active = base.ids.findIndex((_, i) => base.lastActive[i] === NOW);
+		// A user active within 7 days, so removing them must lower every count.
+		const active = base.ids.findIndex((_, i) => NOW - base.lastActive[i]! < 7 * DAY);
+		expect(active).toBeGreaterThanOrEqual(0);
+		const before = index.activeCounts(NOW, [7, 30, 90]);
 		const overlay: OverlayRow[] = [
-			...(active >= 0 ? [{ ...row(base, active), removed: true, inBase: true }] : []),
+			{ ...row(base, active), removed: true, inBase: true },
 			{ id: 'new', email: 'new@acme.test', name: 'New', lastActiveAt: NOW - 2 * DAY }
 		];
 		index.setOverlay(overlay);
@@ -160,6 +163,8 @@ describe('the licensed-user list index', () => {
 			total: joined.length,
 			counts: countActive(times, NOW, [7, 30, 90])
 		});
+		// One active user out, one added in (active 2 days ago): every window's count holds, the total too.
+		expect(index.activeCounts(NOW, [7, 30, 90])).toEqual(before);
 	});
 });
 

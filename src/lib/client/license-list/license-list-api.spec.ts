@@ -6,6 +6,7 @@ import { searchLicenses } from '../license-search';
 import {
 	adoptRoster,
 	applyLastActive,
+	clearRoster,
 	licenseColumns,
 	putLicenses,
 	removeLicenses,
@@ -156,5 +157,31 @@ describe('the licensed-user list over a mirror', () => {
 		expect(top).toMatchObject({ id: sleeper.id, lastActive: (TODAY + 1) * DAY_MS });
 		expect(await api.matchingIDs(inactive)).not.toContain(sleeper.id);
 		expect(await api.matchingIDs(everyone)).toEqual(await mainThreadIDs(db, everyone));
+	});
+
+	it('a roster cleared and loaded again as generation 1, with as many users, is listed as the new one', async () => {
+		const { db, api, changed } = await listOver(300);
+		expect(await api.matchingIDs({ ...everyone, query: 'ada' })).not.toEqual([]);
+
+		const next = changed();
+		// As a full pull replaces the roster: cleared, and the new one adopted, in one transaction.
+		await db.transaction('rw', db.rosterChunks, db.meta, db.licenses, async () => {
+			await clearRoster(db);
+			const ids = Array.from({ length: 300 }, (_, i) => `w${String(i).padStart(5, '0')}`);
+			await db.rosterChunks.put({
+				gen: 1,
+				seq: 0,
+				ids,
+				emails: ids.map((id) => `${id}@other.test`),
+				names: ids.map((id) => `Wren ${id}`),
+				lastActive: new Float64Array(300).fill(Number.NaN)
+			});
+			await adoptRoster(db, 1, 300, 2);
+		});
+		await next;
+		expect(await api.matchingIDs({ ...everyone, query: 'ada' })).toEqual([]);
+		const w = await api.window({ ...everyone, sort: 'email' }, 0, 1);
+		expect(w.total).toBe(300);
+		expect(w.rows[0]).toMatchObject({ id: 'w00000', email: 'w00000@other.test' });
 	});
 });

@@ -1,6 +1,6 @@
 import { liveQuery } from 'dexie';
 import { RosterDB } from '../db';
-import { baseIndexOf, loadRosterBase, type RosterBase } from '../roster';
+import { baseIndexOf, generationToken, loadRosterBase, type RosterBase } from '../roster';
 import { LicenseIndex, type ListQuery, type ListWindow } from './license-index';
 
 /** Told after each change of the mirror's licensed users has been applied (the page asks again). */
@@ -42,15 +42,15 @@ export function createLicenseListApi() {
 				settle = (error) => (error === undefined ? resolve() : reject(error));
 			});
 			let applying = Promise.resolve();
-			const apply = async ({ gen, edit, overlay }: Awaited<ReturnType<typeof read>>) => {
+			const apply = async ({ gen, token, edit, overlay }: Awaited<ReturnType<typeof read>>) => {
 				try {
 					const held = base;
-					if (!held || held.gen !== gen || held.edit !== edit) {
+					if (!held || held.gen !== gen || held.token !== token || held.edit !== edit) {
 						const fresh = await loadRosterBase(opened);
 						if (index !== mine) return;
-						// Same generation: only Last Active moved, so the base's text and ids stay.
-						const columns =
-							held && held.gen === fresh.gen && held.ids.length === fresh.ids.length ? held : fresh;
+						// Same generation (its token, not its number: numbers are reused after a clear):
+						// only Last Active moved, so the base's text and ids stay.
+						const columns = held && held.token === fresh.token ? held : fresh;
 						base = fresh;
 						index.setBase(
 							{
@@ -71,13 +71,16 @@ export function createLicenseListApi() {
 				}
 			};
 			const read = async () => {
-				const [gen, edit, overlay] = await Promise.all([
+				const [gen, token, edit, overlay] = await Promise.all([
 					opened.meta.get('rosterGen'),
+					opened.meta.get('rosterToken'),
 					opened.meta.get('rosterEdit'),
 					opened.licenses.toArray()
 				]);
+				const g = (gen?.value as number | undefined) ?? 0;
 				return {
-					gen: (gen?.value as number | undefined) ?? 0,
+					gen: g,
+					token: generationToken(g, token?.value),
 					edit: (edit?.value as number | undefined) ?? 0,
 					overlay
 				};

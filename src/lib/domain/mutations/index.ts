@@ -56,7 +56,9 @@ async function removeLicenses(
 	ctx: MutationContext
 ): Promise<MutationResult> {
 	const users: { id: string; email: string }[] = [];
-	for (const userID of new Set(userIDs)) {
+	const unique = [...new Set(userIDs)];
+	store.preloadUsers?.(unique);
+	for (const userID of unique) {
 		const user = await store.getUser(userID);
 		if (!user || !(await store.hasLicense(userID))) continue;
 		// R8: the owner cannot be removed; an admin cannot remove themselves (the lists ask the same).

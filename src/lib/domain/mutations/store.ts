@@ -54,6 +54,11 @@ export interface MutationStore {
 	 */
 	getUser(id: string): Promise<User | undefined>;
 	/**
+	 * Optional: readies (at the next lookup) the lookups of many users that follow one at a time (a bulk change), so
+	 * a store that reads its users in chunks reads each chunk once.
+	 */
+	preloadUsers?(ids: string[]): void;
+	/**
 	 * An account by email, which may be licensed elsewhere only: check hasLicense before acting on it,
 	 * and never tell the admin whether it exists (R2).
 	 */
