@@ -5,7 +5,7 @@ import type { AccountRole } from '../domain/roles';
 import { mirrorName, RosterDB, type OutboxRow, type RejectionRow } from './db';
 import { Live } from './live.svelte';
 import { pendingSignOut } from './sign-out';
-import { SyncEngine, type SyncState } from './sync/engine';
+import { fetchTransportWith, SyncEngine, type SyncState } from './sync/engine';
 
 const KEY = Symbol('sync');
 
@@ -32,6 +32,10 @@ export class SyncController {
 			role,
 			// On demand: the mutators (and their schemas) stay out of the first page's scripts.
 			mutations: () => import('../domain/mutations'),
+			// Roster pages in the binary form, its decoder loaded with the first page.
+			transport: fetchTransportWith(() =>
+				import('../domain/sync/roster-wire').then((m) => m.decodeRosterPage)
+			),
 			// Signed out on this device (in this tab or another): nothing more goes out as this admin.
 			halted: async () => (await pendingSignOut()) !== null
 		});

@@ -265,4 +265,4 @@ export class SyncEngine {
 
 export type { MutationsLoader, SyncState } from './context';
 export type { SyncTransport, TransportResponse } from './transport';
-export { backoff, fetchTransport } from './transport';
+export { backoff, fetchTransport, fetchTransportWith } from './transport';

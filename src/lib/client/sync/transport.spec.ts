@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RosterPage } from '../../domain/sync/protocol';
 import { encodeRosterPage, ROSTER_BINARY_TYPE } from '../../domain/sync/roster-wire';
 import type { SyncState } from './context';
-import { expectOK, failedState, fetchTransport, throwIfRefused, TransientError } from './transport';
+import {
+	expectOK,
+	failedState,
+	fetchTransport,
+	fetchTransportWith,
+	throwIfRefused,
+	TransientError
+} from './transport';
+import { decodeRosterPage } from '../../domain/sync/roster-wire';
 
 function recorder() {
 	const states: Partial<SyncState>[] = [];
@@ -60,6 +68,8 @@ describe('transport: roster pages', () => {
 	};
 	afterEach(() => vi.unstubAllGlobals());
 
+	const console_ = fetchTransportWith(async () => decodeRosterPage);
+
 	it('asks for the binary form and reads it, or the JSON of a server from before it, as the same page', async () => {
 		const asked: string[] = [];
 		for (const answer of [
@@ -71,7 +81,7 @@ describe('transport: roster pages', () => {
 				asked.push(url);
 				return answer();
 			});
-			const res = await fetchTransport.roster!({ enterpriseID: 'e1', after: '', through: '7' });
+			const res = await console_.roster!({ enterpriseID: 'e1', after: '', through: '7' });
 			expect(res).toEqual({ status: 200, body: page });
 		}
 		expect(
@@ -83,7 +93,18 @@ describe('transport: roster pages', () => {
 		vi.stubGlobal('fetch', async () =>
 			Response.json({ error: 'forbidden', message: 'no' }, { status: 403 })
 		);
-		const res = await fetchTransport.roster!({ enterpriseID: 'e1', after: '' });
+		const res = await console_.roster!({ enterpriseID: 'e1', after: '' });
 		expect(res).toEqual({ status: 403, body: { error: 'forbidden', message: 'no' } });
+	});
+
+	it('without a decoder (the service worker) asks for JSON pages', async () => {
+		const asked: string[] = [];
+		vi.stubGlobal('fetch', async (url: string) => {
+			asked.push(url);
+			return Response.json(page);
+		});
+		const res = await fetchTransport.roster!({ enterpriseID: 'e1', after: '' });
+		expect(res).toEqual({ status: 200, body: page });
+		expect(new URL(asked[0]!, 'http://x').searchParams.has('format')).toBe(false);
 	});
 });

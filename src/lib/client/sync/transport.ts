@@ -3,10 +3,8 @@ import type { decodeRosterPage as Decode } from '../../domain/sync/roster-wire';
 import { ROSTER_BINARY_TYPE } from '../../domain/sync/roster-type';
 import type { SyncState } from './context';
 
-// The decoder is needed only while a roster loads, so it stays out of the app shell's first load.
-let decoder: Promise<typeof Decode> | null = null;
-const rosterDecoder = () =>
-	(decoder ??= import('../../domain/sync/roster-wire').then((m) => m.decodeRosterPage));
+/** Loads the binary roster form's decoder (the console loads it with the first roster page). */
+export type RosterDecoderLoader = () => Promise<typeof Decode>;
 
 /** An HTTP answer, as the engine needs it. */
 export interface TransportResponse {
@@ -40,7 +38,35 @@ export interface SyncTransport {
 	}): Promise<TransportResponse>;
 }
 
-/** The app's transport: same-origin fetch with the session cookie. */
+/**
+ * The app's transport: same-origin fetch with the session cookie. Roster pages come in the binary
+ * form when it is given the decoder's loader (the console's engine), else as JSON (the service
+ * worker: a classic script, which can load no module later).
+ */
+export function fetchTransportWith(rosterDecoder?: RosterDecoderLoader): SyncTransport {
+	let decoder: Promise<typeof Decode> | null = null;
+	return {
+		...fetchTransport,
+		roster: (args) => roster(args, rosterDecoder && (() => (decoder ??= rosterDecoder())))
+	};
+}
+
+async function roster(
+	{ enterpriseID, after, through }: { enterpriseID: string; after: string; through?: string },
+	decoder: RosterDecoderLoader | undefined
+): Promise<TransportResponse> {
+	const q = new URLSearchParams({ enterpriseID, after, ...(decoder ? { format: 'binary' } : {}) });
+	if (through !== undefined) q.set('through', through);
+	const res = await fetch(`/api/sync/roster?${q}`, { cache: 'no-store' });
+	// A server from before the binary form ignores `format` and answers JSON.
+	if (decoder && res.ok && res.headers.get('content-type') === ROSTER_BINARY_TYPE) {
+		const [decode, bytes] = await Promise.all([decoder(), res.arrayBuffer()]);
+		return { status: res.status, body: decode(bytes) };
+	}
+	return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+/** Same-origin fetch with the session cookie, roster pages as JSON (see fetchTransportWith). */
 export const fetchTransport: SyncTransport = {
 	async push(body) {
 		const res = await fetch('/api/sync/push', {
@@ -59,17 +85,7 @@ export const fetchTransport: SyncTransport = {
 		const res = await fetch(`/api/sync/pull?${q}`, { cache: 'no-store' });
 		return { status: res.status, body: await res.json().catch(() => null) };
 	},
-	async roster({ enterpriseID, after, through }) {
-		const q = new URLSearchParams({ enterpriseID, after, format: 'binary' });
-		if (through !== undefined) q.set('through', through);
-		const res = await fetch(`/api/sync/roster?${q}`, { cache: 'no-store' });
-		// A server from before the binary form ignores `format` and answers JSON.
-		if (res.ok && res.headers.get('content-type') === ROSTER_BINARY_TYPE) {
-			const [decode, bytes] = await Promise.all([rosterDecoder(), res.arrayBuffer()]);
-			return { status: res.status, body: decode(bytes) };
-		}
-		return { status: res.status, body: await res.json().catch(() => null) };
-	}
+	roster: (args) => roster(args, undefined)
 };
 
 /** A sync step failed in a way a later attempt may not (the engine backs off and tries again). */
